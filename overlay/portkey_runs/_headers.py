@@ -1,0 +1,139 @@
+"""Portkey request headers from arguments and the environment, and their redaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "is_sensitive", "portkey_headers", "redact_headers"]
+
+API_KEY_ENV = "PORTKEY_API_KEY"
+VIRTUAL_KEY_ENV = "PORTKEY_VIRTUAL_KEY"
+
+#: Headers whose values are secrets. Compared case-insensitively.
+SENSITIVE_HEADERS = frozenset(
+    {
+        "x-portkey-api-key",
+        "x-portkey-virtual-key",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    }
+)
+REDACTED = "<redacted>"
+
+# A credential "has a scheme" when it starts with an RFC 7235 token followed by a space.
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* \S")
+
+
+def _text(header: str, value: object) -> str:
+    """One header value as text: bools as true/false, mappings as compact JSON."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, Mapping):
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    elif isinstance(value, str | int | float):
+        text = str(value)
+    else:
+        raise TypeError(
+            f"header {header}: expected str, int, float, bool or a mapping, "
+            f"not {type(value).__name__}"
+        )
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"header {header}: value must not contain CR or LF")
+    return text
+
+
+def portkey_headers(
+    api_key: str | None = None,
+    *,
+    virtual_key: str | None = None,
+    provider: str | None = None,
+    config: str | Mapping[str, Any] | None = None,
+    authorization: str | None = None,
+    trace_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    custom_host: str | None = None,
+    cache_force_refresh: bool | None = None,
+    cache_namespace: str | None = None,
+    request_timeout: int | None = None,
+    forward_headers: Iterable[str] | None = None,
+    **extra: str | int | float | bool | Mapping[str, Any] | None,
+) -> dict[str, str]:
+    """The headers of a Portkey request.
+
+    ``api_key`` falls back to ``$PORTKEY_API_KEY`` and ``virtual_key`` to
+    ``$PORTKEY_VIRTUAL_KEY``. Booleans become ``"true"``/``"false"``, mappings compact JSON,
+    ``authorization`` gets ``Bearer `` unless it has a scheme, ``forward_headers`` is
+    comma-joined. Any other keyword ``foo_bar=...`` becomes ``x-portkey-foo-bar``. Arguments
+    left as ``None`` send nothing. ``OpenAI-Beta: assistants=v2`` is always included.
+
+    Raises ``ValueError`` (naming the header, never its value) when no API key is given or
+    found, or when a value holds CR or LF.
+    """
+    api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if not api_key:
+        raise ValueError(
+            f"header x-portkey-api-key: no API key; pass api_key= or set ${API_KEY_ENV}"
+        )
+    if virtual_key is None:
+        virtual_key = os.environ.get(VIRTUAL_KEY_ENV) or None
+    if authorization is not None and not _HAS_SCHEME.match(authorization):
+        authorization = f"Bearer {authorization}"
+    forwarded = None
+    if forward_headers is not None:
+        if isinstance(forward_headers, str):
+            raise TypeError("header x-portkey-forward-headers: pass a list of header names")
+        forwarded = ",".join(name.strip() for name in forward_headers)
+
+    values: dict[str, object] = {
+        "x-portkey-api-key": api_key,
+        "x-portkey-virtual-key": virtual_key,
+        "x-portkey-provider": provider,
+        "x-portkey-config": config,
+        "Authorization": authorization,
+        "x-portkey-trace-id": trace_id,
+        "x-portkey-metadata": metadata,
+        "x-portkey-custom-host": custom_host,
+        "x-portkey-cache-force-refresh": cache_force_refresh,
+        "x-portkey-cache-namespace": cache_namespace,
+        "x-portkey-request-timeout": request_timeout,
+        "x-portkey-forward-headers": forwarded,
+    }
+    for key, value in extra.items():
+        values["x-portkey-" + key.replace("_", "-").lower()] = value
+    headers = {name: _text(name, value) for name, value in values.items() if value is not None}
+    headers["OpenAI-Beta"] = "assistants=v2"
+    return headers
+
+
+def is_sensitive(name: str, extra: Iterable[str] = ()) -> bool:
+    lowered = name.lower()
+    return lowered in SENSITIVE_HEADERS or lowered in {e.strip().lower() for e in extra}
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A copy of ``headers`` with every secret value replaced by ``<redacted>``.
+
+    Secrets are the headers in :data:`SENSITIVE_HEADERS`, any header named in
+    ``x-portkey-sensitive-headers``, and an inline JSON ``x-portkey-config`` (it may carry
+    provider keys; a saved config id such as ``pc-abc`` is shown).
+    """
+    items = list(headers.items() if isinstance(headers, Mapping) else headers)
+    named = [
+        part
+        for name, value in items
+        if name.lower() == "x-portkey-sensitive-headers"
+        for part in value.split(",")
+    ]
+    redacted = {}
+    for name, value in items:
+        secret = is_sensitive(name, named) or (
+            name.lower() == "x-portkey-config" and value.lstrip().startswith("{")
+        )
+        redacted[name] = REDACTED if secret else value
+    return redacted

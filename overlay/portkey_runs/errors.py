@@ -1,0 +1,194 @@
+"""One typed exception hierarchy for everything the client can raise.
+
+    PortkeyError
+    ├── APIStatusError            a non-2xx answer (any status, even 520 or an HTML page)
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── ConflictError             409
+    │   ├── UnprocessableEntityError  422
+    │   ├── RateLimitError            429
+    │   └── InternalServerError       >= 500
+    ├── APIConnectionError        the server could not be reached, or the connection broke
+    │   └── APITimeoutError
+    ├── StreamError               an ``error`` event, or a stream that ended before ``done``
+    └── ResponseValidationError   a 2xx body that is not what the spec says
+
+No message or repr holds request headers, so no secret can leak through an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from portkey_runs_api.models import ErrorObject
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PortkeyError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "StreamError",
+    "UnprocessableEntityError",
+]
+
+
+class PortkeyError(Exception):
+    """The base of every error this package raises."""
+
+
+def _error_object(body: Any) -> ErrorObject | None:
+    """The ``{"error": {...}}`` object of a body, if it has one that parses."""
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        return None
+    raw = body["error"]
+    if not isinstance(raw.get("message"), str):
+        return None
+    return ErrorObject.from_dict(
+        {
+            "message": raw["message"],
+            "type": raw.get("type") if isinstance(raw.get("type"), str) else "",
+            "param": raw.get("param") if isinstance(raw.get("param"), str) else None,
+            "code": raw.get("code") if isinstance(raw.get("code"), str) else None,
+            **{k: v for k, v in raw.items() if k not in ("message", "type", "param", "code")},
+        }
+    )
+
+
+class APIStatusError(PortkeyError):
+    """The server answered with a status that is not 2xx.
+
+    ``body`` is the decoded JSON (or the text, when the body is not JSON, such as a proxy's
+    HTML error page), ``error`` the parsed ``{"error": {...}}`` object when there is one.
+    """
+
+    status_code: int
+    body: Any
+    error: ErrorObject | None
+    request_id: str | None
+    trace_id: str | None
+    response: httpx.Response
+
+    def __init__(self, response: httpx.Response, body: Any, error: ErrorObject | None) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.error = error
+        self.request_id = response.headers.get("x-request-id")
+        self.trace_id = response.headers.get("x-portkey-trace-id")
+        detail = error.message if error is not None else _snippet(body)
+        super().__init__(f"HTTP {self.status_code} from {_where(response)}: {detail}")
+
+    @property
+    def retry_after(self) -> str | None:
+        value: str | None = self.response.headers.get("retry-after")
+        return value
+
+
+class BadRequestError(APIStatusError):
+    pass
+
+
+class AuthenticationError(APIStatusError):
+    pass
+
+
+class PermissionDeniedError(APIStatusError):
+    pass
+
+
+class NotFoundError(APIStatusError):
+    pass
+
+
+class ConflictError(APIStatusError):
+    pass
+
+
+class UnprocessableEntityError(APIStatusError):
+    pass
+
+
+class RateLimitError(APIStatusError):
+    pass
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+class APIConnectionError(PortkeyError):
+    """The request could not be completed: refused, reset, or broken off."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+class StreamError(PortkeyError):
+    """The stream reported an error (``error`` is the server's object), or broke off."""
+
+    def __init__(self, message: str, error: ErrorObject | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class ResponseValidationError(PortkeyError):
+    """A successful response whose body does not match the spec; the message names where."""
+
+    def __init__(self, message: str, body: Any = None) -> None:
+        super().__init__(message)
+        self.body = body
+
+
+def _where(response: httpx.Response) -> str:
+    request = response.request
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def _snippet(body: Any) -> str:
+    text = body if isinstance(body, str) else json.dumps(body)
+    text = " ".join(text.split())
+    return text[:200] + ("…" if len(text) > 200 else "") if text else "(empty body)"
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a non-2xx ``response`` whose body has been read."""
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = response.text
+    cls = _BY_STATUS.get(response.status_code)
+    if cls is None:
+        cls = InternalServerError if response.status_code >= 500 else APIStatusError
+    return cls(response, body, _error_object(body))
+
+
+def connection_error(exc: httpx.TransportError) -> APIConnectionError:
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    request = exc.request if exc._request is not None else None
+    where = f" ({request.method} {request.url.copy_with(query=None)})" if request else ""
+    return cls(f"{type(exc).__name__}{where}: {exc}")

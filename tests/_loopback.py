@@ -1,0 +1,128 @@
+"""A tiny scripted HTTP server on 127.0.0.1 for wire-level tests.
+
+It records every request it receives (method, path, query, headers, body) and answers from
+a queue of scripted replies, so a test can assert exactly what crossed the wire. Replies can
+be sent in chunks with a gate between them, so streaming tests never depend on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    raw_path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.raw_path).path
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(urlsplit(self.raw_path).query, keep_blank_values=True)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | list[bytes] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Set between chunks of a chunked reply: the server waits for it before sending the next.
+    gates: list[threading.Event] = field(default_factory=list)
+    # Close the connection without answering (a reset from the client's point of view).
+    drop: bool = False
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, **headers: str) -> Reply:
+        return cls(
+            status, json.dumps(data).encode(), {"content-type": "application/json", **headers}
+        )
+
+
+class LoopbackServer:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.replies: list[Reply] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with server._lock:
+                    server.requests.append(
+                        Recorded(
+                            self.command,
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                        )
+                    )
+                    reply = server.replies.pop(0) if server.replies else Reply(404, b"")
+                if reply.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if isinstance(reply.body, list):
+                    self.send_header("transfer-encoding", "chunked")
+                    self.end_headers()
+                    for index, chunk in enumerate(reply.body):
+                        if index < len(reply.gates):
+                            reply.gates[index].wait(timeout=30)
+                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.send_header("content-length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+
+def serve() -> Iterator[LoopbackServer]:
+    server = LoopbackServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

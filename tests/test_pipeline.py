@@ -1,0 +1,139 @@
+"""The generation pipeline: reproducible, strict about its inputs, and loud about drift."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import generate, validate_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    return loaded
+
+
+def _write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def with_new_run_field(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """openapi.yaml plus one optional field on Run, and the client generated from it."""
+    work = tmp_path_factory.mktemp("new-field")
+    document = _spec()
+    document["components"]["schemas"]["Run"]["properties"]["reasoning_effort"] = {
+        "type": "string",
+        "description": "A new optional field, added by a test.",
+    }
+    spec = _write(work / "openapi.yaml", document)
+    out = work / "generated"
+    out.mkdir()
+    generate.generate_into(out, spec)
+    return spec, out
+
+
+def test_new_optional_run_field_gives_a_small_readable_diff(
+    with_new_run_field: tuple[Path, Path],
+) -> None:
+    _, out = with_new_run_field
+    changed = generate._differences(out, ROOT / "generated")
+    assert changed == ["portkey_runs_api/models/run.py", "portkey_runs_wire/__init__.py"]
+    diff = [
+        line
+        for rel in changed
+        for line in difflib.unified_diff(
+            (ROOT / "generated" / rel).read_text().splitlines(),
+            (out / rel).read_text().splitlines(),
+            lineterm="",
+            n=0,
+        )
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert any("reasoning_effort" in line for line in diff)
+    assert len(diff) < 40, "\n".join(diff)
+
+
+def test_drift_check_fails_until_regenerated(
+    with_new_run_field: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, out = with_new_run_field
+    assert generate.check(spec, ROOT / "generated") == 1
+    err = capsys.readouterr().err
+    assert "out of sync" in err
+    assert "generated/portkey_runs_api/models/run.py" in err
+    assert generate.check(spec, out) == 0
+
+
+def test_generation_is_deterministic(with_new_run_field: tuple[Path, Path], tmp_path: Path) -> None:
+    spec, first = with_new_run_field
+    generate.generate_into(tmp_path, spec)
+    assert generate._differences(tmp_path, first) == []
+
+
+def test_unknown_generator_config_key_is_rejected(tmp_path: Path) -> None:
+    config = tmp_path / "generator-config.yaml"
+    config.write_text("package_name_override: x\nliteral_enum: true\n")
+    with pytest.raises(generate.GenerationError, match="unknown key\\(s\\) literal_enum"):
+        generate.check_config(config)
+
+
+def test_checked_in_generator_config_has_only_known_keys() -> None:
+    generate.check_config()
+
+
+def test_generator_version_other_than_pinned_stops_generation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(generate, "version", lambda package: "99.0.0")
+    with pytest.raises(generate.GenerationError, match=r"99\.0\.0 is installed but .* is pinned"):
+        generate.check_versions()
+
+
+def test_changed_stock_template_stops_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    generate.check_stock_templates()  # the installed generator matches the recorded hashes
+    monkeypatch.setitem(generate.STOCK_TEMPLATES, "client.py.jinja", "0" * 64)
+    with pytest.raises(generate.GenerationError, match=r"stock template client\.py\.jinja changed"):
+        generate.check_stock_templates()
+
+
+def test_missing_spec_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(generate.GenerationError, match="no OpenAPI document at"):
+        generate.generate_into(tmp_path, tmp_path / "nope.yaml")
+
+
+def test_checked_in_spec_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert validate_spec.main([str(ROOT / "openapi.yaml")]) == 0
+    assert "valid OpenAPI 3.1" in capsys.readouterr().out
+
+
+def test_dangling_ref_is_reported_with_its_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = _spec()
+    document["components"]["schemas"]["Run"]["properties"]["status"] = {
+        "$ref": "#/components/schemas/RunStatuz"
+    }
+    assert validate_spec.main([str(_write(tmp_path / "bad.yaml", document))]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "components/schemas/Run/properties/status: $ref '#/components/schemas/RunStatuz' "
+        "points at nothing"
+    ) in err
+
+
+def test_invalid_type_is_reported_with_its_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = _spec()
+    document["components"]["schemas"]["Run"]["properties"]["created_at"] = {"type": "integr"}
+    assert validate_spec.main([str(_write(tmp_path / "bad.yaml", document))]) == 1
+    err = capsys.readouterr().err
+    assert "components/schemas/Run/properties/created_at/type: 'integr' is not valid" in err

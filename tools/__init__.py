@@ -1,0 +1,1 @@
+"""Developer tooling for portkey-runs (not shipped)."""

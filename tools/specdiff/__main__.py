@@ -1,0 +1,5 @@
+import sys
+
+from tools.specdiff.cli import main
+
+sys.exit(main())

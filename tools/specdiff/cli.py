@@ -1,0 +1,124 @@
+"""Command line: ``python -m tools.specdiff``.
+
+* ``OLD.yaml NEW.yaml`` compares two files;
+* ``--git BASE_REF [--spec openapi.yaml]`` compares the spec as of ``BASE_REF`` with the working
+  file; ``--base-default`` (or ``--git`` without a ref) picks the base with
+  :func:`~tools.specdiff.gitutil.default_base`. A base without the spec (or no base commit at
+  all, with ``--base-default``) is compared as an empty document: every operation is new.
+
+``--format md`` (default) or ``json``. Exit status: 0, or 1 if ``--fail-on LEVEL`` is given and
+there is a finding at that level or a more severe one; 2 on bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from tools.specdiff.diff import diff_specs
+from tools.specdiff.gitutil import (
+    GitError,
+    default_base,
+    directory_of,
+    resolve_commit,
+    show_file,
+)
+from tools.specdiff.loader import SpecError, load_file, parse_text
+from tools.specdiff.model import LEVEL_RANK, LEVELS, Finding
+from tools.specdiff.render import render_json, render_markdown
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"specdiff: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m tools.specdiff",
+        description="Semantic OpenAPI diff with breaking-change classification.",
+    )
+    parser.add_argument("old", nargs="?", help="the old OpenAPI document")
+    parser.add_argument("new", nargs="?", help="the new OpenAPI document")
+    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument(
+        "--fail-on",
+        choices=LEVELS,
+        help="exit 1 if there is a finding at this level or a more severe one",
+    )
+    parser.add_argument(
+        "--git",
+        nargs="?",
+        const="",
+        metavar="BASE_REF",
+        help="compare `git show BASE_REF:SPEC` with the working SPEC",
+    )
+    parser.add_argument(
+        "--base-default",
+        action="store_true",
+        help="with --git: origin/main if it exists, else the merge base with main, else HEAD",
+    )
+    parser.add_argument("--spec", default="openapi.yaml", help="the spec for --git")
+    return parser
+
+
+def empty_document(like: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "openapi": like.get("openapi", "3.0.0"),
+        "info": {"title": "(none)", "version": "0"},
+        "paths": {},
+    }
+
+
+def load_base(
+    ref: str, spec: str, new: dict[str, Any], *, lenient: bool
+) -> tuple[dict[str, Any], str | None]:
+    """The spec as of ``ref`` (or an empty document and a note saying why there is none).
+
+    ``lenient``: a ref that does not resolve (a repository without commits) is "no base"
+    rather than an error.
+    """
+    if lenient and resolve_commit(ref, directory_of(spec)) is None:
+        note = f"no base revision ({ref} does not resolve): every operation is reported as new"
+        return empty_document(new), note
+    text = show_file(ref, spec)
+    if text is None:
+        return empty_document(new), f"{ref} has no {spec}: every operation is reported as new"
+    return parse_text(text, f"{ref}:{spec}"), None
+
+
+def exit_status(findings: Sequence[Finding], fail_on: str | None) -> int:
+    if fail_on is None:
+        return 0
+    threshold = LEVEL_RANK[fail_on]
+    return 1 if any(LEVEL_RANK[f.level] <= threshold for f in findings) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    git_mode = args.git is not None or args.base_default
+    note: str | None = None
+    try:
+        if git_mode:
+            if args.old or args.new:
+                raise SpecError("give either OLD NEW or --git BASE_REF, not both")
+            new = load_file(args.spec)
+            ref = args.git or default_base(directory_of(args.spec))
+            old, note = load_base(ref, args.spec, new, lenient=not args.git)
+        else:
+            if not args.old or not args.new:
+                raise SpecError("expected OLD and NEW documents (or --git BASE_REF)")
+            old, new = load_file(args.old), load_file(args.new)
+    except (SpecError, GitError) as exc:
+        print(f"specdiff: error: {exc}", file=sys.stderr)
+        return 2
+    findings = diff_specs(old, new)
+    if args.format == "json":
+        if note:
+            print(f"specdiff: note: {note}", file=sys.stderr)
+        print(render_json(findings))
+    else:
+        sys.stdout.write(render_markdown(findings, note))
+    return exit_status(findings, args.fail_on)

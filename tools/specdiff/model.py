@@ -1,0 +1,40 @@
+"""The finding record and the severity levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Level = Literal["ERR", "WARN", "INFO"]
+
+#: Most severe first.
+LEVELS: tuple[Level, ...] = ("ERR", "WARN", "INFO")
+LEVEL_RANK: dict[str, int] = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One classified difference between two OpenAPI documents.
+
+    ``operation`` is ``"METHOD /path"`` (``None`` for document-level findings); ``path`` is a
+    slash-separated location inside the operation, e.g.
+    ``responses/200/content/application/json/schema/data/items/status`` (property names are path
+    segments, array items are ``items``). ``old`` and ``new`` are JSON values, ``None`` if absent.
+    """
+
+    id: str
+    level: Level
+    operation: str | None
+    path: str
+    old: Any = None
+    new: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "level": self.level,
+            "operation": self.operation,
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+        }

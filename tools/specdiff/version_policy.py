@@ -1,0 +1,139 @@
+"""Version policy: a breaking API change needs a major version bump.
+
+``python -m tools.specdiff.version_policy [--base REF] [--spec openapi.yaml]
+[--pyproject pyproject.toml]``
+
+How it is computed:
+
+1. The base is ``--base REF``, else :func:`~tools.specdiff.gitutil.default_base`
+   (``origin/main`` if it exists, else the merge base of HEAD with ``main``, else ``HEAD``).
+   If the base does not resolve (a repository without commits) or has no spec file (the spec's
+   first commit), there is nothing to compare: exit 0 with a one-line note.
+2. ``git show BASE:openapi.yaml`` is diffed against the working ``openapi.yaml`` with
+   :func:`~tools.specdiff.diff_specs`. Without an ERR finding the policy holds (exit 0); WARN and
+   INFO findings never require a bump.
+3. With at least one ERR finding, both of these must hold, else exit 1 with a message naming
+   the breaking changes and what was not bumped:
+
+   * the major of the working ``info.version`` > the major of the base's ``info.version``;
+   * the major of the working ``pyproject.toml`` ``[project].version`` > the major of the base's
+     (read with :mod:`tomllib`; skipped, with a note, if the base has no ``pyproject.toml``).
+
+   The *major* is the leading integer of the version (``v2.1.0`` -> 2, ``0.3.0`` -> 0), so a
+   breaking change on a ``0.x`` version also needs ``1.0.0``.
+
+Exit 2 (one line on stderr) if a document cannot be read or parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tools.specdiff.diff import diff_specs
+from tools.specdiff.gitutil import GitError, default_base, directory_of, resolve_commit, show_file
+from tools.specdiff.loader import SpecError, load_file, parse_text
+from tools.specdiff.render import finding_line
+
+_MAJOR = re.compile(r"\s*[vV]?(\d+)")
+
+
+def major(version: Any) -> int | None:
+    """The leading integer of a version string, or ``None``."""
+    match = _MAJOR.match(version) if isinstance(version, str) else None
+    return int(match.group(1)) if match else None
+
+
+def project_version(text: str, source: str) -> str | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{source}: not valid TOML ({exc})") from exc
+    project = data.get("project")
+    version = project.get("version") if isinstance(project, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def _bumped(what: str, old: Any, new: Any) -> str | None:
+    """A problem description, or ``None`` if ``new``'s major is greater than ``old``'s."""
+    old_major, new_major = major(old), major(new)
+    if old_major is None or new_major is None:
+        return f"{what}: cannot read a major version from {old!r} -> {new!r}"
+    if new_major <= old_major:
+        return f"{what} major must increase: {old} -> {new} (needs {old_major + 1}.0.0 or later)"
+    return None
+
+
+def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
+    """(exit status, message) for the policy; raises SpecError/GitError on bad input."""
+    new = load_file(spec)
+    if resolve_commit(base, directory_of(spec)) is None:
+        return 0, f"version-policy: OK (no base: {base} does not resolve; nothing to compare)"
+    old_text = show_file(base, spec)
+    if old_text is None:
+        return 0, f"version-policy: OK ({base} has no {spec}; nothing to compare)"
+    old = parse_text(old_text, f"{base}:{spec}")
+    findings = diff_specs(old, new)
+    breaking = [f for f in findings if f.level == "ERR"]
+    if not breaking:
+        return 0, (
+            f"version-policy: OK (no breaking change in {spec} against {base}; "
+            f"{len(findings)} non-breaking finding(s))"
+        )
+    old_info, new_info = old.get("info"), new.get("info")
+    old_api = old_info.get("version") if isinstance(old_info, dict) else None
+    new_api = new_info.get("version") if isinstance(new_info, dict) else None
+    problems = [p for p in [_bumped(f"{spec} info.version", old_api, new_api)] if p]
+    notes: list[str] = []
+    old_pyproject = show_file(base, pyproject)
+    if old_pyproject is None:
+        notes.append(f"{base} has no {pyproject}: its version is not checked")
+    else:
+        try:
+            new_pyproject = Path(pyproject).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"{pyproject}: cannot read ({exc.strerror or exc})") from exc
+        problem = _bumped(
+            f"{pyproject} [project].version",
+            project_version(old_pyproject, f"{base}:{pyproject}"),
+            project_version(new_pyproject, pyproject),
+        )
+        if problem:
+            problems.append(problem)
+    count = f"{len(breaking)} breaking change(s) in {spec} against {base}"
+    if not problems:
+        lines = [f"version-policy: OK ({count}; major versions bumped: {old_api} -> {new_api})"]
+        return 0, "\n".join(lines + [f"note: {n}" for n in notes])
+    lines = [f"version-policy: FAIL: {count}, but the major version was not bumped:"]
+    lines += [f"  {p}" for p in problems]
+    lines += [f"note: {n}" for n in notes]
+    lines += ["breaking changes:"] + [f"  {finding_line(f)}" for f in breaking]
+    return 1, "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.specdiff.version_policy",
+        description="Require a major version bump for breaking API changes.",
+    )
+    parser.add_argument("--base", help="base git revision (default: origin/main or merge base)")
+    parser.add_argument("--spec", default="openapi.yaml")
+    parser.add_argument("--pyproject", default="pyproject.toml")
+    args = parser.parse_args(argv)
+    try:
+        base = args.base or default_base(directory_of(args.spec))
+        status, message = check(base, args.spec, args.pyproject)
+    except (SpecError, GitError) as exc:
+        print(f"version-policy: error: {exc}", file=sys.stderr)
+        return 2
+    print(message, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
