@@ -48,6 +48,58 @@ PINNED = {"openapi-python-client": "0.29.1", "datamodel-code-generator": "0.89.0
 # reviewed against the new stock template and this hash updated.
 STOCK_TEMPLATES = {
     "client.py.jinja": "4eac65762f21014a7fbf59e730f1be6d28c9c85ddc1c40b458b6ff5f67a64c9e",
+    # Endpoints: safe path segments, any status code, non-JSON bodies, checked parsing.
+    "endpoint_module.py.jinja": "c1b2628053eb4875ba59566baa5ae907666f9cbfafa308d93f970a4404b7cd52",
+    # ParseError, the one error for data that breaks the contract.
+    "errors.py.jinja": "b6ba7ea79aa7d7f24b47119985d1ed20268d3da0ab70309ee138088a106b6af9",
+    # Models: checked from_dict that names the failing path, UnknownVariant in unions.
+    "model.py.jinja": "fd1c79680d51c06cfbb89809ad123750ba9add98b688036c04cabbf1f8ba40a0",
+    # The checked parsing macros (ours) next to the stock construct_template.
+    "property_templates/property_macros.py.jinja": (
+        "c79a9954579902a214d7caecf5b7c00912d1f20b941238d290099fcb027233f9"
+    ),
+    # Unions parsed by JSON type and discriminator, serialised without isinstance chains.
+    "property_templates/union_property.py.jinja": (
+        "03790f2710deaeb219c18e518ae183ad4a41eda1f78cf625d139edff7546cd26"
+    ),
+    # Enums that keep unknown values as pseudo-members.
+    "str_enum.py.jinja": "e4979a5e6b338351eda8bdac534017cfbeb51a809b494fd3c632db39414817fc",
+    # UnknownVariant, Response.status_code for any code, the endpoint helpers.
+    "types.py.jinja": "93df9d75883a4eafac77dd21bc6907f3ef612e3f7841e08656618dcf6c4ce494",
+}
+
+# Stock templates that our templates call into without replacing them (their transform macros,
+# the endpoint argument and docstring macros): a change to one may break ours as surely.
+STOCK_TEMPLATES_CALLED = {
+    "endpoint_macros.py.jinja": "58edb8b4913db6ed4863c633fb39365364494398c8156c77151c6676f1b28fee",
+    "helpers.jinja": "4e6ada7b7a8806e739faa7b1f330c1db2b924180a3003df0a4e048edcb549f02",
+    "property_templates/any_property.py.jinja": (
+        "1f5f9a325f4cc6cf73fa05d0530f4c08d36b1987b01b5a74b38ddf958e181ed0"
+    ),
+    "property_templates/boolean_property.py.jinja": (
+        "df1821adba9279487e424d6f75a59bfd1c4638136385f2857fd1013a630e0735"
+    ),
+    "property_templates/const_property.py.jinja": (
+        "d296884c11f3aafad6772d8cb71de0a3d08ad36c9ad197c0e727082f86f32659"
+    ),
+    "property_templates/enum_property.py.jinja": (
+        "28f1074bdd5f0d7e66618c7e3e5b6e3b75467adf25a971922905df0bf3dcf126"
+    ),
+    "property_templates/float_property.py.jinja": (
+        "bcc65b46da262043ef9cacbde5f4f840d411aee7efe7181d4a767def148ddfc5"
+    ),
+    "property_templates/helpers.jinja": (
+        "a321c953d7101a1b18ed77f543b39aa57e86e265b7a913545f6c052a12b6331b"
+    ),
+    "property_templates/int_property.py.jinja": (
+        "bcc65b46da262043ef9cacbde5f4f840d411aee7efe7181d4a767def148ddfc5"
+    ),
+    "property_templates/list_property.py.jinja": (
+        "4390b5f673fdb10d1ae7f47fd2720a88dce53a4c64a6137549559566f9107a2c"
+    ),
+    "property_templates/model_property.py.jinja": (
+        "9f6efdbfb6212ee4cbaf25149c275d04b262cb03dc69c31bc301282a58167f68"
+    ),
 }
 
 HEADER = (
@@ -102,7 +154,19 @@ def check_stock_templates() -> None:
                 f"the generator's stock template {name} changed (sha256 {actual[:12]}, recorded "
                 f"{recorded[:12]}): review templates/{name} against it, then update STOCK_TEMPLATES"
             )
-    ours = {p.name for p in TEMPLATES.glob("*.jinja")} if TEMPLATES.is_dir() else set()
+    for name, recorded in STOCK_TEMPLATES_CALLED.items():
+        actual = hashlib.sha256((stock / name).read_bytes()).hexdigest()
+        if actual != recorded:
+            raise GenerationError(
+                f"the generator's stock template {name}, which templates/ calls into, changed "
+                f"(sha256 {actual[:12]}, recorded {recorded[:12]}): check that templates/ still "
+                f"work with it, then update STOCK_TEMPLATES_CALLED"
+            )
+    ours = (
+        {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.jinja")}
+        if TEMPLATES.is_dir()
+        else set()
+    )
     unrecorded = sorted(ours - set(STOCK_TEMPLATES))
     if unrecorded:
         raise GenerationError(f"templates/ {', '.join(unrecorded)} missing from STOCK_TEMPLATES")

@@ -2,9 +2,11 @@
 # Do not edit: change openapi.yaml, generator-config.yaml or templates/ and regenerate.
 """Contains some shared types for properties"""
 
+import json
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
-from typing import IO, BinaryIO, Generic, Literal, TypeVar
+from typing import IO, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
+from urllib.parse import quote
 
 from attrs import define
 
@@ -40,17 +42,95 @@ class File:
         return self.file_name, self.payload, self.mime_type
 
 
+@define
+class UnknownVariant:
+    """An object of a discriminated union (``oneOf`` with a ``discriminator``) whose discriminator
+    value this client does not know: a variant added by a newer server, such as a new tool type.
+
+    It parses instead of failing, keeps the object as received in ``raw``, and ``to_dict()`` gives
+    it back unchanged. Code tells it from the known variants with ``isinstance`` or ``is_unknown``.
+    """
+
+    discriminator: str
+    """The property that names the variant, e.g. ``"type"``."""
+    value: str
+    """Its value, e.g. ``"web_search"``."""
+    raw: dict[str, Any]
+    """The whole object, as received."""
+
+    is_unknown: ClassVar[bool] = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.raw)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.raw
+
+
+def status_of(code: int) -> HTTPStatus | int:
+    """``HTTPStatus(code)`` when the standard library knows ``code``; else ``code`` itself (e.g. 520)."""
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
+def json_or_unset(content: bytes) -> Any:
+    """The JSON document in a response body, or ``UNSET`` when the body is not JSON."""
+    try:
+        return json.loads(content)
+    except ValueError:  # json.JSONDecodeError and UnicodeDecodeError
+        return UNSET
+
+
+def path_segment(name: str, value: object) -> str:
+    """``value`` as one percent-encoded path segment, so that the server receives it literally.
+
+    ``/``, ``?``, ``#``, ``%``, spaces and control characters are percent-encoded. An empty value,
+    ``.`` and ``..`` are refused: they cannot be sent as a literal segment (URL normalisation
+    removes dot segments, and RFC 3986 makes ``%2E`` equivalent to ``.``), so the request would
+    reach another URL.
+
+    Raises:
+        ValueError: naming the parameter, for ``""``, ``"."`` and ``".."``.
+    """
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValueError(
+            f"path parameter {name} must not be {text!r}: the request would go to another URL"
+        )
+    return quote(text, safe="")
+
+
 T = TypeVar("T")
 
 
 @define
 class Response(Generic[T]):
-    """A response from an endpoint"""
+    """A response from an endpoint
 
-    status_code: HTTPStatus
+    ``status_code`` is an ``HTTPStatus`` for the codes the standard library knows and a plain ``int``
+    for the others (520, 599, ...); both compare equal to the number. ``parsed`` is ``None`` for an
+    undocumented status, and for a body that is not JSON (an HTML error page from a proxy, an event
+    stream), whose bytes stay in ``content``.
+    """
+
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "Response",
+    "UnknownVariant",
+    "Unset",
+    "status_of",
+]

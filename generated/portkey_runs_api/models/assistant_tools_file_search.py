@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.assistant_tools_file_search_options import (
-        AssistantToolsFileSearchOptions,
-    )
-
-
-T = TypeVar("T", bound="AssistantToolsFileSearch")
 
 
 @_attrs_define
@@ -60,21 +46,38 @@ class AssistantToolsFileSearch:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.assistant_tools_file_search_options import (
-            AssistantToolsFileSearchOptions,
-        )
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = cast(Literal["file_search"], d.pop("type"))
-        if type_ != "file_search":
-            raise ValueError(f"type must match const 'file_search', got '{type_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "file_search":
+                raise ParseError.expected(repr("file_search"), type_)
 
-        _file_search = d.pop("file_search", UNSET)
-        file_search: AssistantToolsFileSearchOptions | Unset
-        if isinstance(_file_search, Unset):
-            file_search = UNSET
-        else:
-            file_search = AssistantToolsFileSearchOptions.from_dict(_file_search)
+            _at = "file_search"
+            _file_search = d.pop("file_search", UNSET)
+            file_search: AssistantToolsFileSearchOptions | Unset = UNSET
+            if _file_search is not UNSET:
+                file_search = AssistantToolsFileSearchOptions.from_dict(_file_search)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         assistant_tools_file_search = cls(
             type_=type_,
@@ -99,3 +102,7 @@ class AssistantToolsFileSearch:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.assistant_tools_file_search_options import AssistantToolsFileSearchOptions

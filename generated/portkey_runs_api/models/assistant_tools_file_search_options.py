@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.file_search_ranking_options import FileSearchRankingOptions
-
-
-T = TypeVar("T", bound="AssistantToolsFileSearchOptions")
 
 
 @_attrs_define
@@ -53,17 +48,45 @@ class AssistantToolsFileSearchOptions:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_search_ranking_options import FileSearchRankingOptions
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        max_num_results = d.pop("max_num_results", UNSET)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "max_num_results"
+            max_num_results = d.pop("max_num_results", UNSET)
+            if (
+                max_num_results is not UNSET
+                and type(max_num_results) is not int
+                and (
+                    isinstance(max_num_results, bool)
+                    or not isinstance(max_num_results, int)
+                )
+            ):
+                raise ParseError.expected("integer", max_num_results)
 
-        _ranking_options = d.pop("ranking_options", UNSET)
-        ranking_options: FileSearchRankingOptions | Unset
-        if isinstance(_ranking_options, Unset):
-            ranking_options = UNSET
-        else:
-            ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
+            _at = "ranking_options"
+            _ranking_options = d.pop("ranking_options", UNSET)
+            ranking_options: FileSearchRankingOptions | Unset = UNSET
+            if _ranking_options is not UNSET:
+                ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         assistant_tools_file_search_options = cls(
             max_num_results=max_num_results,
@@ -88,3 +111,7 @@ class AssistantToolsFileSearchOptions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_search_ranking_options import FileSearchRankingOptions

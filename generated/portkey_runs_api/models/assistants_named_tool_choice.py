@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.assistants_named_tool_choice_type import AssistantsNamedToolChoiceType
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.assistants_named_tool_choice_function import (
-        AssistantsNamedToolChoiceFunction,
-    )
-
-
-T = TypeVar("T", bound="AssistantsNamedToolChoice")
 
 
 @_attrs_define
@@ -55,19 +48,39 @@ class AssistantsNamedToolChoice:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.assistants_named_tool_choice_function import (
-            AssistantsNamedToolChoiceFunction,
-        )
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = AssistantsNamedToolChoiceType(d.pop("type"))
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            _type_ = d.pop("type")
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            type_ = AssistantsNamedToolChoiceType(_type_)
 
-        _function = d.pop("function", UNSET)
-        function: AssistantsNamedToolChoiceFunction | Unset
-        if isinstance(_function, Unset):
-            function = UNSET
-        else:
-            function = AssistantsNamedToolChoiceFunction.from_dict(_function)
+            _at = "function"
+            _function = d.pop("function", UNSET)
+            function: AssistantsNamedToolChoiceFunction | Unset = UNSET
+            if _function is not UNSET:
+                function = AssistantsNamedToolChoiceFunction.from_dict(_function)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         assistants_named_tool_choice = cls(
             type_=type_,
@@ -92,3 +105,9 @@ class AssistantsNamedToolChoice:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.assistants_named_tool_choice_function import (
+    AssistantsNamedToolChoiceFunction,
+)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.code_interpreter_output_image import CodeInterpreterOutputImage
-    from ..models.code_interpreter_output_logs import CodeInterpreterOutputLogs
-
-
-T = TypeVar("T", bound="CodeInterpreterCall")
+from ..errors import ParseError
+from ..types import UnknownVariant
 
 
 @_attrs_define
@@ -22,26 +18,23 @@ class CodeInterpreterCall:
 
     Attributes:
         input_ (str): The input to the Code Interpreter tool call.
-        outputs (list[CodeInterpreterOutputImage | CodeInterpreterOutputLogs]): The outputs of the call, text (`logs`)
-            or images (`image`).
+        outputs (list[CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant]): The outputs of the
+            call, text (`logs`) or images (`image`).
     """
 
     input_: str
-    outputs: list[CodeInterpreterOutputImage | CodeInterpreterOutputLogs]
+    outputs: list[
+        CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
+    ]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.code_interpreter_output_logs import CodeInterpreterOutputLogs
-
         input_ = self.input_
 
         outputs = []
         for outputs_item_data in self.outputs:
             outputs_item: dict[str, Any]
-            if isinstance(outputs_item_data, CodeInterpreterOutputLogs):
-                outputs_item = outputs_item_data.to_dict()
-            else:
-                outputs_item = outputs_item_data.to_dict()
+            outputs_item = outputs_item_data.to_dict()
 
             outputs.append(outputs_item)
 
@@ -58,40 +51,75 @@ class CodeInterpreterCall:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.code_interpreter_output_image import CodeInterpreterOutputImage
-        from ..models.code_interpreter_output_logs import CodeInterpreterOutputLogs
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        input_ = d.pop("input")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "input"
+            input_ = d.pop("input")
+            if not isinstance(input_, str):
+                raise ParseError.expected("string", input_)
 
-        outputs = []
-        _outputs = d.pop("outputs")
-        for outputs_item_data in _outputs:
-
-            def _parse_outputs_item(
-                data: object,
-            ) -> CodeInterpreterOutputImage | CodeInterpreterOutputLogs:
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_code_interpreter_output_type_0 = (
-                        CodeInterpreterOutputLogs.from_dict(data)
+            _at = "outputs"
+            _outputs = d.pop("outputs")
+            if not isinstance(_outputs, list):
+                raise ParseError.expected("array", _outputs)
+            outputs: list[
+                CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
+            ] = []
+            try:
+                for outputs_item_data in _outputs:
+                    outputs_item: (
+                        CodeInterpreterOutputImage
+                        | CodeInterpreterOutputLogs
+                        | UnknownVariant
                     )
+                    if isinstance(outputs_item_data, dict):
+                        outputs_item_kind = outputs_item_data.get("type")
+                        if outputs_item_kind == "logs":
+                            outputs_item = CodeInterpreterOutputLogs.from_dict(
+                                outputs_item_data
+                            )
+                        elif outputs_item_kind == "image":
+                            outputs_item = CodeInterpreterOutputImage.from_dict(
+                                outputs_item_data
+                            )
+                        elif isinstance(outputs_item_kind, str):
+                            outputs_item = UnknownVariant(
+                                "type", outputs_item_kind, dict(outputs_item_data)
+                            )
+                        elif "type" in outputs_item_data:
+                            raise ParseError.expected(
+                                "string", outputs_item_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", outputs_item_data)
 
-                    return componentsschemas_code_interpreter_output_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_code_interpreter_output_type_1 = (
-                    CodeInterpreterOutputImage.from_dict(data)
-                )
+                    outputs.append(outputs_item)
+            except ParseError as exc:
+                raise exc.at_index(len(outputs)) from None
 
-                return componentsschemas_code_interpreter_output_type_1
-
-            outputs_item = _parse_outputs_item(outputs_item_data)
-
-            outputs.append(outputs_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         code_interpreter_call = cls(
             input_=input_,
@@ -116,3 +144,8 @@ class CodeInterpreterCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.code_interpreter_output_image import CodeInterpreterOutputImage
+from ..models.code_interpreter_output_logs import CodeInterpreterOutputLogs

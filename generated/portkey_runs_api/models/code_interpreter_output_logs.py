@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CodeInterpreterOutputLogs")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -48,12 +42,37 @@ class CodeInterpreterOutputLogs:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        type_ = cast(Literal["logs"], d.pop("type"))
-        if type_ != "logs":
-            raise ValueError(f"type must match const 'logs', got '{type_}'")
+        """Parse a JSON object.
 
-        logs = d.pop("logs")
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "logs":
+                raise ParseError.expected(repr("logs"), type_)
+
+            _at = "logs"
+            logs = d.pop("logs")
+            if not isinstance(logs, str):
+                raise ParseError.expected("string", logs)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         code_interpreter_output_logs = cls(
             type_=type_,

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.code_interpreter_call_delta import CodeInterpreterCallDelta
-
-
-T = TypeVar("T", bound="CodeInterpreterToolCallDelta")
 
 
 @_attrs_define
@@ -69,23 +57,50 @@ class CodeInterpreterToolCallDelta:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.code_interpreter_call_delta import CodeInterpreterCallDelta
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        index = d.pop("index")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "index"
+            index = d.pop("index")
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
 
-        type_ = cast(Literal["code_interpreter"], d.pop("type"))
-        if type_ != "code_interpreter":
-            raise ValueError(f"type must match const 'code_interpreter', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "code_interpreter":
+                raise ParseError.expected(repr("code_interpreter"), type_)
 
-        id = d.pop("id", UNSET)
+            _at = "id"
+            id = d.pop("id", UNSET)
+            if id is not UNSET and not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        _code_interpreter = d.pop("code_interpreter", UNSET)
-        code_interpreter: CodeInterpreterCallDelta | Unset
-        if isinstance(_code_interpreter, Unset):
-            code_interpreter = UNSET
-        else:
-            code_interpreter = CodeInterpreterCallDelta.from_dict(_code_interpreter)
+            _at = "code_interpreter"
+            _code_interpreter = d.pop("code_interpreter", UNSET)
+            code_interpreter: CodeInterpreterCallDelta | Unset = UNSET
+            if _code_interpreter is not UNSET:
+                code_interpreter = CodeInterpreterCallDelta.from_dict(_code_interpreter)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         code_interpreter_tool_call_delta = cls(
             index=index,
@@ -112,3 +127,7 @@ class CodeInterpreterToolCallDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.code_interpreter_call_delta import CodeInterpreterCallDelta

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DoneEvent")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -48,14 +42,37 @@ class DoneEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        event = cast(Literal["done"], d.pop("event"))
-        if event != "done":
-            raise ValueError(f"event must match const 'done', got '{event}'")
+        """Parse a JSON object.
 
-        data = cast(Literal["[DONE]"], d.pop("data"))
-        if data != "[DONE]":
-            raise ValueError(f"data must match const '[DONE]', got '{data}'")
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "event"
+            event = d.pop("event")
+            if event != "done":
+                raise ParseError.expected(repr("done"), event)
+
+            _at = "data"
+            data = d.pop("data")
+            if data != "[DONE]":
+                raise ParseError.expected(repr("[DONE]"), data)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         done_event = cls(
             event=event,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ErrorObject")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -54,24 +54,47 @@ class ErrorObject:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        message = d.pop("message")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "message"
+            message = d.pop("message")
+            if not isinstance(message, str):
+                raise ParseError.expected("string", message)
 
-        type_ = d.pop("type")
+            _at = "type"
+            type_ = d.pop("type")
+            if not isinstance(type_, str):
+                raise ParseError.expected("string", type_)
 
-        def _parse_param(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+            _at = "param"
+            param = d.pop("param")
+            if param is not None and not isinstance(param, str):
+                raise ParseError.expected("null or string", param)
 
-        param = _parse_param(d.pop("param"))
+            _at = "code"
+            code = d.pop("code")
+            if code is not None and not isinstance(code, str):
+                raise ParseError.expected("null or string", code)
 
-        def _parse_code(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        code = _parse_code(d.pop("code"))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         error_object = cls(
             message=message,

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.file_citation import FileCitation
-
-
-T = TypeVar("T", bound="FileCitationAnnotation")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -68,20 +57,54 @@ class FileCitationAnnotation:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_citation import FileCitation
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = cast(Literal["file_citation"], d.pop("type"))
-        if type_ != "file_citation":
-            raise ValueError(f"type must match const 'file_citation', got '{type_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "file_citation":
+                raise ParseError.expected(repr("file_citation"), type_)
 
-        text = d.pop("text")
+            _at = "text"
+            text = d.pop("text")
+            if not isinstance(text, str):
+                raise ParseError.expected("string", text)
 
-        file_citation = FileCitation.from_dict(d.pop("file_citation"))
+            _at = "file_citation"
+            file_citation = FileCitation.from_dict(d.pop("file_citation"))
 
-        start_index = d.pop("start_index")
+            _at = "start_index"
+            start_index = d.pop("start_index")
+            if type(start_index) is not int and (
+                isinstance(start_index, bool) or not isinstance(start_index, int)
+            ):
+                raise ParseError.expected("integer", start_index)
 
-        end_index = d.pop("end_index")
+            _at = "end_index"
+            end_index = d.pop("end_index")
+            if type(end_index) is not int and (
+                isinstance(end_index, bool) or not isinstance(end_index, int)
+            ):
+                raise ParseError.expected("integer", end_index)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_citation_annotation = cls(
             type_=type_,
@@ -109,3 +132,7 @@ class FileCitationAnnotation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_citation import FileCitation

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.file_path_delta import FilePathDelta
-
-
-T = TypeVar("T", bound="FilePathDeltaAnnotation")
 
 
 @_attrs_define
@@ -81,27 +69,68 @@ class FilePathDeltaAnnotation:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_path_delta import FilePathDelta
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        index = d.pop("index")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "index"
+            index = d.pop("index")
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
 
-        type_ = cast(Literal["file_path"], d.pop("type"))
-        if type_ != "file_path":
-            raise ValueError(f"type must match const 'file_path', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "file_path":
+                raise ParseError.expected(repr("file_path"), type_)
 
-        text = d.pop("text", UNSET)
+            _at = "text"
+            text = d.pop("text", UNSET)
+            if text is not UNSET and not isinstance(text, str):
+                raise ParseError.expected("string", text)
 
-        _file_path = d.pop("file_path", UNSET)
-        file_path: FilePathDelta | Unset
-        if isinstance(_file_path, Unset):
-            file_path = UNSET
-        else:
-            file_path = FilePathDelta.from_dict(_file_path)
+            _at = "file_path"
+            _file_path = d.pop("file_path", UNSET)
+            file_path: FilePathDelta | Unset = UNSET
+            if _file_path is not UNSET:
+                file_path = FilePathDelta.from_dict(_file_path)
 
-        start_index = d.pop("start_index", UNSET)
+            _at = "start_index"
+            start_index = d.pop("start_index", UNSET)
+            if (
+                start_index is not UNSET
+                and type(start_index) is not int
+                and (isinstance(start_index, bool) or not isinstance(start_index, int))
+            ):
+                raise ParseError.expected("integer", start_index)
 
-        end_index = d.pop("end_index", UNSET)
+            _at = "end_index"
+            end_index = d.pop("end_index", UNSET)
+            if (
+                end_index is not UNSET
+                and type(end_index) is not int
+                and (isinstance(end_index, bool) or not isinstance(end_index, int))
+            ):
+                raise ParseError.expected("integer", end_index)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_path_delta_annotation = cls(
             index=index,
@@ -130,3 +159,7 @@ class FilePathDeltaAnnotation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_path_delta import FilePathDelta

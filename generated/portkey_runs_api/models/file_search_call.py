@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.file_search_call_ranking_options import FileSearchCallRankingOptions
-    from ..models.file_search_result import FileSearchResult
-
-
-T = TypeVar("T", bound="FileSearchCall")
 
 
 @_attrs_define
@@ -55,27 +49,50 @@ class FileSearchCall:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_search_call_ranking_options import (
-            FileSearchCallRankingOptions,
-        )
-        from ..models.file_search_result import FileSearchResult
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        _ranking_options = d.pop("ranking_options", UNSET)
-        ranking_options: FileSearchCallRankingOptions | Unset
-        if isinstance(_ranking_options, Unset):
-            ranking_options = UNSET
-        else:
-            ranking_options = FileSearchCallRankingOptions.from_dict(_ranking_options)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "ranking_options"
+            _ranking_options = d.pop("ranking_options", UNSET)
+            ranking_options: FileSearchCallRankingOptions | Unset = UNSET
+            if _ranking_options is not UNSET:
+                ranking_options = FileSearchCallRankingOptions.from_dict(
+                    _ranking_options
+                )
 
-        _results = d.pop("results", UNSET)
-        results: list[FileSearchResult] | Unset = UNSET
-        if _results is not UNSET:
-            results = []
-            for results_item_data in _results:
-                results_item = FileSearchResult.from_dict(results_item_data)
+            _at = "results"
+            _results = d.pop("results", UNSET)
+            results: list[FileSearchResult] | Unset = UNSET
+            if _results is not UNSET:
+                if not isinstance(_results, list):
+                    raise ParseError.expected("array", _results)
+                results = []
+                try:
+                    for results_item_data in _results:
+                        results_item = FileSearchResult.from_dict(results_item_data)
 
-                results.append(results_item)
+                        results.append(results_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(results)) from None
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_search_call = cls(
             ranking_options=ranking_options,
@@ -100,3 +117,8 @@ class FileSearchCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_search_call_ranking_options import FileSearchCallRankingOptions
+from ..models.file_search_result import FileSearchResult

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.file_search_ranker import FileSearchRanker
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="FileSearchRankingOptions")
 
 
 @_attrs_define
@@ -50,15 +49,43 @@ class FileSearchRankingOptions:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        score_threshold = d.pop("score_threshold")
+        """Parse a JSON object.
 
-        _ranker = d.pop("ranker", UNSET)
-        ranker: FileSearchRanker | Unset
-        if isinstance(_ranker, Unset):
-            ranker = UNSET
-        else:
-            ranker = FileSearchRanker(_ranker)
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "score_threshold"
+            score_threshold = d.pop("score_threshold")
+            if type(score_threshold) is not float and (
+                isinstance(score_threshold, bool)
+                or not isinstance(score_threshold, (int, float))
+            ):
+                raise ParseError.expected("number", score_threshold)
+
+            _at = "ranker"
+            _ranker = d.pop("ranker", UNSET)
+            ranker: FileSearchRanker | Unset = UNSET
+            if _ranker is not UNSET:
+                if not isinstance(_ranker, str):
+                    raise ParseError.expected("string", _ranker)
+                ranker = FileSearchRanker(_ranker)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_search_ranking_options = cls(
             score_threshold=score_threshold,

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.file_search_result_content import FileSearchResultContent
-
-
-T = TypeVar("T", bound="FileSearchResult")
 
 
 @_attrs_define
@@ -65,23 +60,61 @@ class FileSearchResult:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_search_result_content import FileSearchResultContent
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        file_id = d.pop("file_id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "file_id"
+            file_id = d.pop("file_id")
+            if not isinstance(file_id, str):
+                raise ParseError.expected("string", file_id)
 
-        file_name = d.pop("file_name")
+            _at = "file_name"
+            file_name = d.pop("file_name")
+            if not isinstance(file_name, str):
+                raise ParseError.expected("string", file_name)
 
-        score = d.pop("score")
+            _at = "score"
+            score = d.pop("score")
+            if type(score) is not float and (
+                isinstance(score, bool) or not isinstance(score, (int, float))
+            ):
+                raise ParseError.expected("number", score)
 
-        _content = d.pop("content", UNSET)
-        content: list[FileSearchResultContent] | Unset = UNSET
-        if _content is not UNSET:
-            content = []
-            for content_item_data in _content:
-                content_item = FileSearchResultContent.from_dict(content_item_data)
+            _at = "content"
+            _content = d.pop("content", UNSET)
+            content: list[FileSearchResultContent] | Unset = UNSET
+            if _content is not UNSET:
+                if not isinstance(_content, list):
+                    raise ParseError.expected("array", _content)
+                content = []
+                try:
+                    for content_item_data in _content:
+                        content_item = FileSearchResultContent.from_dict(
+                            content_item_data
+                        )
 
-                content.append(content_item)
+                        content.append(content_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(content)) from None
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_search_result = cls(
             file_id=file_id,
@@ -108,3 +141,7 @@ class FileSearchResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_search_result_content import FileSearchResultContent

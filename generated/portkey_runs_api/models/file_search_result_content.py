@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="FileSearchResultContent")
 
 
 @_attrs_define
@@ -49,12 +42,37 @@ class FileSearchResultContent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        type_ = cast(Literal["text"] | Unset, d.pop("type", UNSET))
-        if type_ != "text" and not isinstance(type_, Unset):
-            raise ValueError(f"type must match const 'text', got '{type_}'")
+        """Parse a JSON object.
 
-        text = d.pop("text", UNSET)
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type", UNSET)
+            if type_ is not UNSET and type_ != "text":
+                raise ParseError.expected(repr("text"), type_)
+
+            _at = "text"
+            text = d.pop("text", UNSET)
+            if text is not UNSET and not isinstance(text, str):
+                raise ParseError.expected("string", text)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_search_result_content = cls(
             type_=type_,

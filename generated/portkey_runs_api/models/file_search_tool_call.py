@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.file_search_call import FileSearchCall
-
-
-T = TypeVar("T", bound="FileSearchToolCall")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -58,16 +47,40 @@ class FileSearchToolCall:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_search_call import FileSearchCall
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        type_ = cast(Literal["file_search"], d.pop("type"))
-        if type_ != "file_search":
-            raise ValueError(f"type must match const 'file_search', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "file_search":
+                raise ParseError.expected(repr("file_search"), type_)
 
-        file_search = FileSearchCall.from_dict(d.pop("file_search"))
+            _at = "file_search"
+            file_search = FileSearchCall.from_dict(d.pop("file_search"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         file_search_tool_call = cls(
             id=id,
@@ -93,3 +106,7 @@ class FileSearchToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_search_call import FileSearchCall

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="FunctionCall")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -48,17 +48,42 @@ class FunctionCall:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        name = d.pop("name")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "name"
+            name = d.pop("name")
+            if not isinstance(name, str):
+                raise ParseError.expected("string", name)
 
-        arguments = d.pop("arguments")
+            _at = "arguments"
+            arguments = d.pop("arguments")
+            if not isinstance(arguments, str):
+                raise ParseError.expected("string", arguments)
 
-        def _parse_output(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+            _at = "output"
+            output = d.pop("output")
+            if output is not None and not isinstance(output, str):
+                raise ParseError.expected("null or string", output)
 
-        output = _parse_output(d.pop("output"))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         function_call = cls(
             name=name,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="FunctionCallDelta")
 
 
 @_attrs_define
@@ -53,19 +52,46 @@ class FunctionCallDelta:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        name = d.pop("name", UNSET)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "name"
+            name = d.pop("name", UNSET)
+            if name is not UNSET and not isinstance(name, str):
+                raise ParseError.expected("string", name)
 
-        arguments = d.pop("arguments", UNSET)
+            _at = "arguments"
+            arguments = d.pop("arguments", UNSET)
+            if arguments is not UNSET and not isinstance(arguments, str):
+                raise ParseError.expected("string", arguments)
 
-        def _parse_output(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            _at = "output"
+            output = d.pop("output", UNSET)
+            if (
+                output is not UNSET
+                and output is not None
+                and not isinstance(output, str)
+            ):
+                raise ParseError.expected("null or string", output)
 
-        output = _parse_output(d.pop("output", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         function_call_delta = cls(
             name=name,

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.function_parameters import FunctionParameters
-
-
-T = TypeVar("T", bound="FunctionObject")
 
 
 @_attrs_define
@@ -70,28 +65,48 @@ class FunctionObject:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.function_parameters import FunctionParameters
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        name = d.pop("name")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "name"
+            name = d.pop("name")
+            if not isinstance(name, str):
+                raise ParseError.expected("string", name)
 
-        description = d.pop("description", UNSET)
+            _at = "description"
+            description = d.pop("description", UNSET)
+            if description is not UNSET and not isinstance(description, str):
+                raise ParseError.expected("string", description)
 
-        _parameters = d.pop("parameters", UNSET)
-        parameters: FunctionParameters | Unset
-        if isinstance(_parameters, Unset):
-            parameters = UNSET
-        else:
-            parameters = FunctionParameters.from_dict(_parameters)
+            _at = "parameters"
+            _parameters = d.pop("parameters", UNSET)
+            parameters: FunctionParameters | Unset = UNSET
+            if _parameters is not UNSET:
+                parameters = FunctionParameters.from_dict(_parameters)
 
-        def _parse_strict(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            _at = "strict"
+            strict = d.pop("strict", UNSET)
+            if strict is not UNSET and strict is not None and type(strict) is not bool:
+                raise ParseError.expected("null or boolean", strict)
 
-        strict = _parse_strict(d.pop("strict", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         function_object = cls(
             name=name,
@@ -118,3 +133,7 @@ class FunctionObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.function_parameters import FunctionParameters

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.function_call_delta import FunctionCallDelta
-
-
-T = TypeVar("T", bound="FunctionToolCallDelta")
 
 
 @_attrs_define
@@ -69,23 +57,50 @@ class FunctionToolCallDelta:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.function_call_delta import FunctionCallDelta
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        index = d.pop("index")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "index"
+            index = d.pop("index")
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
 
-        type_ = cast(Literal["function"], d.pop("type"))
-        if type_ != "function":
-            raise ValueError(f"type must match const 'function', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "function":
+                raise ParseError.expected(repr("function"), type_)
 
-        id = d.pop("id", UNSET)
+            _at = "id"
+            id = d.pop("id", UNSET)
+            if id is not UNSET and not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        _function = d.pop("function", UNSET)
-        function: FunctionCallDelta | Unset
-        if isinstance(_function, Unset):
-            function = UNSET
-        else:
-            function = FunctionCallDelta.from_dict(_function)
+            _at = "function"
+            _function = d.pop("function", UNSET)
+            function: FunctionCallDelta | Unset = UNSET
+            if _function is not UNSET:
+                function = FunctionCallDelta.from_dict(_function)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         function_tool_call_delta = cls(
             index=index,
@@ -112,3 +127,7 @@ class FunctionToolCallDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.function_call_delta import FunctionCallDelta

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.image_detail import ImageDetail
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ImageFile")
 
 
 @_attrs_define
@@ -48,15 +47,40 @@ class ImageFile:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        file_id = d.pop("file_id")
+        """Parse a JSON object.
 
-        _detail = d.pop("detail", UNSET)
-        detail: ImageDetail | Unset
-        if isinstance(_detail, Unset):
-            detail = UNSET
-        else:
-            detail = ImageDetail(_detail)
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "file_id"
+            file_id = d.pop("file_id")
+            if not isinstance(file_id, str):
+                raise ParseError.expected("string", file_id)
+
+            _at = "detail"
+            _detail = d.pop("detail", UNSET)
+            detail: ImageDetail | Unset = UNSET
+            if _detail is not UNSET:
+                if not isinstance(_detail, str):
+                    raise ParseError.expected("string", _detail)
+                detail = ImageDetail(_detail)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         image_file = cls(
             file_id=file_id,

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.run import Run
-
-
-T = TypeVar("T", bound="ListRunsResponse")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -73,35 +62,60 @@ class ListRunsResponse:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.run import Run
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        object_ = cast(Literal["list"], d.pop("object"))
-        if object_ != "list":
-            raise ValueError(f"object must match const 'list', got '{object_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "object"
+            object_ = d.pop("object")
+            if object_ != "list":
+                raise ParseError.expected(repr("list"), object_)
 
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = Run.from_dict(data_item_data)
+            _at = "data"
+            _data = d.pop("data")
+            if not isinstance(_data, list):
+                raise ParseError.expected("array", _data)
+            data: list[Run] = []
+            try:
+                for data_item_data in _data:
+                    data_item = Run.from_dict(data_item_data)
 
-            data.append(data_item)
+                    data.append(data_item)
+            except ParseError as exc:
+                raise exc.at_index(len(data)) from None
 
-        def _parse_first_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+            _at = "first_id"
+            first_id = d.pop("first_id")
+            if first_id is not None and not isinstance(first_id, str):
+                raise ParseError.expected("null or string", first_id)
 
-        first_id = _parse_first_id(d.pop("first_id"))
+            _at = "last_id"
+            last_id = d.pop("last_id")
+            if last_id is not None and not isinstance(last_id, str):
+                raise ParseError.expected("null or string", last_id)
 
-        def _parse_last_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
+            _at = "has_more"
+            has_more = d.pop("has_more")
+            if type(has_more) is not bool:
+                raise ParseError.expected("boolean", has_more)
 
-        last_id = _parse_last_id(d.pop("last_id"))
-
-        has_more = d.pop("has_more")
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         list_runs_response = cls(
             object_=object_,
@@ -129,3 +143,7 @@ class ListRunsResponse:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.run import Run

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.message_role import MessageRole
 from ..models.message_status import MessageStatus
-
-if TYPE_CHECKING:
-    from ..models.message_attachment import MessageAttachment
-    from ..models.message_content_image_file import MessageContentImageFile
-    from ..models.message_content_image_url import MessageContentImageUrl
-    from ..models.message_content_refusal import MessageContentRefusal
-    from ..models.message_content_text import MessageContentText
-    from ..models.message_incomplete_details import MessageIncompleteDetails
-    from ..models.metadata import Metadata
-
-
-T = TypeVar("T", bound="Message")
+from ..types import UnknownVariant
 
 
 @_attrs_define
@@ -46,8 +29,8 @@ class Message:
         completed_at (int | None): The Unix timestamp (in seconds) for when the message was completed.
         incomplete_at (int | None): The Unix timestamp (in seconds) for when the message was marked as incomplete.
         role (MessageRole): The entity that produced a message.
-        content (list[MessageContentImageFile | MessageContentImageUrl | MessageContentRefusal | MessageContentText]):
-            The content of the message, as an array of text and/or images.
+        content (list[MessageContentImageFile | MessageContentImageUrl | MessageContentRefusal | MessageContentText |
+            UnknownVariant]): The content of the message, as an array of text and/or images.
         assistant_id (None | str): For messages written by an assistant, the ID of that assistant.
         run_id (None | str): The ID of the run that authored this message, if any.
         attachments (list[MessageAttachment] | None): A list of files attached to the message, and the tools they were
@@ -69,6 +52,7 @@ class Message:
         | MessageContentImageUrl
         | MessageContentRefusal
         | MessageContentText
+        | UnknownVariant
     ]
     assistant_id: None | str
     run_id: None | str
@@ -77,12 +61,6 @@ class Message:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.message_content_image_file import MessageContentImageFile
-        from ..models.message_content_image_url import MessageContentImageUrl
-        from ..models.message_content_text import MessageContentText
-        from ..models.message_incomplete_details import MessageIncompleteDetails
-        from ..models.metadata import Metadata
-
         id = self.id
 
         object_ = self.object_
@@ -94,10 +72,10 @@ class Message:
         status = self.status.value
 
         incomplete_details: dict[str, Any] | None
-        if isinstance(self.incomplete_details, MessageIncompleteDetails):
-            incomplete_details = self.incomplete_details.to_dict()
+        if self.incomplete_details is None:
+            incomplete_details = None
         else:
-            incomplete_details = self.incomplete_details
+            incomplete_details = self.incomplete_details.to_dict()
 
         completed_at: int | None
         completed_at = self.completed_at
@@ -110,13 +88,7 @@ class Message:
         content = []
         for content_item_data in self.content:
             content_item: dict[str, Any]
-            if isinstance(
-                content_item_data,
-                (MessageContentImageFile, MessageContentImageUrl, MessageContentText),
-            ):
-                content_item = content_item_data.to_dict()
-            else:
-                content_item = content_item_data.to_dict()
+            content_item = content_item_data.to_dict()
 
             content.append(content_item)
 
@@ -127,20 +99,19 @@ class Message:
         run_id = self.run_id
 
         attachments: list[dict[str, Any]] | None
-        if isinstance(self.attachments, list):
+        if self.attachments is None:
+            attachments = None
+        else:
             attachments = []
             for attachments_type_0_item_data in self.attachments:
                 attachments_type_0_item = attachments_type_0_item_data.to_dict()
                 attachments.append(attachments_type_0_item)
 
-        else:
-            attachments = self.attachments
-
         metadata: dict[str, Any] | None
-        if isinstance(self.metadata, Metadata):
-            metadata = self.metadata.to_dict()
+        if self.metadata is None:
+            metadata = None
         else:
-            metadata = self.metadata
+            metadata = self.metadata.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -167,164 +138,194 @@ class Message:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.message_attachment import MessageAttachment
-        from ..models.message_content_image_file import MessageContentImageFile
-        from ..models.message_content_image_url import MessageContentImageUrl
-        from ..models.message_content_refusal import MessageContentRefusal
-        from ..models.message_content_text import MessageContentText
-        from ..models.message_incomplete_details import MessageIncompleteDetails
-        from ..models.metadata import Metadata
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        object_ = cast(Literal["thread.message"], d.pop("object"))
-        if object_ != "thread.message":
-            raise ValueError(
-                f"object must match const 'thread.message', got '{object_}'"
-            )
+            _at = "object"
+            object_ = d.pop("object")
+            if object_ != "thread.message":
+                raise ParseError.expected(repr("thread.message"), object_)
 
-        created_at = d.pop("created_at")
+            _at = "created_at"
+            created_at = d.pop("created_at")
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
 
-        thread_id = d.pop("thread_id")
+            _at = "thread_id"
+            thread_id = d.pop("thread_id")
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
 
-        status = MessageStatus(d.pop("status"))
+            _at = "status"
+            _status = d.pop("status")
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            status = MessageStatus(_status)
 
-        def _parse_incomplete_details(data: object) -> MessageIncompleteDetails | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                incomplete_details_type_0 = MessageIncompleteDetails.from_dict(data)
+            _at = "incomplete_details"
+            _incomplete_details = d.pop("incomplete_details")
+            incomplete_details: MessageIncompleteDetails | None
+            if _incomplete_details is None:
+                incomplete_details = None
+            elif isinstance(_incomplete_details, dict):
+                incomplete_details = MessageIncompleteDetails.from_dict(
+                    _incomplete_details
+                )
+            else:
+                raise ParseError.expected("null or object", _incomplete_details)
 
-                return incomplete_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MessageIncompleteDetails | None, data)
+            _at = "completed_at"
+            completed_at = d.pop("completed_at")
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
 
-        incomplete_details = _parse_incomplete_details(d.pop("incomplete_details"))
+            _at = "incomplete_at"
+            incomplete_at = d.pop("incomplete_at")
+            if (
+                incomplete_at is not None
+                and type(incomplete_at) is not int
+                and (
+                    isinstance(incomplete_at, bool)
+                    or not isinstance(incomplete_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", incomplete_at)
 
-        def _parse_completed_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
+            _at = "role"
+            _role = d.pop("role")
+            if not isinstance(_role, str):
+                raise ParseError.expected("string", _role)
+            role = MessageRole(_role)
 
-        completed_at = _parse_completed_at(d.pop("completed_at"))
-
-        def _parse_incomplete_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        incomplete_at = _parse_incomplete_at(d.pop("incomplete_at"))
-
-        role = MessageRole(d.pop("role"))
-
-        content = []
-        _content = d.pop("content")
-        for content_item_data in _content:
-
-            def _parse_content_item(
-                data: object,
-            ) -> (
+            _at = "content"
+            _content = d.pop("content")
+            if not isinstance(_content, list):
+                raise ParseError.expected("array", _content)
+            content: list[
                 MessageContentImageFile
                 | MessageContentImageUrl
                 | MessageContentRefusal
                 | MessageContentText
-            ):
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_message_content_type_0 = (
-                        MessageContentImageFile.from_dict(data)
-                    )
-
-                    return componentsschemas_message_content_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_message_content_type_1 = (
-                        MessageContentImageUrl.from_dict(data)
-                    )
-
-                    return componentsschemas_message_content_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_message_content_type_2 = (
-                        MessageContentText.from_dict(data)
-                    )
-
-                    return componentsschemas_message_content_type_2
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_message_content_type_3 = (
-                    MessageContentRefusal.from_dict(data)
-                )
-
-                return componentsschemas_message_content_type_3
-
-            content_item = _parse_content_item(content_item_data)
-
-            content.append(content_item)
-
-        def _parse_assistant_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        assistant_id = _parse_assistant_id(d.pop("assistant_id"))
-
-        def _parse_run_id(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        run_id = _parse_run_id(d.pop("run_id"))
-
-        def _parse_attachments(data: object) -> list[MessageAttachment] | None:
-            if data is None:
-                return data
+                | UnknownVariant
+            ] = []
             try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                attachments_type_0 = []
-                _attachments_type_0 = data
-                for attachments_type_0_item_data in _attachments_type_0:
-                    attachments_type_0_item = MessageAttachment.from_dict(
-                        attachments_type_0_item_data
+                for content_item_data in _content:
+                    content_item: (
+                        MessageContentImageFile
+                        | MessageContentImageUrl
+                        | MessageContentRefusal
+                        | MessageContentText
+                        | UnknownVariant
                     )
+                    if isinstance(content_item_data, dict):
+                        content_item_kind = content_item_data.get("type")
+                        if content_item_kind == "image_file":
+                            content_item = MessageContentImageFile.from_dict(
+                                content_item_data
+                            )
+                        elif content_item_kind == "image_url":
+                            content_item = MessageContentImageUrl.from_dict(
+                                content_item_data
+                            )
+                        elif content_item_kind == "text":
+                            content_item = MessageContentText.from_dict(
+                                content_item_data
+                            )
+                        elif content_item_kind == "refusal":
+                            content_item = MessageContentRefusal.from_dict(
+                                content_item_data
+                            )
+                        elif isinstance(content_item_kind, str):
+                            content_item = UnknownVariant(
+                                "type", content_item_kind, dict(content_item_data)
+                            )
+                        elif "type" in content_item_data:
+                            raise ParseError.expected(
+                                "string", content_item_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", content_item_data)
 
-                    attachments_type_0.append(attachments_type_0_item)
+                    content.append(content_item)
+            except ParseError as exc:
+                raise exc.at_index(len(content)) from None
 
-                return attachments_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[MessageAttachment] | None, data)
+            _at = "assistant_id"
+            assistant_id = d.pop("assistant_id")
+            if assistant_id is not None and not isinstance(assistant_id, str):
+                raise ParseError.expected("null or string", assistant_id)
 
-        attachments = _parse_attachments(d.pop("attachments"))
+            _at = "run_id"
+            run_id = d.pop("run_id")
+            if run_id is not None and not isinstance(run_id, str):
+                raise ParseError.expected("null or string", run_id)
 
-        def _parse_metadata(data: object) -> Metadata | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = Metadata.from_dict(data)
+            _at = "attachments"
+            _attachments = d.pop("attachments")
+            attachments: list[MessageAttachment] | None
+            if _attachments is None:
+                attachments = None
+            elif isinstance(_attachments, list):
+                if not isinstance(_attachments, list):
+                    raise ParseError.expected("array", _attachments)
+                attachments = []
+                try:
+                    for attachments_type_0_item_data in _attachments:
+                        attachments_type_0_item = MessageAttachment.from_dict(
+                            attachments_type_0_item_data
+                        )
 
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Metadata | None, data)
+                        attachments.append(attachments_type_0_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(attachments)) from None
+            else:
+                raise ParseError.expected("null or array", _attachments)
 
-        metadata = _parse_metadata(d.pop("metadata"))
+            _at = "metadata"
+            _metadata = d.pop("metadata")
+            metadata: Metadata | None
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message = cls(
             id=id,
@@ -361,3 +362,13 @@ class Message:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.message_attachment import MessageAttachment
+from ..models.message_content_image_file import MessageContentImageFile
+from ..models.message_content_image_url import MessageContentImageUrl
+from ..models.message_content_refusal import MessageContentRefusal
+from ..models.message_content_text import MessageContentText
+from ..models.message_incomplete_details import MessageIncompleteDetails
+from ..models.metadata import Metadata

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.assistant_tools_code import AssistantToolsCode
-    from ..models.assistant_tools_file_search_type_only import (
-        AssistantToolsFileSearchTypeOnly,
-    )
-
-
-T = TypeVar("T", bound="MessageAttachment")
+from ..errors import ParseError
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -26,16 +18,18 @@ class MessageAttachment:
 
     Attributes:
         file_id (str | Unset): The ID of the file to attach to the message.
-        tools (list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | Unset): The tools to add this file to.
+        tools (list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly | UnknownVariant] | Unset): The tools to add
+            this file to.
     """
 
     file_id: str | Unset = UNSET
-    tools: list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | Unset = UNSET
+    tools: (
+        list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly | UnknownVariant]
+        | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.assistant_tools_code import AssistantToolsCode
-
         file_id = self.file_id
 
         tools: list[dict[str, Any]] | Unset = UNSET
@@ -43,10 +37,7 @@ class MessageAttachment:
             tools = []
             for tools_item_data in self.tools:
                 tools_item: dict[str, Any]
-                if isinstance(tools_item_data, AssistantToolsCode):
-                    tools_item = tools_item_data.to_dict()
-                else:
-                    tools_item = tools_item_data.to_dict()
+                tools_item = tools_item_data.to_dict()
 
                 tools.append(tools_item)
 
@@ -62,46 +53,82 @@ class MessageAttachment:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.assistant_tools_code import AssistantToolsCode
-        from ..models.assistant_tools_file_search_type_only import (
-            AssistantToolsFileSearchTypeOnly,
-        )
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        file_id = d.pop("file_id", UNSET)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "file_id"
+            file_id = d.pop("file_id", UNSET)
+            if file_id is not UNSET and not isinstance(file_id, str):
+                raise ParseError.expected("string", file_id)
 
-        _tools = d.pop("tools", UNSET)
-        tools: list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly] | Unset = (
-            UNSET
-        )
-        if _tools is not UNSET:
-            tools = []
-            for tools_item_data in _tools:
-
-                def _parse_tools_item(
-                    data: object,
-                ) -> AssistantToolsCode | AssistantToolsFileSearchTypeOnly:
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_message_attachment_tool_type_0 = (
-                            AssistantToolsCode.from_dict(data)
+            _at = "tools"
+            _tools = d.pop("tools", UNSET)
+            tools: (
+                list[
+                    AssistantToolsCode
+                    | AssistantToolsFileSearchTypeOnly
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _tools is not UNSET:
+                if not isinstance(_tools, list):
+                    raise ParseError.expected("array", _tools)
+                tools = []
+                try:
+                    for tools_item_data in _tools:
+                        tools_item: (
+                            AssistantToolsCode
+                            | AssistantToolsFileSearchTypeOnly
+                            | UnknownVariant
                         )
+                        if isinstance(tools_item_data, dict):
+                            tools_item_kind = tools_item_data.get("type")
+                            if tools_item_kind == "code_interpreter":
+                                tools_item = AssistantToolsCode.from_dict(
+                                    tools_item_data
+                                )
+                            elif tools_item_kind == "file_search":
+                                tools_item = AssistantToolsFileSearchTypeOnly.from_dict(
+                                    tools_item_data
+                                )
+                            elif isinstance(tools_item_kind, str):
+                                tools_item = UnknownVariant(
+                                    "type", tools_item_kind, dict(tools_item_data)
+                                )
+                            elif "type" in tools_item_data:
+                                raise ParseError.expected(
+                                    "string", tools_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", tools_item_data)
 
-                        return componentsschemas_message_attachment_tool_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_message_attachment_tool_type_1 = (
-                        AssistantToolsFileSearchTypeOnly.from_dict(data)
-                    )
+                        tools.append(tools_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tools)) from None
 
-                    return componentsschemas_message_attachment_tool_type_1
-
-                tools_item = _parse_tools_item(tools_item_data)
-
-                tools.append(tools_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_attachment = cls(
             file_id=file_id,
@@ -126,3 +153,10 @@ class MessageAttachment:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.assistant_tools_code import AssistantToolsCode
+from ..models.assistant_tools_file_search_type_only import (
+    AssistantToolsFileSearchTypeOnly,
+)

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.message_delta_content import MessageDeltaContent
-
-
-T = TypeVar("T", bound="MessageDelta")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -58,18 +47,40 @@ class MessageDelta:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.message_delta_content import MessageDeltaContent
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        object_ = cast(Literal["thread.message.delta"], d.pop("object"))
-        if object_ != "thread.message.delta":
-            raise ValueError(
-                f"object must match const 'thread.message.delta', got '{object_}'"
-            )
+            _at = "object"
+            object_ = d.pop("object")
+            if object_ != "thread.message.delta":
+                raise ParseError.expected(repr("thread.message.delta"), object_)
 
-        delta = MessageDeltaContent.from_dict(d.pop("delta"))
+            _at = "delta"
+            delta = MessageDeltaContent.from_dict(d.pop("delta"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_delta = cls(
             id=id,
@@ -95,3 +106,7 @@ class MessageDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.message_delta_content import MessageDeltaContent

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.message_role import MessageRole
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.message_delta_content_image_file import MessageDeltaContentImageFile
-    from ..models.message_delta_content_image_url import MessageDeltaContentImageUrl
-    from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
-    from ..models.message_delta_content_text import MessageDeltaContentText
-
-
-T = TypeVar("T", bound="MessageDeltaContent")
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -28,7 +20,8 @@ class MessageDeltaContent:
     Attributes:
         role (MessageRole | Unset): The entity that produced a message.
         content (list[MessageDeltaContentImageFile | MessageDeltaContentImageUrl | MessageDeltaContentRefusal |
-            MessageDeltaContentText] | Unset): The content of the message, as an array of text and/or image parts.
+            MessageDeltaContentText | UnknownVariant] | Unset): The content of the message, as an array of text and/or image
+            parts.
     """
 
     role: MessageRole | Unset = UNSET
@@ -38,18 +31,13 @@ class MessageDeltaContent:
             | MessageDeltaContentImageUrl
             | MessageDeltaContentRefusal
             | MessageDeltaContentText
+            | UnknownVariant
         ]
         | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.message_delta_content_image_file import (
-            MessageDeltaContentImageFile,
-        )
-        from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
-        from ..models.message_delta_content_text import MessageDeltaContentText
-
         role: str | Unset = UNSET
         if not isinstance(self.role, Unset):
             role = self.role.value
@@ -59,17 +47,7 @@ class MessageDeltaContent:
             content = []
             for content_item_data in self.content:
                 content_item: dict[str, Any]
-                if isinstance(
-                    content_item_data,
-                    (
-                        MessageDeltaContentImageFile,
-                        MessageDeltaContentText,
-                        MessageDeltaContentRefusal,
-                    ),
-                ):
-                    content_item = content_item_data.to_dict()
-                else:
-                    content_item = content_item_data.to_dict()
+                content_item = content_item_data.to_dict()
 
                 content.append(content_item)
 
@@ -85,84 +63,97 @@ class MessageDeltaContent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.message_delta_content_image_file import (
-            MessageDeltaContentImageFile,
-        )
-        from ..models.message_delta_content_image_url import MessageDeltaContentImageUrl
-        from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
-        from ..models.message_delta_content_text import MessageDeltaContentText
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        _role = d.pop("role", UNSET)
-        role: MessageRole | Unset
-        if isinstance(_role, Unset):
-            role = UNSET
-        else:
-            role = MessageRole(_role)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "role"
+            _role = d.pop("role", UNSET)
+            role: MessageRole | Unset = UNSET
+            if _role is not UNSET:
+                if not isinstance(_role, str):
+                    raise ParseError.expected("string", _role)
+                role = MessageRole(_role)
 
-        _content = d.pop("content", UNSET)
-        content: (
-            list[
-                MessageDeltaContentImageFile
-                | MessageDeltaContentImageUrl
-                | MessageDeltaContentRefusal
-                | MessageDeltaContentText
-            ]
-            | Unset
-        ) = UNSET
-        if _content is not UNSET:
-            content = []
-            for content_item_data in _content:
-
-                def _parse_content_item(
-                    data: object,
-                ) -> (
+            _at = "content"
+            _content = d.pop("content", UNSET)
+            content: (
+                list[
                     MessageDeltaContentImageFile
                     | MessageDeltaContentImageUrl
                     | MessageDeltaContentRefusal
                     | MessageDeltaContentText
-                ):
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_message_content_delta_type_0 = (
-                            MessageDeltaContentImageFile.from_dict(data)
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _content is not UNSET:
+                if not isinstance(_content, list):
+                    raise ParseError.expected("array", _content)
+                content = []
+                try:
+                    for content_item_data in _content:
+                        content_item: (
+                            MessageDeltaContentImageFile
+                            | MessageDeltaContentImageUrl
+                            | MessageDeltaContentRefusal
+                            | MessageDeltaContentText
+                            | UnknownVariant
                         )
+                        if isinstance(content_item_data, dict):
+                            content_item_kind = content_item_data.get("type")
+                            if content_item_kind == "image_file":
+                                content_item = MessageDeltaContentImageFile.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "text":
+                                content_item = MessageDeltaContentText.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "refusal":
+                                content_item = MessageDeltaContentRefusal.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "image_url":
+                                content_item = MessageDeltaContentImageUrl.from_dict(
+                                    content_item_data
+                                )
+                            elif isinstance(content_item_kind, str):
+                                content_item = UnknownVariant(
+                                    "type", content_item_kind, dict(content_item_data)
+                                )
+                            elif "type" in content_item_data:
+                                raise ParseError.expected(
+                                    "string", content_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", content_item_data)
 
-                        return componentsschemas_message_content_delta_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_message_content_delta_type_1 = (
-                            MessageDeltaContentText.from_dict(data)
-                        )
+                        content.append(content_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(content)) from None
 
-                        return componentsschemas_message_content_delta_type_1
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_message_content_delta_type_2 = (
-                            MessageDeltaContentRefusal.from_dict(data)
-                        )
-
-                        return componentsschemas_message_content_delta_type_2
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_message_content_delta_type_3 = (
-                        MessageDeltaContentImageUrl.from_dict(data)
-                    )
-
-                    return componentsschemas_message_content_delta_type_3
-
-                content_item = _parse_content_item(content_item_data)
-
-                content.append(content_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_delta_content = cls(
             role=role,
@@ -187,3 +178,10 @@ class MessageDeltaContent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.message_delta_content_image_file import MessageDeltaContentImageFile
+from ..models.message_delta_content_image_url import MessageDeltaContentImageUrl
+from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
+from ..models.message_delta_content_text import MessageDeltaContentText

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.image_url_delta import ImageUrlDelta
-
-
-T = TypeVar("T", bound="MessageDeltaContentImageUrl")
 
 
 @_attrs_define
@@ -63,21 +51,45 @@ class MessageDeltaContentImageUrl:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.image_url_delta import ImageUrlDelta
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        index = d.pop("index")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "index"
+            index = d.pop("index")
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
 
-        type_ = cast(Literal["image_url"], d.pop("type"))
-        if type_ != "image_url":
-            raise ValueError(f"type must match const 'image_url', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "image_url":
+                raise ParseError.expected(repr("image_url"), type_)
 
-        _image_url = d.pop("image_url", UNSET)
-        image_url: ImageUrlDelta | Unset
-        if isinstance(_image_url, Unset):
-            image_url = UNSET
-        else:
-            image_url = ImageUrlDelta.from_dict(_image_url)
+            _at = "image_url"
+            _image_url = d.pop("image_url", UNSET)
+            image_url: ImageUrlDelta | Unset = UNSET
+            if _image_url is not UNSET:
+                image_url = ImageUrlDelta.from_dict(_image_url)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_delta_content_image_url = cls(
             index=index,
@@ -103,3 +115,7 @@ class MessageDeltaContentImageUrl:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.image_url_delta import ImageUrlDelta

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.file_citation_annotation import FileCitationAnnotation
-    from ..models.file_path_annotation import FilePathAnnotation
-
-
-T = TypeVar("T", bound="MessageText")
+from ..errors import ParseError
+from ..types import UnknownVariant
 
 
 @_attrs_define
@@ -22,25 +18,20 @@ class MessageText:
 
     Attributes:
         value (str): The data that makes up the text.
-        annotations (list[FileCitationAnnotation | FilePathAnnotation]): The annotations on the text.
+        annotations (list[FileCitationAnnotation | FilePathAnnotation | UnknownVariant]): The annotations on the text.
     """
 
     value: str
-    annotations: list[FileCitationAnnotation | FilePathAnnotation]
+    annotations: list[FileCitationAnnotation | FilePathAnnotation | UnknownVariant]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.file_citation_annotation import FileCitationAnnotation
-
         value = self.value
 
         annotations = []
         for annotations_item_data in self.annotations:
             annotations_item: dict[str, Any]
-            if isinstance(annotations_item_data, FileCitationAnnotation):
-                annotations_item = annotations_item_data.to_dict()
-            else:
-                annotations_item = annotations_item_data.to_dict()
+            annotations_item = annotations_item_data.to_dict()
 
             annotations.append(annotations_item)
 
@@ -57,40 +48,75 @@ class MessageText:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_citation_annotation import FileCitationAnnotation
-        from ..models.file_path_annotation import FilePathAnnotation
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        value = d.pop("value")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "value"
+            value = d.pop("value")
+            if not isinstance(value, str):
+                raise ParseError.expected("string", value)
 
-        annotations = []
-        _annotations = d.pop("annotations")
-        for annotations_item_data in _annotations:
-
-            def _parse_annotations_item(
-                data: object,
-            ) -> FileCitationAnnotation | FilePathAnnotation:
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_text_annotation_type_0 = (
-                        FileCitationAnnotation.from_dict(data)
+            _at = "annotations"
+            _annotations = d.pop("annotations")
+            if not isinstance(_annotations, list):
+                raise ParseError.expected("array", _annotations)
+            annotations: list[
+                FileCitationAnnotation | FilePathAnnotation | UnknownVariant
+            ] = []
+            try:
+                for annotations_item_data in _annotations:
+                    annotations_item: (
+                        FileCitationAnnotation | FilePathAnnotation | UnknownVariant
                     )
+                    if isinstance(annotations_item_data, dict):
+                        annotations_item_kind = annotations_item_data.get("type")
+                        if annotations_item_kind == "file_citation":
+                            annotations_item = FileCitationAnnotation.from_dict(
+                                annotations_item_data
+                            )
+                        elif annotations_item_kind == "file_path":
+                            annotations_item = FilePathAnnotation.from_dict(
+                                annotations_item_data
+                            )
+                        elif isinstance(annotations_item_kind, str):
+                            annotations_item = UnknownVariant(
+                                "type",
+                                annotations_item_kind,
+                                dict(annotations_item_data),
+                            )
+                        elif "type" in annotations_item_data:
+                            raise ParseError.expected(
+                                "string", annotations_item_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", annotations_item_data)
 
-                    return componentsschemas_text_annotation_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_text_annotation_type_1 = FilePathAnnotation.from_dict(
-                    data
-                )
+                    annotations.append(annotations_item)
+            except ParseError as exc:
+                raise exc.at_index(len(annotations)) from None
 
-                return componentsschemas_text_annotation_type_1
-
-            annotations_item = _parse_annotations_item(annotations_item_data)
-
-            annotations.append(annotations_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_text = cls(
             value=value,
@@ -115,3 +141,8 @@ class MessageText:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_citation_annotation import FileCitationAnnotation
+from ..models.file_path_annotation import FilePathAnnotation

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.file_citation_delta_annotation import FileCitationDeltaAnnotation
-    from ..models.file_path_delta_annotation import FilePathDeltaAnnotation
-
-
-T = TypeVar("T", bound="MessageTextDelta")
+from ..errors import ParseError
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -24,18 +18,18 @@ class MessageTextDelta:
 
     Attributes:
         value (str | Unset): The data that makes up the text.
-        annotations (list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation] | Unset): The annotations on the text.
+        annotations (list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation | UnknownVariant] | Unset): The
+            annotations on the text.
     """
 
     value: str | Unset = UNSET
-    annotations: list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation] | Unset = (
-        UNSET
-    )
+    annotations: (
+        list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation | UnknownVariant]
+        | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.file_citation_delta_annotation import FileCitationDeltaAnnotation
-
         value = self.value
 
         annotations: list[dict[str, Any]] | Unset = UNSET
@@ -43,10 +37,7 @@ class MessageTextDelta:
             annotations = []
             for annotations_item_data in self.annotations:
                 annotations_item: dict[str, Any]
-                if isinstance(annotations_item_data, FileCitationDeltaAnnotation):
-                    annotations_item = annotations_item_data.to_dict()
-                else:
-                    annotations_item = annotations_item_data.to_dict()
+                annotations_item = annotations_item_data.to_dict()
 
                 annotations.append(annotations_item)
 
@@ -62,44 +53,86 @@ class MessageTextDelta:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.file_citation_delta_annotation import FileCitationDeltaAnnotation
-        from ..models.file_path_delta_annotation import FilePathDeltaAnnotation
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        value = d.pop("value", UNSET)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "value"
+            value = d.pop("value", UNSET)
+            if value is not UNSET and not isinstance(value, str):
+                raise ParseError.expected("string", value)
 
-        _annotations = d.pop("annotations", UNSET)
-        annotations: (
-            list[FileCitationDeltaAnnotation | FilePathDeltaAnnotation] | Unset
-        ) = UNSET
-        if _annotations is not UNSET:
-            annotations = []
-            for annotations_item_data in _annotations:
-
-                def _parse_annotations_item(
-                    data: object,
-                ) -> FileCitationDeltaAnnotation | FilePathDeltaAnnotation:
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_text_annotation_delta_type_0 = (
-                            FileCitationDeltaAnnotation.from_dict(data)
+            _at = "annotations"
+            _annotations = d.pop("annotations", UNSET)
+            annotations: (
+                list[
+                    FileCitationDeltaAnnotation
+                    | FilePathDeltaAnnotation
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _annotations is not UNSET:
+                if not isinstance(_annotations, list):
+                    raise ParseError.expected("array", _annotations)
+                annotations = []
+                try:
+                    for annotations_item_data in _annotations:
+                        annotations_item: (
+                            FileCitationDeltaAnnotation
+                            | FilePathDeltaAnnotation
+                            | UnknownVariant
                         )
+                        if isinstance(annotations_item_data, dict):
+                            annotations_item_kind = annotations_item_data.get("type")
+                            if annotations_item_kind == "file_citation":
+                                annotations_item = (
+                                    FileCitationDeltaAnnotation.from_dict(
+                                        annotations_item_data
+                                    )
+                                )
+                            elif annotations_item_kind == "file_path":
+                                annotations_item = FilePathDeltaAnnotation.from_dict(
+                                    annotations_item_data
+                                )
+                            elif isinstance(annotations_item_kind, str):
+                                annotations_item = UnknownVariant(
+                                    "type",
+                                    annotations_item_kind,
+                                    dict(annotations_item_data),
+                                )
+                            elif "type" in annotations_item_data:
+                                raise ParseError.expected(
+                                    "string", annotations_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", annotations_item_data)
 
-                        return componentsschemas_text_annotation_delta_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_text_annotation_delta_type_1 = (
-                        FilePathDeltaAnnotation.from_dict(data)
-                    )
+                        annotations.append(annotations_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(annotations)) from None
 
-                    return componentsschemas_text_annotation_delta_type_1
-
-                annotations_item = _parse_annotations_item(annotations_item_data)
-
-                annotations.append(annotations_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         message_text_delta = cls(
             value=value,
@@ -124,3 +157,8 @@ class MessageTextDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.file_citation_delta_annotation import FileCitationDeltaAnnotation
+from ..models.file_path_delta_annotation import FilePathDeltaAnnotation

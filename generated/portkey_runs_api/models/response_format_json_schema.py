@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.json_schema_format import JsonSchemaFormat
-
-
-T = TypeVar("T", bound="ResponseFormatJsonSchema")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -53,14 +42,35 @@ class ResponseFormatJsonSchema:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.json_schema_format import JsonSchemaFormat
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = cast(Literal["json_schema"], d.pop("type"))
-        if type_ != "json_schema":
-            raise ValueError(f"type must match const 'json_schema', got '{type_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "json_schema":
+                raise ParseError.expected(repr("json_schema"), type_)
 
-        json_schema = JsonSchemaFormat.from_dict(d.pop("json_schema"))
+            _at = "json_schema"
+            json_schema = JsonSchemaFormat.from_dict(d.pop("json_schema"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         response_format_json_schema = cls(
             type_=type_,
@@ -85,3 +95,7 @@ class ResponseFormatJsonSchema:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.json_schema_format import JsonSchemaFormat

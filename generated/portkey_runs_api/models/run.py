@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.assistants_api_tool_choice_mode import AssistantsApiToolChoiceMode
 from ..models.response_format_auto import ResponseFormatAuto
 from ..models.run_status import RunStatus
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.assistant_tools_code import AssistantToolsCode
-    from ..models.assistant_tools_file_search import AssistantToolsFileSearch
-    from ..models.assistant_tools_function import AssistantToolsFunction
-    from ..models.assistants_named_tool_choice import AssistantsNamedToolChoice
-    from ..models.metadata import Metadata
-    from ..models.response_format_json_object import ResponseFormatJsonObject
-    from ..models.response_format_json_schema import ResponseFormatJsonSchema
-    from ..models.response_format_text import ResponseFormatText
-    from ..models.run_completion_usage import RunCompletionUsage
-    from ..models.run_incomplete_details import RunIncompleteDetails
-    from ..models.run_last_error import RunLastError
-    from ..models.run_required_action import RunRequiredAction
-    from ..models.truncation_object import TruncationObject
-
-
-T = TypeVar("T", bound="Run")
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -69,8 +45,8 @@ class Run:
                 types this as
                 a plain string, but real runs of an assistant without instructions carry null, so null is
                 accepted here.
-            tools (list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction]): The list of tools that the
-                assistant used for this run.
+            tools (list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction | UnknownVariant]): The list
+                of tools that the assistant used for this run.
             metadata (Metadata | None): Key-value pairs attached to the run. Null when none were ever set.
             usage (None | RunCompletionUsage): Usage statistics related to the run. Null if the run is not in a terminal
                 state
@@ -86,8 +62,8 @@ class Run:
                 called by the model. Nullable as in OpenAI's published schema.
             parallel_tool_calls (bool): Whether to enable parallel function calling during tool use. Default: True.
             response_format (None | ResponseFormatAuto | ResponseFormatJsonObject | ResponseFormatJsonSchema |
-                ResponseFormatText): The format that the model must output. Nullable as in OpenAI's published schema. Portkey's
-                API
+                ResponseFormatText | UnknownVariant): The format that the model must output. Nullable as in OpenAI's published
+                schema. Portkey's API
                 reference lists the options `none` and `auto`; `none` is not a value the API sends, and is not
                 accepted here.
             temperature (float | None | Unset): The sampling temperature used for this run. If not set, defaults to 1.
@@ -110,7 +86,12 @@ class Run:
     incomplete_details: None | RunIncompleteDetails
     model: str
     instructions: None | str
-    tools: list[AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction]
+    tools: list[
+        AssistantToolsCode
+        | AssistantToolsFileSearch
+        | AssistantToolsFunction
+        | UnknownVariant
+    ]
     metadata: Metadata | None
     usage: None | RunCompletionUsage
     max_prompt_tokens: int | None
@@ -123,6 +104,7 @@ class Run:
         | ResponseFormatJsonObject
         | ResponseFormatJsonSchema
         | ResponseFormatText
+        | UnknownVariant
     )
     parallel_tool_calls: bool = True
     temperature: float | None | Unset = UNSET
@@ -130,19 +112,6 @@ class Run:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.assistant_tools_code import AssistantToolsCode
-        from ..models.assistant_tools_file_search import AssistantToolsFileSearch
-        from ..models.assistants_named_tool_choice import AssistantsNamedToolChoice
-        from ..models.metadata import Metadata
-        from ..models.response_format_json_object import ResponseFormatJsonObject
-        from ..models.response_format_json_schema import ResponseFormatJsonSchema
-        from ..models.response_format_text import ResponseFormatText
-        from ..models.run_completion_usage import RunCompletionUsage
-        from ..models.run_incomplete_details import RunIncompleteDetails
-        from ..models.run_last_error import RunLastError
-        from ..models.run_required_action import RunRequiredAction
-        from ..models.truncation_object import TruncationObject
-
         id = self.id
 
         object_ = self.object_
@@ -156,16 +125,16 @@ class Run:
         status = self.status.value
 
         required_action: dict[str, Any] | None
-        if isinstance(self.required_action, RunRequiredAction):
-            required_action = self.required_action.to_dict()
+        if self.required_action is None:
+            required_action = None
         else:
-            required_action = self.required_action
+            required_action = self.required_action.to_dict()
 
         last_error: dict[str, Any] | None
-        if isinstance(self.last_error, RunLastError):
-            last_error = self.last_error.to_dict()
+        if self.last_error is None:
+            last_error = None
         else:
-            last_error = self.last_error
+            last_error = self.last_error.to_dict()
 
         expires_at: int | None
         expires_at = self.expires_at
@@ -183,10 +152,10 @@ class Run:
         completed_at = self.completed_at
 
         incomplete_details: dict[str, Any] | None
-        if isinstance(self.incomplete_details, RunIncompleteDetails):
-            incomplete_details = self.incomplete_details.to_dict()
+        if self.incomplete_details is None:
+            incomplete_details = None
         else:
-            incomplete_details = self.incomplete_details
+            incomplete_details = self.incomplete_details.to_dict()
 
         model = self.model
 
@@ -196,26 +165,21 @@ class Run:
         tools = []
         for tools_item_data in self.tools:
             tools_item: dict[str, Any]
-            if isinstance(
-                tools_item_data, (AssistantToolsCode, AssistantToolsFileSearch)
-            ):
-                tools_item = tools_item_data.to_dict()
-            else:
-                tools_item = tools_item_data.to_dict()
+            tools_item = tools_item_data.to_dict()
 
             tools.append(tools_item)
 
         metadata: dict[str, Any] | None
-        if isinstance(self.metadata, Metadata):
-            metadata = self.metadata.to_dict()
+        if self.metadata is None:
+            metadata = None
         else:
-            metadata = self.metadata
+            metadata = self.metadata.to_dict()
 
         usage: dict[str, Any] | None
-        if isinstance(self.usage, RunCompletionUsage):
-            usage = self.usage.to_dict()
+        if self.usage is None:
+            usage = None
         else:
-            usage = self.usage
+            usage = self.usage.to_dict()
 
         max_prompt_tokens: int | None
         max_prompt_tokens = self.max_prompt_tokens
@@ -224,31 +188,28 @@ class Run:
         max_completion_tokens = self.max_completion_tokens
 
         truncation_strategy: dict[str, Any] | None
-        if isinstance(self.truncation_strategy, TruncationObject):
-            truncation_strategy = self.truncation_strategy.to_dict()
+        if self.truncation_strategy is None:
+            truncation_strategy = None
         else:
-            truncation_strategy = self.truncation_strategy
+            truncation_strategy = self.truncation_strategy.to_dict()
 
         tool_choice: dict[str, Any] | None | str
-        if isinstance(self.tool_choice, AssistantsApiToolChoiceMode):
+        if self.tool_choice is None:
+            tool_choice = None
+        elif isinstance(self.tool_choice, AssistantsApiToolChoiceMode):
             tool_choice = self.tool_choice.value
-        elif isinstance(self.tool_choice, AssistantsNamedToolChoice):
-            tool_choice = self.tool_choice.to_dict()
         else:
-            tool_choice = self.tool_choice
+            tool_choice = self.tool_choice.to_dict()
 
         parallel_tool_calls = self.parallel_tool_calls
 
         response_format: dict[str, Any] | None | str
-        if isinstance(self.response_format, ResponseFormatAuto):
+        if self.response_format is None:
+            response_format = None
+        elif isinstance(self.response_format, ResponseFormatAuto):
             response_format = self.response_format.value
-        elif isinstance(
-            self.response_format,
-            (ResponseFormatText, ResponseFormatJsonObject, ResponseFormatJsonSchema),
-        ):
-            response_format = self.response_format.to_dict()
         else:
-            response_format = self.response_format
+            response_format = self.response_format.to_dict()
 
         temperature: float | None | Unset
         if isinstance(self.temperature, Unset):
@@ -302,336 +263,331 @@ class Run:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.assistant_tools_code import AssistantToolsCode
-        from ..models.assistant_tools_file_search import AssistantToolsFileSearch
-        from ..models.assistant_tools_function import AssistantToolsFunction
-        from ..models.assistants_named_tool_choice import AssistantsNamedToolChoice
-        from ..models.metadata import Metadata
-        from ..models.response_format_json_object import ResponseFormatJsonObject
-        from ..models.response_format_json_schema import ResponseFormatJsonSchema
-        from ..models.response_format_text import ResponseFormatText
-        from ..models.run_completion_usage import RunCompletionUsage
-        from ..models.run_incomplete_details import RunIncompleteDetails
-        from ..models.run_last_error import RunLastError
-        from ..models.run_required_action import RunRequiredAction
-        from ..models.truncation_object import TruncationObject
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        object_ = cast(Literal["thread.run"], d.pop("object"))
-        if object_ != "thread.run":
-            raise ValueError(f"object must match const 'thread.run', got '{object_}'")
+            _at = "object"
+            object_ = d.pop("object")
+            if object_ != "thread.run":
+                raise ParseError.expected(repr("thread.run"), object_)
 
-        created_at = d.pop("created_at")
+            _at = "created_at"
+            created_at = d.pop("created_at")
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
 
-        thread_id = d.pop("thread_id")
+            _at = "thread_id"
+            thread_id = d.pop("thread_id")
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
 
-        assistant_id = d.pop("assistant_id")
+            _at = "assistant_id"
+            assistant_id = d.pop("assistant_id")
+            if not isinstance(assistant_id, str):
+                raise ParseError.expected("string", assistant_id)
 
-        status = RunStatus(d.pop("status"))
+            _at = "status"
+            _status = d.pop("status")
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            status = RunStatus(_status)
 
-        def _parse_required_action(data: object) -> None | RunRequiredAction:
-            if data is None:
-                return data
+            _at = "required_action"
+            _required_action = d.pop("required_action")
+            required_action: None | RunRequiredAction
+            if _required_action is None:
+                required_action = None
+            elif isinstance(_required_action, dict):
+                required_action = RunRequiredAction.from_dict(_required_action)
+            else:
+                raise ParseError.expected("null or object", _required_action)
+
+            _at = "last_error"
+            _last_error = d.pop("last_error")
+            last_error: None | RunLastError
+            if _last_error is None:
+                last_error = None
+            elif isinstance(_last_error, dict):
+                last_error = RunLastError.from_dict(_last_error)
+            else:
+                raise ParseError.expected("null or object", _last_error)
+
+            _at = "expires_at"
+            expires_at = d.pop("expires_at")
+            if (
+                expires_at is not None
+                and type(expires_at) is not int
+                and (isinstance(expires_at, bool) or not isinstance(expires_at, int))
+            ):
+                raise ParseError.expected("null or integer", expires_at)
+
+            _at = "started_at"
+            started_at = d.pop("started_at")
+            if (
+                started_at is not None
+                and type(started_at) is not int
+                and (isinstance(started_at, bool) or not isinstance(started_at, int))
+            ):
+                raise ParseError.expected("null or integer", started_at)
+
+            _at = "cancelled_at"
+            cancelled_at = d.pop("cancelled_at")
+            if (
+                cancelled_at is not None
+                and type(cancelled_at) is not int
+                and (
+                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", cancelled_at)
+
+            _at = "failed_at"
+            failed_at = d.pop("failed_at")
+            if (
+                failed_at is not None
+                and type(failed_at) is not int
+                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+            ):
+                raise ParseError.expected("null or integer", failed_at)
+
+            _at = "completed_at"
+            completed_at = d.pop("completed_at")
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
+
+            _at = "incomplete_details"
+            _incomplete_details = d.pop("incomplete_details")
+            incomplete_details: None | RunIncompleteDetails
+            if _incomplete_details is None:
+                incomplete_details = None
+            elif isinstance(_incomplete_details, dict):
+                incomplete_details = RunIncompleteDetails.from_dict(_incomplete_details)
+            else:
+                raise ParseError.expected("null or object", _incomplete_details)
+
+            _at = "model"
+            model = d.pop("model")
+            if not isinstance(model, str):
+                raise ParseError.expected("string", model)
+
+            _at = "instructions"
+            instructions = d.pop("instructions")
+            if instructions is not None and not isinstance(instructions, str):
+                raise ParseError.expected("null or string", instructions)
+
+            _at = "tools"
+            _tools = d.pop("tools")
+            if not isinstance(_tools, list):
+                raise ParseError.expected("array", _tools)
+            tools: list[
+                AssistantToolsCode
+                | AssistantToolsFileSearch
+                | AssistantToolsFunction
+                | UnknownVariant
+            ] = []
             try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                required_action_type_0 = RunRequiredAction.from_dict(data)
-
-                return required_action_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunRequiredAction, data)
-
-        required_action = _parse_required_action(d.pop("required_action"))
-
-        def _parse_last_error(data: object) -> None | RunLastError:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                last_error_type_0 = RunLastError.from_dict(data)
-
-                return last_error_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunLastError, data)
-
-        last_error = _parse_last_error(d.pop("last_error"))
-
-        def _parse_expires_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        expires_at = _parse_expires_at(d.pop("expires_at"))
-
-        def _parse_started_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        started_at = _parse_started_at(d.pop("started_at"))
-
-        def _parse_cancelled_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        cancelled_at = _parse_cancelled_at(d.pop("cancelled_at"))
-
-        def _parse_failed_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        failed_at = _parse_failed_at(d.pop("failed_at"))
-
-        def _parse_completed_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        completed_at = _parse_completed_at(d.pop("completed_at"))
-
-        def _parse_incomplete_details(data: object) -> None | RunIncompleteDetails:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                incomplete_details_type_0 = RunIncompleteDetails.from_dict(data)
-
-                return incomplete_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunIncompleteDetails, data)
-
-        incomplete_details = _parse_incomplete_details(d.pop("incomplete_details"))
-
-        model = d.pop("model")
-
-        def _parse_instructions(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        instructions = _parse_instructions(d.pop("instructions"))
-
-        tools = []
-        _tools = d.pop("tools")
-        for tools_item_data in _tools:
-
-            def _parse_tools_item(
-                data: object,
-            ) -> AssistantToolsCode | AssistantToolsFileSearch | AssistantToolsFunction:
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_assistant_tool_type_0 = (
-                        AssistantToolsCode.from_dict(data)
+                for tools_item_data in _tools:
+                    tools_item: (
+                        AssistantToolsCode
+                        | AssistantToolsFileSearch
+                        | AssistantToolsFunction
+                        | UnknownVariant
                     )
+                    if isinstance(tools_item_data, dict):
+                        tools_item_kind = tools_item_data.get("type")
+                        if tools_item_kind == "code_interpreter":
+                            tools_item = AssistantToolsCode.from_dict(tools_item_data)
+                        elif tools_item_kind == "file_search":
+                            tools_item = AssistantToolsFileSearch.from_dict(
+                                tools_item_data
+                            )
+                        elif tools_item_kind == "function":
+                            tools_item = AssistantToolsFunction.from_dict(
+                                tools_item_data
+                            )
+                        elif isinstance(tools_item_kind, str):
+                            tools_item = UnknownVariant(
+                                "type", tools_item_kind, dict(tools_item_data)
+                            )
+                        elif "type" in tools_item_data:
+                            raise ParseError.expected("string", tools_item_kind).within(
+                                "", "type"
+                            )
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", tools_item_data)
 
-                    return componentsschemas_assistant_tool_type_0
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                try:
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_assistant_tool_type_1 = (
-                        AssistantToolsFileSearch.from_dict(data)
-                    )
+                    tools.append(tools_item)
+            except ParseError as exc:
+                raise exc.at_index(len(tools)) from None
 
-                    return componentsschemas_assistant_tool_type_1
-                except (TypeError, ValueError, AttributeError, KeyError):
-                    pass
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_assistant_tool_type_2 = (
-                    AssistantToolsFunction.from_dict(data)
+            _at = "metadata"
+            _metadata = d.pop("metadata")
+            metadata: Metadata | None
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
+
+            _at = "usage"
+            _usage = d.pop("usage")
+            usage: None | RunCompletionUsage
+            if _usage is None:
+                usage = None
+            elif isinstance(_usage, dict):
+                usage = RunCompletionUsage.from_dict(_usage)
+            else:
+                raise ParseError.expected("null or object", _usage)
+
+            _at = "max_prompt_tokens"
+            max_prompt_tokens = d.pop("max_prompt_tokens")
+            if (
+                max_prompt_tokens is not None
+                and type(max_prompt_tokens) is not int
+                and (
+                    isinstance(max_prompt_tokens, bool)
+                    or not isinstance(max_prompt_tokens, int)
                 )
+            ):
+                raise ParseError.expected("null or integer", max_prompt_tokens)
 
-                return componentsschemas_assistant_tool_type_2
-
-            tools_item = _parse_tools_item(tools_item_data)
-
-            tools.append(tools_item)
-
-        def _parse_metadata(data: object) -> Metadata | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = Metadata.from_dict(data)
-
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Metadata | None, data)
-
-        metadata = _parse_metadata(d.pop("metadata"))
-
-        def _parse_usage(data: object) -> None | RunCompletionUsage:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_0 = RunCompletionUsage.from_dict(data)
-
-                return usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunCompletionUsage, data)
-
-        usage = _parse_usage(d.pop("usage"))
-
-        def _parse_max_prompt_tokens(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        max_prompt_tokens = _parse_max_prompt_tokens(d.pop("max_prompt_tokens"))
-
-        def _parse_max_completion_tokens(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        max_completion_tokens = _parse_max_completion_tokens(
-            d.pop("max_completion_tokens")
-        )
-
-        def _parse_truncation_strategy(data: object) -> None | TruncationObject:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                truncation_strategy_type_0 = TruncationObject.from_dict(data)
-
-                return truncation_strategy_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | TruncationObject, data)
-
-        truncation_strategy = _parse_truncation_strategy(d.pop("truncation_strategy"))
-
-        def _parse_tool_choice(
-            data: object,
-        ) -> AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_assistants_api_tool_choice_option_type_0 = (
-                    AssistantsApiToolChoiceMode(data)
+            _at = "max_completion_tokens"
+            max_completion_tokens = d.pop("max_completion_tokens")
+            if (
+                max_completion_tokens is not None
+                and type(max_completion_tokens) is not int
+                and (
+                    isinstance(max_completion_tokens, bool)
+                    or not isinstance(max_completion_tokens, int)
                 )
+            ):
+                raise ParseError.expected("null or integer", max_completion_tokens)
 
-                return componentsschemas_assistants_api_tool_choice_option_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_assistants_api_tool_choice_option_type_1 = (
-                    AssistantsNamedToolChoice.from_dict(data)
-                )
+            _at = "truncation_strategy"
+            _truncation_strategy = d.pop("truncation_strategy")
+            truncation_strategy: None | TruncationObject
+            if _truncation_strategy is None:
+                truncation_strategy = None
+            elif isinstance(_truncation_strategy, dict):
+                truncation_strategy = TruncationObject.from_dict(_truncation_strategy)
+            else:
+                raise ParseError.expected("null or object", _truncation_strategy)
 
-                return componentsschemas_assistants_api_tool_choice_option_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None, data
-            )
+            _at = "tool_choice"
+            _tool_choice = d.pop("tool_choice")
+            tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
+            if _tool_choice is None:
+                tool_choice = None
+            elif isinstance(_tool_choice, str):
+                tool_choice = AssistantsApiToolChoiceMode(_tool_choice)
+            elif isinstance(_tool_choice, dict):
+                tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
+            else:
+                raise ParseError.expected("null, string or object", _tool_choice)
 
-        tool_choice = _parse_tool_choice(d.pop("tool_choice"))
+            _at = "parallel_tool_calls"
+            parallel_tool_calls = d.pop("parallel_tool_calls")
+            if type(parallel_tool_calls) is not bool:
+                raise ParseError.expected("boolean", parallel_tool_calls)
 
-        parallel_tool_calls = d.pop("parallel_tool_calls")
-
-        def _parse_response_format(
-            data: object,
-        ) -> (
-            None
-            | ResponseFormatAuto
-            | ResponseFormatJsonObject
-            | ResponseFormatJsonSchema
-            | ResponseFormatText
-        ):
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_assistants_api_response_format_option_type_0 = (
-                    ResponseFormatAuto(data)
-                )
-
-                return componentsschemas_assistants_api_response_format_option_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_assistants_api_response_format_option_type_1 = (
-                    ResponseFormatText.from_dict(data)
-                )
-
-                return componentsschemas_assistants_api_response_format_option_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_assistants_api_response_format_option_type_2 = (
-                    ResponseFormatJsonObject.from_dict(data)
-                )
-
-                return componentsschemas_assistants_api_response_format_option_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_assistants_api_response_format_option_type_3 = (
-                    ResponseFormatJsonSchema.from_dict(data)
-                )
-
-                return componentsschemas_assistants_api_response_format_option_type_3
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
+            _at = "response_format"
+            _response_format = d.pop("response_format")
+            response_format: (
                 None
                 | ResponseFormatAuto
                 | ResponseFormatJsonObject
                 | ResponseFormatJsonSchema
-                | ResponseFormatText,
-                data,
+                | ResponseFormatText
+                | UnknownVariant
             )
+            if _response_format is None:
+                response_format = None
+            elif isinstance(_response_format, str):
+                response_format = ResponseFormatAuto(_response_format)
+            elif isinstance(_response_format, dict):
+                response_format_kind = _response_format.get("type")
+                if response_format_kind == "text":
+                    response_format = ResponseFormatText.from_dict(_response_format)
+                elif response_format_kind == "json_object":
+                    response_format = ResponseFormatJsonObject.from_dict(
+                        _response_format
+                    )
+                elif response_format_kind == "json_schema":
+                    response_format = ResponseFormatJsonSchema.from_dict(
+                        _response_format
+                    )
+                elif isinstance(response_format_kind, str):
+                    response_format = UnknownVariant(
+                        "type", response_format_kind, dict(_response_format)
+                    )
+                elif "type" in _response_format:
+                    raise ParseError.expected("string", response_format_kind).within(
+                        "", "type"
+                    )
+                else:
+                    raise ParseError("missing required property").within("", "type")
+            else:
+                raise ParseError.expected("null, string or object", _response_format)
 
-        response_format = _parse_response_format(d.pop("response_format"))
+            _at = "temperature"
+            temperature = d.pop("temperature", UNSET)
+            if (
+                temperature is not UNSET
+                and temperature is not None
+                and type(temperature) is not float
+                and (
+                    isinstance(temperature, bool)
+                    or not isinstance(temperature, (int, float))
+                )
+            ):
+                raise ParseError.expected("null or number", temperature)
 
-        def _parse_temperature(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
+            _at = "top_p"
+            top_p = d.pop("top_p", UNSET)
+            if (
+                top_p is not UNSET
+                and top_p is not None
+                and type(top_p) is not float
+                and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
+            ):
+                raise ParseError.expected("null or number", top_p)
 
-        temperature = _parse_temperature(d.pop("temperature", UNSET))
-
-        def _parse_top_p(data: object) -> float | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(float | None | Unset, data)
-
-        top_p = _parse_top_p(d.pop("top_p", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run = cls(
             id=id,
@@ -681,3 +637,19 @@ class Run:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.assistant_tools_code import AssistantToolsCode
+from ..models.assistant_tools_file_search import AssistantToolsFileSearch
+from ..models.assistant_tools_function import AssistantToolsFunction
+from ..models.assistants_named_tool_choice import AssistantsNamedToolChoice
+from ..models.metadata import Metadata
+from ..models.response_format_json_object import ResponseFormatJsonObject
+from ..models.response_format_json_schema import ResponseFormatJsonSchema
+from ..models.response_format_text import ResponseFormatText
+from ..models.run_completion_usage import RunCompletionUsage
+from ..models.run_incomplete_details import RunIncompleteDetails
+from ..models.run_last_error import RunLastError
+from ..models.run_required_action import RunRequiredAction
+from ..models.truncation_object import TruncationObject

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="RunCompletionUsage")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -47,12 +47,49 @@ class RunCompletionUsage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        completion_tokens = d.pop("completion_tokens")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "completion_tokens"
+            completion_tokens = d.pop("completion_tokens")
+            if type(completion_tokens) is not int and (
+                isinstance(completion_tokens, bool)
+                or not isinstance(completion_tokens, int)
+            ):
+                raise ParseError.expected("integer", completion_tokens)
 
-        prompt_tokens = d.pop("prompt_tokens")
+            _at = "prompt_tokens"
+            prompt_tokens = d.pop("prompt_tokens")
+            if type(prompt_tokens) is not int and (
+                isinstance(prompt_tokens, bool) or not isinstance(prompt_tokens, int)
+            ):
+                raise ParseError.expected("integer", prompt_tokens)
 
-        total_tokens = d.pop("total_tokens")
+            _at = "total_tokens"
+            total_tokens = d.pop("total_tokens")
+            if type(total_tokens) is not int and (
+                isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
+            ):
+                raise ParseError.expected("integer", total_tokens)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_completion_usage = cls(
             completion_tokens=completion_tokens,

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.run_incomplete_details_reason import RunIncompleteDetailsReason
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="RunIncompleteDetails")
 
 
 @_attrs_define
@@ -40,13 +39,35 @@ class RunIncompleteDetails:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        _reason = d.pop("reason", UNSET)
-        reason: RunIncompleteDetailsReason | Unset
-        if isinstance(_reason, Unset):
-            reason = UNSET
-        else:
-            reason = RunIncompleteDetailsReason(_reason)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "reason"
+            _reason = d.pop("reason", UNSET)
+            reason: RunIncompleteDetailsReason | Unset = UNSET
+            if _reason is not UNSET:
+                if not isinstance(_reason, str):
+                    raise ParseError.expected("string", _reason)
+                reason = RunIncompleteDetailsReason(_reason)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_incomplete_details = cls(
             reason=reason,

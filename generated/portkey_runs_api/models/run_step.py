@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.run_step_status import RunStepStatus
 from ..models.run_step_type import RunStepType
-
-if TYPE_CHECKING:
-    from ..models.metadata import Metadata
-    from ..models.run_step_completion_usage import RunStepCompletionUsage
-    from ..models.run_step_details_message_creation import RunStepDetailsMessageCreation
-    from ..models.run_step_details_tool_calls import RunStepDetailsToolCalls
-    from ..models.run_step_last_error import RunStepLastError
-
-
-T = TypeVar("T", bound="RunStep")
+from ..types import UnknownVariant
 
 
 @_attrs_define
@@ -42,8 +27,8 @@ class RunStep:
         run_id (str): The ID of the run that this run step is a part of.
         type_ (RunStepType): The type of run step.
         status (RunStepStatus): The status of a run step.
-        step_details (RunStepDetailsMessageCreation | RunStepDetailsToolCalls): The details of the run step,
-            discriminated by `type`.
+        step_details (RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant): The details of the run
+            step, discriminated by `type`.
         last_error (None | RunStepLastError): The last error associated with this run step. Null if there are no errors.
         expired_at (int | None): The Unix timestamp (in seconds) for when the run step expired (when its run expired).
         cancelled_at (int | None): The Unix timestamp (in seconds) for when the run step was cancelled.
@@ -62,7 +47,9 @@ class RunStep:
     run_id: str
     type_: RunStepType
     status: RunStepStatus
-    step_details: RunStepDetailsMessageCreation | RunStepDetailsToolCalls
+    step_details: (
+        RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
+    )
     last_error: None | RunStepLastError
     expired_at: int | None
     cancelled_at: int | None
@@ -73,13 +60,6 @@ class RunStep:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.metadata import Metadata
-        from ..models.run_step_completion_usage import RunStepCompletionUsage
-        from ..models.run_step_details_message_creation import (
-            RunStepDetailsMessageCreation,
-        )
-        from ..models.run_step_last_error import RunStepLastError
-
         id = self.id
 
         object_ = self.object_
@@ -97,16 +77,13 @@ class RunStep:
         status = self.status.value
 
         step_details: dict[str, Any]
-        if isinstance(self.step_details, RunStepDetailsMessageCreation):
-            step_details = self.step_details.to_dict()
-        else:
-            step_details = self.step_details.to_dict()
+        step_details = self.step_details.to_dict()
 
         last_error: dict[str, Any] | None
-        if isinstance(self.last_error, RunStepLastError):
-            last_error = self.last_error.to_dict()
+        if self.last_error is None:
+            last_error = None
         else:
-            last_error = self.last_error
+            last_error = self.last_error.to_dict()
 
         expired_at: int | None
         expired_at = self.expired_at
@@ -121,16 +98,16 @@ class RunStep:
         completed_at = self.completed_at
 
         metadata: dict[str, Any] | None
-        if isinstance(self.metadata, Metadata):
-            metadata = self.metadata.to_dict()
+        if self.metadata is None:
+            metadata = None
         else:
-            metadata = self.metadata
+            metadata = self.metadata.to_dict()
 
         usage: dict[str, Any] | None
-        if isinstance(self.usage, RunStepCompletionUsage):
-            usage = self.usage.to_dict()
+        if self.usage is None:
+            usage = None
         else:
-            usage = self.usage
+            usage = self.usage.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -159,130 +136,167 @@ class RunStep:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.metadata import Metadata
-        from ..models.run_step_completion_usage import RunStepCompletionUsage
-        from ..models.run_step_details_message_creation import (
-            RunStepDetailsMessageCreation,
-        )
-        from ..models.run_step_details_tool_calls import RunStepDetailsToolCalls
-        from ..models.run_step_last_error import RunStepLastError
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        object_ = cast(Literal["thread.run.step"], d.pop("object"))
-        if object_ != "thread.run.step":
-            raise ValueError(
-                f"object must match const 'thread.run.step', got '{object_}'"
+            _at = "object"
+            object_ = d.pop("object")
+            if object_ != "thread.run.step":
+                raise ParseError.expected(repr("thread.run.step"), object_)
+
+            _at = "created_at"
+            created_at = d.pop("created_at")
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
+
+            _at = "assistant_id"
+            assistant_id = d.pop("assistant_id")
+            if not isinstance(assistant_id, str):
+                raise ParseError.expected("string", assistant_id)
+
+            _at = "thread_id"
+            thread_id = d.pop("thread_id")
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
+
+            _at = "run_id"
+            run_id = d.pop("run_id")
+            if not isinstance(run_id, str):
+                raise ParseError.expected("string", run_id)
+
+            _at = "type"
+            _type_ = d.pop("type")
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            type_ = RunStepType(_type_)
+
+            _at = "status"
+            _status = d.pop("status")
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            status = RunStepStatus(_status)
+
+            _at = "step_details"
+            _step_details = d.pop("step_details")
+            step_details: (
+                RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
             )
+            if isinstance(_step_details, dict):
+                step_details_kind = _step_details.get("type")
+                if step_details_kind == "message_creation":
+                    step_details = RunStepDetailsMessageCreation.from_dict(
+                        _step_details
+                    )
+                elif step_details_kind == "tool_calls":
+                    step_details = RunStepDetailsToolCalls.from_dict(_step_details)
+                elif isinstance(step_details_kind, str):
+                    step_details = UnknownVariant(
+                        "type", step_details_kind, dict(_step_details)
+                    )
+                elif "type" in _step_details:
+                    raise ParseError.expected("string", step_details_kind).within(
+                        "", "type"
+                    )
+                else:
+                    raise ParseError("missing required property").within("", "type")
+            else:
+                raise ParseError.expected("object", _step_details)
 
-        created_at = d.pop("created_at")
+            _at = "last_error"
+            _last_error = d.pop("last_error")
+            last_error: None | RunStepLastError
+            if _last_error is None:
+                last_error = None
+            elif isinstance(_last_error, dict):
+                last_error = RunStepLastError.from_dict(_last_error)
+            else:
+                raise ParseError.expected("null or object", _last_error)
 
-        assistant_id = d.pop("assistant_id")
+            _at = "expired_at"
+            expired_at = d.pop("expired_at")
+            if (
+                expired_at is not None
+                and type(expired_at) is not int
+                and (isinstance(expired_at, bool) or not isinstance(expired_at, int))
+            ):
+                raise ParseError.expected("null or integer", expired_at)
 
-        thread_id = d.pop("thread_id")
-
-        run_id = d.pop("run_id")
-
-        type_ = RunStepType(d.pop("type"))
-
-        status = RunStepStatus(d.pop("status"))
-
-        def _parse_step_details(
-            data: object,
-        ) -> RunStepDetailsMessageCreation | RunStepDetailsToolCalls:
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_run_step_details_type_0 = (
-                    RunStepDetailsMessageCreation.from_dict(data)
+            _at = "cancelled_at"
+            cancelled_at = d.pop("cancelled_at")
+            if (
+                cancelled_at is not None
+                and type(cancelled_at) is not int
+                and (
+                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
                 )
+            ):
+                raise ParseError.expected("null or integer", cancelled_at)
 
-                return componentsschemas_run_step_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_run_step_details_type_1 = (
-                RunStepDetailsToolCalls.from_dict(data)
-            )
+            _at = "failed_at"
+            failed_at = d.pop("failed_at")
+            if (
+                failed_at is not None
+                and type(failed_at) is not int
+                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+            ):
+                raise ParseError.expected("null or integer", failed_at)
 
-            return componentsschemas_run_step_details_type_1
+            _at = "completed_at"
+            completed_at = d.pop("completed_at")
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
 
-        step_details = _parse_step_details(d.pop("step_details"))
+            _at = "metadata"
+            _metadata = d.pop("metadata")
+            metadata: Metadata | None
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
 
-        def _parse_last_error(data: object) -> None | RunStepLastError:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                last_error_type_0 = RunStepLastError.from_dict(data)
+            _at = "usage"
+            _usage = d.pop("usage")
+            usage: None | RunStepCompletionUsage
+            if _usage is None:
+                usage = None
+            elif isinstance(_usage, dict):
+                usage = RunStepCompletionUsage.from_dict(_usage)
+            else:
+                raise ParseError.expected("null or object", _usage)
 
-                return last_error_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunStepLastError, data)
-
-        last_error = _parse_last_error(d.pop("last_error"))
-
-        def _parse_expired_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        expired_at = _parse_expired_at(d.pop("expired_at"))
-
-        def _parse_cancelled_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        cancelled_at = _parse_cancelled_at(d.pop("cancelled_at"))
-
-        def _parse_failed_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        failed_at = _parse_failed_at(d.pop("failed_at"))
-
-        def _parse_completed_at(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        completed_at = _parse_completed_at(d.pop("completed_at"))
-
-        def _parse_metadata(data: object) -> Metadata | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                metadata_type_0 = Metadata.from_dict(data)
-
-                return metadata_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Metadata | None, data)
-
-        metadata = _parse_metadata(d.pop("metadata"))
-
-        def _parse_usage(data: object) -> None | RunStepCompletionUsage:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                usage_type_0 = RunStepCompletionUsage.from_dict(data)
-
-                return usage_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | RunStepCompletionUsage, data)
-
-        usage = _parse_usage(d.pop("usage"))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_step = cls(
             id=id,
@@ -321,3 +335,11 @@ class RunStep:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.metadata import Metadata
+from ..models.run_step_completion_usage import RunStepCompletionUsage
+from ..models.run_step_details_message_creation import RunStepDetailsMessageCreation
+from ..models.run_step_details_tool_calls import RunStepDetailsToolCalls
+from ..models.run_step_last_error import RunStepLastError

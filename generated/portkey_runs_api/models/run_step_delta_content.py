@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation
-    from ..models.run_step_delta_tool_calls import RunStepDeltaToolCalls
-
-
-T = TypeVar("T", bound="RunStepDeltaContent")
+from ..errors import ParseError
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -23,21 +17,19 @@ class RunStepDeltaContent:
     """The delta containing the fields that have changed on the run step.
 
     Attributes:
-        step_details (RunStepDeltaMessageCreation | RunStepDeltaToolCalls | Unset): The details of the run step delta,
-            discriminated by `type`.
+        step_details (RunStepDeltaMessageCreation | RunStepDeltaToolCalls | UnknownVariant | Unset): The details of the
+            run step delta, discriminated by `type`.
     """
 
-    step_details: RunStepDeltaMessageCreation | RunStepDeltaToolCalls | Unset = UNSET
+    step_details: (
+        RunStepDeltaMessageCreation | RunStepDeltaToolCalls | UnknownVariant | Unset
+    ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation
-
         step_details: dict[str, Any] | Unset
         if isinstance(self.step_details, Unset):
             step_details = UNSET
-        elif isinstance(self.step_details, RunStepDeltaMessageCreation):
-            step_details = self.step_details.to_dict()
         else:
             step_details = self.step_details.to_dict()
 
@@ -51,35 +43,57 @@ class RunStepDeltaContent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation
-        from ..models.run_step_delta_tool_calls import RunStepDeltaToolCalls
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "step_details"
+            _step_details = d.pop("step_details", UNSET)
+            step_details: (
+                RunStepDeltaMessageCreation
+                | RunStepDeltaToolCalls
+                | UnknownVariant
+                | Unset
+            ) = UNSET
+            if _step_details is not UNSET:
+                if isinstance(_step_details, dict):
+                    step_details_kind = _step_details.get("type")
+                    if step_details_kind == "message_creation":
+                        step_details = RunStepDeltaMessageCreation.from_dict(
+                            _step_details
+                        )
+                    elif step_details_kind == "tool_calls":
+                        step_details = RunStepDeltaToolCalls.from_dict(_step_details)
+                    elif isinstance(step_details_kind, str):
+                        step_details = UnknownVariant(
+                            "type", step_details_kind, dict(_step_details)
+                        )
+                    elif "type" in _step_details:
+                        raise ParseError.expected("string", step_details_kind).within(
+                            "", "type"
+                        )
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", _step_details)
 
-        def _parse_step_details(
-            data: object,
-        ) -> RunStepDeltaMessageCreation | RunStepDeltaToolCalls | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                componentsschemas_run_step_delta_details_type_0 = (
-                    RunStepDeltaMessageCreation.from_dict(data)
-                )
-
-                return componentsschemas_run_step_delta_details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_run_step_delta_details_type_1 = (
-                RunStepDeltaToolCalls.from_dict(data)
-            )
-
-            return componentsschemas_run_step_delta_details_type_1
-
-        step_details = _parse_step_details(d.pop("step_details", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_step_delta_content = cls(
             step_details=step_details,
@@ -103,3 +117,8 @@ class RunStepDeltaContent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation
+from ..models.run_step_delta_tool_calls import RunStepDeltaToolCalls

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.code_interpreter_tool_call_delta import CodeInterpreterToolCallDelta
-    from ..models.file_search_tool_call_delta import FileSearchToolCallDelta
-    from ..models.function_tool_call_delta import FunctionToolCallDelta
-
-
-T = TypeVar("T", bound="RunStepDeltaToolCalls")
+from ..errors import ParseError
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
@@ -32,8 +18,8 @@ class RunStepDeltaToolCalls:
 
     Attributes:
         type_ (Literal['tool_calls']): Always `tool_calls`.
-        tool_calls (list[CodeInterpreterToolCallDelta | FileSearchToolCallDelta | FunctionToolCallDelta] | Unset): The
-            tool calls the run step was involved in.
+        tool_calls (list[CodeInterpreterToolCallDelta | FileSearchToolCallDelta | FunctionToolCallDelta |
+            UnknownVariant] | Unset): The tool calls the run step was involved in.
     """
 
     type_: Literal["tool_calls"]
@@ -42,17 +28,13 @@ class RunStepDeltaToolCalls:
             CodeInterpreterToolCallDelta
             | FileSearchToolCallDelta
             | FunctionToolCallDelta
+            | UnknownVariant
         ]
         | Unset
     ) = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.code_interpreter_tool_call_delta import (
-            CodeInterpreterToolCallDelta,
-        )
-        from ..models.file_search_tool_call_delta import FileSearchToolCallDelta
-
         type_ = self.type_
 
         tool_calls: list[dict[str, Any]] | Unset = UNSET
@@ -60,13 +42,7 @@ class RunStepDeltaToolCalls:
             tool_calls = []
             for tool_calls_item_data in self.tool_calls:
                 tool_calls_item: dict[str, Any]
-                if isinstance(
-                    tool_calls_item_data,
-                    (CodeInterpreterToolCallDelta, FileSearchToolCallDelta),
-                ):
-                    tool_calls_item = tool_calls_item_data.to_dict()
-                else:
-                    tool_calls_item = tool_calls_item_data.to_dict()
+                tool_calls_item = tool_calls_item_data.to_dict()
 
                 tool_calls.append(tool_calls_item)
 
@@ -84,68 +60,92 @@ class RunStepDeltaToolCalls:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.code_interpreter_tool_call_delta import (
-            CodeInterpreterToolCallDelta,
-        )
-        from ..models.file_search_tool_call_delta import FileSearchToolCallDelta
-        from ..models.function_tool_call_delta import FunctionToolCallDelta
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = cast(Literal["tool_calls"], d.pop("type"))
-        if type_ != "tool_calls":
-            raise ValueError(f"type must match const 'tool_calls', got '{type_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "tool_calls":
+                raise ParseError.expected(repr("tool_calls"), type_)
 
-        _tool_calls = d.pop("tool_calls", UNSET)
-        tool_calls: (
-            list[
-                CodeInterpreterToolCallDelta
-                | FileSearchToolCallDelta
-                | FunctionToolCallDelta
-            ]
-            | Unset
-        ) = UNSET
-        if _tool_calls is not UNSET:
-            tool_calls = []
-            for tool_calls_item_data in _tool_calls:
-
-                def _parse_tool_calls_item(
-                    data: object,
-                ) -> (
+            _at = "tool_calls"
+            _tool_calls = d.pop("tool_calls", UNSET)
+            tool_calls: (
+                list[
                     CodeInterpreterToolCallDelta
                     | FileSearchToolCallDelta
                     | FunctionToolCallDelta
-                ):
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_run_step_delta_tool_call_type_0 = (
-                            CodeInterpreterToolCallDelta.from_dict(data)
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _tool_calls is not UNSET:
+                if not isinstance(_tool_calls, list):
+                    raise ParseError.expected("array", _tool_calls)
+                tool_calls = []
+                try:
+                    for tool_calls_item_data in _tool_calls:
+                        tool_calls_item: (
+                            CodeInterpreterToolCallDelta
+                            | FileSearchToolCallDelta
+                            | FunctionToolCallDelta
+                            | UnknownVariant
                         )
+                        if isinstance(tool_calls_item_data, dict):
+                            tool_calls_item_kind = tool_calls_item_data.get("type")
+                            if tool_calls_item_kind == "code_interpreter":
+                                tool_calls_item = (
+                                    CodeInterpreterToolCallDelta.from_dict(
+                                        tool_calls_item_data
+                                    )
+                                )
+                            elif tool_calls_item_kind == "file_search":
+                                tool_calls_item = FileSearchToolCallDelta.from_dict(
+                                    tool_calls_item_data
+                                )
+                            elif tool_calls_item_kind == "function":
+                                tool_calls_item = FunctionToolCallDelta.from_dict(
+                                    tool_calls_item_data
+                                )
+                            elif isinstance(tool_calls_item_kind, str):
+                                tool_calls_item = UnknownVariant(
+                                    "type",
+                                    tool_calls_item_kind,
+                                    dict(tool_calls_item_data),
+                                )
+                            elif "type" in tool_calls_item_data:
+                                raise ParseError.expected(
+                                    "string", tool_calls_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", tool_calls_item_data)
 
-                        return componentsschemas_run_step_delta_tool_call_type_0
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    try:
-                        if not isinstance(data, dict):
-                            raise TypeError()
-                        componentsschemas_run_step_delta_tool_call_type_1 = (
-                            FileSearchToolCallDelta.from_dict(data)
-                        )
+                        tool_calls.append(tool_calls_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_calls)) from None
 
-                        return componentsschemas_run_step_delta_tool_call_type_1
-                    except (TypeError, ValueError, AttributeError, KeyError):
-                        pass
-                    if not isinstance(data, dict):
-                        raise TypeError()
-                    componentsschemas_run_step_delta_tool_call_type_2 = (
-                        FunctionToolCallDelta.from_dict(data)
-                    )
-
-                    return componentsschemas_run_step_delta_tool_call_type_2
-
-                tool_calls_item = _parse_tool_calls_item(tool_calls_item_data)
-
-                tool_calls.append(tool_calls_item)
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_step_delta_tool_calls = cls(
             type_=type_,
@@ -170,3 +170,9 @@ class RunStepDeltaToolCalls:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.code_interpreter_tool_call_delta import CodeInterpreterToolCallDelta
+from ..models.file_search_tool_call_delta import FileSearchToolCallDelta
+from ..models.function_tool_call_delta import FunctionToolCallDelta

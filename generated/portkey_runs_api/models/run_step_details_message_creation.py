@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.message_creation import MessageCreation
-
-
-T = TypeVar("T", bound="RunStepDetailsMessageCreation")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -53,14 +42,35 @@ class RunStepDetailsMessageCreation:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.message_creation import MessageCreation
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = cast(Literal["message_creation"], d.pop("type"))
-        if type_ != "message_creation":
-            raise ValueError(f"type must match const 'message_creation', got '{type_}'")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "message_creation":
+                raise ParseError.expected(repr("message_creation"), type_)
 
-        message_creation = MessageCreation.from_dict(d.pop("message_creation"))
+            _at = "message_creation"
+            message_creation = MessageCreation.from_dict(d.pop("message_creation"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_step_details_message_creation = cls(
             type_=type_,
@@ -85,3 +95,7 @@ class RunStepDetailsMessageCreation:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.message_creation import MessageCreation

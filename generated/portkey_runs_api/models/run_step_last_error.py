@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.run_step_last_error_code import RunStepLastErrorCode
-
-T = TypeVar("T", bound="RunStepLastError")
 
 
 @_attrs_define
@@ -44,10 +43,38 @@ class RunStepLastError:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        code = RunStepLastErrorCode(d.pop("code"))
+        """Parse a JSON object.
 
-        message = d.pop("message")
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "code"
+            _code = d.pop("code")
+            if not isinstance(_code, str):
+                raise ParseError.expected("string", _code)
+            code = RunStepLastErrorCode(_code)
+
+            _at = "message"
+            message = d.pop("message")
+            if not isinstance(message, str):
+                raise ParseError.expected("string", message)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_step_last_error = cls(
             code=code,

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.run_tool_call import RunToolCall
-
-
-T = TypeVar("T", bound="RunSubmitToolOutputs")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -44,15 +40,40 @@ class RunSubmitToolOutputs:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.run_tool_call import RunToolCall
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        tool_calls = []
-        _tool_calls = d.pop("tool_calls")
-        for tool_calls_item_data in _tool_calls:
-            tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "tool_calls"
+            _tool_calls = d.pop("tool_calls")
+            if not isinstance(_tool_calls, list):
+                raise ParseError.expected("array", _tool_calls)
+            tool_calls: list[RunToolCall] = []
+            try:
+                for tool_calls_item_data in _tool_calls:
+                    tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
 
-            tool_calls.append(tool_calls_item)
+                    tool_calls.append(tool_calls_item)
+            except ParseError as exc:
+                raise exc.at_index(len(tool_calls)) from None
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_submit_tool_outputs = cls(
             tool_calls=tool_calls,
@@ -76,3 +97,7 @@ class RunSubmitToolOutputs:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.run_tool_call import RunToolCall

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.run_tool_call_function import RunToolCallFunction
-
-
-T = TypeVar("T", bound="RunToolCall")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -59,16 +48,40 @@ class RunToolCall:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.run_tool_call_function import RunToolCallFunction
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        id = d.pop("id")
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "id"
+            id = d.pop("id")
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
 
-        type_ = cast(Literal["function"], d.pop("type"))
-        if type_ != "function":
-            raise ValueError(f"type must match const 'function', got '{type_}'")
+            _at = "type"
+            type_ = d.pop("type")
+            if type_ != "function":
+                raise ParseError.expected(repr("function"), type_)
 
-        function = RunToolCallFunction.from_dict(d.pop("function"))
+            _at = "function"
+            function = RunToolCallFunction.from_dict(d.pop("function"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         run_tool_call = cls(
             id=id,
@@ -94,3 +107,7 @@ class RunToolCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.run_tool_call_function import RunToolCallFunction

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 
+from ..errors import ParseError
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.tool_output import ToolOutput
-
-
-T = TypeVar("T", bound="SubmitToolOutputsRunRequest")
 
 
 @_attrs_define
@@ -56,24 +51,45 @@ class SubmitToolOutputsRunRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.tool_output import ToolOutput
+        """Parse a JSON object.
 
+        The schema allows no other properties: unknown ones are dropped. Unknown enum values and
+        unknown variants of discriminated unions are kept as such.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        tool_outputs = []
-        _tool_outputs = d.pop("tool_outputs")
-        for tool_outputs_item_data in _tool_outputs:
-            tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "tool_outputs"
+            _tool_outputs = d.pop("tool_outputs")
+            if not isinstance(_tool_outputs, list):
+                raise ParseError.expected("array", _tool_outputs)
+            tool_outputs: list[ToolOutput] = []
+            try:
+                for tool_outputs_item_data in _tool_outputs:
+                    tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
 
-            tool_outputs.append(tool_outputs_item)
+                    tool_outputs.append(tool_outputs_item)
+            except ParseError as exc:
+                raise exc.at_index(len(tool_outputs)) from None
 
-        def _parse_stream(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+            _at = "stream"
+            stream = d.pop("stream", UNSET)
+            if stream is not UNSET and stream is not None and type(stream) is not bool:
+                raise ParseError.expected("null or boolean", stream)
 
-        stream = _parse_stream(d.pop("stream", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         submit_tool_outputs_run_request = cls(
             tool_outputs=tool_outputs,
@@ -81,3 +97,7 @@ class SubmitToolOutputsRunRequest:
         )
 
         return submit_tool_outputs_run_request
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.tool_output import ToolOutput

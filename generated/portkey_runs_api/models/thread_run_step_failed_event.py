@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.run_step import RunStep
-
-
-T = TypeVar("T", bound="ThreadRunStepFailedEvent")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -53,16 +42,35 @@ class ThreadRunStepFailedEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.run_step import RunStep
+        """Parse a JSON object.
 
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        event = cast(Literal["thread.run.step.failed"], d.pop("event"))
-        if event != "thread.run.step.failed":
-            raise ValueError(
-                f"event must match const 'thread.run.step.failed', got '{event}'"
-            )
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "event"
+            event = d.pop("event")
+            if event != "thread.run.step.failed":
+                raise ParseError.expected(repr("thread.run.step.failed"), event)
 
-        data = RunStep.from_dict(d.pop("data"))
+            _at = "data"
+            data = RunStep.from_dict(d.pop("data"))
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         thread_run_step_failed_event = cls(
             event=event,
@@ -87,3 +95,7 @@ class ThreadRunStepFailedEvent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# Imported after the class, so that models that refer to each other can import each other.
+from ..models.run_step import RunStep

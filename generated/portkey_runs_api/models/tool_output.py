@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 
-T = TypeVar("T", bound="ToolOutput")
+from ..errors import ParseError
 
 
 @_attrs_define
@@ -42,10 +42,37 @@ class ToolOutput:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        d = dict(src_dict)
-        tool_call_id = d.pop("tool_call_id")
+        """Parse a JSON object.
 
-        output = d.pop("output")
+        The schema allows no other properties: unknown ones are dropped. Unknown enum values and
+        unknown variants of discriminated unions are kept as such.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
+        d = dict(src_dict)
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "tool_call_id"
+            tool_call_id = d.pop("tool_call_id")
+            if not isinstance(tool_call_id, str):
+                raise ParseError.expected("string", tool_call_id)
+
+            _at = "output"
+            output = d.pop("output")
+            if not isinstance(output, str):
+                raise ParseError.expected("string", output)
+
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         tool_output = cls(
             tool_call_id=tool_call_id,

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..errors import ParseError
 from ..models.truncation_type import TruncationType
 from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="TruncationObject")
 
 
 @_attrs_define
@@ -54,17 +53,46 @@ class TruncationObject:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a JSON object.
+
+        Unknown properties are kept in ``additional_properties``, unknown enum values and
+        unknown variants of discriminated unions as such: a newer server's data parses.
+
+        Raises:
+            ParseError: the data breaks the contract (a required property missing, a value of
+                the wrong JSON type); it names this model and the path to the offending value.
+        """
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+            raise ParseError.expected("object", src_dict, cls.__name__)
         d = dict(src_dict)
-        type_ = TruncationType(d.pop("type"))
+        # The property being parsed: an error names it once, on its way out (no cost otherwise).
+        _at = ""
+        try:
+            _at = "type"
+            _type_ = d.pop("type")
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            type_ = TruncationType(_type_)
 
-        def _parse_last_messages(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+            _at = "last_messages"
+            last_messages = d.pop("last_messages", UNSET)
+            if (
+                last_messages is not UNSET
+                and last_messages is not None
+                and type(last_messages) is not int
+                and (
+                    isinstance(last_messages, bool)
+                    or not isinstance(last_messages, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", last_messages)
 
-        last_messages = _parse_last_messages(d.pop("last_messages", UNSET))
+        except KeyError:
+            raise ParseError(
+                "missing required property", cls.__name__, (_at,)
+            ) from None
+        except ParseError as exc:
+            raise exc.within(cls.__name__, _at) from None
 
         truncation_object = cls(
             type_=type_,
