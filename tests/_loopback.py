@@ -44,6 +44,10 @@ class Reply:
     gates: list[threading.Event] = field(default_factory=list)
     # Close the connection without answering (a reset from the client's point of view).
     drop: bool = False
+    # End a chunked reply by closing the connection instead of sending the last chunk.
+    cut: bool = False
+    # Whether each gate opened (True) or timed out (False), in order.
+    opened: list[bool] = field(default_factory=list)
 
     @classmethod
     def json(cls, data: Any, status: int = 200, **headers: str) -> Reply:
@@ -88,11 +92,19 @@ class LoopbackServer:
                 if isinstance(reply.body, list):
                     self.send_header("transfer-encoding", "chunked")
                     self.end_headers()
-                    for index, chunk in enumerate(reply.body):
-                        if index < len(reply.gates):
-                            reply.gates[index].wait(timeout=30)
-                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                        self.wfile.flush()
+                    try:
+                        for index, chunk in enumerate(reply.body):
+                            if index < len(reply.gates):
+                                reply.opened.append(reply.gates[index].wait(timeout=10))
+                            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        self.close_connection = True
+                        return  # the client went away: that is what some tests check
+                    if reply.cut:
+                        self.close_connection = True
+                        self.connection.shutdown(2)
+                        return
                     self.wfile.write(b"0\r\n\r\n")
                 else:
                     self.send_header("content-length", str(len(reply.body)))
@@ -101,9 +113,16 @@ class LoopbackServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a dropped connection is scripted, not a failure of the server
+
+        self._httpd = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -16,6 +16,7 @@ import httpx
 
 from portkey_runs_api import Client
 from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
+from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import ListOrder, SubmitToolOutputsRunRequest, ToolOutput
 from portkey_runs_api.types import UNSET
 
@@ -41,16 +42,14 @@ def list_runs_request(
     check_path_id("thread_id", thread_id)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
         raise ValueError(f"limit must be an integer from 1 to 100, got {limit!r}")
-    try:
-        list_order = ListOrder(order)
-    except ValueError:
-        raise ValueError(f"order must be 'asc' or 'desc', got {order!r}") from None
+    if order not in ("asc", "desc"):
+        raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
     if after is not None and before is not None:
         raise ValueError("pass after= or before=, not both")
     return list_runs._get_kwargs(
         thread_id,
         limit=limit,
-        order=list_order,
+        order=ListOrder(order),
         after=UNSET if after is None else after,
         before=UNSET if before is None else before,
     )
@@ -119,17 +118,19 @@ async def asend(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
 
 
 def parse(model: type[M], data: Any, where: str = "") -> M:
-    """``model.from_dict(data)``, with any failure as a ``ResponseValidationError``."""
-    name = getattr(model, "__name__", str(model))
+    """``model.from_dict(data)``, with a contract breach as a ``ResponseValidationError``.
+
+    Its message names the model and the field path, e.g.
+    ``Run.required_action.submit_tool_outputs.tool_calls[2].id: missing required property``.
+    """
     if not isinstance(data, Mapping):
         raise ResponseValidationError(
-            f"{where}{name}: expected a JSON object, got {type(data).__name__}", data
+            f"{where}{model.__name__}: expected a JSON object, got {type(data).__name__}", data
         )
     try:
         return model.from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc) or repr(exc)
-        raise ResponseValidationError(f"{where}{name}: {detail}", data) from exc
+    except ParseError as exc:
+        raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
 
 
 def parse_response(model: type[M], response: httpx.Response) -> M:
@@ -137,8 +138,7 @@ def parse_response(model: type[M], response: httpx.Response) -> M:
         data = json.loads(response.content)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ResponseValidationError(
-            f"{getattr(model, '__name__', model)}: the body of a {response.status_code} answer "
-            f"is not JSON ({exc})",
+            f"{model.__name__}: the body of a {response.status_code} answer is not JSON ({exc})",
             response.text,
         ) from exc
     return parse(model, data)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpx
 
 from portkey_runs_api import Client
 
-from ._headers import portkey_headers
+from ._headers import REDACTED, portkey_headers, redact_headers
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "make_client"]
@@ -20,6 +20,33 @@ DEFAULT_BASE_URL = "https://api.portkey.ai/v1"
 BASE_URL_ENV = "PORTKEY_BASE_URL"
 #: Connecting fails fast; a response (or the next event of a stream) may take a minute.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+class PortkeyAuth(httpx.Auth):
+    """Adds the secret headers (API key, virtual key, Authorization...) to every request.
+
+    Kept out of the httpx clients' default headers, whose repr would show them; this
+    object's repr names the headers, never their values.
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        for name, value in self._headers.items():
+            if name not in request.headers:
+                request.headers[name] = value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"PortkeyAuth(headers={sorted(self._headers)})"
+
+
+def _split_secrets(headers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    redacted = redact_headers(headers)
+    public = {k: v for k, v in headers.items() if redacted[k] != REDACTED}
+    secret = {k: v for k, v in headers.items() if redacted[k] == REDACTED}
+    return public, secret
 
 
 def make_client(
@@ -45,6 +72,9 @@ def make_client(
     ``https://api.portkey.ai/v1``. Both its sync and async httpx clients send through the
     retrying transport (``max_retries=0`` turns retries off; ``retry_policy`` replaces the
     whole policy). The result works with every generated ``api`` function.
+
+    Secret headers travel through a :class:`PortkeyAuth` rather than the clients' default
+    headers, so that no repr of the client or its httpx clients shows them.
     """
     policy = retry_policy or RetryPolicy(max_retries=max_retries)
     all_headers = {**portkey_headers(api_key, **header_options), **(headers or {})}
@@ -54,9 +84,11 @@ def make_client(
     if verify_ssl is True:
         # One context for both transports: loading the CA bundle once is what costs.
         verify_ssl = ssl.create_default_context()
+    public, secret = _split_secrets(all_headers)
     shared: dict[str, Any] = {
         "base_url": url,
-        "headers": all_headers,
+        "headers": public,
+        "auth": PortkeyAuth(secret),
         "cookies": dict(cookies or {}),
         "timeout": timeout,
         "follow_redirects": follow_redirects,
@@ -64,7 +96,7 @@ def make_client(
     }
     client = Client(
         base_url=url,
-        headers=all_headers,
+        headers=public,
         cookies=dict(cookies or {}),
         timeout=timeout,
         verify_ssl=verify_ssl,

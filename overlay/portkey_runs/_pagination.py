@@ -6,7 +6,7 @@ only the fetching differs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any, Literal
 
 from portkey_runs_api import Client
@@ -40,7 +40,6 @@ class _Cursor:
     def __init__(
         self,
         thread_id: str,
-        *,
         limit: int,
         order: str,
         after: str | None,
@@ -98,6 +97,37 @@ class _Cursor:
         return runs
 
 
+def _pages(client: Client, state: _Cursor) -> Generator[ListRunsResponse, None, None]:
+    while not state.done:
+        page = parse_response(ListRunsResponse, send(client, state.request()))
+        state.advance(page)
+        yield page
+
+
+async def _apages(client: Client, state: _Cursor) -> AsyncGenerator[ListRunsResponse, None]:
+    while not state.done:
+        page = parse_response(ListRunsResponse, await asend(client, state.request()))
+        state.advance(page)
+        yield page
+
+
+def _runs(client: Client, state: _Cursor) -> Generator[Run, None, None]:
+    while not state.done:
+        page = parse_response(ListRunsResponse, send(client, state.request()))
+        yield from state.advance(page)
+
+
+async def _aruns(client: Client, state: _Cursor) -> AsyncGenerator[Run, None]:
+    while not state.done:
+        page = parse_response(ListRunsResponse, await asend(client, state.request()))
+        for run in state.advance(page):
+            yield run
+
+
+# The public functions are plain functions returning iterators, so that bad arguments raise
+# at the call, not at the first next().
+
+
 def iter_run_pages(
     client: Client,
     thread_id: str,
@@ -107,21 +137,15 @@ def iter_run_pages(
     after: str | None = None,
     before: str | None = None,
     max_items: int | None = None,
-) -> Iterator[ListRunsResponse]:
+) -> Generator[ListRunsResponse, None, None]:
     """Each page of the thread's runs as the server sent it, fetched lazily.
 
     A page's ``last_id`` (forward) or ``first_id`` (backward) is the cursor to resume from.
     """
-    state = _Cursor(
-        thread_id, limit=limit, order=order, after=after, before=before, max_items=max_items
-    )
-    while not state.done:
-        page = parse_response(ListRunsResponse, send(client, state.request()))
-        state.advance(page)
-        yield page
+    return _pages(client, _Cursor(thread_id, limit, order, after, before, max_items))
 
 
-async def aiter_run_pages(
+def aiter_run_pages(
     client: Client,
     thread_id: str,
     *,
@@ -130,15 +154,9 @@ async def aiter_run_pages(
     after: str | None = None,
     before: str | None = None,
     max_items: int | None = None,
-) -> AsyncIterator[ListRunsResponse]:
+) -> AsyncGenerator[ListRunsResponse, None]:
     """The async twin of :func:`iter_run_pages`."""
-    state = _Cursor(
-        thread_id, limit=limit, order=order, after=after, before=before, max_items=max_items
-    )
-    while not state.done:
-        page = parse_response(ListRunsResponse, await asend(client, state.request()))
-        state.advance(page)
-        yield page
+    return _apages(client, _Cursor(thread_id, limit, order, after, before, max_items))
 
 
 def iter_runs(
@@ -150,22 +168,17 @@ def iter_runs(
     after: str | None = None,
     before: str | None = None,
     max_items: int | None = None,
-) -> Iterator[Run]:
+) -> Generator[Run, None, None]:
     """Every run of the thread exactly once, fetching pages of ``limit`` lazily.
 
     Forward from ``after`` (or the start) in ``order``; with ``before`` it walks backward
     from that cursor, yielding the nearest run first. ``max_items`` stops early (and asks for
     no more than it needs).
     """
-    state = _Cursor(
-        thread_id, limit=limit, order=order, after=after, before=before, max_items=max_items
-    )
-    while not state.done:
-        page = parse_response(ListRunsResponse, send(client, state.request()))
-        yield from state.advance(page)
+    return _runs(client, _Cursor(thread_id, limit, order, after, before, max_items))
 
 
-async def aiter_runs(
+def aiter_runs(
     client: Client,
     thread_id: str,
     *,
@@ -174,12 +187,6 @@ async def aiter_runs(
     after: str | None = None,
     before: str | None = None,
     max_items: int | None = None,
-) -> AsyncIterator[Run]:
+) -> AsyncGenerator[Run, None]:
     """The async twin of :func:`iter_runs`."""
-    state = _Cursor(
-        thread_id, limit=limit, order=order, after=after, before=before, max_items=max_items
-    )
-    while not state.done:
-        page = parse_response(ListRunsResponse, await asend(client, state.request()))
-        for run in state.advance(page):
-            yield run
+    return _aruns(client, _Cursor(thread_id, limit, order, after, before, max_items))

@@ -70,6 +70,14 @@ class SSEDecoder:
                 yield event
         self._buffer = buffer[start:]
 
+    def end(self) -> Iterator[ServerSentEvent]:
+        """Call once the stream has ended: a last line ended by a lone CR completes now."""
+        if self._buffer.endswith(b"\r"):
+            raw, self._buffer = self._buffer[:-1], b""
+            event = self._line(raw)
+            if event is not None:
+                yield event
+
     def _line(self, raw: bytes) -> ServerSentEvent | None:
         if not raw:
             if not self._pending_fields:

@@ -124,7 +124,10 @@ class _Decoder:
         self.count = 0
 
     def feed(self, chunk: bytes) -> Iterator[AnyEvent]:
-        for sse in self.sse.feed(chunk):
+        return self._typed(self.sse.feed(chunk))
+
+    def _typed(self, events: Iterable[ServerSentEvent]) -> Iterator[AnyEvent]:
+        for sse in events:
             event = decode_event(sse)
             if event is _DONE:
                 self.finished = True
@@ -135,7 +138,10 @@ class _Decoder:
             self.count += 1
             yield event
 
-    def end(self) -> None:
+    def end(self) -> Iterator[AnyEvent]:
+        """The events completed by the end of the body; raises unless ``done`` came."""
+        if not self.finished:
+            yield from self._typed(self.sse.end())
         if self.finished:
             return
         where = "in the middle of an event" if self.sse.mid_event else "before its done event"
@@ -169,12 +175,12 @@ class RunStream:
                 yield from decoder.feed(chunk)
                 if decoder.finished:
                     return
+            yield from decoder.end()
         except httpx.TransportError as exc:
             raise decoder.broken(exc) from exc
         finally:
             if not decoder.finished:
                 self.close()
-        decoder.end()
 
     def until_done(self) -> Run | None:
         """Consume the rest of the stream; the final Run."""
@@ -205,12 +211,13 @@ class AsyncRunStream:
                     yield event
                 if decoder.finished:
                     return
+            for event in decoder.end():
+                yield event
         except httpx.TransportError as exc:
             raise decoder.broken(exc) from exc
         finally:
             if not decoder.finished:
                 await self.close()
-        decoder.end()
 
     async def until_done(self) -> Run | None:
         async for _ in self:

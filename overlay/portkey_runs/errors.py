@@ -157,11 +157,15 @@ class StreamError(PortkeyError):
 
 
 class ResponseValidationError(PortkeyError):
-    """A successful response whose body does not match the spec; the message names where."""
+    """A successful response whose body does not match the spec; the message names where.
 
-    def __init__(self, message: str, body: Any = None) -> None:
+    ``location`` is the field path (``Run.required_action...tool_calls[2].id``) when known.
+    """
+
+    def __init__(self, message: str, body: Any = None, location: str | None = None) -> None:
         super().__init__(message)
         self.body = body
+        self.location = location
 
 
 def _where(response: httpx.Response) -> str:

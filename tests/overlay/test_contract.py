@@ -1,0 +1,42 @@
+"""The overlay's one use of generated internals: ``_get_kwargs`` of both endpoints.
+
+If a generator upgrade changes the shape of these private helpers, these tests fail here,
+with a plain message, before anything subtler breaks.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from portkey_runs._calls import list_runs_request, submit_request
+from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
+
+
+def test_list_runs_get_kwargs_has_the_signature_the_overlay_calls() -> None:
+    params = inspect.signature(list_runs._get_kwargs).parameters
+    assert list(params) == ["thread_id", "limit", "order", "after", "before", "open_ai_beta"]
+
+
+def test_submit_get_kwargs_has_the_signature_the_overlay_calls() -> None:
+    params = inspect.signature(submit_tool_outputs_to_run._get_kwargs).parameters
+    assert list(params) == ["thread_id", "run_id", "body", "open_ai_beta"]
+
+
+def test_list_request_is_what_httpx_request_takes() -> None:
+    kwargs = list_runs_request("thread_1", limit=5, order="asc", after="run_9", before=None)
+    assert kwargs == {
+        "method": "get",
+        "url": "/threads/thread_1/runs",
+        "params": {"limit": 5, "order": "asc", "after": "run_9"},
+        "headers": {},
+    }
+
+
+def test_submit_request_is_what_httpx_request_takes() -> None:
+    kwargs = submit_request("t", "r", [{"tool_call_id": "c", "output": "o"}], stream=True)
+    assert kwargs == {
+        "method": "post",
+        "url": "/threads/t/runs/r/submit_tool_outputs",
+        "json": {"tool_outputs": [{"tool_call_id": "c", "output": "o"}], "stream": True},
+        "headers": {"Content-Type": "application/json", "Accept": "text/event-stream"},
+    }

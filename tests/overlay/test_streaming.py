@@ -1,0 +1,343 @@
+"""Streaming tool outputs: typed events as they arrive, errors that raise, clean closing."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from portkey_runs import (
+    BadRequestError,
+    IncompleteStreamError,
+    StreamError,
+    StreamEvent,
+    UnknownEvent,
+    astream_tool_outputs,
+    make_client,
+    stream_tool_outputs,
+)
+from portkey_runs._sse import SSEDecoder
+from portkey_runs._streaming import EVENT_MODELS
+from portkey_runs_api import Client
+from portkey_runs_api.models import Message, MessageDelta, Run, RunStep
+from tests._loopback import LoopbackServer, Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+_OP = SPEC["paths"]["/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"]["post"]
+EXAMPLE: str = _OP["responses"]["200"]["content"]["text/event-stream"]["examples"]["stream"][
+    "value"
+]
+EVENTS = [(e.event, e.data) for e in SSEDecoder().feed(EXAMPLE.encode())]
+OUTPUTS = [{"tool_call_id": "call_001", "output": "70 degrees and sunny."}]
+SSE_HEADERS = {"content-type": "text/event-stream"}
+
+
+def sse(events: list[tuple[str, str]]) -> bytes:
+    return b"".join(f"event: {name}\ndata: {data}\n\n".encode() for name, data in events)
+
+
+def run_data(status: str) -> str:
+    for name, data in EVENTS:
+        if name == f"thread.run.{status}":
+            return data
+    raise AssertionError(status)
+
+
+@pytest.fixture
+def client(loopback: LoopbackServer) -> Iterator[Client]:
+    with make_client("pk-test", base_url=loopback.url, max_retries=0) as c:
+        yield c
+
+
+def test_event_table_matches_the_spec_stream_union() -> None:
+    mapping = SPEC["components"]["schemas"]["AssistantStreamEvent"]["discriminator"]["mapping"]
+    assert set(EVENT_MODELS) | {"error", "done"} == set(mapping)
+    for name, model in EVENT_MODELS.items():
+        schema = SPEC["components"]["schemas"][mapping[name].rsplit("/", 1)[-1]]
+        assert schema["properties"]["data"]["$ref"].endswith("/" + model.__name__), name
+
+
+def test_the_spec_example_streams_as_typed_events(loopback: LoopbackServer, client: Client) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        events = list(stream)
+    assert [e.event for e in events] == [name for name, _ in EVENTS if name != "done"]
+    for event in events:
+        assert isinstance(event, StreamEvent)
+        assert isinstance(event.data, EVENT_MODELS[event.event])
+    assert isinstance(stream.final_run, Run)
+    assert stream.final_run.status.value == "completed"
+    (request,) = loopback.requests
+    assert request.json() == {"tool_outputs": OUTPUTS, "stream": True}
+    assert request.headers["accept"] == "text/event-stream"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
+def test_events_split_across_tcp_chunks_arrive_whole_and_once(
+    size: int, loopback: LoopbackServer, client: Client
+) -> None:
+    body = EXAMPLE.replace("\n", "\r\n").encode()
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+    loopback.replies.append(Reply(200, chunks, SSE_HEADERS))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        names = [e.event for e in stream]
+    assert names == [name for name, _ in EVENTS if name != "done"]
+
+
+def test_first_event_is_available_before_the_server_finishes(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    first = sse([("thread.run.queued", run_data("queued"))])
+    rest = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
+    opened_at_start, rest_gate = threading.Event(), threading.Event()
+    opened_at_start.set()
+    reply = Reply(200, [first, rest], SSE_HEADERS, gates=[opened_at_start, rest_gate])
+    loopback.replies.append(reply)
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        seen = []
+        for event in stream:
+            seen.append(event.event)
+            rest_gate.set()  # only now may the server send the rest
+    assert seen == ["thread.run.queued", "thread.run.completed"]
+    assert reply.opened == [True, True], "the client waited for the whole body"
+
+
+def test_breaking_early_closes_the_connection(loopback: LoopbackServer, client: Client) -> None:
+    gate = threading.Event()
+    opened = threading.Event()
+    opened.set()
+    rest = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
+    loopback.replies.append(
+        Reply(
+            200,
+            [sse([("thread.run.queued", run_data("queued"))]), rest],
+            SSE_HEADERS,
+            gates=[opened, gate],
+        )
+    )
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        for event in stream:
+            assert event.event == "thread.run.queued"
+            break
+    gate.set()
+    assert stream.response.is_closed
+    assert stream.final_run is not None
+    assert stream.final_run.status.value == "queued"
+
+
+def test_unknown_event_names_come_as_raw_json_not_a_wrong_type(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    events = [
+        ("thread.run.paused", run_data("queued")),
+        ("thread.run.step.teleported", '{"anything": [1, 2]}'),
+        ("thread.run.completed", run_data("completed")),
+        ("done", "[DONE]"),
+    ]
+    loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        got = list(stream)
+    assert isinstance(got[0], UnknownEvent)
+    assert got[0].event == "thread.run.paused"
+    assert got[0].data == json.loads(run_data("queued"))
+    assert isinstance(got[1], UnknownEvent)
+    assert got[1].data == {"anything": [1, 2]}
+    assert isinstance(got[2].data, Run)
+    assert stream.final_run is got[2].data
+
+
+def test_error_event_raises_stream_error_with_the_server_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    error = {
+        "code": "server_error",
+        "message": "The model crashed.",
+        "param": None,
+        "type": "server_error",
+    }
+    events = [("thread.run.queued", run_data("queued")), ("error", json.dumps(error))]
+    loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))
+    seen = []
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        with pytest.raises(StreamError, match=r"The model crashed\.") as info:
+            for event in stream:
+                seen.append(event.event)
+    assert seen == ["thread.run.queued"]
+    assert info.value.error is not None
+    assert info.value.error.code == "server_error"
+    assert info.value.error.message == "The model crashed."
+
+
+def test_a_wrapped_error_object_is_understood_too(loopback: LoopbackServer, client: Client) -> None:
+    body = json.dumps({"error": {"message": "upstream gone", "type": "api_error"}})
+    loopback.replies.append(Reply(200, [sse([("error", body)])], SSE_HEADERS))
+    with (
+        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        pytest.raises(StreamError, match="upstream gone"),
+    ):
+        list(stream)
+
+
+def test_stream_cut_mid_event_is_a_clear_error(loopback: LoopbackServer, client: Client) -> None:
+    whole = sse([("thread.run.queued", run_data("queued"))])
+    partial = b'event: thread.run.completed\ndata: {"id": "run_'
+    loopback.replies.append(Reply(200, [whole, partial], SSE_HEADERS, cut=True))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        seen = []
+        with pytest.raises(IncompleteStreamError, match="broke off after 1 event"):
+            for event in stream:
+                seen.append(event.event)
+    assert seen == ["thread.run.queued"]
+
+
+def test_stream_ending_cleanly_mid_event_is_a_clear_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    body = sse([("thread.run.queued", run_data("queued"))]) + b"event: thread.run.completed\n"
+    loopback.replies.append(Reply(200, [body], SSE_HEADERS))
+    with (
+        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        pytest.raises(IncompleteStreamError, match="in the middle of an event after 1 event"),
+    ):
+        list(stream)
+
+
+def test_stream_ending_without_done_is_a_clear_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(
+        Reply(200, [sse([("thread.run.queued", run_data("queued"))])], SSE_HEADERS)
+    )
+    with (
+        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        pytest.raises(IncompleteStreamError, match="before its done event"),
+    ):
+        list(stream)
+
+
+def test_invalid_event_data_is_a_stream_error(loopback: LoopbackServer, client: Client) -> None:
+    loopback.replies.append(Reply(200, [sse([("thread.run.queued", "{not json")])], SSE_HEADERS))
+    with (
+        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        pytest.raises(StreamError, match=r"event thread\.run\.queued: data is not JSON"),
+    ):
+        list(stream)
+
+
+def test_error_status_on_a_stream_is_a_typed_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(
+        Reply.json(
+            {
+                "error": {
+                    "message": "Run is not awaiting tool outputs",
+                    "type": "invalid_request_error",
+                }
+            },
+            400,
+        )
+    )
+    with pytest.raises(BadRequestError, match="not awaiting"):
+        with stream_tool_outputs(client, "t", "r", OUTPUTS):
+            pass
+
+
+def test_json_answer_to_a_stream_request_is_refused(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply.json(json.loads(run_data("queued"))))
+    with pytest.raises(StreamError, match="expected a text/event-stream answer"):
+        with stream_tool_outputs(client, "t", "r", OUTPUTS):
+            pass
+
+
+def test_until_done_returns_the_final_run(loopback: LoopbackServer, client: Client) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        run = stream.until_done()
+    assert run is not None
+    assert run.status.value == "completed"
+
+
+def test_data_models_per_event_family(loopback: LoopbackServer, client: Client) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+        kinds = {e.event: type(e.data) for e in stream}
+    assert kinds.get("thread.run.step.completed") is RunStep
+    assert kinds.get("thread.message.completed", Message) is Message
+    assert kinds.get("thread.message.delta", MessageDelta) is MessageDelta
+
+
+async def test_async_stream_yields_the_same_events(loopback: LoopbackServer) -> None:
+    body = EXAMPLE.encode()
+    loopback.replies.append(
+        Reply(200, [body[i : i + 5] for i in range(0, len(body), 5)], SSE_HEADERS)
+    )
+    async with make_client("pk", base_url=loopback.url) as client:
+        async with astream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+            names = [e.event async for e in stream]
+    assert names == [name for name, _ in EVENTS if name != "done"]
+    assert stream.final_run is not None
+
+
+async def test_async_first_event_before_the_server_finishes(loopback: LoopbackServer) -> None:
+    started, gate = threading.Event(), threading.Event()
+    started.set()
+    rest = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
+    reply = Reply(
+        200,
+        [sse([("thread.run.queued", run_data("queued"))]), rest],
+        SSE_HEADERS,
+        gates=[started, gate],
+    )
+    loopback.replies.append(reply)
+    async with make_client("pk", base_url=loopback.url) as client:
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            async for _ in stream:
+                gate.set()
+    assert reply.opened == [True, True]
+
+
+async def test_async_error_event_and_cut_stream_raise(loopback: LoopbackServer) -> None:
+    error = json.dumps({"message": "boom", "type": "server_error", "param": None, "code": None})
+    loopback.replies.append(Reply(200, [sse([("error", error)])], SSE_HEADERS))
+    loopback.replies.append(
+        Reply(200, [b"event: thread.run.queued\ndata: {"], SSE_HEADERS, cut=True)
+    )
+    async with make_client("pk", base_url=loopback.url, max_retries=0) as client:
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            with pytest.raises(StreamError, match="boom"):
+                async for _ in stream:
+                    pass
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            with pytest.raises(IncompleteStreamError, match="broke off after 0 event"):
+                async for _ in stream:
+                    pass
+
+
+async def test_async_early_break_closes_the_connection(loopback: LoopbackServer) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    async with make_client("pk", base_url=loopback.url) as client:
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            async for _ in stream:
+                break
+    assert stream.response.is_closed
+
+
+def test_a_stream_is_never_retried_after_its_first_byte(loopback: LoopbackServer) -> None:
+    loopback.replies.append(
+        Reply(200, [b"event: thread.run.queued\ndata: {"], SSE_HEADERS, cut=True)
+    )
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    with make_client("pk", base_url=loopback.url, max_retries=5) as client:
+        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            with pytest.raises(IncompleteStreamError):
+                list(stream)
+    assert len(loopback.requests) == 1
