@@ -1,0 +1,63 @@
+"""A stateful reference server of the Portkey runs API, for tests (the ``testing`` extra).
+
+It serves ``GET /v1/threads/{thread_id}/runs`` and
+``POST /v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs`` from memory, validates
+every request and answer with the wire models generated from ``openapi.yaml``
+(``portkey_runs_wire``), and misbehaves on demand::
+
+    from portkey_runs import make_client
+    from portkey_runs.testing import ReferenceState, serve
+
+    state = ReferenceState(seed=1)
+    thread_id = state.create_thread(statuses=["completed", "failed", "requires_action"])
+    with serve(state, event_delay=0) as server:
+        client = make_client("pk-test", base_url=server.base_url)
+        ...
+        assert server.state.count(f"/v1/threads/{thread_id}/runs") == 1
+
+In-process, without a socket: ``httpx.AsyncClient(transport=asgi_transport(state),
+base_url="http://reference/v1")``. pytest fixtures: :mod:`portkey_runs.testing.pytest_plugin`.
+
+Faults, for one request with the header ``x-reference-fault: <spec>``, or for the next
+requests without that header, one each, with ``state.inject(spec, ...)``. A spec is
+``;``-separated items::
+
+    latency=0.2                       wait 0.2 s before answering
+    status=429;retry_after=1          answer 429 (an ErrorResponse) with ``Retry-After: 1``
+    status=503                        any 4xx/5xx status, with a fitting ErrorResponse body
+    html502                           a 502 whose body is an HTML page, as a proxy sends it
+    reset                             close the connection without answering
+    cut_stream=3                      a stream stops mid-line in its 3rd event, abnormally
+    malformed_json                    a 200 with broken JSON (in a stream: the 1st event's data)
+    unknown_status=paused             the answer's first run has status ``paused``
+    unknown_event=thread.run.paused   an extra event of that name after ``thread.run.queued``
+    should_retry=true                 add ``x-should-retry: true`` to the answer
+    none                              no fault (a placeholder in a queue)
+
+Items combine: ``latency=0.1;status=500;should_retry=false``. A fault applies before the
+credentials are checked; ``reset``, ``html502`` and ``status`` answer without reaching the
+API (the state does not change), the others alter a successful answer.
+"""
+
+from ._app import DEFAULT_EVENT_DELAY, FAULT_HEADER, AuthMode, ConnectionAborted, create_app
+from ._faults import Fault, parse_fault
+from ._server import RunningServer, asgi_transport, serve
+from ._state import RUN_STATUSES, APIError, RecordedRequest, ReferenceState, Submission
+
+__all__ = [
+    "DEFAULT_EVENT_DELAY",
+    "FAULT_HEADER",
+    "RUN_STATUSES",
+    "APIError",
+    "AuthMode",
+    "ConnectionAborted",
+    "Fault",
+    "RecordedRequest",
+    "ReferenceState",
+    "RunningServer",
+    "Submission",
+    "asgi_transport",
+    "create_app",
+    "parse_fault",
+    "serve",
+]

@@ -1,0 +1,598 @@
+"""The reference server's memory: threads and their runs, queued faults, requests received.
+
+Everything the server answers is built here as plain JSON and validated by the pydantic wire
+models of ``portkey_runs_wire`` before it leaves; a payload that does not validate is a bug
+of this module, raised as ``pydantic.ValidationError``. Ids come from a seeded random
+generator and timestamps from a logical clock, so the same calls give the same data.
+
+The object is shared by the test (or user) thread and the server's thread; every method
+takes one lock.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from portkey_runs_wire import (
+    AssistantStreamEvent,
+    ErrorResponse,
+    ListRunsResponse,
+    Run,
+    SubmitToolOutputsRunRequest,
+)
+
+from ._faults import Fault, parse_fault
+
+__all__ = [
+    "RUN_STATUSES",
+    "APIError",
+    "RecordedRequest",
+    "ReferenceState",
+    "Submission",
+]
+
+JSON = dict[str, Any]
+
+RUN_STATUSES = (
+    "queued",
+    "in_progress",
+    "requires_action",
+    "cancelling",
+    "cancelled",
+    "failed",
+    "completed",
+    "incomplete",
+    "expired",
+)
+_ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
+
+MODEL = "gpt-4o"
+INSTRUCTIONS = "You are a weather bot. Use the provided functions to answer questions."
+GET_WEATHER_TOOL: JSON = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather in a given location",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string", "description": "The city, e.g. Paris"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["location"],
+        },
+    },
+}
+_CITIES = ("Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Cairo", "Denver", "Hanoi", "Perth")
+
+
+class APIError(Exception):
+    """An error answer of the API: its status and its ``{"error": {...}}`` body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type: str = "invalid_request_error",
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+        self.code = code
+        self.type = type
+
+    def body(self) -> JSON:
+        """The error body, validated as an ``ErrorResponse``."""
+        error = {"message": self.message, "type": self.type, "param": self.param}
+        return validated(ErrorResponse, {"error": {**error, "code": self.code}})
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request the server received (before any fault or check was applied)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An accepted submission: the run as answered (``queued``) and its stream of events.
+
+    ``events`` are ``(name, data)`` pairs in order, each validated as an
+    ``AssistantStreamEvent``; ``data`` is JSON, or the literal ``"[DONE]"`` of ``done``.
+    """
+
+    run: JSON
+    events: list[tuple[str, JSON | str]]
+
+
+def validated(model: type[BaseModel], payload: Any) -> JSON:
+    """``payload`` validated by ``model`` and dumped back to JSON (exactly the fields given)."""
+    return model.model_validate(payload).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class ReferenceState:
+    """Threads, runs, faults to inject and the requests received, for one reference server.
+
+    ``seed`` fixes the ids; ``start_time`` is the first timestamp of the logical clock.
+    """
+
+    def __init__(self, *, seed: int = 0, start_time: int = 1_700_000_000) -> None:
+        self._lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self._now = start_time
+        self._threads: dict[str, list[str]] = {}
+        self._runs: dict[str, Run] = {}
+        self._replies: dict[str, str] = {}
+        self._ids: set[str] = set()
+        self.assistant_id = self._new_id("asst", self._rng)
+        #: Faults consumed one per request that has no ``x-reference-fault`` header of its own.
+        self.faults: deque[Fault] = deque()
+        #: Every request received, in order.
+        self.requests: list[RecordedRequest] = []
+        #: When set to an event, every stream waits for it after its first event (max 30 s).
+        self.stream_gate: threading.Event | None = None
+        #: How many event streams were sent to their end (their ``done`` event).
+        self.finished_streams = 0
+
+    # -------------------------------------------------------------------------- seeding
+
+    def create_thread(
+        self,
+        n_runs: int | None = None,
+        statuses: str | Sequence[str] | None = None,
+        *,
+        seed: int | None = None,
+        tool_calls: int = 1,
+    ) -> str:
+        """A new thread with ``n_runs`` runs, oldest first; its id.
+
+        ``statuses`` is one status for every run or one per run (then ``n_runs`` may be
+        left out); the default is ``completed``. Each ``requires_action`` run waits for
+        ``tool_calls`` calls of ``get_weather``. ``seed`` makes this thread's ids independent
+        of what was created before.
+        """
+        if isinstance(statuses, str) or statuses is None:
+            count = n_runs or 0
+            chosen = [statuses or "completed"] * count
+        else:
+            chosen = list(statuses)
+            if n_runs is not None and n_runs != len(chosen):
+                raise ValueError(f"n_runs={n_runs} but {len(chosen)} statuses were given")
+        for status in chosen:
+            _check_status(status)
+        rng = random.Random(seed) if seed is not None else self._rng
+        with self._lock:
+            thread_id = self._new_id("thread", rng)
+            self._threads[thread_id] = []
+            for status in chosen:
+                self._add_run(thread_id, status, tool_calls, rng)
+            return thread_id
+
+    def add_run(
+        self, thread_id: str, status: str = "requires_action", *, tool_calls: int = 1
+    ) -> str:
+        """A new run (the thread's latest) in ``status``; its id. ``KeyError`` if no such thread."""
+        _check_status(status)
+        with self._lock:
+            if thread_id not in self._threads:
+                raise KeyError(thread_id)
+            return self._add_run(thread_id, status, tool_calls, self._rng)
+
+    def get_run(self, thread_id: str, run_id: str) -> Run:
+        """The stored run; ``KeyError`` if the thread has no such run."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.thread_id != thread_id:
+                raise KeyError(run_id)
+            return run
+
+    def runs(self, thread_id: str) -> list[Run]:
+        """The thread's runs, oldest first; ``KeyError`` if no such thread."""
+        with self._lock:
+            return [self._runs[run_id] for run_id in self._threads[thread_id]]
+
+    def pending_tool_call_ids(self, thread_id: str, run_id: str) -> list[str]:
+        """The ids of the tool calls the run waits for (empty unless ``requires_action``)."""
+        action = self.get_run(thread_id, run_id).required_action
+        return [] if action is None else [call.id for call in action.submit_tool_outputs.tool_calls]
+
+    def reply_text(self, run_id: str) -> str | None:
+        """The text of the message the run wrote after its tool outputs, if it got them."""
+        with self._lock:
+            return self._replies.get(run_id)
+
+    # -------------------------------------------------------------------------- faults, requests
+
+    def inject(self, *specs: str | Fault) -> None:
+        """Queue faults (specs or ``Fault``s), consumed one per request, first in first out."""
+        parsed = [spec if isinstance(spec, Fault) else parse_fault(spec) for spec in specs]
+        with self._lock:
+            self.faults.extend(parsed)
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            return self.faults.popleft() if self.faults else None
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    @property
+    def request_counts(self) -> Counter[str]:
+        """How many requests each path received (e.g. ``/v1/threads/thread_x/runs``)."""
+        with self._lock:
+            return Counter(request.path for request in self.requests)
+
+    def count(self, path: str | None = None, *, method: str | None = None) -> int:
+        """How many requests were received, for one path and/or method if given."""
+        with self._lock:
+            return sum(
+                1
+                for request in self.requests
+                if (path is None or request.path == path)
+                and (method is None or request.method == method.upper())
+            )
+
+    # -------------------------------------------------------------------------- the API
+
+    def list_runs(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 20,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+    ) -> JSON:
+        """One page of runs as a validated ``ListRunsResponse``; ``APIError`` 404/400.
+
+        The cursors are exclusive. With ``before`` alone the page holds the ``limit`` runs
+        just before the cursor (in list order); with ``after`` (and optionally ``before``)
+        the first ``limit`` runs after it. ``has_more`` tells whether more runs lie beyond
+        the page in the direction of travel.
+        """
+        if not 1 <= limit <= 100 or order not in ("asc", "desc"):
+            raise ValueError("limit must be 1..100 and order asc or desc")
+        with self._lock:
+            ids = self._thread(thread_id)
+            ordered = ids if order == "asc" else ids[::-1]
+            low = 0 if after is None else _cursor(ordered, after, "after", thread_id) + 1
+            high = len(ordered) if before is None else _cursor(ordered, before, "before", thread_id)
+            window = ordered[low:high]
+            page = window[-limit:] if before is not None and after is None else window[:limit]
+            data = [
+                self._runs[run_id].model_dump(mode="json", exclude_unset=True) for run_id in page
+            ]
+        return validated(
+            ListRunsResponse,
+            {
+                "object": "list",
+                "data": data,
+                "first_id": page[0] if page else None,
+                "last_id": page[-1] if page else None,
+                "has_more": len(window) > len(page),
+            },
+        )
+
+    def submit_tool_outputs(
+        self, thread_id: str, run_id: str, request: SubmitToolOutputsRunRequest
+    ) -> Submission:
+        """Hand the outputs to a ``requires_action`` run, which then completes.
+
+        ``APIError`` 404 for an unknown thread or run, 400 unless every pending tool call
+        gets exactly one output. The stored run is ``completed`` on return.
+        """
+        with self._lock:
+            self._thread(thread_id)
+            run = self._runs.get(run_id)
+            if run is None or run.thread_id != thread_id:
+                raise APIError(404, f"No run found with id '{run_id}'.")
+            outputs = _check_outputs(run, request)
+            submission, final, text = self._complete(run, outputs)
+            self._runs[run_id] = final
+            self._replies[run_id] = text
+            return submission
+
+    # -------------------------------------------------------------------------- internals
+
+    def _thread(self, thread_id: str) -> list[str]:
+        ids = self._threads.get(thread_id)
+        if ids is None:
+            raise APIError(404, f"No thread found with id '{thread_id}'.")
+        return ids
+
+    def _new_id(self, prefix: str, rng: random.Random) -> str:
+        while True:
+            candidate = f"{prefix}_{rng.getrandbits(96):024x}"
+            if candidate not in self._ids:
+                self._ids.add(candidate)
+                return candidate
+
+    def _tick(self, seconds: int = 1) -> int:
+        self._now += seconds
+        return self._now
+
+    def _add_run(self, thread_id: str, status: str, tool_calls: int, rng: random.Random) -> str:
+        if tool_calls < 1:
+            raise ValueError("tool_calls must be at least 1")
+        run_id = self._new_id("run", rng)
+        created = self._tick(rng.randint(1, 30))
+        run: JSON = {
+            "id": run_id,
+            "object": "thread.run",
+            "created_at": created,
+            "thread_id": thread_id,
+            "assistant_id": self.assistant_id,
+            "status": status,
+            "required_action": None,
+            "last_error": None,
+            "expires_at": created + 600 if status in _ACTIVE or status == "expired" else None,
+            "started_at": None if status == "queued" else created + 1,
+            "cancelled_at": None,
+            "failed_at": None,
+            "completed_at": None,
+            "incomplete_details": None,
+            "model": MODEL,
+            "instructions": INSTRUCTIONS,
+            "tools": [GET_WEATHER_TOOL],
+            "metadata": {},
+            "usage": None,
+            "temperature": 1.0,
+            "top_p": 1.0,
+            "max_prompt_tokens": None,
+            "max_completion_tokens": None,
+            "truncation_strategy": {"type": "auto", "last_messages": None},
+            "tool_choice": "auto",
+            "parallel_tool_calls": True,
+            "response_format": "auto",
+        }
+        usage = _usage(rng.randint(60, 400), rng.randint(5, 120))
+        if status == "requires_action":
+            calls = [
+                {
+                    "id": self._new_id("call", rng),
+                    "type": "function",
+                    "function": {
+                        "name": "get_weather",
+                        "arguments": json.dumps({"location": rng.choice(_CITIES)}),
+                    },
+                }
+                for _ in range(tool_calls)
+            ]
+            run["required_action"] = {
+                "type": "submit_tool_outputs",
+                "submit_tool_outputs": {"tool_calls": calls},
+            }
+        elif status == "completed":
+            run.update(completed_at=created + 4, usage=usage)
+        elif status == "cancelled":
+            run.update(cancelled_at=created + 3, usage=usage)
+        elif status == "failed":
+            run.update(
+                failed_at=created + 3,
+                usage=usage,
+                last_error={"code": "server_error", "message": "Sorry, something went wrong."},
+            )
+        elif status == "incomplete":
+            run.update(
+                usage=usage,
+                max_completion_tokens=256,
+                incomplete_details={"reason": "max_completion_tokens"},
+            )
+        self._runs[run_id] = Run.model_validate(run)
+        self._threads[thread_id].append(run_id)
+        return run_id
+
+    def _complete(self, run: Run, outputs: dict[str, str]) -> tuple[Submission, Run, str]:
+        """The events of a run that got its outputs, and the run completed."""
+        base: JSON = run.model_dump(mode="json", exclude_unset=True)
+        action = run.required_action
+        assert action is not None  # checked by _check_outputs
+        calls = action.submit_tool_outputs.tool_calls
+        rng = self._rng
+        now = self._tick()
+        tool_step_id, step_id, message_id = (self._new_id(p, rng) for p in ("step", "step", "msg"))
+        text = "Here is what the tools returned: " + "; ".join(
+            f'{call.function.name}({call.function.arguments}) said "{outputs[call.id]}"'
+            for call in calls
+        )
+        tool_usage = _usage(rng.randint(60, 400), rng.randint(5, 40))
+        message_usage = _usage(tool_usage["total_tokens"] + 20, len(text.split()))
+        run_usage = _usage(
+            tool_usage["prompt_tokens"] + message_usage["prompt_tokens"],
+            tool_usage["completion_tokens"] + message_usage["completion_tokens"],
+        )
+        common = {"assistant_id": base["assistant_id"], "thread_id": base["thread_id"]}
+        step_common = {
+            **common,
+            "object": "thread.run.step",
+            "run_id": base["id"],
+            "last_error": None,
+            "expired_at": None,
+            "cancelled_at": None,
+            "failed_at": None,
+            "metadata": {},
+        }
+        tool_step = {
+            **step_common,
+            "id": tool_step_id,
+            "created_at": base["started_at"] or base["created_at"],
+            "type": "tool_calls",
+            "status": "completed",
+            "completed_at": now,
+            "usage": tool_usage,
+            "step_details": {
+                "type": "tool_calls",
+                "tool_calls": [
+                    {
+                        "id": call.id,
+                        "type": "function",
+                        "function": {
+                            "name": call.function.name,
+                            "arguments": call.function.arguments,
+                            "output": outputs[call.id],
+                        },
+                    }
+                    for call in calls
+                ],
+            },
+        }
+        queued = {**base, "status": "queued", "required_action": None}
+        in_progress = {**queued, "status": "in_progress", "started_at": now + 1}
+        step = {
+            **step_common,
+            "id": step_id,
+            "created_at": now + 1,
+            "type": "message_creation",
+            "status": "in_progress",
+            "completed_at": None,
+            "usage": None,
+            "step_details": {
+                "type": "message_creation",
+                "message_creation": {"message_id": message_id},
+            },
+        }
+        message = {
+            **common,
+            "id": message_id,
+            "object": "thread.message",
+            "created_at": now + 1,
+            "status": "in_progress",
+            "incomplete_details": None,
+            "completed_at": None,
+            "incomplete_at": None,
+            "role": "assistant",
+            "content": [],
+            "run_id": base["id"],
+            "attachments": [],
+            "metadata": {},
+        }
+        deltas = [
+            {
+                "id": message_id,
+                "object": "thread.message.delta",
+                "delta": {
+                    "content": [
+                        {"index": 0, "type": "text", "text": {"value": piece, "annotations": []}}
+                    ]
+                },
+            }
+            for piece in _pieces(text, 4)
+        ]
+        done_at = now + 2
+        content = [{"type": "text", "text": {"value": text, "annotations": []}}]
+        completed = {
+            **in_progress,
+            "status": "completed",
+            "expires_at": None,
+            "completed_at": done_at,
+            "usage": run_usage,
+        }
+        events: list[tuple[str, JSON | str]] = [
+            ("thread.run.step.completed", tool_step),
+            ("thread.run.queued", queued),
+            ("thread.run.in_progress", in_progress),
+            ("thread.run.step.created", step),
+            ("thread.run.step.in_progress", step),
+            ("thread.message.created", message),
+            ("thread.message.in_progress", message),
+            *(("thread.message.delta", delta) for delta in deltas),
+            (
+                "thread.message.completed",
+                {**message, "status": "completed", "completed_at": done_at, "content": content},
+            ),
+            (
+                "thread.run.step.completed",
+                {**step, "status": "completed", "completed_at": done_at, "usage": message_usage},
+            ),
+            ("thread.run.completed", completed),
+            ("done", "[DONE]"),
+        ]
+        checked = [
+            (name, validated(AssistantStreamEvent, {"event": name, "data": data})["data"])
+            for name, data in events
+        ]
+        self._tick(2)
+        submission = Submission(run=validated(Run, queued), events=checked)
+        return submission, Run.model_validate(completed), text
+
+
+def _check_status(status: str) -> None:
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}; expected one of {RUN_STATUSES}")
+
+
+def _cursor(ordered: list[str], cursor: str, name: str, thread_id: str) -> int:
+    try:
+        return ordered.index(cursor)
+    except ValueError:
+        raise APIError(
+            400, f"Invalid '{name}': no run with id '{cursor}' in thread '{thread_id}'.", param=name
+        ) from None
+
+
+def _check_outputs(run: Run, request: SubmitToolOutputsRunRequest) -> dict[str, str]:
+    action = run.required_action
+    if run.status.value != "requires_action" or action is None:
+        raise APIError(400, f'Runs in status "{run.status.value}" do not accept tool outputs.')
+    pending = [call.id for call in action.submit_tool_outputs.tool_calls]
+    outputs: dict[str, str] = {}
+    for index, output in enumerate(request.tool_outputs):
+        param = f"tool_outputs[{index}].tool_call_id"
+        if output.tool_call_id not in pending:
+            raise APIError(
+                400,
+                f"Invalid tool_call_id '{output.tool_call_id}': run '{run.id}' is not waiting "
+                f"for it (pending: {', '.join(pending)}).",
+                param=param,
+            )
+        if output.tool_call_id in outputs:
+            raise APIError(
+                400,
+                f"Duplicate tool_call_id '{output.tool_call_id}': submit exactly one output "
+                "per tool call.",
+                param=param,
+            )
+        outputs[output.tool_call_id] = output.output
+    missing = [call_id for call_id in pending if call_id not in outputs]
+    if missing:
+        raise APIError(
+            400,
+            f"Missing tool output for tool_call_id '{missing[0]}': the outputs of all pending "
+            f"tool calls ({', '.join(pending)}) must be submitted together.",
+            param="tool_outputs",
+        )
+    return outputs
+
+
+def _usage(prompt: int, completion: int) -> JSON:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _pieces(text: str, count: int) -> Iterable[str]:
+    """``text`` in ``count`` pieces (fewer for very short text) cut after whitespace."""
+    words = re.findall(r"\S+\s*", text)
+    size = max(1, -(-len(words) // count))
+    for start in range(0, len(words), size):
+        yield "".join(words[start : start + size])

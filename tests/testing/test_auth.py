@@ -1,0 +1,158 @@
+"""Authentication modes and the OpenAI-Beta header."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from portkey_runs.testing import AuthMode, ReferenceState, serve
+
+from .helpers import error_of
+
+BETA = {"OpenAI-Beta": "assistants=v2"}
+
+
+@pytest.fixture
+def state() -> ReferenceState:
+    return ReferenceState(seed=3)
+
+
+def open_client(
+    state: ReferenceState, auth: AuthMode, *, require_beta: bool = True
+) -> Iterator[httpx.Client]:
+    with (
+        serve(state, auth=auth, event_delay=0, require_beta=require_beta) as server,
+        httpx.Client(base_url=server.base_url, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def portkey(state: ReferenceState) -> Iterator[httpx.Client]:
+    yield from open_client(state, "portkey")
+
+
+@pytest.fixture
+def openai(state: ReferenceState) -> Iterator[httpx.Client]:
+    yield from open_client(state, "openai")
+
+
+@pytest.fixture
+def no_auth(state: ReferenceState) -> Iterator[httpx.Client]:
+    yield from open_client(state, "none")
+
+
+@pytest.fixture
+def beta_optional(state: ReferenceState) -> Iterator[httpx.Client]:
+    yield from open_client(state, "none", require_beta=False)
+
+
+def list_status(client: httpx.Client, state: ReferenceState, **headers: str) -> httpx.Response:
+    thread_id = state.create_thread(n_runs=1)
+    return client.get(f"/threads/{thread_id}/runs", headers=headers)
+
+
+@pytest.mark.parametrize("key", [None, ""])
+def test_portkey_mode_without_api_key_is_401(
+    portkey: httpx.Client, state: ReferenceState, key: str | None
+) -> None:
+    headers = dict(BETA) if key is None else {**BETA, "x-portkey-api-key": key}
+    response = list_status(portkey, state, **headers)
+    assert response.status_code == 401
+    error = error_of(response)
+    assert error["code"] == "invalid_api_key"
+    assert "x-portkey-api-key" in error["message"]
+
+
+def test_portkey_mode_with_api_key_is_200(portkey: httpx.Client, state: ReferenceState) -> None:
+    response = list_status(portkey, state, **BETA, **{"x-portkey-api-key": "pk-1"})
+    assert response.status_code == 200
+
+
+def test_portkey_mode_ignores_a_bearer_token_alone(
+    portkey: httpx.Client, state: ReferenceState
+) -> None:
+    response = list_status(portkey, state, **BETA, authorization="Bearer sk-1")
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Basic abc", "sk-1"])
+def test_openai_mode_without_bearer_key_is_401(
+    openai: httpx.Client, state: ReferenceState, authorization: str | None
+) -> None:
+    headers = dict(BETA) if authorization is None else {**BETA, "authorization": authorization}
+    response = list_status(openai, state, **headers)
+    assert response.status_code == 401
+    assert "Authorization" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("authorization", ["Bearer sk-1", "bearer anything"])
+def test_openai_mode_with_bearer_key_is_200(
+    openai: httpx.Client, state: ReferenceState, authorization: str
+) -> None:
+    response = list_status(openai, state, **BETA, authorization=authorization)
+    assert response.status_code == 200
+
+
+def test_openai_mode_does_not_take_a_portkey_key(
+    openai: httpx.Client, state: ReferenceState
+) -> None:
+    response = list_status(openai, state, **BETA, **{"x-portkey-api-key": "pk-1"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("auth", "header", "good", "bad"),
+    [
+        ("portkey", "x-portkey-api-key", "pk-right", "pk-wrong"),
+        ("openai", "authorization", "Bearer sk-right", "Bearer sk-wrong"),
+    ],
+)
+def test_configured_api_key_is_the_only_one_accepted(
+    state: ReferenceState, auth: AuthMode, header: str, good: str, bad: str
+) -> None:
+    key = good.removeprefix("Bearer ")
+    with (
+        serve(state, auth=auth, api_key=key, event_delay=0) as server,
+        httpx.Client(base_url=server.base_url, headers=BETA) as client,
+    ):
+        assert list_status(client, state, **{header: good}).status_code == 200
+        response = list_status(client, state, **{header: bad})
+        assert response.status_code == 401
+        assert error_of(response)["code"] == "invalid_api_key"
+
+
+def test_no_auth_mode_needs_no_credentials(no_auth: httpx.Client, state: ReferenceState) -> None:
+    assert list_status(no_auth, state, **BETA).status_code == 200
+
+
+def test_missing_beta_header_is_400_by_default(
+    no_auth: httpx.Client, state: ReferenceState
+) -> None:
+    response = list_status(no_auth, state)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "invalid_beta"
+    assert "OpenAI-Beta: assistants=v2" in error["message"]
+
+
+def test_missing_beta_header_is_accepted_when_not_required(
+    beta_optional: httpx.Client, state: ReferenceState
+) -> None:
+    assert list_status(beta_optional, state).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["assistants=v1", "assistants=v3", ""])
+def test_other_beta_value_is_400_even_when_not_required(
+    beta_optional: httpx.Client, state: ReferenceState, value: str
+) -> None:
+    response = list_status(beta_optional, state, **{"OpenAI-Beta": value})
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_beta"
+
+
+def test_auth_is_checked_before_routing(portkey: httpx.Client) -> None:
+    response = portkey.get("/threads/thread_nope/runs", headers=BETA)
+    assert response.status_code == 401
