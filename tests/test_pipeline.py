@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import generate, validate_spec
+from tools import api_snapshot, generate, validate_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,3 +137,32 @@ def test_invalid_type_is_reported_with_its_location(
     assert validate_spec.main([str(_write(tmp_path / "bad.yaml", document))]) == 1
     err = capsys.readouterr().err
     assert "components/schemas/Run/properties/created_at/type: 'integr' is not valid" in err
+
+
+def test_api_snapshot_shows_a_new_run_field_as_one_line(
+    with_new_run_field: tuple[Path, Path],
+) -> None:
+    _, out = with_new_run_field
+    before = api_snapshot.snapshot(ROOT / "generated/portkey_runs_api", generate.OVERLAY)
+    after = api_snapshot.snapshot(out / "portkey_runs_api", generate.OVERLAY)
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == ["+    reasoning_effort: str | Unset = UNSET"]
+
+
+def test_checked_in_api_snapshot_is_current() -> None:
+    current = api_snapshot.snapshot(ROOT / "generated/portkey_runs_api", generate.OVERLAY)
+    assert generate.SNAPSHOT.read_text() == current, "run `make generate`"
+
+
+def test_a_stale_api_snapshot_fails_the_drift_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / "public-api.txt"
+    stale.write_text(generate.SNAPSHOT.read_text().replace("def iter_runs(", "def iter_runz("))
+    monkeypatch.setattr(generate, "SNAPSHOT", stale)
+    assert generate.check() == 1
+    assert "public-api.txt is out of date" in capsys.readouterr().err

@@ -32,11 +32,15 @@ from pathlib import Path
 
 import yaml
 
+from tools.api_snapshot import snapshot
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yaml"
 TEMPLATES = ROOT / "templates"
 OUT = ROOT / "generated"
+OVERLAY = ROOT / "overlay" / "portkey_runs"
+SNAPSHOT = ROOT / "public-api.txt"
 
 CLIENT_PACKAGE = "portkey_runs_api"
 WIRE_PACKAGE = "portkey_runs_wire"
@@ -269,6 +273,17 @@ def check(spec: Path = SPEC, out: Path = OUT) -> int:
         fresh = Path(tmp)
         generate_into(fresh, spec)
         differing = _differences(fresh, out)
+        if out == OUT and (
+            not SNAPSHOT.is_file()
+            or SNAPSHOT.read_text() != snapshot(fresh / CLIENT_PACKAGE, OVERLAY)
+        ):
+            print(
+                f"{SNAPSHOT.name} is out of date with the generated client or the overlay "
+                f"(run `make generate`)",
+                file=sys.stderr,
+            )
+            if not differing:
+                return 1
         if not differing:
             print("generated/ is in sync with openapi.yaml")
             return 0
@@ -301,7 +316,11 @@ def write(spec: Path = SPEC, out: Path = OUT) -> int:
             shutil.rmtree(out)
         shutil.copytree(fresh, out)
         out.chmod(0o755)
-    print(f"wrote {out / CLIENT_PACKAGE} and {out / WIRE_PACKAGE}")
+    written = [out / CLIENT_PACKAGE, out / WIRE_PACKAGE]
+    if out == OUT:
+        SNAPSHOT.write_text(snapshot(out / CLIENT_PACKAGE, OVERLAY))
+        written.append(SNAPSHOT)
+    print("wrote " + ", ".join(str(path.relative_to(ROOT)) for path in written))
     return 0
 
 
