@@ -68,7 +68,7 @@ lint: $(SYNCED)
 	$(BIN)/ruff format --isolated --no-cache --check generated
 
 typecheck: $(SYNCED)
-	$(BIN)/mypy --strict generated/portkey_runs_api overlay tools tests
+	$(BIN)/mypy --strict generated/portkey_runs_api overlay tools tests benchmarks
 
 version-policy: $(SYNCED)
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)

@@ -257,7 +257,11 @@ def _differences(expected: Path, actual: Path) -> list[str]:
     """Relative paths that differ between two trees (missing on either side, or changed)."""
 
     def files(root: Path) -> set[str]:
-        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+        return {
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
 
     if not actual.is_dir():
         return sorted(files(expected)) or ["(everything)"]

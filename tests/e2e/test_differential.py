@@ -68,7 +68,7 @@ def test_both_clients_stream_the_same_events(
 
     with make_client("pk", base_url=ours.base_url, authorization=KEY) as client:
         with stream_tool_outputs(client, thread, run_id, outputs) as stream:
-            mine: list[tuple[str, Any]] = [(e.event, e.data.to_dict()) for e in stream]  # type: ignore[union-attr]
+            mine: list[tuple[str, Any]] = [(e.event, e.data.to_dict()) for e in stream]
 
     other: list[tuple[str, Any]] = []
     with warnings.catch_warnings(), official(theirs) as sdk:
