@@ -8,12 +8,30 @@ be sent in chunks with a gate between them, so streaming tests never depend on t
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+#: A list page with no runs and nothing after it.
+EMPTY_PAGE: dict[str, Any] = {
+    "object": "list",
+    "data": [],
+    "first_id": None,
+    "last_id": None,
+    "has_more": False,
+}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (free now; a connection to it is refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
 
 
 @dataclass

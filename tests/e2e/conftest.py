@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests._loopback import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
 STARTUP_TIMEOUT = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 def _accepts(port: int) -> bool:
@@ -35,7 +30,7 @@ def gateway() -> Iterator[str]:
     """The Portkey gateway on a free loopback port; its base URL (``.../v1``)."""
     if not GATEWAY.is_file():
         pytest.fail(f"{GATEWAY} is missing: run `make node` (npm ci) first", pytrace=False)
-    port = _free_port()
+    port = free_port()
     log = (ROOT / ".pytest-gateway.log").open("wb")
     process = subprocess.Popen(
         ["node", str(GATEWAY), f"--port={port}", "--headless"],

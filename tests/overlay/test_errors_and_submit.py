@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from portkey_runs import (
     submit_tool_outputs,
 )
 from portkey_runs_api import Client
-from tests._loopback import LoopbackServer, Reply
+from tests._loopback import LoopbackServer, Reply, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
@@ -198,10 +197,7 @@ def test_a_page_whose_data_is_not_a_list_is_a_response_validation_error(
 
 
 def test_connection_refused_is_an_api_connection_error() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with make_client("pk", base_url=f"http://127.0.0.1:{port}", max_retries=0) as client:
+    with make_client("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as client:
         with pytest.raises(APIConnectionError, match="ConnectError") as info:
             list(iter_runs(client, "thread_1"))
     assert not isinstance(info.value, APITimeoutError)

@@ -19,7 +19,7 @@ from portkey_runs import (
 )
 from portkey_runs.testing import ReferenceState, RunningServer, serve
 from portkey_runs_api import Client
-from tests._loopback import LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
 
 N_RUNS = 250
 
@@ -165,13 +165,7 @@ def test_bad_arguments_are_refused_before_any_request(
     assert loopback.requests == []
 
 
-EMPTY_MORE: dict[str, Any] = {
-    "object": "list",
-    "data": [],
-    "first_id": None,
-    "last_id": None,
-    "has_more": True,
-}
+EMPTY_MORE = {**EMPTY_PAGE, "has_more": True}
 
 
 def test_empty_pages_claiming_more_end_in_a_clear_error(loopback: LoopbackServer) -> None:

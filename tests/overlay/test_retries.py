@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import email.utils
-import socket
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -23,15 +21,9 @@ from portkey_runs import (
     submit_tool_outputs,
 )
 from portkey_runs_api import Client
-from tests._loopback import LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply, free_port
 
-PAGE: dict[str, Any] = {
-    "object": "list",
-    "data": [],
-    "first_id": None,
-    "last_id": None,
-    "has_more": False,
-}
+PAGE = EMPTY_PAGE
 OUTPUTS = [{"tool_call_id": "call_1", "output": "21"}]
 
 
@@ -197,15 +189,8 @@ def test_get_is_retried_after_the_connection_broke(
     assert len(loopback.requests) == 2
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 def test_post_is_retried_when_the_connection_was_refused(sleeps: Sleeps) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     transport = RetryTransport(policy=RetryPolicy(max_retries=2), sleep=sleeps, rand=lambda: 0.0)
     with (
         Client(base_url=url).set_httpx_client(

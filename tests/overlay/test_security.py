@@ -17,15 +17,9 @@ from portkey_runs import (
     submit_tool_outputs,
 )
 from portkey_runs_api import Client
-from tests._loopback import LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
 
-PAGE: dict[str, Any] = {
-    "object": "list",
-    "data": [],
-    "first_id": None,
-    "last_id": None,
-    "has_more": False,
-}
+PAGE = EMPTY_PAGE
 
 
 def secret_client(base_url: str, **options: Any) -> Client:
