@@ -12,7 +12,7 @@ The hand-written layer over the generated client ``portkey_runs_api``::
 from portkey_runs_api import Client
 from portkey_runs_api.models import ListRunsResponse, Run, ToolOutput
 
-from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, make_client
+from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, PortkeyAuth, PortkeyClient, make_client
 from ._headers import portkey_headers, redact_headers
 from ._pagination import (
     PaginationError,
@@ -68,6 +68,8 @@ __all__ = [
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
+    "PortkeyAuth",
+    "PortkeyClient",
     "PortkeyError",
     "RateLimitError",
     "ResponseValidationError",

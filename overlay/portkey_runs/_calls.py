@@ -2,7 +2,7 @@
 
 The generated endpoint modules build their requests in a private ``_get_kwargs``; reusing it
 keeps the method, path, query and body exactly as generated from the spec. It is used here
-and nowhere else, and ``tests/test_overlay_contract.py`` fails loudly if a generator upgrade
+and nowhere else, and ``tests/overlay/test_contract.py`` fails loudly if a generator upgrade
 changes its shape.
 """
 
@@ -46,6 +46,9 @@ def list_runs_request(
         raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
     if after is not None and before is not None:
         raise ValueError("pass after= or before=, not both")
+    for name, cursor in (("after", after), ("before", before)):
+        if cursor is not None and (not isinstance(cursor, str) or not cursor):
+            raise ValueError(f"{name} must be a run id (a non-empty string), got {cursor!r}")
     return list_runs._get_kwargs(
         thread_id,
         limit=limit,
@@ -100,8 +103,8 @@ def send(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
     """Send and read a request; a non-2xx answer or a transport failure raises typed."""
     try:
         response = client.get_httpx_client().request(**kwargs)
-    except httpx.TransportError as exc:
-        raise connection_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
     if not response.is_success:
         raise status_error(response)
     return response
@@ -110,8 +113,8 @@ def send(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
 async def asend(client: Client, kwargs: dict[str, Any]) -> httpx.Response:
     try:
         response = await client.get_async_httpx_client().request(**kwargs)
-    except httpx.TransportError as exc:
-        raise connection_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
     if not response.is_success:
         raise status_error(response)
     return response

@@ -8,7 +8,16 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "SENSITIVE_HEADERS", "is_sensitive", "portkey_headers", "redact_headers"]
+import httpx
+
+__all__ = [
+    "REDACTED",
+    "SENSITIVE_HEADERS",
+    "is_sensitive",
+    "portkey_headers",
+    "redact_headers",
+    "safe_url",
+]
 
 API_KEY_ENV = "PORTKEY_API_KEY"
 VIRTUAL_KEY_ENV = "PORTKEY_VIRTUAL_KEY"
@@ -24,6 +33,9 @@ SENSITIVE_HEADERS = frozenset(
         "set-cookie",
     }
 )
+#: Any header whose name holds one of these is treated as a secret too (provider credentials
+#: passed as extra options, such as ``x-portkey-aws-secret-access-key``).
+SENSITIVE_WORDS = ("key", "secret", "token", "password", "credential", "signature")
 REDACTED = "<redacted>"
 
 # A credential "has a scheme" when it starts with an RFC 7235 token followed by a space.
@@ -31,11 +43,11 @@ _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* \S")
 
 
 def _text(header: str, value: object) -> str:
-    """One header value as text: bools as true/false, mappings as compact JSON."""
+    """One header value as text: bools as true/false, mappings as compact ASCII JSON."""
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, Mapping):
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        text = json.dumps(value, separators=(",", ":"))
     elif isinstance(value, str | int | float):
         text = str(value)
     else:
@@ -45,6 +57,10 @@ def _text(header: str, value: object) -> str:
         )
     if "\r" in text or "\n" in text:
         raise ValueError(f"header {header}: value must not contain CR or LF")
+    if not all(" " <= char <= "~" or char == "\t" for char in text):
+        raise ValueError(
+            f"header {header}: value must be printable ASCII (no control or non-ASCII characters)"
+        )
     return text
 
 
@@ -112,8 +128,19 @@ def portkey_headers(
 
 
 def is_sensitive(name: str, extra: Iterable[str] = ()) -> bool:
+    """Whether the value of header ``name`` is a secret (``extra``: more names that are)."""
     lowered = name.lower()
-    return lowered in SENSITIVE_HEADERS or lowered in {e.strip().lower() for e in extra}
+    bare = lowered.removeprefix("x-portkey-")  # "portkey" itself holds "key"
+    return (
+        lowered in SENSITIVE_HEADERS
+        or any(word in bare for word in SENSITIVE_WORDS)
+        or lowered in {e.strip().lower() for e in extra}
+    )
+
+
+def safe_url(url: httpx.URL, *, query: bool = True) -> str:
+    """``url`` for a log line or a message: never with a user or password in it."""
+    return str(url.copy_with(userinfo=b"") if query else url.copy_with(userinfo=b"", query=None))
 
 
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -55,6 +55,7 @@ class _Cursor:
         self.cursor = before if self.backward else after
         self.remaining = max_items
         self.empty_pages = 0
+        self.seen: set[str] = set()
         self.done = max_items == 0
         list_runs_request(thread_id, limit=limit, order=order, after=after, before=before)
 
@@ -71,6 +72,13 @@ class _Cursor:
     def advance(self, page: ListRunsResponse) -> list[Run]:
         """Record ``page``; return its runs in the order of travel (capped by max_items)."""
         runs = list(reversed(page.data)) if self.backward else list(page.data)
+        for run in runs:
+            if run.id in self.seen:
+                raise PaginationError(
+                    f"thread {self.thread_id}: run {run.id!r} came a second time "
+                    f"(the server's pages overlap); stopping rather than yielding it twice"
+                )
+            self.seen.add(run.id)
         if self.remaining is not None:
             runs = runs[: self.remaining]
             self.remaining -= len(runs)
@@ -87,10 +95,6 @@ class _Cursor:
             edge = page.first_id or (page.data[0].id if page.data else None)
         else:
             edge = page.last_id or (page.data[-1].id if page.data else None)
-        if page.data and edge == self.cursor:
-            raise PaginationError(
-                f"thread {self.thread_id}: the cursor did not advance past {edge!r}"
-            )
         if edge is not None:
             self.cursor = edge
         self.done = not page.has_more or self.remaining == 0

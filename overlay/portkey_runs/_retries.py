@@ -5,7 +5,8 @@ The policy (also in the README):
 * Retried: connection failures, and responses 408, 409, 429 and 5xx — up to ``max_retries``
   more attempts, with exponential backoff (0.5 s doubling, at most 8 s) and jitter, or the
   server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped at 60 s).
-* ``x-should-retry: true`` makes any response retryable, ``x-should-retry: false`` none.
+* ``x-should-retry: true`` makes any error response retryable, ``x-should-retry: false``
+  none; an answer below 400 is never retried, whatever it says.
 * A request that is not idempotent (POST, PATCH) is retried only where the server cannot have
   acted on it: the connection was never made, 429, 503 with ``Retry-After``, or
   ``x-should-retry: true``. A read error or a 500 after a POST is not retried, so a tool
@@ -18,17 +19,18 @@ Each response carries the number of attempts it took in ``response.extensions["a
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import anyio
 import httpx
 
-from ._headers import redact_headers
+from ._headers import redact_headers, safe_url
 
 __all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "attempts"]
 
@@ -38,6 +40,8 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Failures before the request left: the server cannot have acted on it.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures worth another try; others (a header httpx refuses, an unsupported scheme) are not.
+TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
 
 def attempts(response: httpx.Response) -> int:
@@ -66,32 +70,32 @@ class RetryPolicy:
         return delay * (1 - self.jitter * rand)
 
     def server_delay(self, headers: httpx.Headers, now: float) -> float | None:
-        """The wait the server asked for, capped; ``None`` when it asked for none."""
+        """The wait the server asked for, capped; ``None`` when it asked for none (or for
+        something that is not a finite, non-negative delay)."""
+        seconds: float | None = None
         if (ms := headers.get("retry-after-ms")) is not None:
-            try:
-                return min(max(float(ms) / 1000, 0.0), self.max_retry_after)
-            except ValueError:
-                pass
-        if (value := headers.get("retry-after")) is not None:
-            try:
-                return min(max(float(value), 0.0), self.max_retry_after)
-            except ValueError:
-                parsed = email.utils.parsedate_tz(value)
-                if parsed is not None:
-                    seconds = email.utils.mktime_tz(parsed) - now
-                    return min(max(seconds, 0.0), self.max_retry_after)
-        return None
+            seconds = _number(ms, scale=1000)
+        if seconds is None and (value := headers.get("retry-after")) is not None:
+            seconds = _number(value)
+            if seconds is None:  # not seconds: maybe an HTTP date
+                try:
+                    parsed = email.utils.parsedate_tz(value)
+                    if parsed is not None:
+                        seconds = max(email.utils.mktime_tz(parsed) - now, 0.0)
+                except (ValueError, OverflowError):
+                    seconds = None
+        return None if seconds is None else min(seconds, self.max_retry_after)
 
     def after_response(
         self, method: str, response: httpx.Response, attempt: int, now: float, rand: float
     ) -> float | None:
         """The delay before retrying, or ``None`` to hand ``response`` to the caller."""
-        if attempt > self.max_retries:
-            return None
+        status = response.status_code
+        if attempt > self.max_retries or status < 400:
+            return None  # a success (even with x-should-retry) was acted on: never again
         should = response.headers.get("x-should-retry", "").lower()
         if should == "false":
             return None
-        status = response.status_code
         hint = self.server_delay(response.headers, now)
         if should == "true":
             retry = True
@@ -107,11 +111,20 @@ class RetryPolicy:
         self, method: str, error: httpx.TransportError, attempt: int, rand: float
     ) -> float | None:
         """The delay before retrying after a transport error, or ``None`` to raise it."""
-        if attempt > self.max_retries:
+        if attempt > self.max_retries or not isinstance(error, TRANSIENT):
             return None
         if isinstance(error, NOT_SENT) or method.upper() in IDEMPOTENT:
             return self.backoff(attempt, rand)
         return None
+
+
+def _number(text: str, scale: float = 1) -> float | None:
+    """A finite, non-negative number of seconds from ``text``, or ``None``."""
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def _log_request(request: httpx.Request, attempt: int) -> None:
@@ -119,7 +132,7 @@ def _log_request(request: httpx.Request, attempt: int) -> None:
         logger.debug(
             "HTTP %s %s attempt %d headers=%s",
             request.method,
-            request.url,
+            safe_url(request.url),
             attempt,
             redact_headers(
                 [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
@@ -131,7 +144,7 @@ def _log_outcome(request: httpx.Request, outcome: str, attempt: int, started: fl
     logger.debug(
         "HTTP %s %s -> %s (attempt %d, %.1f ms)",
         request.method,
-        request.url,
+        safe_url(request.url),
         outcome,
         attempt,
         (time.perf_counter() - started) * 1000,
@@ -169,14 +182,18 @@ class RetryTransport(httpx.BaseTransport):
                     raise
             else:
                 _log_outcome(request, str(response.status_code), attempt, started)
-                delay = self.policy.after_response(
-                    request.method, response, attempt, time.time(), self._rand()
-                )
+                try:
+                    delay = self.policy.after_response(
+                        request.method, response, attempt, time.time(), self._rand()
+                    )
+                except BaseException:
+                    response.close()
+                    raise
                 if delay is None:
                     response.extensions = {**response.extensions, "attempts": attempt}
                     return response
                 response.close()
-            logger.debug("retrying %s %s in %.2f s", request.method, request.url, delay)
+            logger.debug("retrying %s %s in %.2f s", request.method, safe_url(request.url), delay)
             self._sleep(delay)
 
     def close(self) -> None:
@@ -191,7 +208,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         transport: httpx.AsyncBaseTransport | None = None,
         policy: RetryPolicy | None = None,
         *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._transport = transport or httpx.AsyncHTTPTransport()
@@ -214,14 +231,18 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     raise
             else:
                 _log_outcome(request, str(response.status_code), attempt, started)
-                delay = self.policy.after_response(
-                    request.method, response, attempt, time.time(), self._rand()
-                )
+                try:
+                    delay = self.policy.after_response(
+                        request.method, response, attempt, time.time(), self._rand()
+                    )
+                except BaseException:
+                    await response.aclose()
+                    raise
                 if delay is None:
                     response.extensions = {**response.extensions, "attempts": attempt}
                     return response
                 await response.aclose()
-            logger.debug("retrying %s %s in %.2f s", request.method, request.url, delay)
+            logger.debug("retrying %s %s in %.2f s", request.method, safe_url(request.url), delay)
             await self._sleep(delay)
 
     async def aclose(self) -> None:

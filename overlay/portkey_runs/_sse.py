@@ -6,8 +6,6 @@ streams; only their I/O differs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from attrs import frozen
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
@@ -21,12 +19,12 @@ class ServerSentEvent:
 
 
 class SSEDecoder:
-    """Feed it bytes as they arrive; it yields each event once its blank line is seen.
+    """Feed it bytes as they arrive; it returns each event once its blank line is seen.
 
     Lines end with CRLF, LF or CR; a CR at the end of a chunk waits for the next chunk to
     tell whether an LF follows. Comments (``:``) and unknown fields are ignored; ``data``
     lines of one event are joined with ``\\n``; an event with no ``event:`` field is a
-    ``message``, per the format.
+    ``message``, and one with no ``data`` line is dropped, per the format.
     """
 
     def __init__(self) -> None:
@@ -42,12 +40,14 @@ class SSEDecoder:
         """True when bytes of an event have arrived but not its terminating blank line."""
         return bool(self._buffer) or self._pending_fields
 
-    def feed(self, chunk: bytes) -> Iterator[ServerSentEvent]:
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events that ``chunk`` completes, in order."""
+        events: list[ServerSentEvent] = []
         buffer = self._buffer + chunk
         if not self._started and buffer:
             if len(buffer) < 3 and b"\xef\xbb\xbf".startswith(buffer):
                 self._buffer = buffer
-                return
+                return events
             self._started = True
             if buffer.startswith(b"\xef\xbb\xbf"):
                 buffer = buffer[3:]
@@ -67,22 +67,25 @@ class SSEDecoder:
             event = self._line(buffer[start:end])
             start = nxt
             if event is not None:
-                yield event
+                events.append(event)
         self._buffer = buffer[start:]
+        return events
 
-    def end(self) -> Iterator[ServerSentEvent]:
+    def end(self) -> list[ServerSentEvent]:
         """Call once the stream has ended: a last line ended by a lone CR completes now."""
         if self._buffer.endswith(b"\r"):
             raw, self._buffer = self._buffer[:-1], b""
             event = self._line(raw)
             if event is not None:
-                yield event
+                return [event]
+        return []
 
     def _line(self, raw: bytes) -> ServerSentEvent | None:
         if not raw:
-            if not self._pending_fields:
-                return None
-            event = ServerSentEvent(self._event or "message", "\n".join(self._data), self._id)
+            # An event with no data line is not dispatched, per the format.
+            event = None
+            if self._data:
+                event = ServerSentEvent(self._event or "message", "\n".join(self._data), self._id)
             self._event, self._data, self._pending_fields = "", [], False
             return event
         line = raw.decode("utf-8", errors="replace")

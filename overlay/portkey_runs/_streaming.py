@@ -15,11 +15,11 @@ import httpx
 from attrs import frozen
 
 from portkey_runs_api import Client
-from portkey_runs_api.models import ErrorObject, Message, MessageDelta, Run, RunStep, RunStepDelta
+from portkey_runs_api.models import Message, MessageDelta, Run, RunStep, RunStepDelta
 
 from ._calls import ToolOutputLike, asend, parse, parse_response, send, submit_request
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import StreamError, connection_error, status_error
+from .errors import StreamError, connection_error, error_object, status_error
 
 __all__ = [
     "AsyncRunStream",
@@ -91,24 +91,23 @@ EVENT_MODELS: dict[str, type[Any]] = {
     "thread.message.delta": MessageDelta,
 }
 
-_DONE = object()
 
-
-def decode_event(sse: ServerSentEvent) -> AnyEvent | object:
-    """The typed event for ``sse``; ``_DONE`` for the end marker; ``error`` raises."""
+def decode_event(sse: ServerSentEvent) -> AnyEvent | None:
+    """The typed event for ``sse``, or ``None`` for the end marker; ``error`` raises."""
     if sse.event == "done" or (sse.event == "message" and sse.data.strip() == "[DONE]"):
-        return _DONE
+        return None
+    model = EVENT_MODELS.get(sse.event)
     try:
         payload = json.loads(sse.data)
     except json.JSONDecodeError as exc:
+        if model is None and sse.event != "error":
+            return UnknownEvent(sse.event, sse.data)  # not ours to judge: hand over the text
         raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
     if sse.event == "error":
-        raw = payload.get("error", payload) if isinstance(payload, dict) else None
-        if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
+        error = error_object(payload) or error_object({"error": payload})
+        if error is None:
             raise StreamError(f"the server reported an error: {sse.data[:200]}")
-        error = ErrorObject.from_dict({"type": "", "param": None, "code": None, **raw})
         raise StreamError(f"the server reported an error: {error.message}", error)
-    model = EVENT_MODELS.get(sse.event)
     if model is None:
         return UnknownEvent(sse.event, payload)
     return StreamEvent(sse.event, parse(model, payload, where=f"event {sse.event}: "))
@@ -121,18 +120,24 @@ class _Decoder:
         self.sse = SSEDecoder()
         self.final_run: Run | None = None
         self.finished = False
+        self.started = False
         self.count = 0
+
+    def start(self) -> None:
+        if self.started:
+            raise StreamError("a stream can be read only once")
+        self.started = True
 
     def feed(self, chunk: bytes) -> Iterator[AnyEvent]:
         return self._typed(self.sse.feed(chunk))
 
-    def _typed(self, events: Iterable[ServerSentEvent]) -> Iterator[AnyEvent]:
+    def _typed(self, events: list[ServerSentEvent]) -> Iterator[AnyEvent]:
+        # A generator: the events before an ``error`` event are handed over before it raises.
         for sse in events:
             event = decode_event(sse)
-            if event is _DONE:
+            if event is None:
                 self.finished = True
                 return
-            assert isinstance(event, StreamEvent | UnknownEvent)
             if isinstance(event.data, Run):
                 self.final_run = event.data
             self.count += 1
@@ -142,15 +147,13 @@ class _Decoder:
         """The events completed by the end of the body; raises unless ``done`` came."""
         if not self.finished:
             yield from self._typed(self.sse.end())
-        if self.finished:
-            return
-        where = "in the middle of an event" if self.sse.mid_event else "before its done event"
-        raise IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
+        if not self.finished:
+            where = "in the middle of an event" if self.sse.mid_event else "before its done event"
+            raise IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
 
-    def broken(self, exc: httpx.TransportError) -> IncompleteStreamError:
-        return IncompleteStreamError(
-            f"the stream broke off after {self.count} event(s): {type(exc).__name__}: {exc}"
-        )
+    def broken(self, exc: httpx.HTTPError) -> IncompleteStreamError:
+        error = connection_error(exc)
+        return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
 
 
 class RunStream:
@@ -170,14 +173,15 @@ class RunStream:
 
     def __iter__(self) -> Iterator[AnyEvent]:
         decoder = self._decoder
+        decoder.start()
         try:
             for chunk in self.response.iter_bytes():
                 yield from decoder.feed(chunk)
                 if decoder.finished:
                     return
             yield from decoder.end()
-        except httpx.TransportError as exc:
-            raise decoder.broken(exc) from exc
+        except httpx.HTTPError as exc:
+            raise decoder.broken(exc) from None
         finally:
             if not decoder.finished:
                 self.close()
@@ -205,6 +209,7 @@ class AsyncRunStream:
 
     async def __aiter__(self) -> AsyncIterator[AnyEvent]:
         decoder = self._decoder
+        decoder.start()
         try:
             async for chunk in self.response.aiter_bytes():
                 for event in decoder.feed(chunk):
@@ -213,8 +218,8 @@ class AsyncRunStream:
                     return
             for event in decoder.end():
                 yield event
-        except httpx.TransportError as exc:
-            raise decoder.broken(exc) from exc
+        except httpx.HTTPError as exc:
+            raise decoder.broken(exc) from None
         finally:
             if not decoder.finished:
                 await self.close()
@@ -247,7 +252,7 @@ async def asubmit_tool_outputs(
 
 def _check_stream_response(response: httpx.Response) -> None:
     content_type = response.headers.get("content-type", "")
-    if not content_type.startswith("text/event-stream"):
+    if not content_type.lower().startswith("text/event-stream"):
         raise StreamError(f"expected a text/event-stream answer, got {content_type or 'none'!r}")
 
 
@@ -263,12 +268,15 @@ def stream_tool_outputs(
     http = client.get_httpx_client()
     try:
         response = http.send(http.build_request(**request), stream=True)
-    except httpx.TransportError as exc:
-        raise connection_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
     stream = RunStream(response)
     try:
         if not response.is_success:
-            response.read()
+            try:
+                response.read()
+            except httpx.HTTPError as exc:
+                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
             raise status_error(response)
         _check_stream_response(response)
         yield stream
@@ -285,12 +293,15 @@ async def astream_tool_outputs(
     http = client.get_async_httpx_client()
     try:
         response = await http.send(http.build_request(**request), stream=True)
-    except httpx.TransportError as exc:
-        raise connection_error(exc) from exc
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
     stream = AsyncRunStream(response)
     try:
         if not response.is_success:
-            await response.aread()
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
             raise status_error(response)
         _check_stream_response(response)
         yield stream

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -115,21 +116,21 @@ def print_event(event: StreamEvent[Any] | UnknownEvent, as_json: bool, out: Text
     if as_json:
         data = event.data if isinstance(event, UnknownEvent) else event.data.to_dict()
         _json_line({"event": event.event, "data": data}, out)
-        return
-    if isinstance(event, UnknownEvent):
+    elif isinstance(event, UnknownEvent):
         out.write(f"{event.event:<28} (unknown event)\n")
-        return
+    else:
+        out.write(_event_line(event) + "\n")
+    out.flush()
+
+
+def _event_line(event: StreamEvent[Any]) -> str:
     data = event.data.to_dict()
     if event.event == "thread.message.delta":
         parts = data.get("delta", {}).get("content", [])
         text = "".join(p.get("text", {}).get("value", "") for p in parts if isinstance(p, dict))
-        out.write(f"{event.event:<28} {text!r}\n")
-    else:
-        status = data.get("status")
-        out.write(
-            f"{event.event:<28} {data.get('id', '')}" + (f"  {status}" if status else "") + "\n"
-        )
-    out.flush()
+        return f"{event.event:<28} {text!r}"
+    status = f"  {data['status']}" if data.get("status") else ""
+    return f"{event.event:<28} {data.get('id', '')}{status}"
 
 
 def submit(
@@ -227,6 +228,11 @@ def main(
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`portkey-runs list ... | head`): stop quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     return code
 
 

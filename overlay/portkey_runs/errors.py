@@ -27,6 +27,8 @@ import httpx
 
 from portkey_runs_api.models import ErrorObject
 
+from ._headers import safe_url
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -49,7 +51,7 @@ class PortkeyError(Exception):
     """The base of every error this package raises."""
 
 
-def _error_object(body: Any) -> ErrorObject | None:
+def error_object(body: Any) -> ErrorObject | None:
     """The ``{"error": {...}}`` object of a body, if it has one that parses."""
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         return None
@@ -170,7 +172,7 @@ class ResponseValidationError(PortkeyError):
 
 def _where(response: httpx.Response) -> str:
     request = response.request
-    return f"{request.method} {request.url.copy_with(query=None)}"
+    return f"{request.method} {safe_url(request.url, query=False)}"
 
 
 def _snippet(body: Any) -> str:
@@ -188,11 +190,31 @@ def status_error(response: httpx.Response) -> APIStatusError:
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
-    return cls(response, body, _error_object(body))
+    return cls(response, body, error_object(body))
 
 
-def connection_error(exc: httpx.TransportError) -> APIConnectionError:
+#: httpx errors whose message is about the connection or the body, never about the request's
+#: headers; the message of any other (a header httpx refuses, say) could quote a secret.
+_SAFE_MESSAGES = (
+    httpx.NetworkError,
+    httpx.TimeoutException,
+    httpx.RemoteProtocolError,
+    httpx.TooManyRedirects,
+    httpx.DecodingError,
+)
+
+
+def connection_error(exc: httpx.HTTPError) -> APIConnectionError:
+    """The typed error for an httpx failure: no answer, a broken one, or one we cannot read."""
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    request = exc.request if exc._request is not None else None
-    where = f" ({request.method} {request.url.copy_with(query=None)})" if request else ""
-    return cls(f"{type(exc).__name__}{where}: {exc}")
+    try:
+        request: httpx.Request | None = exc.request
+    except RuntimeError:  # an httpx error raised outside a request
+        request = None
+    where = f" ({request.method} {safe_url(request.url, query=False)})" if request else ""
+    detail = f": {exc}" if isinstance(exc, _SAFE_MESSAGES) else ""
+    error = cls(f"{type(exc).__name__}{where}{detail}")
+    # Raise it with a plain `raise`: the cause is kept only where its message is safe.
+    error.__cause__ = exc if isinstance(exc, _SAFE_MESSAGES) else None
+    error.__suppress_context__ = True
+    return error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -167,3 +168,19 @@ def test_the_console_script_runs_without_a_traceback() -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("portkey-runs: error: ConnectError")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already exited: every write fails
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "portkey_runs.cli", "demo", "--runs", "20"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert b"Traceback" not in result.stderr

@@ -294,7 +294,7 @@ def test_real_ids_pass(loopback: LoopbackServer, client: Client) -> None:
     assert loopback.requests[0].path == "/v1/threads/thread_abc-123_XYZ.v2/runs"
 
 
-def test_status_error_for_a_response_without_request_context() -> None:
+def test_a_status_error_message_leaves_out_the_query_and_says_empty_body() -> None:
     request = httpx.Request("GET", "http://127.0.0.1/v1/x?limit=1")
     response = httpx.Response(520, content=b"", request=request)
     from portkey_runs.errors import status_error

@@ -206,7 +206,7 @@ def test_cursor_falls_back_to_the_items_ids(
     assert loopback.requests[1].query[-1] == ("after", ids[1])
 
 
-def test_a_cursor_that_does_not_advance_is_an_error(
+def test_a_repeated_page_is_an_error_not_a_loop_or_a_duplicate(
     loopback: LoopbackServer, server: tuple[RunningServer, str, list[str]]
 ) -> None:
     running, thread_id, _ = server
@@ -215,9 +215,14 @@ def test_a_cursor_that_does_not_advance_is_an_error(
     loopback.replies += [Reply.json({**page, "has_more": True}) for _ in range(3)]
     with (
         make_client("pk", base_url=loopback.url) as client,
-        pytest.raises(PaginationError, match="did not advance"),
+        pytest.raises(PaginationError, match="came a second time") as info,
     ):
-        list(iter_runs(client, "thread_1", order="asc"))
+        got = []
+        for run in iter_runs(client, "thread_1", order="asc"):
+            got.append(run.id)
+    assert got == [r["id"] for r in page["data"]], "each run once, then the error"
+    assert page["data"][0]["id"] in str(info.value)
+    assert len(loopback.requests) == 2
 
 
 @pytest.mark.parametrize("limit", [1, 7, 100])

@@ -125,8 +125,9 @@ def test_breaking_early_closes_the_connection(loopback: LoopbackServer, client: 
         for event in stream:
             assert event.event == "thread.run.queued"
             break
+        # Still inside the block: leaving the loop alone closed the connection.
+        assert stream.response.is_closed
     gate.set()
-    assert stream.response.is_closed
     assert stream.final_run is not None
     assert stream.final_run.status.value == "queued"
 
@@ -270,9 +271,10 @@ def test_data_models_per_event_family(loopback: LoopbackServer, client: Client) 
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
     with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
         kinds = {e.event: type(e.data) for e in stream}
-    assert kinds.get("thread.run.step.completed") is RunStep
-    assert kinds.get("thread.message.completed", Message) is Message
-    assert kinds.get("thread.message.delta", MessageDelta) is MessageDelta
+    assert kinds["thread.run.step.completed"] is RunStep
+    assert kinds["thread.message.completed"] is Message
+    assert kinds["thread.message.delta"] is MessageDelta
+    assert kinds["thread.run.completed"] is Run
 
 
 async def test_async_stream_yields_the_same_events(loopback: LoopbackServer) -> None:
