@@ -76,6 +76,10 @@ class PortkeyClient(Client):
     generated ``with_headers()``, ``with_cookies()`` and ``with_timeout()`` return keep the
     credentials and the retries. The secret headers are dropped from any request that a
     redirect sends to another origin.
+
+    It reads the generated client's private fields (``_base_url``, ``_headers``...), as the
+    generated ``get_httpx_client`` does; ``tests/overlay/test_contract.py`` fails loudly if a
+    generator upgrade renames them.
     """
 
     _secret_headers: dict[str, str] = field(

@@ -1,4 +1,5 @@
-"""The overlay's one use of generated internals: ``_get_kwargs`` of both endpoints.
+"""The overlay's uses of generated internals: ``_get_kwargs`` of both endpoints, and the
+fields of the generated ``Client`` that ``PortkeyClient`` builds its httpx clients from.
 
 If a generator upgrade changes the shape of these private helpers, these tests fail here,
 with a plain message, before anything subtler breaks.
@@ -40,3 +41,22 @@ def test_submit_request_is_what_httpx_request_takes() -> None:
         "json": {"tool_outputs": [{"tool_call_id": "c", "output": "o"}], "stream": True},
         "headers": {"Content-Type": "application/json", "Accept": "text/event-stream"},
     }
+
+
+def test_the_generated_client_has_the_fields_portkey_client_builds_from() -> None:
+    import attrs
+
+    from portkey_runs_api import Client
+
+    fields = set(attrs.fields_dict(Client))
+    assert {
+        "_base_url",
+        "_cookies",
+        "_headers",
+        "_timeout",
+        "_verify_ssl",
+        "_follow_redirects",
+        "_httpx_args",
+        "_client",
+        "_async_client",
+    } <= fields
