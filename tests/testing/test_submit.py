@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 
 from portkey_runs._sse import SSEDecoder
-from portkey_runs.testing import ReferenceState, RunningServer
+from portkey_runs.testing import ReferenceState, RunningServer, serve
 from portkey_runs_wire import (
     DoneEvent,
     MessageContentText,
@@ -281,3 +283,41 @@ def test_unknown_thread_or_run_is_404(
         assert response.status_code == 404
         assert error_of(response)["message"] == message
     assert reference_state.get_run(thread_id, run_id).status.value == "requires_action"
+
+
+def test_a_stream_whose_client_hangs_up_is_not_counted_as_finished(
+    reference_state: ReferenceState, thread_id: str, run_id: str
+) -> None:
+    gate = threading.Event()
+    reference_state.stream_gate = gate
+    body = {"tool_outputs": outputs_for(reference_state, thread_id, run_id), "stream": True}
+    with serve(reference_state, event_delay=0) as server:
+        with (
+            httpx.Client(base_url=server.base_url, headers=HEADERS, timeout=10) as client,
+            client.stream("POST", submit_url(thread_id, run_id), json=body) as response,
+        ):
+            next(response.iter_raw())  # the first event; the rest waits for the gate
+        deadline = time.monotonic() + 10
+        while reference_state.hangups == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)  # a bounded wait for the server to notice, not a timed assertion
+        assert reference_state.hangups == 1
+        gate.set()
+    assert reference_state.finished_streams == 0
+
+
+def test_concurrent_submissions_to_one_run_are_accepted_once(
+    reference_server: RunningServer, reference_state: ReferenceState, thread_id: str, run_id: str
+) -> None:
+    body = {"tool_outputs": outputs_for(reference_state, thread_id, run_id)}
+    barrier = threading.Barrier(8)
+
+    def submit(stream: bool) -> int:
+        with httpx.Client(base_url=reference_server.base_url, headers=HEADERS, timeout=10) as c:
+            barrier.wait()
+            return c.post(
+                submit_url(thread_id, run_id), json={**body, "stream": stream}
+            ).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(submit, [True, False] * 4))
+    assert statuses == [200] + [400] * 7

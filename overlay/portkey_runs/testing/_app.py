@@ -269,6 +269,21 @@ class _EventStream:
         self.delay = delay
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gone = asyncio.Event()  # the client hung up: stop sending, and do not count the stream
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+            self.state.hangups += 1
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self._send(send, gone)
+        finally:
+            watcher.cancel()
+
+    async def _send(self, send: Send, gone: asyncio.Event) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -281,20 +296,29 @@ class _EventStream:
         )
         for number, frame in enumerate(self.frames, start=1):
             if number == 2:
-                await self._wait_for_gate()
+                await self._wait_for_gate(gone)
             if number > 1 and self.delay:
                 await asyncio.sleep(self.delay)
+            if gone.is_set():
+                return
             if number == self.cut:
                 await send({"type": "http.response.body", "body": _half(frame), "more_body": True})
                 raise ConnectionAborted(f"stream cut in event {number} (fault cut_stream)")
             await send({"type": "http.response.body", "body": frame, "more_body": True})
+        if gone.is_set():
+            return
         self.state.finished_streams += 1  # before the end, which the client may be waiting for
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _wait_for_gate(self) -> None:
+    async def _wait_for_gate(self, gone: asyncio.Event) -> None:
         gate = self.state.stream_gate
         deadline = time.monotonic() + _GATE_TIMEOUT
-        while gate is not None and not gate.is_set() and time.monotonic() < deadline:
+        while (
+            gate is not None
+            and not gate.is_set()
+            and not gone.is_set()
+            and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.005)
 
 

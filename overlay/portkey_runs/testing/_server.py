@@ -88,7 +88,8 @@ def serve(
                 raise RuntimeError(f"the reference server did not start on {host}:{port}")
             time.sleep(0.005)
         bound = server.servers[0].sockets[0].getsockname()
-        yield RunningServer(url=f"http://{host}:{bound[1]}", state=app.state.reference, app=app)
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets
+        yield RunningServer(url=f"http://{shown}:{bound[1]}", state=app.state.reference, app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=_STARTUP_TIMEOUT)

@@ -150,6 +150,8 @@ class ReferenceState:
         self.stream_gate: threading.Event | None = None
         #: How many event streams were sent to their end (their ``done`` event).
         self.finished_streams = 0
+        #: How many clients hung up while their event stream was being sent.
+        self.hangups = 0
 
     # -------------------------------------------------------------------------- seeding
 
