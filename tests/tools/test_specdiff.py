@@ -21,6 +21,7 @@ from tests.tools.oas import (
 )
 from tools.specdiff import Finding, SpecError, diff_specs, render_json, render_markdown
 from tools.specdiff.loader import parse_text
+from tools.specdiff.schema_diff import SchemaDiff
 
 STR: dict[str, Any] = {"type": "string"}
 
@@ -151,6 +152,16 @@ def test_each_nullable_spelling_is_seen(name: str) -> None:
             id="allOf-merged",
         ),
         pytest.param({"oneOf": [ref("Str"), STR]}, {"oneOf": [STR, ref("Str")]}, id="reorder"),
+        pytest.param(
+            {"type": ["string", "integer"]},
+            {"oneOf": [STR, {"type": "integer", "description": "a count"}]},
+            id="3.1-type-list-is-a-oneOf-of-bare-types",
+        ),
+        pytest.param(
+            {"anyOf": [STR, {"type": "integer"}]},
+            {"oneOf": [{"type": "integer"}, STR]},
+            id="anyOf-and-oneOf-of-bare-types",
+        ),
     ],
 )
 def test_equivalent_schemas(old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -307,8 +318,221 @@ def test_findings_are_sorted_most_severe_first() -> None:
 
 
 def test_unresolvable_refs_compare_by_reference() -> None:
-    old = spec(get_response({"$ref": "other.yaml#/Run"}))
-    assert diff_specs(old, old) == []
+    old = spec(get_response(obj({"run": {"$ref": "other.yaml#/A"}})))
+    new = spec(get_response(obj({"run": {"$ref": "other.yaml#/B"}})))
+    assert diff_specs(old, spec(get_response(obj({"run": {"$ref": "other.yaml#/A"}})))) == []
+    (finding,) = diff_specs(old, new)
+    assert (finding.id, finding.level) == ("response-property-ref-changed", "WARN")
+    assert (finding.path, finding.old, finding.new) == (
+        "responses/200/content/application/json/schema/run",
+        "other.yaml#/A",
+        "other.yaml#/B",
+    )
+    inline = spec(get_response(obj({"run": STR})))
+    assert summary(diff_specs(old, inline)) == [("response-property-ref-changed", "WARN")]
+
+
+def test_media_type_parameters_do_not_make_another_media_type() -> None:
+    def doc(media: str) -> dict[str, Any]:
+        content = {media: {"schema": STR}}
+        return spec(
+            {
+                "/x": {
+                    "post": {
+                        "requestBody": {"content": content},
+                        "responses": {"200": {"description": "ok", "content": content}},
+                    }
+                }
+            }
+        )
+
+    assert diff_specs(doc("application/json"), doc("application/json; charset=utf-8")) == []
+    assert diff_specs(doc("Application/JSON;charset=UTF-8"), doc("application/json")) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "openapi", "expected"),
+    [
+        pytest.param(
+            {"maximum": 10, "exclusiveMaximum": True},
+            {"maximum": 10},
+            "3.0.3",
+            ("request-parameter-max-increased", "INFO"),
+            id="3.0-exclusive-to-inclusive-max-widens",
+        ),
+        pytest.param(
+            {"maximum": 10},
+            {"maximum": 10, "exclusiveMaximum": True},
+            "3.0.3",
+            ("request-parameter-max-decreased", "ERR"),
+            id="3.0-inclusive-to-exclusive-max-narrows",
+        ),
+        pytest.param(
+            {"exclusiveMinimum": 0},
+            {"minimum": 0},
+            "3.1.0",
+            ("request-parameter-min-decreased", "INFO"),
+            id="3.1-exclusive-to-inclusive-min-widens",
+        ),
+        pytest.param(
+            {"maximum": 10},
+            {"exclusiveMaximum": 11},
+            "3.1.0",
+            ("request-parameter-max-increased", "INFO"),
+            id="3.1-inclusive-10-to-exclusive-11-widens",
+        ),
+    ],
+)
+def test_inclusive_and_exclusive_bounds_compare_as_one_limit(
+    old: dict[str, Any], new: dict[str, Any], openapi: str, expected: tuple[str, str]
+) -> None:
+    integer = {"type": "integer"}
+    findings = diff_specs(
+        spec(get_param({**integer, **old}), openapi=openapi),
+        spec(get_param({**integer, **new}), openapi=openapi),
+    )
+    assert summary(findings) == [expected]
+
+
+def test_wider_integer_format_widens_requests_and_responses() -> None:
+    int32, int64 = {"type": "integer", "format": "int32"}, {"type": "integer", "format": "int64"}
+    assert summary(diff_specs(spec(get_param(int32)), spec(get_param(int64)))) == [
+        ("request-parameter-type-generalized", "INFO")
+    ]
+    assert summary(diff_specs(spec(get_response(int32)), spec(get_response(int64)))) == [
+        ("response-body-type-generalized", "ERR")
+    ]
+    assert summary(diff_specs(spec(get_param(int64)), spec(get_param(int32)))) == [
+        ("request-parameter-type-changed", "ERR")
+    ]
+
+
+def test_one_of_became_any_of_is_one_note_and_branches_still_compared() -> None:
+    a, b = obj({"a": STR}), obj({"b": STR})
+    old = spec(get_response({"oneOf": [a, b]}))
+    new = spec(get_response({"anyOf": [a, obj({"b": STR, "c": STR})]}))
+    assert summary(diff_specs(old, new)) == [
+        ("response-body-one-of-became-any-of", "INFO"),
+        ("response-optional-property-added", "INFO"),
+    ]
+
+
+def test_property_becoming_read_only_in_a_request_is_removed_there() -> None:
+    old = spec(merge_paths(post_body(obj({"a": STR}, ["a"])), get_response(obj({"a": STR}))))
+    read_only = obj({"a": {**STR, "readOnly": True}}, ["a"])
+    new = spec(merge_paths(post_body(read_only), get_response(read_only)))
+    assert summary(diff_specs(old, new)) == [
+        ("request-property-removed", "WARN"),
+        ("response-property-became-required", "INFO"),
+    ]
+
+
+def test_property_becoming_write_only_in_a_response_is_removed_there() -> None:
+    old = spec(merge_paths(post_body(obj({"a": STR})), get_response(obj({"a": STR}, ["a"]))))
+    write_only = obj({"a": {**STR, "writeOnly": True}}, ["a"])
+    new = spec(merge_paths(post_body(write_only), get_response(write_only)))
+    assert summary(diff_specs(old, new)) == [
+        ("response-required-property-removed", "ERR"),
+        ("request-property-became-required", "ERR"),
+    ]
+
+
+def test_default_parameter_style_and_explode_are_the_spelled_out_ones() -> None:
+    plain = spec(get_param(STR))
+    assert diff_specs(plain, spec(get_param(STR, style="form", explode=True))) == []
+    header = {"name": "X-A", "in": "header", "schema": STR}
+    old = spec({"/x": {"get": {"parameters": [header], "responses": OK}}})
+    new = spec({"/x": {"get": {"parameters": [{**header, "style": "simple"}], "responses": OK}}})
+    assert diff_specs(old, new) == []
+
+
+def test_document_security_is_judged_at_each_operation_unless_overridden() -> None:
+    paths = {
+        "/a": {"get": {"responses": OK}},
+        "/b": {"get": {"security": [], "responses": OK}},
+    }
+    old = spec(paths)
+    new = spec(paths)
+    new["security"] = [{"key": []}]
+    findings = diff_specs(old, new)
+    assert [(f.id, f.operation, f.new) for f in findings] == [
+        ("api-security-scheme-added", "GET /a", {"key": []})
+    ]
+
+
+def test_new_scope_on_a_security_scheme_is_breaking() -> None:
+    old, new = spec({"/x": {"get": {"responses": OK}}}), spec({"/x": {"get": {"responses": OK}}})
+    old["security"], new["security"] = [{"oauth": ["read"]}], [{"oauth": ["read", "write"]}]
+    assert summary(diff_specs(old, new)) == [("api-security-scheme-added", "ERR")]
+    assert summary(diff_specs(new, old)) == [("api-security-added", "INFO")]
+
+
+def test_ref_with_constraining_siblings_is_not_its_target() -> None:
+    old = spec(
+        get_response(obj({"p": {**ref("Str"), "maxLength": 3}, "q": ref("Str")})),
+        {"Str": STR},
+        openapi="3.1.0",
+    )
+    new = spec(
+        get_response(obj({"p": {**ref("Str"), "maxLength": 5}, "q": ref("Str")})),
+        {"Str": STR},
+        openapi="3.1.0",
+    )
+    assert [(f.id, f.path.rsplit("/", 1)[-1]) for f in diff_specs(old, new)] == [
+        ("response-property-max-length-increased", "p")
+    ]
+
+
+def _chain(length: int, leaf: dict[str, Any]) -> dict[str, Any]:
+    """S0 -> S1 -> ... -> leaf, each component using the next twice (2**length uses)."""
+    schemas = {f"S{i}": obj({"a": ref(f"S{i + 1}"), "b": ref(f"S{i + 1}")}) for i in range(length)}
+    schemas[f"S{length}"] = leaf
+    return spec(get_response(ref("S0")), schemas)
+
+
+def _count_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    walk = SchemaDiff._walk
+
+    def counting(self: SchemaDiff, *args: Any) -> frozenset[tuple[int, int]]:
+        calls[0] += 1
+        return walk(self, *args)
+
+    monkeypatch.setattr(SchemaDiff, "_walk", counting)
+    return calls
+
+
+def test_shared_components_are_compared_once_and_reported_at_every_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_walks(monkeypatch)
+    findings = diff_specs(_chain(10, obj({"x": STR})), _chain(10, obj({"x": {"type": "integer"}})))
+    assert calls[0] <= 3 * 10 + 5  # one walk per component and property, not 2**10
+    assert len(findings) == 2**10
+    assert {f.id for f in findings} == {"response-property-type-changed"}
+    assert len({f.path for f in findings}) == 2**10
+    deepest = "responses/200/content/application/json/schema" + "/a" * 10 + "/x"
+    assert findings[0].path == deepest
+
+
+def test_mutually_recursive_schemas_are_compared_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    def ring(names: list[str], first_note: dict[str, Any]) -> dict[str, Any]:
+        schemas = {
+            name: obj({"l": ref(nxt), "r": ref(nxt), "v": STR})
+            for name, nxt in zip(names, names[1:] + names[:1], strict=True)
+        }
+        schemas[names[0]]["properties"]["v"] = first_note
+        return spec(get_response(ref(names[0])), schemas)
+
+    calls = _count_walks(monkeypatch)
+    # old: T -> T; new: T0 -> T1 -> ... -> T11 -> T0 (2**12 paths before the ring closes)
+    names = [f"T{i}" for i in range(12)]
+    findings = diff_specs(ring(["T"], STR), ring(names, {"type": "integer"}))
+    assert calls[0] <= 4 * 12 + 5
+    assert [(f.id, f.path) for f in findings] == [
+        ("response-property-type-changed", "responses/200/content/application/json/schema/v"),
+        ("api-schema-removed", "components/schemas/T"),
+    ]
 
 
 @pytest.mark.parametrize("doc", [[], {"swagger": "2.0"}, {"openapi": "3.0.0", "paths": []}])

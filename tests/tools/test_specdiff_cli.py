@@ -313,3 +313,63 @@ def test_policy_bad_spec_exits_2(
 )
 def test_major(version: str | None, expected: int | None) -> None:
     assert major(version) == expected
+
+
+# --- base resolution ---------------------------------------------------------------------------
+
+
+def test_policy_unresolvable_explicit_base_exits_2(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit(repo, BASE, "0.1.0", "base")
+    status, out = run_policy(repo, monkeypatch, capsys, "--base", "no-such-ref")
+    assert status == 2
+    assert out == "version-policy: error: --base 'no-such-ref' does not resolve to a commit\n"
+
+
+def test_policy_explicit_base_in_repo_without_commits_exits_2(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo / "openapi.yaml", BASE)
+    status, out = run_policy(repo, monkeypatch, capsys, "--base", "HEAD")
+    assert status == 2
+    assert "does not resolve" in out
+
+
+def on_branch_without_main(repo: Path) -> None:
+    git(repo, "checkout", "--quiet", "-b", "trunk")
+    commit(repo, BASE, "0.1.0", "base")
+
+
+def test_policy_fallback_to_head_says_only_uncommitted_changes_are_checked(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_branch_without_main(repo)
+    write(repo / "openapi.yaml", WARN_ONLY)
+    status, out = run_policy(repo, monkeypatch, capsys)
+    assert status == 0
+    first, second = out.splitlines()
+    assert first == (
+        "version-policy: note: neither origin/main nor main exists: comparing with HEAD, "
+        "so only uncommitted changes are checked"
+    )
+    assert second.startswith("version-policy: OK (no breaking change in openapi.yaml against HEAD")
+
+
+def test_git_mode_unknown_ref_without_commits_exits_2(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo / "openapi.yaml", BASE)
+    assert main(["--git", "HEAD", "--spec", str(repo / "openapi.yaml")]) == 2
+    assert capsys.readouterr().err == "specdiff: error: unknown git revision 'HEAD'\n"
+
+
+def test_git_mode_fallback_to_head_says_only_uncommitted_changes_are_compared(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_branch_without_main(repo)
+    write(repo / "openapi.yaml", WARN_ONLY)
+    assert main(["--git", "--spec", str(repo / "openapi.yaml"), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert [f["id"] for f in json.loads(captured.out)] == ["response-optional-property-removed"]
+    assert "only uncommitted changes" in captured.err

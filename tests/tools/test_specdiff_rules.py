@@ -26,6 +26,19 @@ from tools.specdiff.rules import RULES
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
 BOOL: dict[str, Any] = {"type": "boolean"}
+# composition branches that are not bare types (those collapse into a 3.1 type list)
+A, B, C = obj({"a": STR}), obj({"b": STR}), obj({"c": STR})
+ARRAY: dict[str, Any] = {"type": "array"}
+OBJECT: dict[str, Any] = {"type": "object"}
+ONE_OF: dict[str, Any] = {"oneOf": [A, B]}
+
+
+def _discriminated(name: str = "t", **mapping: str) -> dict[str, Any]:
+    discriminator: dict[str, Any] = {"propertyName": name}
+    if mapping:
+        discriminator["mapping"] = mapping
+    return {**ONE_OF, "discriminator": discriminator}
+
 
 # --- schema-level rules: one change, placed at every kind of schema location -------------------
 
@@ -48,10 +61,24 @@ SCHEMA_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     "default-value-added": (STR, {**STR, "default": "a"}, "INFO", "INFO"),
     "default-value-removed": ({**STR, "default": "a"}, STR, "INFO", "INFO"),
     "default-value-changed": ({**STR, "default": "a"}, {**STR, "default": "b"}, "INFO", "INFO"),
-    "one-of-added": ({"oneOf": [STR, INT]}, {"oneOf": [STR, INT, BOOL]}, "INFO", "ERR"),
-    "one-of-removed": ({"oneOf": [STR, INT, BOOL]}, {"oneOf": [STR, INT]}, "ERR", "INFO"),
-    "any-of-added": ({"anyOf": [STR, INT]}, {"anyOf": [STR, INT, BOOL]}, "INFO", "ERR"),
-    "any-of-removed": ({"anyOf": [STR, INT, BOOL]}, {"anyOf": [STR, INT]}, "ERR", "INFO"),
+    "one-of-added": ({"oneOf": [A, B]}, {"oneOf": [A, B, C]}, "INFO", "ERR"),
+    "one-of-removed": ({"oneOf": [A, B, C]}, {"oneOf": [A, B]}, "ERR", "INFO"),
+    "any-of-added": ({"anyOf": [A, B]}, {"anyOf": [A, B, C]}, "INFO", "ERR"),
+    "any-of-removed": ({"anyOf": [A, B, C]}, {"anyOf": [A, B]}, "ERR", "INFO"),
+    "one-of-became-any-of": ({"oneOf": [A, B]}, {"anyOf": [B, A]}, "INFO", "INFO"),
+    "any-of-became-one-of": ({"anyOf": [A, B]}, {"oneOf": [A, B]}, "INFO", "INFO"),
+    "discriminator-added": (ONE_OF, _discriminated(), "ERR", "INFO"),
+    "discriminator-removed": (_discriminated(), ONE_OF, "INFO", "WARN"),
+    "discriminator-property-name-changed": (_discriminated("t"), _discriminated("k"), "ERR", "ERR"),
+    "discriminator-mapping-added": (_discriminated(), _discriminated(a="A"), "INFO", "WARN"),
+    "discriminator-mapping-deleted": (_discriminated(a="A"), _discriminated(), "ERR", "ERR"),
+    "discriminator-mapping-changed": (
+        _discriminated(a="#/components/schemas/A"),
+        _discriminated(a="B"),
+        "ERR",
+        "ERR",
+    ),
+    "ref-changed": ({"$ref": "other.yaml#/A"}, {"$ref": "other.yaml#/B"}, "WARN", "WARN"),
     # two conflicting parts keep the allOf from being merged into one schema
     "all-of-added": (
         {"allOf": [{"maxLength": 9}, {"maxLength": 5}]},
@@ -80,6 +107,36 @@ SCHEMA_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str]] = {
     "deprecated": (STR, {**STR, "deprecated": True}, "INFO", "INFO"),
     "reactivated": ({**STR, "deprecated": True}, STR, "INFO", "INFO"),
 }
+
+#: keyword slug -> (schema without it, with it, with another value or None)
+KEYWORD_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]] = {
+    "multiple-of": (INT, {**INT, "multipleOf": 2}, {**INT, "multipleOf": 3}),
+    "unique-items": (ARRAY, {**ARRAY, "uniqueItems": True}, None),
+    "not": (STR, {**STR, "not": {"enum": ["x"]}}, {**STR, "not": {"enum": ["y"]}}),
+    "pattern-properties": (
+        OBJECT,
+        {**OBJECT, "patternProperties": {"^a": INT}},
+        {**OBJECT, "patternProperties": {"^b": INT}},
+    ),
+    "property-names": (
+        OBJECT,
+        {**OBJECT, "propertyNames": {"maxLength": 3}},
+        {**OBJECT, "propertyNames": {"maxLength": 4}},
+    ),
+    "dependent-required": (
+        OBJECT,
+        {**OBJECT, "dependentRequired": {"a": ["b"]}},
+        {**OBJECT, "dependentRequired": {"a": ["c"]}},
+    ),
+    "prefix-items": (ARRAY, {**ARRAY, "prefixItems": [STR]}, {**ARRAY, "prefixItems": [INT]}),
+}
+
+for _slug, (_without, _with, _other) in KEYWORD_CASES.items():
+    # added: requests may now fail; removed: responses may now hold more; changed: both
+    SCHEMA_CASES[f"{_slug}-added"] = (_without, _with, "ERR", "INFO")
+    SCHEMA_CASES[f"{_slug}-removed"] = (_with, _without, "INFO", "ERR")
+    if _other is not None:
+        SCHEMA_CASES[f"{_slug}-changed"] = (_with, _other, "ERR", "ERR")
 
 #: bound keyword -> (rule slug, type it applies to, True for an upper bound)
 BOUND_CASES = {
@@ -115,6 +172,9 @@ PLACEMENTS: dict[str, tuple[Callable[[Any], dict[str, Any]], bool]] = {
     "response-header": (get_header, False),
 }
 
+#: rule id -> level, where one subject differs from the rest of its side
+SUBJECT_LEVELS = {"request-parameter-default-value-changed": "WARN"}
+
 SCHEMA_MATRIX = [
     pytest.param(subject, slug, id=f"{subject}-{slug}")
     for slug in SCHEMA_CASES
@@ -127,8 +187,9 @@ def test_schema_rule(subject: str, slug: str) -> None:
     old_schema, new_schema, request_level, response_level = SCHEMA_CASES[slug]
     build, request = PLACEMENTS[subject]
     findings = diff_specs(spec(build(old_schema)), spec(build(new_schema)))
-    expected = (f"{subject}-{slug}", request_level if request else response_level)
-    assert summary(findings) == [expected]
+    rule_id = f"{subject}-{slug}"
+    level = SUBJECT_LEVELS.get(rule_id, request_level if request else response_level)
+    assert summary(findings) == [(rule_id, level)]
 
 
 def test_type_specialized_is_info_for_responses_only() -> None:
@@ -166,6 +227,20 @@ def _request(request_body: Any) -> dict[str, Any]:
     if request_body is not None:
         operation["requestBody"] = request_body
     return {"/x": {"post": operation}}
+
+
+def _secured(security: list[dict[str, list[str]]] | None) -> dict[str, Any]:
+    doc = spec({"/x": GET})
+    if security is not None:
+        doc["security"] = security
+    return doc
+
+
+def _served(urls: list[str] | None) -> dict[str, Any]:
+    doc = spec({"/x": GET})
+    if urls is not None:
+        doc["servers"] = [{"url": url} for url in urls]
+    return doc
 
 
 JSON_AND_TEXT = {
@@ -288,6 +363,45 @@ FIXED_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         spec(post_body(obj({}))),
     ),
     (
+        "request-property-removed-from-closed-object",
+        "ERR",
+        spec(post_body({**obj({"p": STR, "q": STR}), "additionalProperties": False})),
+        spec(post_body({**obj({"q": STR}), "additionalProperties": False})),
+    ),
+    (
+        "request-parameter-style-changed",
+        "ERR",
+        spec(_params(_param("q", style="form", explode=False))),
+        spec(_params(_param("q", style="spaceDelimited", explode=False))),
+    ),
+    (
+        "request-parameter-explode-changed",
+        "ERR",
+        spec(_params(_param("q"))),
+        spec(_params(_param("q", explode=False))),
+    ),
+    (
+        "api-security-removed",
+        "ERR",
+        _secured([{"key": []}, {"oauth": ["read"]}]),
+        _secured([{"key": []}]),
+    ),
+    ("api-security-scheme-added", "ERR", _secured(None), _secured([{"key": []}])),
+    ("api-security-added", "INFO", _secured([{"key": []}]), _secured([{"key": []}, {}])),
+    (
+        "api-server-changed",
+        "WARN",
+        _served(["https://a.example/v1"]),
+        _served(["https://a.example/v2"]),
+    ),
+    (
+        "api-server-removed",
+        "WARN",
+        _served(["https://a.example/v1", "https://b.example/v1"]),
+        _served(["https://a.example/v1"]),
+    ),
+    ("api-server-added", "INFO", _served(None), _served(["https://a.example/v1"])),
+    (
         "request-property-became-required",
         "ERR",
         spec(post_body(obj({"p": STR}))),
@@ -301,7 +415,7 @@ FIXED_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "response-success-status-added",
-        "INFO",
+        "WARN",
         spec(_responses(OK)),
         spec(_responses({**OK, "201": {"description": "created"}})),
     ),
@@ -325,12 +439,20 @@ FIXED_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "response-media-type-added",
-        "INFO",
+        "WARN",
         spec(_responses(response(STR))),
         spec(
             _responses(
                 {"200": {"description": "ok", "content": JSON_AND_TEXT["content"]}},
             )
+        ),
+    ),
+    (
+        "response-non-success-media-type-added",
+        "INFO",
+        spec(_responses({**OK, **response(STR, "400")})),
+        spec(
+            _responses({**OK, "400": {"description": "bad", "content": JSON_AND_TEXT["content"]}})
         ),
     ),
     (

@@ -3,7 +3,9 @@
 * ``OLD.yaml NEW.yaml`` compares two files;
 * ``--git BASE_REF [--spec openapi.yaml]`` compares the spec as of ``BASE_REF`` with the working
   file; ``--base-default`` (or ``--git`` without a ref) picks the base with
-  :func:`~tools.specdiff.gitutil.default_base`. A base without the spec (or no base commit at
+  :func:`~tools.specdiff.gitutil.default_base` (when that falls back to ``HEAD``, a note says
+  that only uncommitted changes are compared). A ``BASE_REF`` that does not resolve to a
+  commit is an error (exit 2). A base without the spec (or no base commit at
   all, with ``--base-default``) is compared as an empty document: every operation is new.
 
 ``--format md`` (default) or ``json``. Exit status: 0, or 1 if ``--fail-on LEVEL`` is given and
@@ -19,6 +21,8 @@ from typing import Any, NoReturn
 
 from tools.specdiff.diff import diff_specs
 from tools.specdiff.gitutil import (
+    FALLBACK_BASE,
+    FALLBACK_NOTE,
     GitError,
     default_base,
     directory_of,
@@ -105,8 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.old or args.new:
                 raise SpecError("give either OLD NEW or --git BASE_REF, not both")
             new = load_file(args.spec)
-            ref = args.git or default_base(directory_of(args.spec))
+            where = directory_of(args.spec)
+            if args.git and resolve_commit(args.git, where) is None:
+                raise GitError(f"unknown git revision {args.git!r}")
+            ref = args.git or default_base(where)
             old, note = load_base(ref, args.spec, new, lenient=not args.git)
+            if not args.git and ref == FALLBACK_BASE and note is None:
+                note = FALLBACK_NOTE
         else:
             if not args.old or not args.new:
                 raise SpecError("expected OLD and NEW documents (or --git BASE_REF)")

@@ -9,7 +9,13 @@ from typing import Any
 from tools.specdiff.loader import Resolver, check_document
 from tools.specdiff.model import LEVEL_RANK, Finding
 from tools.specdiff.rules import RULES
-from tools.specdiff.schema_diff import SchemaDiff, join
+from tools.specdiff.schema_diff import EMPTY, SchemaDiff, join
+from tools.specdiff.security import (
+    effective_security,
+    effective_servers,
+    security_changes,
+    server_changes,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^}/]*)\}")
@@ -56,6 +62,22 @@ def _index_paths(paths: dict[str, Any]) -> dict[str, str]:
 
 def _is_success(status: str) -> bool:
     return status.startswith("2")
+
+
+def media_key(media: str) -> str:
+    """``Application/JSON; charset=utf-8`` -> ``application/json``: parameters do not change
+    which schema applies."""
+    return media.split(";", 1)[0].strip().lower()
+
+
+#: ``in`` -> the default ``style``; ``explode`` defaults to True for ``form`` only
+_DEFAULT_STYLE = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
+
+
+def _serialization(param: dict[str, Any], where: str) -> tuple[Any, Any]:
+    """The effective (style, explode) of a parameter."""
+    style = param.get("style", _DEFAULT_STYLE.get(where))
+    return style, param.get("explode", style == "form")
 
 
 class _Walker:
@@ -127,6 +149,24 @@ class _Walker:
                     zip(_TEMPLATE.findall(old_path), _TEMPLATE.findall(new_path), strict=True)
                 )
                 self._operation(old_item, new_item, old_op, new_op, renames)
+                self._access(old_item, new_item, old_op, new_op)
+
+    def _access(
+        self,
+        old_item: dict[str, Any],
+        new_item: dict[str, Any],
+        old_op: dict[str, Any],
+        new_op: dict[str, Any],
+    ) -> None:
+        changes = security_changes(
+            effective_security(self.old_doc, old_op), effective_security(self.new_doc, new_op)
+        )
+        changes += server_changes(
+            effective_servers(self.old_doc, old_item, old_op),
+            effective_servers(self.new_doc, new_item, new_op),
+        )
+        for rule_id, path, old, new in changes:
+            self.emit(rule_id, path, old, new)
 
     def _operation(
         self,
@@ -201,10 +241,19 @@ class _Walker:
             if was != now:
                 rule = "request-parameter-deprecated" if now else "request-parameter-reactivated"
                 self.emit(rule, path, was, now)
+            old_style, old_explode = _serialization(before, where)
+            new_style, new_explode = _serialization(after, where)
+            if old_style != new_style:
+                self.emit("request-parameter-style-changed", path, old_style, new_style)
+            if old_explode != new_explode:
+                self.emit("request-parameter-explode-changed", path, old_explode, new_explode)
             old_schema, new_schema = _parameter_schema(before), _parameter_schema(after)
             if old_schema is not None or new_schema is not None:
                 self.schemas.compare(
-                    old_schema or {}, new_schema or {}, "request-parameter", join(path, "schema")
+                    EMPTY if old_schema is None else old_schema,
+                    EMPTY if new_schema is None else new_schema,
+                    "request-parameter",
+                    join(path, "schema"),
                 )
 
     # --- request body --------------------------------------------------------------------------
@@ -230,27 +279,32 @@ class _Walker:
             _mapping(before.get("content")),
             _mapping(after.get("content")),
             "requestBody",
-            "request-body",
+            "request-body-media-type-added",
         )
 
-    def _content(self, old: dict[str, Any], new: dict[str, Any], path: str, subject: str) -> None:
-        """Compare media types; ``subject`` is ``request-body`` or ``response-body``."""
-        old_types = {media.lower(): media for media in old}
-        new_types = {media.lower(): media for media in new}
-        side = "request-body" if subject == "request-body" else "response"
+    def _content(self, old: dict[str, Any], new: dict[str, Any], path: str, added: str) -> None:
+        """Compare media types (``added``: the rule for a new one)."""
+        old_types: dict[str, str] = {}
+        new_types: dict[str, str] = {}
+        for types, content in ((old_types, old), (new_types, new)):
+            for media in content:
+                types.setdefault(media_key(media), media)
+        request = added.startswith("request")
+        subject = "request-body" if request else "response-body"
+        removed = "request-body-media-type-removed" if request else "response-media-type-removed"
         for key, media in old_types.items():
             if key not in new_types:
-                self.emit(f"{side}-media-type-removed", join(path, "content", media), media, None)
+                self.emit(removed, join(path, "content", media), media, None)
         for key, media in new_types.items():
             if key not in old_types:
-                self.emit(f"{side}-media-type-added", join(path, "content", media), None, media)
+                self.emit(added, join(path, "content", media), None, media)
                 continue
             old_schema = _mapping(old[old_types[key]]).get("schema")
             new_schema = _mapping(new[media]).get("schema")
             if old_schema is not None or new_schema is not None:
                 self.schemas.compare(
-                    old_schema if old_schema is not None else {},
-                    new_schema if new_schema is not None else {},
+                    old_schema if old_schema is not None else EMPTY,
+                    new_schema if new_schema is not None else EMPTY,
                     subject,
                     join(path, "content", media, "schema"),
                 )
@@ -273,7 +327,9 @@ class _Walker:
                 _mapping(before.get("content")),
                 _mapping(after.get("content")),
                 path,
-                "response-body",
+                "response-media-type-added"
+                if _is_success(status)
+                else "response-non-success-media-type-added",
             )
             self._headers(_mapping(before.get("headers")), _mapping(after.get("headers")), path)
 
@@ -297,7 +353,10 @@ class _Walker:
             old_schema, new_schema = _parameter_schema(before), _parameter_schema(after)
             if old_schema is not None or new_schema is not None:
                 self.schemas.compare(
-                    old_schema or {}, new_schema or {}, "response-header", join(where, "schema")
+                    EMPTY if old_schema is None else old_schema,
+                    EMPTY if new_schema is None else new_schema,
+                    "response-header",
+                    join(where, "schema"),
                 )
         for key, name in new_names.items():
             if key not in old_names:

@@ -23,14 +23,24 @@ def resolve_commit(ref: str, cwd: str | Path | None = None) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+#: What :func:`default_base` falls back to: comparing with it sees only uncommitted changes.
+FALLBACK_BASE = "HEAD"
+
+FALLBACK_NOTE = (
+    "neither origin/main nor main exists: comparing with HEAD, "
+    "so only uncommitted changes are checked"
+)
+
+
 def default_base(cwd: str | Path | None = None) -> str:
-    """``origin/main`` if it exists, else the merge base of HEAD with ``main``, else ``HEAD``."""
+    """``origin/main`` if it exists, else the merge base of HEAD with ``main``, else ``HEAD``
+    (:data:`FALLBACK_BASE`)."""
     if resolve_commit("origin/main", cwd):
         return "origin/main"
     done = _git(["merge-base", "HEAD", "main"], cwd)
     if done.returncode == 0 and done.stdout.strip():
         return done.stdout.strip()
-    return "HEAD"
+    return FALLBACK_BASE
 
 
 def directory_of(path: str | Path) -> Path:

@@ -129,10 +129,19 @@ class Resolver:
         return node
 
 
+#: Keys next to a ``$ref`` that do not change what it means.
+_REF_ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "example", "examples"})
+
+
 def identity(node: Any, resolver: Resolver) -> int:
-    """A stable identity for a schema node: that of the object its ``$ref`` chain ends at."""
+    """A stable identity for a schema node: that of the object its ``$ref`` chain ends at.
+
+    A ``$ref`` with constraining siblings (3.1) is a schema of its own: its own identity.
+    """
     hops = 0
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < MAX_HOPS:
+        if any(key not in _REF_ANNOTATIONS and not key.startswith("x-") for key in node):
+            break
         target = resolver.lookup(node["$ref"])
         if not isinstance(target, dict):
             break

@@ -5,7 +5,9 @@ Slugs marked *invented* below have no oasdiff counterpart; and because the schem
 full subject x change grid, some combinations oasdiff does not list (e.g.
 ``response-body-enum-value-added``, ``request-parameter-max-unset``) are named by the same
 pattern. Levels follow oasdiff's, except ``response-optional-property-removed``: WARN here
-(recent oasdiff: INFO), since a client reading that property no longer gets it.
+(recent oasdiff: INFO), since a client reading that property no longer gets it; and, on the
+response side, a new success status or a new media type of a success response is WARN (a
+client may not know how to read it).
 
 Schema-level rules are generated from a template: a *subject* prefix (where the schema sits)
 plus a *change* slug. The subject decides the direction, and the direction decides the level:
@@ -63,6 +65,31 @@ SCHEMA_CHANGES: dict[str, tuple[Level | None, Level | None]] = {
     "additional-properties-allowed": (_INFO, _WARN),
     "deprecated": (_INFO, _INFO),
     "reactivated": (_INFO, _INFO),
+    # invented: the same branches, under the other keyword (an INFO at most, never ERR)
+    "one-of-became-any-of": (_INFO, _INFO),
+    "any-of-became-one-of": (_INFO, _INFO),
+    # discriminators: which property and mapping pick the branch
+    "discriminator-added": (_ERR, _INFO),
+    "discriminator-removed": (_INFO, _WARN),
+    "discriminator-property-name-changed": (_ERR, _ERR),
+    "discriminator-mapping-added": (_INFO, _WARN),
+    "discriminator-mapping-deleted": (_ERR, _ERR),
+    "discriminator-mapping-changed": (_ERR, _ERR),
+    # invented: a $ref this tool cannot follow (another file, a URL) now points elsewhere
+    "ref-changed": (_WARN, _WARN),
+}
+
+#: JSON Schema keywords compared by their text, conservatively: a value that was valid may not
+#: be any more whenever one is added or changed (request: ERR), or removed (response: ERR).
+#: keyword -> slug; ``uniqueItems: false`` counts as absent, so it is never "changed".
+KEYWORDS: dict[str, str] = {
+    "multipleOf": "multiple-of",
+    "uniqueItems": "unique-items",
+    "not": "not",
+    "patternProperties": "pattern-properties",
+    "propertyNames": "property-names",
+    "dependentRequired": "dependent-required",
+    "prefixItems": "prefix-items",
 }
 
 #: JSON Schema bound keyword -> (slug, True for an upper bound / False for a lower bound)
@@ -93,6 +120,16 @@ def _bound_changes() -> dict[str, tuple[Level | None, Level | None]]:
     return changes
 
 
+def _keyword_changes() -> dict[str, tuple[Level | None, Level | None]]:
+    changes: dict[str, tuple[Level | None, Level | None]] = {}
+    for keyword, slug in KEYWORDS.items():
+        changes[f"{slug}-added"] = (_ERR, _INFO)
+        changes[f"{slug}-removed"] = (_INFO, _ERR)
+        if keyword != "uniqueItems":
+            changes[f"{slug}-changed"] = (_ERR, _ERR)
+    return changes
+
+
 #: Rules that are not tied to a schema subject.
 FIXED_RULES: dict[str, Level] = {
     # endpoints
@@ -105,6 +142,15 @@ FIXED_RULES: dict[str, Level] = {
     "api-removed-with-deprecation": _INFO,
     # document level
     "api-schema-removed": _INFO,
+    # security (the operation's own, else the document's): an alternative a client may be
+    # using is no longer accepted, or it now needs another scheme (or scope)
+    "api-security-removed": _ERR,
+    "api-security-scheme-added": _ERR,
+    "api-security-added": _INFO,
+    # servers (the operation's, else the path's, else the document's)
+    "api-server-changed": _WARN,
+    "api-server-removed": _WARN,
+    "api-server-added": _INFO,
     # parameters
     "new-required-request-parameter": _ERR,
     "new-optional-request-parameter": _INFO,
@@ -113,6 +159,8 @@ FIXED_RULES: dict[str, Level] = {
     "request-parameter-removed-with-deprecation": _INFO,
     "request-parameter-became-required": _ERR,
     "request-parameter-became-optional": _INFO,
+    "request-parameter-style-changed": _ERR,
+    "request-parameter-explode-changed": _ERR,
     # request body
     "request-body-added-required": _ERR,
     "request-body-added-optional": _INFO,
@@ -125,14 +173,17 @@ FIXED_RULES: dict[str, Level] = {
     "new-required-request-property": _ERR,
     "new-optional-request-property": _INFO,
     "request-property-removed": _WARN,
+    # invented: the object rejects unknown properties, so a client still sending it fails
+    "request-property-removed-from-closed-object": _ERR,
     "request-property-became-required": _ERR,
     "request-property-became-optional": _INFO,
     # responses
-    "response-success-status-added": _INFO,
+    "response-success-status-added": _WARN,
     "response-success-status-removed": _ERR,
     "response-non-success-status-added": _INFO,
     "response-non-success-status-removed": _INFO,
-    "response-media-type-added": _INFO,
+    "response-media-type-added": _WARN,
+    "response-non-success-media-type-added": _INFO,
     "response-media-type-removed": _ERR,
     "response-header-added": _INFO,
     "required-response-header-removed": _ERR,
@@ -148,9 +199,17 @@ FIXED_RULES: dict[str, Level] = {
 }
 
 
+#: Schema rules whose level differs from the rest of their direction.
+OVERRIDES: dict[str, Level] = {
+    # a client that omits the parameter now gets other behaviour; a body property's default
+    # is documentation of the server's behaviour, as before (INFO)
+    "request-parameter-default-value-changed": _WARN,
+}
+
+
 def _build() -> dict[str, Level]:
     catalog: dict[str, Level] = dict(FIXED_RULES)
-    changes = {**SCHEMA_CHANGES, **_bound_changes()}
+    changes = {**SCHEMA_CHANGES, **_bound_changes(), **_keyword_changes()}
     for slug, (request_level, response_level) in changes.items():
         for subjects, level in (
             (REQUEST_SUBJECTS, request_level),
@@ -162,6 +221,7 @@ def _build() -> dict[str, Level]:
                 rule_id = f"{subject}-{slug}"
                 if catalog.setdefault(rule_id, level) != level:  # pragma: no cover - static
                     raise AssertionError(f"conflicting levels for {rule_id}")
+    catalog.update(OVERRIDES)
     return catalog
 
 

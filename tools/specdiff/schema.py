@@ -8,8 +8,10 @@ Normalisation (per schema node, not recursive; sub-schemas are normalised when v
   ``oneOf``/``anyOf``;
 * a ``oneOf``/``anyOf`` left with a single branch, and any ``allOf`` whose parts do not conflict,
   are merged into the node (``allOf: [{$ref: X}]`` is just ``X``);
+* a ``oneOf``/``anyOf`` whose branches are all bare ``{type: x}`` is the 3.1 ``type: [x, ...]``;
 * ``const: x`` is the one-value ``enum: [x]``;
-* 3.0 boolean ``exclusiveMaximum: true`` + ``maximum: m`` is 3.1 ``exclusiveMaximum: m``.
+* 3.0 boolean ``exclusiveMaximum: true`` + ``maximum: m`` is 3.1 ``exclusiveMaximum: m``;
+* a ``$ref`` that cannot be followed (another file, a URL) is kept as its text.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.specdiff.loader import MAX_HOPS, Resolver, identity, ref_name
-from tools.specdiff.rules import BOUNDS
+from tools.specdiff.rules import BOUNDS, KEYWORDS
 
 #: Keywords that never change which values are valid; on a merge the first one wins.
 ANNOTATIONS = frozenset(
@@ -94,6 +96,11 @@ class View:
     deprecated: bool = False
     read_only: bool = False
     write_only: bool = False
+    discriminator: dict[str, Any] | None = None
+    #: the keywords of ``rules.KEYWORDS`` that are present, with their values
+    keywords: dict[str, Any] = field(default_factory=dict)
+    #: the text of a ``$ref`` that could not be followed
+    unresolved: str | None = None
 
     @property
     def has_composition(self) -> bool:
@@ -102,6 +109,21 @@ class View:
 
 def _only_annotations(node: dict[str, Any]) -> bool:
     return all(key in ANNOTATIONS or key.startswith("x-") or key == "nullable" for key in node)
+
+
+def _type_union(branches: list[Any], resolver: Resolver) -> list[str] | None:
+    """The types of branches that are all bare ``{type: x}``, or ``None``."""
+    types: list[str] = []
+    for branch in branches:
+        node = resolver.deref(branch)
+        if not isinstance(node, dict) or not isinstance(node.get("type"), str):
+            return None
+        if not all(key == "type" or key in ANNOTATIONS for key in node):
+            return None
+        types.append(node["type"])
+    if {"integer", "number"} <= set(types) or len(set(types)) != len(types):
+        return None  # overlapping branches: oneOf would reject an integer
+    return types
 
 
 def _collapse(
@@ -121,7 +143,11 @@ def _collapse(
                 nullable = True
                 node = {**rest, key: kept} if kept else rest
                 changed = True
-            if len(kept) == 1:
+            union = _type_union(kept, resolver) if len(kept) > 1 else None
+            if union is not None and "type" not in rest:
+                node = {**rest, "type": union}
+                changed = True
+            elif len(kept) == 1:
                 branch = resolver.deref(kept[0])
                 merged = merge_parts([rest, branch]) if isinstance(branch, dict) else None
                 if merged is not None:
@@ -158,6 +184,8 @@ def view(node: Any, resolver: Resolver) -> View:
         return View(raw={}, ident=identity(node, resolver))
     raw, nullable, ident = _collapse(resolved, resolver, identity(node, resolver))
     result = View(raw=raw, ident=ident)
+    unresolved = raw.get("x-unresolved-ref")
+    result.unresolved = unresolved if isinstance(unresolved, str) else None
 
     kind = raw.get("type")
     if isinstance(kind, str):
@@ -218,6 +246,11 @@ def view(node: Any, resolver: Resolver) -> View:
     result.deprecated = raw.get("deprecated") is True
     result.read_only = raw.get("readOnly") is True
     result.write_only = raw.get("writeOnly") is True
+    discriminator = raw.get("discriminator")
+    result.discriminator = discriminator if isinstance(discriminator, dict) else None
+    for keyword in KEYWORDS:
+        if keyword in raw and raw[keyword] is not False:
+            result.keywords[keyword] = raw[keyword]
     return result
 
 
@@ -237,6 +270,10 @@ def describe(node: Any, resolver: Resolver) -> str:
     return ref_name(node) or type_text(view(node, resolver))
 
 
+#: format -> the formats whose values it also holds
+WIDER_FORMATS = {"int64": frozenset({"int32"}), "double": frozenset({"float"})}
+
+
 def covers(wide: View, narrow: View) -> bool:
     """Whether every value of ``narrow``'s type/format is also of ``wide``'s type/format."""
     if wide.types is not None:
@@ -245,4 +282,6 @@ def covers(wide: View, narrow: View) -> bool:
         for name in narrow.types:
             if name not in wide.types and not (name == "integer" and "number" in wide.types):
                 return False
-    return wide.format is None or wide.format == narrow.format
+    if wide.format is None or wide.format == narrow.format:
+        return True
+    return narrow.format in WIDER_FORMATS.get(wide.format, frozenset())

@@ -6,6 +6,11 @@ A schema is walked once per place it is used: the *subject* (``request-body``,
 into ``properties``, ``items`` or ``additionalProperties`` turns a body into a property; a
 parameter or header stays what it is. ``$ref``s are chased; a schema already being compared
 higher up the same walk (a recursive schema) is not entered again.
+
+The findings of comparing one pair of schema nodes in one subject are remembered (relative to
+where they were found) and replayed wherever the pair is met again, so that a component shared
+many times over is compared once, yet its changes are reported at every place that uses it. A
+result that was cut short by recursion is only replayed below the same ancestors.
 """
 
 from __future__ import annotations
@@ -14,15 +19,23 @@ from collections.abc import Callable
 from typing import Any
 
 from tools.specdiff.loader import Resolver, ref_name
-from tools.specdiff.rules import BOUNDS, RULES, direction_of
-from tools.specdiff.schema import CLOSED, OPEN, View, canon, covers, describe, type_text, view
+from tools.specdiff.rules import RULES, direction_of
+from tools.specdiff.schema import CLOSED, OPEN, View, canon, describe, type_text, view
+from tools.specdiff.schema_checks import local_changes
 
 Emit = Callable[[str, str, Any, Any], None]
+Key = tuple[int, int]
+Record = tuple[str, str, Any, Any]
 
 #: Deeper than this, a walk stops (a safety net; recursion is caught before that).
 MAX_DEPTH = 48
 
+#: Stands for a missing schema (one stable object, so that its identity means one thing).
+EMPTY: dict[str, Any] = {}
+
 _COMPOSITIONS = (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of"))
+#: a dependency no stack ever holds: a result cut by MAX_DEPTH is never replayed
+_NEVER: Key = (-1, -1)
 
 
 def join(*parts: str) -> str:
@@ -44,213 +57,156 @@ class SchemaDiff:
         self.old = old
         self.new = new
         self._emit = emit
+        self._log: list[Record] = []
+        #: (old identity, new identity, subject) -> (records with relative paths, the
+        #: ancestors the walk was cut at, which must be on the stack for a replay)
+        self._memo: dict[tuple[int, int, str], tuple[list[Record], frozenset[Key]]] = {}
 
     def compare(self, old_node: Any, new_node: Any, subject: str, path: str) -> None:
         self._compare(old_node, new_node, subject, path, ())
+        log, self._log = self._log, []
+        for record in log:
+            self._emit(*record)
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _rule(self, subject: str, change: str, path: str, old: Any, new: Any) -> None:
-        rule_id = f"{subject}-{change}"
+    def _record(self, rule_id: str, path: str, old: Any, new: Any) -> None:
         if rule_id not in RULES:  # pragma: no cover - guarded by the rule catalog tests
             raise KeyError(rule_id)
-        self._emit(rule_id, path, old, new)
+        self._log.append((rule_id, path, old, new))
+
+    def _rule(self, subject: str, change: str, path: str, old: Any, new: Any) -> None:
+        self._record(f"{subject}-{change}", path, old, new)
 
     def _compare(
-        self,
-        old_node: Any,
-        new_node: Any,
-        subject: str,
-        path: str,
-        stack: tuple[tuple[int, int], ...],
-    ) -> None:
+        self, old_node: Any, new_node: Any, subject: str, path: str, stack: tuple[Key, ...]
+    ) -> frozenset[Key]:
+        """Compare, and return the ancestors (on ``stack``) at which the walk was cut."""
         o = view(old_node, self.old)
         n = view(new_node, self.new)
         key = (o.ident, n.ident)
-        if key in stack or len(stack) >= MAX_DEPTH:
-            return
-        stack = (*stack, key)
+        if key in stack:
+            return frozenset({key})
+        if len(stack) >= MAX_DEPTH:
+            return frozenset({_NEVER})
+        memo_key = (*key, subject)
+        cached = self._memo.get(memo_key)
+        if cached is not None and cached[1] <= set(stack):
+            records, cut = cached
+            self._log.extend((rule_id, join(path, rel), a, b) for rule_id, rel, a, b in records)
+            return cut
+        start = len(self._log)
+        cut = self._walk(o, n, subject, path, (*stack, key)) - {key}
+        prefix = len(path)
+        records = [
+            (rule_id, p[prefix:].lstrip("/"), a, b) for rule_id, p, a, b in self._log[start:]
+        ]
+        self._memo[memo_key] = (records, cut)
+        return cut
+
+    def _walk(
+        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
+    ) -> frozenset[Key]:
+        if o.unresolved is not None or n.unresolved is not None:
+            if o.unresolved != n.unresolved:
+                old = o.unresolved or type_text(o)
+                self._rule(subject, "ref-changed", path, old, n.unresolved or type_text(n))
+            return frozenset()
         request = direction_of(subject) == "request"
 
-        self._types(o, n, subject, path, request)
-        if o.nullable != n.nullable:
-            change = "became-nullable" if n.nullable else "became-not-nullable"
-            self._rule(subject, change, path, o.nullable, n.nullable)
-        self._values(o, n, subject, path)
-        self._bounds(o, n, subject, path)
-        self._pattern(o, n, subject, path)
-        self._default(o, n, subject, path)
-        if o.deprecated != n.deprecated:
-            change = "deprecated" if n.deprecated else "reactivated"
-            self._rule(subject, change, path, o.deprecated, n.deprecated)
-        self._properties(o, n, subject, path, request, stack)
-        self._additional(o, n, subject, path, stack)
+        def rule(change: str, where: str, old: Any, new: Any) -> None:
+            self._rule(subject, change, where, old, new)
+
+        local_changes(o, n, path, request, rule)
+        cut = self._properties(o, n, subject, path, request, stack)
+        cut |= self._additional(o, n, subject, path, stack)
         if o.items is not None or n.items is not None:
-            self._compare(
-                o.items or {}, n.items or {}, _nested(subject), join(path, "items"), stack
+            cut |= self._compare(
+                o.items or EMPTY, n.items or EMPTY, _nested(subject), join(path, "items"), stack
             )
-        self._compositions(o, n, subject, path, stack)
+        return cut | self._compositions(o, n, subject, path, stack)
 
-    def _types(self, o: View, n: View, subject: str, path: str, request: bool) -> None:
-        if o.types == n.types and o.format == n.format:
-            return
-        # a schema that gained or lost a type next to oneOf/anyOf/allOf: the branches say it
-        if (o.types is None and o.has_composition) or (n.types is None and n.has_composition):
-            return
-        wider, narrower = covers(n, o), covers(o, n)
-        if request:
-            change = "type-generalized" if wider else "type-changed"
-        elif narrower:
-            change = "type-specialized"
-        else:
-            change = "type-generalized" if wider else "type-changed"
-        self._rule(subject, change, path, type_text(o), type_text(n))
-
-    def _values(self, o: View, n: View, subject: str, path: str) -> None:
-        if o.values is None and n.values is None:
-            return
-        if o.values is None:
-            assert n.values is not None
-            if n.is_const:
-                self._rule(subject, "const-added", path, None, n.values[0])
-            else:
-                self._rule(subject, "became-enum", path, None, n.values)
-            return
-        if n.values is None:
-            if o.is_const:
-                self._rule(subject, "const-removed", path, o.values[0], None)
-            else:
-                self._rule(subject, "enum-removed", path, o.values, None)
-            return
-        if o.is_const and n.is_const:
-            if canon(o.values[0]) != canon(n.values[0]):
-                self._rule(subject, "const-changed", path, o.values[0], n.values[0])
-            return
-        old_keys = {canon(value) for value in o.values}
-        new_keys = {canon(value) for value in n.values}
-        for value in o.values:
-            if canon(value) not in new_keys:
-                self._rule(subject, "enum-value-removed", path, value, None)
-        for value in n.values:
-            if canon(value) not in old_keys:
-                self._rule(subject, "enum-value-added", path, None, value)
-
-    def _bounds(self, o: View, n: View, subject: str, path: str) -> None:
-        for keyword, (slug, _upper) in BOUNDS.items():
-            before, after = o.bounds.get(keyword), n.bounds.get(keyword)
-            if before == after:
-                continue
-            if before is None:
-                verb = "set"
-            elif after is None:
-                verb = "unset"
-            else:
-                verb = "increased" if after > before else "decreased"
-            self._rule(subject, f"{slug}-{verb}", path, before, after)
-
-    def _pattern(self, o: View, n: View, subject: str, path: str) -> None:
-        if o.pattern == n.pattern:
-            return
-        if o.pattern is None:
-            change = "pattern-added"
-        elif n.pattern is None:
-            change = "pattern-removed"
-        else:
-            change = "pattern-changed"
-        self._rule(subject, change, path, o.pattern, n.pattern)
-
-    def _default(self, o: View, n: View, subject: str, path: str) -> None:
-        if not o.has_default and not n.has_default:
-            return
-        if not o.has_default:
-            self._rule(subject, "default-value-added", path, None, n.default)
-        elif not n.has_default:
-            self._rule(subject, "default-value-removed", path, o.default, None)
-        elif canon(o.default) != canon(n.default):
-            self._rule(subject, "default-value-changed", path, o.default, n.default)
+    def _visible(self, node: Any, resolver: Resolver, request: bool) -> Any:
+        """``node``, or ``None`` if this side never sees it (readOnly in a request, writeOnly
+        in a response): such a property counts as absent."""
+        if node is None:
+            return None
+        v = view(node, resolver)
+        return None if (v.read_only if request else v.write_only) else node
 
     def _properties(
-        self,
-        o: View,
-        n: View,
-        subject: str,
-        path: str,
-        request: bool,
-        stack: tuple[tuple[int, int], ...],
-    ) -> None:
+        self, o: View, n: View, subject: str, path: str, request: bool, stack: tuple[Key, ...]
+    ) -> frozenset[Key]:
+        cut: frozenset[Key] = frozenset()
         nested = _nested(subject)
         names = list(o.properties) + [name for name in n.properties if name not in o.properties]
         for name in names:
-            before, after = o.properties.get(name), n.properties.get(name)
-            # the other side never sees these: readOnly is not sent, writeOnly not returned
-            hidden = "read_only" if request else "write_only"
-            present = [
-                view(node, resolver)
-                for node, resolver in ((before, self.old), (after, self.new))
-                if node is not None
-            ]
-            if all(getattr(v, hidden) for v in present):
+            before = self._visible(o.properties.get(name), self.old, request)
+            after = self._visible(n.properties.get(name), self.new, request)
+            if before is None and after is None:
                 continue
             was_required, is_required = name in o.required, name in n.required
             where = join(path, name)
             if before is None:
-                label = describe(after, self.new)
                 if request:
-                    rule = (
-                        "new-required-request-property"
-                        if is_required
-                        else ("new-optional-request-property")
-                    )
+                    rule = f"new-{'required' if is_required else 'optional'}-request-property"
                 else:
-                    rule = (
-                        "response-required-property-added"
-                        if is_required
-                        else ("response-optional-property-added")
-                    )
-                self._emit(rule, where, None, label)
-                continue
-            if after is None:
-                label = describe(before, self.old)
-                if request:
+                    rule = f"response-{'required' if is_required else 'optional'}-property-added"
+                self._record(rule, where, None, describe(after, self.new))
+            elif after is None:
+                if request and CLOSED in (o.additional, n.additional):
+                    rule = "request-property-removed-from-closed-object"
+                elif request:
                     rule = "request-property-removed"
                 else:
-                    rule = (
-                        "response-required-property-removed"
-                        if was_required
-                        else ("response-optional-property-removed")
-                    )
-                self._emit(rule, where, label, None)
-                continue
-            if was_required != is_required:
-                side = "request" if request else "response"
-                change = "became-required" if is_required else "became-optional"
-                self._emit(f"{side}-property-{change}", where, was_required, is_required)
-            self._compare(before, after, nested, where, stack)
+                    kind = "required" if was_required else "optional"
+                    rule = f"response-{kind}-property-removed"
+                self._record(rule, where, describe(before, self.old), None)
+            else:
+                if was_required != is_required:
+                    side = "request" if request else "response"
+                    change = "became-required" if is_required else "became-optional"
+                    self._record(f"{side}-property-{change}", where, was_required, is_required)
+                cut |= self._compare(before, after, nested, where, stack)
+        return cut
 
     def _additional(
-        self, o: View, n: View, subject: str, path: str, stack: tuple[tuple[int, int], ...]
-    ) -> None:
+        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
+    ) -> frozenset[Key]:
         before, after = o.additional, n.additional
         if before is CLOSED and after is CLOSED:
-            return
+            return frozenset()
         if after is CLOSED:
             self._rule(subject, "additional-properties-disallowed", path, True, False)
         elif before is CLOSED:
             self._rule(subject, "additional-properties-allowed", path, False, True)
         elif before is not OPEN or after is not OPEN:
-            self._compare(
-                {} if before is OPEN else before,
-                {} if after is OPEN else after,
+            return self._compare(
+                EMPTY if before is OPEN else before,
+                EMPTY if after is OPEN else after,
                 _nested(subject),
                 join(path, "additionalProperties"),
                 stack,
             )
+        return frozenset()
 
     def _compositions(
-        self, o: View, n: View, subject: str, path: str, stack: tuple[tuple[int, int], ...]
-    ) -> None:
+        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
+    ) -> frozenset[Key]:
+        cut: frozenset[Key] = frozenset()
+        old_compositions = dict(o.compositions)
+        # oneOf <-> anyOf over the same branches: one note, then compared as one keyword
+        for was, now, change in (
+            ("oneOf", "anyOf", "one-of-became-any-of"),
+            ("anyOf", "oneOf", "any-of-became-one-of"),
+        ):
+            if {was} == set(old_compositions) - {"allOf"} and {now} == set(n.compositions) - {
+                "allOf"
+            }:
+                self._rule(subject, change, path, was, now)
+                old_compositions[now] = old_compositions.pop(was)
         for keyword, slug in _COMPOSITIONS:
-            old_branches = o.compositions.get(keyword, [])
+            old_branches = old_compositions.get(keyword, [])
             new_branches = n.compositions.get(keyword, [])
             if not old_branches and not new_branches:
                 continue
@@ -263,7 +219,8 @@ class SchemaDiff:
                 self._rule(subject, f"{slug}-added", join(path, keyword), None, label)
             for i, j in pairs:
                 where = join(path, keyword, str(_label(new_branches[j], j)))
-                self._compare(old_branches[i], new_branches[j], subject, where, stack)
+                cut |= self._compare(old_branches[i], new_branches[j], subject, where, stack)
+        return cut
 
     def _match(
         self, old: list[Any], new: list[Any]

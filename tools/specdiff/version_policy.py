@@ -7,8 +7,11 @@ How it is computed:
 
 1. The base is ``--base REF``, else :func:`~tools.specdiff.gitutil.default_base`
    (``origin/main`` if it exists, else the merge base of HEAD with ``main``, else ``HEAD``).
-   If the base does not resolve (a repository without commits) or has no spec file (the spec's
-   first commit), there is nothing to compare: exit 0 with a one-line note.
+   An explicit ``--base REF`` that does not resolve to a commit is an error (exit 2). When the
+   default falls back to ``HEAD``, a note says that only uncommitted changes are checked (CI
+   runs on a clone of main, where HEAD is origin/main, so this is expected there). If the
+   default base does not resolve (a repository without commits) or the base has no spec file
+   (the spec's first commit), there is nothing to compare: exit 0 with a one-line note.
 2. ``git show BASE:openapi.yaml`` is diffed against the working ``openapi.yaml`` with
    :func:`~tools.specdiff.diff_specs`. Without an ERR finding the policy holds (exit 0); WARN and
    INFO findings never require a bump.
@@ -36,7 +39,15 @@ from pathlib import Path
 from typing import Any
 
 from tools.specdiff.diff import diff_specs
-from tools.specdiff.gitutil import GitError, default_base, directory_of, resolve_commit, show_file
+from tools.specdiff.gitutil import (
+    FALLBACK_BASE,
+    FALLBACK_NOTE,
+    GitError,
+    default_base,
+    directory_of,
+    resolve_commit,
+    show_file,
+)
 from tools.specdiff.loader import SpecError, load_file, parse_text
 from tools.specdiff.render import finding_line
 
@@ -126,7 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pyproject", default="pyproject.toml")
     args = parser.parse_args(argv)
     try:
-        base = args.base or default_base(directory_of(args.spec))
+        where = directory_of(args.spec)
+        if args.base is not None and resolve_commit(args.base, where) is None:
+            raise GitError(f"--base {args.base!r} does not resolve to a commit")
+        base = args.base or default_base(where)
+        if args.base is None and base == FALLBACK_BASE and resolve_commit(base, where):
+            print(f"version-policy: note: {FALLBACK_NOTE}")
         status, message = check(base, args.spec, args.pyproject)
     except (SpecError, GitError) as exc:
         print(f"version-policy: error: {exc}", file=sys.stderr)
