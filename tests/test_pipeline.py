@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,117 @@ def test_a_stale_api_snapshot_fails_the_drift_check(
     monkeypatch.setattr(generate, "SNAPSHOT", stale)
     assert generate.check() == 1
     assert "public-api.txt is out of date" in capsys.readouterr().err
+
+
+# --- isolation from the user's tools -----------------------------------------------------------
+
+
+def test_user_ruff_configuration_does_not_change_generated_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    narrow = 'line-length = 60\n[format]\nquote-style = "single"\n'
+    (tmp_path / "config" / "ruff").mkdir(parents=True)
+    (tmp_path / "config" / "ruff" / "ruff.toml").write_text(narrow)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # and a ruff.toml above the temporary folders the generators run in
+    (tmp_path / "ruff.toml").write_text(narrow)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    assert generate.check() == 0, capsys.readouterr().err
+
+
+# --- --out -------------------------------------------------------------------------------------
+
+
+def _copy_checked_in(dest: Path, spec: Path = generate.SPEC) -> None:
+    """Stands in for generate_into: the checked-in generation, without running generators."""
+    for package in (generate.CLIENT_PACKAGE, generate.WIRE_PACKAGE):
+        shutil.copytree(ROOT / "generated" / package, dest / package)
+
+
+def test_out_refuses_a_folder_that_is_not_a_previous_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(generate, "generate_into", _copy_checked_in)
+    precious = tmp_path / "work"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    assert generate.main(["--out", str(precious)]) == 1
+    err = capsys.readouterr().err
+    assert "holds notes.txt: it is not a previous generation" in err
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_out_outside_the_repository_is_written_and_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(generate, "generate_into", _copy_checked_in)
+    out = tmp_path / "out"
+    for _ in range(2):  # new, then a previous generation
+        assert generate.main(["--out", str(out)]) == 0
+        assert capsys.readouterr().out == (
+            f"wrote {out / generate.CLIENT_PACKAGE}, {out / generate.WIRE_PACKAGE}\n"
+        )
+    assert sorted(p.name for p in out.iterdir()) == ["portkey_runs_api", "portkey_runs_wire"]
+
+
+def test_relative_out_naming_generated_checks_the_api_snapshot_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(generate, "generate_into", _copy_checked_in)
+    stale = tmp_path / "public-api.txt"
+    stale.write_text("stale\n")
+    monkeypatch.setattr(generate, "SNAPSHOT", stale)
+    monkeypatch.chdir(ROOT / "overlay")
+    assert generate.check(out=Path("../generated")) == 1
+    assert "public-api.txt is out of date" in capsys.readouterr().err
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+def test_template_without_stock_counterpart_is_a_generation_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "typo_module.py.jinja").write_text("")
+    monkeypatch.setattr(generate, "TEMPLATES", tmp_path)
+    with pytest.raises(generate.GenerationError, match=r"typo_module\.py\.jinja has no stock"):
+        generate.check_stock_templates()
+    monkeypatch.setitem(generate.STOCK_TEMPLATES, "typo_module.py.jinja", "0" * 64)
+    with pytest.raises(generate.GenerationError, match="has no stock template typo_module"):
+        generate.check_stock_templates()
+
+
+def test_every_stock_property_template_is_recorded() -> None:
+    import openapi_python_client
+
+    stock = Path(openapi_python_client.__file__).parent / "templates"
+    names = {p.relative_to(stock).as_posix() for p in stock.glob("property_templates/*.jinja")}
+    recorded = set(generate.STOCK_TEMPLATES) | set(generate.STOCK_TEMPLATES_CALLED)
+    assert names - recorded == set()
+
+
+# --- validate_spec and the API snapshot --------------------------------------------------------
+
+
+def test_example_values_are_not_validated_as_schemas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = _spec()
+    media = document["paths"]["/threads/{thread_id}/runs"]["get"]["responses"]["200"]["content"]
+    example = {"schema": 12, "items": [{"schema": "not a schema"}]}
+    next(iter(media.values()))["examples"] = {"odd": {"value": example}}
+    document["components"]["examples"] = {"Odd": {"value": example}}
+    parameter = {"name": "q", "in": "query", "schema": {"type": "string"}, "example": example}
+    document["paths"]["/threads/{thread_id}/runs"]["get"]["parameters"].append(parameter)
+    assert validate_spec.main([str(_write(tmp_path / "examples.yaml", document))]) == 0, (
+        capsys.readouterr().err
+    )
+
+
+def test_api_snapshot_lists_enum_members_by_name_and_the_testing_surface() -> None:
+    text = api_snapshot.snapshot(ROOT / "generated/portkey_runs_api", generate.OVERLAY)
+    assert "enum ListOrder(StrEnum):\n    ASC = 'asc'\n    DESC = 'desc'\n" in text
+    testing = text[text.index("\n## portkey_runs.testing (the reference server)\n") :]
+    assert "\ndef parse_fault(spec: str) -> Fault\n" in testing
+    assert "\nclass ReferenceState:\n" in testing

@@ -3,7 +3,9 @@
 ``make generate`` writes it to ``public-api.txt`` (and ``make check`` fails when it is stale),
 so that a review sees what a spec or overlay change does to users in a few lines:
 operations with their signatures, models with field names, types and optionality, enum
-values, and the overlay's public names with their signatures.
+members (``NAME = 'value'``, one a line, so that a renamed member shows), and the public names
+of the overlay and of ``portkey_runs.testing`` (each package's ``__all__``) with their
+signatures.
 
 It reads source files with :mod:`ast` (nothing is imported), so it works on a freshly
 generated tree in a temporary folder as well as on the checked-in one.
@@ -73,12 +75,10 @@ def _is_enum(node: ast.ClassDef) -> bool:
 def _class(node: ast.ClassDef, *, methods: bool) -> Iterator[str]:
     bases = ", ".join(ast.unparse(base) for base in node.bases)
     if _is_enum(node):
-        values = [
-            ast.unparse(stmt.value)
-            for stmt in node.body
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
-        ]
-        yield f"enum {node.name}({bases}): {', '.join(values)}"
+        yield f"enum {node.name}({bases}):"
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
+                yield f"    {stmt.targets[0].id} = {ast.unparse(stmt.value)}"
         return
     yield f"class {node.name}({bases}):" if bases else f"class {node.name}:"
     for stmt in node.body:
@@ -135,8 +135,9 @@ def _generated(package: Path) -> Iterator[str]:
                 yield from _class(node, methods=True)
 
 
-def _overlay(package: Path) -> Iterator[str]:
-    yield "\n## portkey_runs (the overlay's curated surface)"
+def _overlay(package: Path, title: str) -> Iterator[str]:
+    """The names in ``package/__init__.py``'s ``__all__``, found in its relative imports."""
+    yield f"\n## {title}"
     init = _module(package / "__init__.py")
     where: dict[str, str] = {}
     public: list[str] = []
@@ -176,5 +177,9 @@ def _overlay(package: Path) -> Iterator[str]:
 
 def snapshot(generated_package: Path, overlay_package: Path) -> str:
     """The snapshot text of ``portkey_runs_api`` at one path and ``portkey_runs`` at another."""
-    lines = [*_generated(generated_package), *_overlay(overlay_package)]
+    lines = [
+        *_generated(generated_package),
+        *_overlay(overlay_package, "portkey_runs (the overlay's curated surface)"),
+        *_overlay(overlay_package / "testing", "portkey_runs.testing (the reference server)"),
+    ]
     return HEADER + "\n" + "\n".join(lines) + "\n"

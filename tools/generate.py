@@ -11,9 +11,14 @@ Two generators read the one spec:
   that the reference server validates with.
 
 Both run in a temporary directory outside the repository with every option spelled out,
-so that no surrounding ``pyproject.toml`` or ruff configuration can change their output,
-and with the generator versions checked against the pins below: templates rely on
-generator internals, so an upgrade must be a deliberate change of these constants.
+so that no surrounding ``pyproject.toml`` or ruff configuration can change their output
+(ruff always runs with ``--isolated``: datamodel-code-generator's own ruff formatters do not,
+so it runs without formatters and ruff is run on its output here, as the client's post hooks
+do), and with the tool versions checked against the pins below: templates rely on generator
+internals, so an upgrade must be a deliberate change of these constants.
+
+``--out DIR`` writes (or checks) another folder; it must be empty, missing, or hold a previous
+generation (nothing but the two packages), since writing replaces it.
 """
 
 from __future__ import annotations
@@ -45,7 +50,12 @@ SNAPSHOT = ROOT / "public-api.txt"
 CLIENT_PACKAGE = "portkey_runs_api"
 WIRE_PACKAGE = "portkey_runs_wire"
 
-PINNED = {"openapi-python-client": "0.29.1", "datamodel-code-generator": "0.89.0"}
+PINNED = {
+    "openapi-python-client": "0.29.1",
+    "datamodel-code-generator": "0.89.0",
+    # formats both packages; its output is part of the generated code
+    "ruff": "0.17.5",
+}
 
 # The stock templates that templates/ replaces, as they were when we copied them. If an
 # upgrade of the generator changes one, our copy is stale: generation stops until the copy is
@@ -86,8 +96,17 @@ STOCK_TEMPLATES_CALLED = {
     "property_templates/const_property.py.jinja": (
         "d296884c11f3aafad6772d8cb71de0a3d08ad36c9ad197c0e727082f86f32659"
     ),
+    "property_templates/date_property.py.jinja": (
+        "927595c05d7caa8004dc3f0ec9d8f12d79dc6afb9d0ab2ad52bf1f8a84a45e17"
+    ),
+    "property_templates/datetime_property.py.jinja": (
+        "c789d11d8ea26cb5ab637470b1c11049652bf6438434e36325212e40304d7ff9"
+    ),
     "property_templates/enum_property.py.jinja": (
         "28f1074bdd5f0d7e66618c7e3e5b6e3b75467adf25a971922905df0bf3dcf126"
+    ),
+    "property_templates/file_property.py.jinja": (
+        "c7e4a756b15108885ae3dac10c330a8d093bf42215f80cefb012fa5f75dba0aa"
     ),
     "property_templates/float_property.py.jinja": (
         "bcc65b46da262043ef9cacbde5f4f840d411aee7efe7181d4a767def148ddfc5"
@@ -101,8 +120,14 @@ STOCK_TEMPLATES_CALLED = {
     "property_templates/list_property.py.jinja": (
         "4390b5f673fdb10d1ae7f47fd2720a88dce53a4c64a6137549559566f9107a2c"
     ),
+    "property_templates/literal_enum_property.py.jinja": (
+        "1b3096b7187246cf42383db9e659269e1861b2a54b26cb837e9bdcb788693630"
+    ),
     "property_templates/model_property.py.jinja": (
         "9f6efdbfb6212ee4cbaf25149c275d04b262cb03dc69c31bc301282a58167f68"
+    ),
+    "property_templates/uuid_property.py.jinja": (
+        "e56511359f8d3c68858c7f80718299ccc4bc9663b5ccb802b5fd472cc883d9a2"
     ),
 }
 
@@ -116,9 +141,8 @@ WIRE_ARGS = [
     "--output-model-type=pydantic_v2.BaseModel",
     # An immutable preset: the output cannot drift with the generator's future defaults.
     "--preset=standard-py311-20261027",
-    "--formatters",
-    "ruff-format",
-    "ruff-check",
+    # its ruff formatters would read the user's ruff configuration: RUFF below formats instead
+    "--no-formatters",
     "--disable-timestamp",
     # Wire models are strict: "1" is not an integer, 1 is not a string.
     "--strict-types",
@@ -129,6 +153,14 @@ WIRE_ARGS = [
     "schemas",
     "paths",
     "parameters",
+]
+
+
+#: What the client's post hooks (generator-config.yaml) run, run on the wire package too.
+_RUFF_OPTIONS = ["--isolated", "--no-cache", "--target-version=py311"]
+RUFF = [
+    ["check", *_RUFF_OPTIONS, "--fix-only", "--extend-select=I", "."],
+    ["format", *_RUFF_OPTIONS, "."],
 ]
 
 
@@ -151,6 +183,13 @@ def check_stock_templates() -> None:
     import openapi_python_client
 
     stock = Path(openapi_python_client.__file__).parent / "templates"
+    for name in [*STOCK_TEMPLATES, *STOCK_TEMPLATES_CALLED]:
+        if not (stock / name).is_file():
+            raise GenerationError(
+                f"openapi-python-client {PINNED['openapi-python-client']} has no stock template "
+                f"{name}: a template of that name in templates/ would never be used; remove it, "
+                f"or rename it after the stock template it replaces (and update STOCK_TEMPLATES)"
+            )
     for name, recorded in STOCK_TEMPLATES.items():
         actual = hashlib.sha256((stock / name).read_bytes()).hexdigest()
         if actual != recorded:
@@ -171,6 +210,12 @@ def check_stock_templates() -> None:
         if TEMPLATES.is_dir()
         else set()
     )
+    orphans = sorted(name for name in ours if not (stock / name).is_file())
+    if orphans:
+        raise GenerationError(
+            f"templates/ {', '.join(orphans)} has no stock counterpart in openapi-python-client "
+            f"{PINNED['openapi-python-client']}, so the generator would never use it"
+        )
     unrecorded = sorted(ours - set(STOCK_TEMPLATES))
     if unrecorded:
         raise GenerationError(f"templates/ {', '.join(unrecorded)} missing from STOCK_TEMPLATES")
@@ -247,6 +292,8 @@ def generate_into(dest: Path, spec: Path = SPEC) -> None:
             cwd=work,
             fail_on_warning=True,
         )
+        for args in RUFF:
+            _run([str(bindir / "ruff"), *args], cwd=wire)
         (wire / "py.typed").write_text("")
 
         for package in (CLIENT_PACKAGE, WIRE_PACKAGE):
@@ -272,7 +319,33 @@ def _differences(expected: Path, actual: Path) -> list[str]:
     return sorted((want ^ have) | changed)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository if it is inside it, else absolute."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def check_out(out: Path) -> Path:
+    """``out`` resolved; raises if writing there could destroy something else."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise GenerationError(f"--out {out} is not a folder")
+    if out.is_dir():
+        foreign = sorted(
+            p.name for p in out.iterdir() if p.name not in (CLIENT_PACKAGE, WIRE_PACKAGE)
+        )
+        if foreign:
+            raise GenerationError(
+                f"--out {out} holds {', '.join(foreign[:5])}"
+                f"{' ...' if len(foreign) > 5 else ''}: it is not a previous generation "
+                f"(only {CLIENT_PACKAGE}/ and {WIRE_PACKAGE}/), and writing would replace it; "
+                f"choose an empty or new folder"
+            )
+    return out
+
+
 def check(spec: Path = SPEC, out: Path = OUT) -> int:
+    out = out.resolve()
+    shown = _shown(out)
     with tempfile.TemporaryDirectory(prefix="portkey-runs-check-") as tmp:
         fresh = Path(tmp)
         generate_into(fresh, spec)
@@ -289,21 +362,21 @@ def check(spec: Path = SPEC, out: Path = OUT) -> int:
             if not differing:
                 return 1
         if not differing:
-            print("generated/ is in sync with openapi.yaml")
+            print(f"{shown}/ is in sync with {spec.name}")
             return 0
         print(
-            "generated/ is out of sync with openapi.yaml (run `make generate`); differing files:",
+            f"{shown}/ is out of sync with {spec.name} (run `make generate`); differing files:",
             file=sys.stderr,
         )
         for rel in differing:
-            print(f"  generated/{rel}", file=sys.stderr)
+            print(f"  {shown}/{rel}", file=sys.stderr)
         for rel in differing[:5]:
             old, new = out / rel, fresh / rel
             diff = difflib.unified_diff(
                 old.read_text().splitlines() if old.is_file() else [],
                 new.read_text().splitlines() if new.is_file() else [],
-                f"generated/{rel} (checked in)",
-                f"generated/{rel} (from openapi.yaml)",
+                f"{shown}/{rel} (checked in)",
+                f"{shown}/{rel} (from {spec.name})",
                 lineterm="",
                 n=1,
             )
@@ -312,6 +385,7 @@ def check(spec: Path = SPEC, out: Path = OUT) -> int:
 
 
 def write(spec: Path = SPEC, out: Path = OUT) -> int:
+    out = check_out(out)
     with tempfile.TemporaryDirectory(prefix="portkey-runs-gen-out-") as tmp:
         fresh = Path(tmp)
         generate_into(fresh, spec)
@@ -324,7 +398,7 @@ def write(spec: Path = SPEC, out: Path = OUT) -> int:
     if out == OUT:
         SNAPSHOT.write_text(snapshot(out / CLIENT_PACKAGE, OVERLAY))
         written.append(SNAPSHOT)
-    print("wrote " + ", ".join(str(path.relative_to(ROOT)) for path in written))
+    print("wrote " + ", ".join(_shown(path) for path in written))
     return 0
 
 

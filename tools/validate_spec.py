@@ -35,13 +35,14 @@ def _local_refs(node: Any, at: tuple[str, ...] = ()) -> Iterator[tuple[str, tupl
 
 def _schemas(node: Any, at: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[str, ...]]]:
     """Every schema object of the document with its location (schemas under ``schema`` keys
-    and in ``components/schemas``); nested subschemas are checked as part of their parent."""
+    and in ``components/schemas``); nested subschemas are checked as part of their parent.
+    ``example``/``examples`` values are data, not document structure: never searched."""
     if isinstance(node, dict):
         for key, value in node.items():
             here = (*at, str(key))
             if key == "schema" or at == ("components", "schemas"):
                 yield value, here
-            else:
+            elif key not in ("example", "examples"):
                 yield from _schemas(value, here)
     elif isinstance(node, list):
         for index, value in enumerate(node):
