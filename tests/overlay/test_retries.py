@@ -246,3 +246,21 @@ async def test_async_twin_does_not_retry_a_post_after_a_500(loopback: LoopbackSe
 
 async def _noop() -> None:
     return None
+
+
+async def test_async_twin_retries_a_get_but_not_a_post_after_a_broken_connection(
+    loopback: LoopbackServer,
+) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    loopback.replies += [Reply(drop=True), Reply.json(PAGE), Reply(drop=True), Reply.json({})]
+    transport = AsyncRetryTransport(sleep=sleep, rand=lambda: 0.0)
+    async with httpx.AsyncClient(base_url=loopback.url, transport=transport) as http:
+        assert (await http.get("/x")).status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/x", json={})
+    assert len(loopback.requests) == 3
+    assert waits == [0.5]

@@ -343,3 +343,37 @@ def test_a_stream_is_never_retried_after_its_first_byte(loopback: LoopbackServer
             with pytest.raises(IncompleteStreamError):
                 list(stream)
     assert len(loopback.requests) == 1
+
+
+async def test_async_until_done_and_the_end_without_done(loopback: LoopbackServer) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    loopback.replies.append(
+        Reply(200, [sse([("thread.run.queued", run_data("queued"))])], SSE_HEADERS)
+    )
+    async with make_client("pk", base_url=loopback.url) as client:
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            run = await stream.until_done()
+        assert run is not None
+        assert run.status.value == "completed"
+        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+            with pytest.raises(IncompleteStreamError, match="before its done event after 1 event"):
+                await stream.until_done()
+
+
+async def test_async_error_status_and_refused_connection_on_a_stream_are_typed(
+    loopback: LoopbackServer,
+) -> None:
+    from portkey_runs import APIConnectionError
+    from tests._loopback import free_port
+
+    loopback.replies.append(
+        Reply.json({"error": {"message": "Run is not awaiting tool outputs", "type": "x"}}, 400)
+    )
+    async with make_client("pk", base_url=loopback.url) as client:
+        with pytest.raises(BadRequestError, match="not awaiting"):
+            async with astream_tool_outputs(client, "t", "r", OUTPUTS):
+                pass
+    async with make_client("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as c:
+        with pytest.raises(APIConnectionError, match="ConnectError"):
+            async with astream_tool_outputs(c, "t", "r", OUTPUTS):
+                pass
