@@ -93,6 +93,10 @@ class APIStatusError(PortkeyError):
         detail = error.message if error is not None else _snippet(body)
         super().__init__(f"HTTP {self.status_code} from {_where(response)}: {detail}")
 
+    def __reduce__(self) -> tuple[type[APIStatusError], tuple[Any, ...]]:
+        # Picklable (multiprocessing, concurrent.futures): rebuilt from what made it.
+        return type(self), (self.response, self.body, self.error)
+
     @property
     def retry_after(self) -> str | None:
         value: str | None = self.response.headers.get("retry-after")
@@ -157,6 +161,9 @@ class StreamError(PortkeyError):
         super().__init__(message)
         self.error = error
 
+    def __reduce__(self) -> tuple[type[StreamError], tuple[Any, ...]]:
+        return type(self), (str(self), self.error)
+
 
 class ResponseValidationError(PortkeyError):
     """A successful response whose body does not match the spec; the message names where.
@@ -168,6 +175,9 @@ class ResponseValidationError(PortkeyError):
         super().__init__(message)
         self.body = body
         self.location = location
+
+    def __reduce__(self) -> tuple[type[ResponseValidationError], tuple[Any, ...]]:
+        return type(self), (str(self), self.body, self.location)
 
 
 def _where(response: httpx.Response) -> str:

@@ -330,3 +330,24 @@ def test_a_run_from_a_newer_server_still_parses(loopback: LoopbackServer, client
     assert run.status.value == "paused"
     assert run.status.is_unknown
     assert run.to_dict() == newer
+
+
+def test_errors_survive_pickling(loopback: LoopbackServer, client: Client) -> None:
+    import pickle
+
+    from portkey_runs import StreamError
+
+    loopback.replies.append(_error_reply(429, **{"x-request-id": "req_9"}))
+    with pytest.raises(RateLimitError) as info:
+        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is RateLimitError
+    assert (copy.status_code, copy.request_id, str(copy)) == (429, "req_9", str(info.value))
+    assert copy.error is not None
+    assert copy.error.message == "went wrong (429)"
+    stream_error = pickle.loads(pickle.dumps(StreamError("boom", info.value.error)))
+    assert (str(stream_error), stream_error.error) == ("boom", info.value.error)
+    validation = pickle.loads(
+        pickle.dumps(ResponseValidationError("Run.id: bad", {"a": 1}, "Run.id"))
+    )
+    assert (validation.body, validation.location) == ({"a": 1}, "Run.id")
