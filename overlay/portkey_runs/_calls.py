@@ -47,8 +47,10 @@ def list_runs_request(
     if after is not None and before is not None:
         raise ValueError("pass after= or before=, not both")
     for name, cursor in (("after", after), ("before", before)):
-        if cursor is not None and (not isinstance(cursor, str) or not cursor):
-            raise ValueError(f"{name} must be a run id (a non-empty string), got {cursor!r}")
+        if cursor is not None:
+            if not isinstance(cursor, str) or not cursor:
+                raise ValueError(f"{name} must be a run id (a non-empty string), got {cursor!r}")
+            check_path_id(name, cursor)  # a cursor is an id: the same characters are allowed
     return list_runs._get_kwargs(
         thread_id,
         limit=limit,
@@ -139,7 +141,7 @@ def parse(model: type[M], data: Any, where: str = "") -> M:
 def parse_response(model: type[M], response: httpx.Response) -> M:
     try:
         data = json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, too deep, too many digits
         raise ResponseValidationError(
             f"{model.__name__}: the body of a {response.status_code} answer is not JSON ({exc})",
             response.text,

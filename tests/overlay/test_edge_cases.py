@@ -327,3 +327,24 @@ def test_an_empty_cursor_is_refused(client: Client) -> None:
         iter_runs(client, "t", after="")
     with pytest.raises(ValueError, match="before must be a run id"):
         iter_runs(client, "t", before="")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b"1" * 5000, b"\xff\xfe{", b""],
+    ids=["too-deep", "too-many-digits", "not-utf8", "empty"],
+)
+def test_a_2xx_body_json_cannot_read_is_a_response_validation_error(
+    body: bytes, loopback: LoopbackServer, client: Client
+) -> None:
+    from portkey_runs import ResponseValidationError
+
+    loopback.replies.append(Reply(200, body, {"content-type": "application/json"}))
+    with pytest.raises(ResponseValidationError, match="is not JSON"):
+        list(iter_runs(client, "t"))
+
+
+@pytest.mark.parametrize("cursor", ["run/1", "run 1", "\ud800", "a?b"])
+def test_a_cursor_that_is_not_an_id_is_refused(cursor: str, client: Client) -> None:
+    with pytest.raises(ValueError, match="after must not contain"):
+        iter_runs(client, "t", after=cursor)
