@@ -76,8 +76,11 @@ STOCK_TEMPLATES = {
     "property_templates/union_property.py.jinja": (
         "03790f2710deaeb219c18e518ae183ad4a41eda1f78cf625d139edff7546cd26"
     ),
-    # Enums that keep unknown values as pseudo-members.
+    # Enums: a strict constructor, and _from_json for parsing, which keeps unknown values as
+    # pseudo-members.
     "str_enum.py.jinja": "e4979a5e6b338351eda8bdac534017cfbeb51a809b494fd3c632db39414817fc",
+    # Integer enums stop the generation, naming the enum (the stock IntEnum would be strict).
+    "int_enum.py.jinja": "cf8776855b1d826971501d5f6d5b38c3cb496aad9276684b8ece268db67918bc",
     # UnknownVariant, Response.status_code for any code, the endpoint helpers.
     "types.py.jinja": "93df9d75883a4eafac77dd21bc6907f3ef612e3f7841e08656618dcf6c4ce494",
 }

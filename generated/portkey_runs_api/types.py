@@ -2,6 +2,7 @@
 # Do not edit: change openapi.yaml, generator-config.yaml or templates/ and regenerate.
 """Contains some shared types for properties"""
 
+import copy
 import json
 from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
@@ -10,10 +11,16 @@ from urllib.parse import quote
 
 from attrs import define
 
+from .errors import ParseError
+
 
 class Unset:
     def __bool__(self) -> Literal[False]:
         return False
+
+    def __reduce__(self) -> str:
+        # The one UNSET, after pickle, copy and deepcopy: models test `is not UNSET`.
+        return "UNSET"
 
 
 UNSET: Unset = Unset()
@@ -48,7 +55,8 @@ class UnknownVariant:
     value this client does not know: a variant added by a newer server, such as a new tool type.
 
     It parses instead of failing, keeps the object as received in ``raw``, and ``to_dict()`` gives
-    it back unchanged. Code tells it from the known variants with ``isinstance`` or ``is_unknown``.
+    it back unchanged. Code tells it from the known variants with ``isinstance`` or ``is_unknown``
+    (which every model has: ``False`` on the known variants).
     """
 
     discriminator: str
@@ -61,7 +69,8 @@ class UnknownVariant:
     is_unknown: ClassVar[bool] = True
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.raw)
+        """A deep copy of ``raw``: changing the result leaves this object unchanged."""
+        return copy.deepcopy(self.raw)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
@@ -79,14 +88,47 @@ def status_of(code: int) -> HTTPStatus | int:
 
 
 def json_or_unset(content: bytes) -> Any:
-    """The JSON document in a response body, or ``UNSET`` when the body is not JSON."""
+    """The JSON document in a response body, or ``UNSET`` when the body is not JSON: best effort,
+    for error responses and bodies of another media type, which never raises."""
     try:
         return json.loads(content)
-    except ValueError:  # json.JSONDecodeError and UnicodeDecodeError
+    # ValueError: json.JSONDecodeError, UnicodeDecodeError, an integer of too many digits;
+    # RecursionError: arrays or objects nested too deeply for the decoder.
+    except (ValueError, RecursionError):
         return UNSET
 
 
-def path_segment(name: str, value: object) -> str:
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def json_body(content: bytes, content_type: str | None) -> Any:
+    """The JSON document in the body of a success response that the API documents as JSON.
+
+    A body whose ``Content-Type`` is of another media type (an event stream, an HTML page) is
+    parsed on a best-effort basis, as by ``json_or_unset``. A body declared as JSON, or not
+    declared at all, must be valid JSON.
+
+    Raises:
+        ParseError: for a body declared as JSON, or not declared, that is not valid JSON (empty,
+            truncated, not UTF-8, an integer of too many digits, nested too deeply).
+    """
+    if content_type is not None and not _is_json(content_type):
+        return json_or_unset(content)
+    try:
+        return json.loads(content)
+    except ValueError as exc:
+        raise ParseError(f"the body is not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ParseError(
+            "the body is not valid JSON (nested too deeply to decode)"
+        ) from None
+
+
+def path_segment(name: str, value: str) -> str:
     """``value`` as one percent-encoded path segment, so that the server receives it literally.
 
     ``/``, ``?``, ``#``, ``%``, spaces and control characters are percent-encoded. An empty value,
@@ -95,14 +137,25 @@ def path_segment(name: str, value: object) -> str:
     reach another URL.
 
     Raises:
-        ValueError: naming the parameter, for ``""``, ``"."`` and ``".."``.
+        TypeError: naming the parameter, for a value that is not a ``str`` (``None``, bytes, a
+            number): its ``str()`` would reach another URL (``/threads/None/...``).
+        ValueError: naming the parameter, for ``""``, ``"."`` and ``".."``, and for a string that
+            has no UTF-8 encoding (a lone surrogate).
     """
-    text = str(value)
-    if text in ("", ".", ".."):
-        raise ValueError(
-            f"path parameter {name} must not be {text!r}: the request would go to another URL"
+    if not isinstance(value, str):
+        raise TypeError(
+            f"path parameter {name} must be a string, not {type(value).__name__}"
         )
-    return quote(text, safe="")
+    if value in ("", ".", ".."):
+        raise ValueError(
+            f"path parameter {name} must not be {value!r}: the request would go to another URL"
+        )
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"path parameter {name} cannot be sent: {exc.reason} at index {exc.start}"
+        ) from exc
 
 
 T = TypeVar("T")
@@ -114,8 +167,10 @@ class Response(Generic[T]):
 
     ``status_code`` is an ``HTTPStatus`` for the codes the standard library knows and a plain ``int``
     for the others (520, 599, ...); both compare equal to the number. ``parsed`` is ``None`` for an
-    undocumented status, and for a body that is not JSON (an HTML error page from a proxy, an event
-    stream), whose bytes stay in ``content``.
+    undocumented status, for an error response whose body is not JSON or not of the documented
+    schema, and for a body of another media type (an HTML error page from a proxy, an event
+    stream), whose bytes stay in ``content``. A success response declared as JSON whose body is not
+    valid JSON, or breaks the API contract, raises ``errors.ParseError`` instead.
     """
 
     status_code: HTTPStatus | int

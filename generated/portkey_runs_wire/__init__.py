@@ -309,19 +309,6 @@ class FileSearchCallRankingOptions(BaseModel):
     ]
 
 
-class FileSearchResultContent(BaseModel):
-    model_config = ConfigDict(
-        populate_by_name=True,
-    )
-    type: Annotated[
-        Literal["text"] | None,
-        Field(description="The type of the content; always `text`."),
-    ] = None
-    text: Annotated[
-        StrictStr | None, Field(description="The text content of the file.")
-    ] = None
-
-
 class FunctionCall(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -730,25 +717,16 @@ class CodeInterpreterOutputImage(BaseModel):
     image: CodeInterpreterImage
 
 
-class FileSearchResult(BaseModel):
+class FileSearchResultContent(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    file_id: Annotated[
-        StrictStr, Field(description="The ID of the file the result was found in.")
-    ]
-    file_name: Annotated[
-        StrictStr, Field(description="The name of the file the result was found in.")
-    ]
-    score: Annotated[
-        float,
-        Field(description="The score of the result, between 0 and 1.", ge=0.0, le=1.0),
-    ]
-    content: Annotated[
-        list[FileSearchResultContent] | None,
-        Field(
-            description="The content of the result that was found (only when requested with `include`)."
-        ),
+    type: Annotated[
+        Literal["text"] | None,
+        Field(description="The type of the content. For now, this is always `text`."),
+    ] = None
+    text: Annotated[
+        StrictStr | None, Field(description="The text content of the file.")
     ] = None
 
 
@@ -1001,14 +979,25 @@ class ResponseFormatJsonSchema(BaseModel):
     json_schema: JsonSchemaFormat
 
 
-class FileSearchCall(BaseModel):
+class FileSearchResult(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    ranking_options: FileSearchCallRankingOptions | None = None
-    results: Annotated[
-        list[FileSearchResult] | None,
-        Field(description="The results of the file search."),
+    file_id: Annotated[
+        StrictStr, Field(description="The ID of the file the result was found in.")
+    ]
+    file_name: Annotated[
+        StrictStr, Field(description="The name of the file the result was found in.")
+    ]
+    score: Annotated[
+        float,
+        Field(description="The score of the result, between 0 and 1.", ge=0.0, le=1.0),
+    ]
+    content: Annotated[
+        list[FileSearchResultContent] | None,
+        Field(
+            description="The content of the result that was found (only when requested with `include`)."
+        ),
     ] = None
 
 
@@ -1018,7 +1007,9 @@ class RunRequiredAction(BaseModel):
     )
     type: Annotated[
         Literal["submit_tool_outputs"],
-        Field(description="For now, this is always `submit_tool_outputs`."),
+        Field(
+            description="The type of the required action. For now, this is always `submit_tool_outputs`."
+        ),
     ]
     submit_tool_outputs: RunSubmitToolOutputs
 
@@ -1051,13 +1042,15 @@ class CodeInterpreterCall(BaseModel):
     ]
 
 
-class FileSearchToolCall(BaseModel):
+class FileSearchCall(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
     )
-    id: Annotated[StrictStr, Field(description="The ID of the tool call object.")]
-    type: Annotated[Literal["file_search"], Field(description="Always `file_search`.")]
-    file_search: FileSearchCall
+    ranking_options: FileSearchCallRankingOptions | None = None
+    results: Annotated[
+        list[FileSearchResult] | None,
+        Field(description="The results of the file search."),
+    ] = None
 
 
 class CodeInterpreterCallDelta(BaseModel):
@@ -1123,6 +1116,15 @@ class CodeInterpreterToolCall(BaseModel):
         Literal["code_interpreter"], Field(description="Always `code_interpreter`.")
     ]
     code_interpreter: CodeInterpreterCall
+
+
+class FileSearchToolCall(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    id: Annotated[StrictStr, Field(description="The ID of the tool call object.")]
+    type: Annotated[Literal["file_search"], Field(description="Always `file_search`.")]
+    file_search: FileSearchCall
 
 
 class CodeInterpreterToolCallDelta(BaseModel):

@@ -48,3 +48,46 @@ def test_a_changed_stock_template_we_replace_or_call_stops_generation(
 def test_the_post_hooks_apply_no_unsafe_fixes() -> None:
     config = yaml.safe_load(generate.CONFIG.read_text())
     assert not [hook for hook in config["post_hooks"] if "--unsafe-fixes" in hook]
+
+
+INTEGER_ENUM_SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "integer enum", "version": "1.0.0"},
+    "paths": {
+        "/things": {
+            "get": {
+                "operationId": "getThing",
+                "responses": {
+                    "200": {
+                        "description": "A thing.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Priority": {"type": "integer", "enum": [1, 2, 3]},
+            "Thing": {
+                "type": "object",
+                "properties": {"priority": {"$ref": "#/components/schemas/Priority"}},
+            },
+        }
+    },
+}
+
+
+def test_an_integer_enum_stops_generation_naming_the_enum(tmp_path: Path) -> None:
+    """The stock IntEnum would raise a bare ValueError on a value a newer server adds."""
+    spec = tmp_path / "openapi.yaml"
+    spec.write_text(yaml.safe_dump(INTEGER_ENUM_SPEC, sort_keys=False))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(generate.GenerationError) as caught:
+        generate.generate_into(out, spec)
+    message = " ".join(str(caught.value).split())
+    assert "Priority is an integer enum, which templates/ do not support" in message
+    assert list(out.iterdir()) == []

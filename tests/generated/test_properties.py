@@ -183,6 +183,29 @@ def test_every_mutation_kind_is_exercised_on_runs() -> None:
     assert kinds == set(FORWARD_COMPATIBLE)
 
 
+# Single-value types that a newer server may extend: enums, so that a new value parses.
+EXTENSIBLE_TYPES = ["RunRequiredAction", "RunToolCall", "FileSearchResultContent"]
+
+
+@pytest.mark.parametrize("name", EXTENSIBLE_TYPES)
+def test_an_unknown_type_of_an_extensible_single_value_type_parses_and_round_trips(
+    name: str,
+) -> None:
+    known = resolve(SCHEMAS[name]["properties"]["type"])["enum"]
+
+    @SETTINGS
+    @given(named(name), st.text(max_size=12).filter(lambda v: v not in known))
+    def check(value: dict[str, Any], new_type: str) -> None:
+        mutated = {**value, "type": new_type}
+        parsed = getattr(models, name).from_dict(mutated)
+        assert parsed.type_.is_unknown
+        assert parsed.type_.value == new_type
+        assert parsed.to_dict() == mutated
+        assert not getattr(models, name).from_dict({**value, "type": known[0]}).type_.is_unknown
+
+    check()
+
+
 def test_a_free_form_object_keeps_any_json() -> None:
     @SETTINGS
     @given(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=3))

@@ -40,6 +40,7 @@ from .file_search_ranker import FileSearchRanker
 from .file_search_ranking_options import FileSearchRankingOptions
 from .file_search_result import FileSearchResult
 from .file_search_result_content import FileSearchResultContent
+from .file_search_result_content_type import FileSearchResultContentType
 from .file_search_tool_call import FileSearchToolCall
 from .file_search_tool_call_delta import FileSearchToolCallDelta
 from .function_call import FunctionCall
@@ -90,6 +91,7 @@ from .run_incomplete_details_reason import RunIncompleteDetailsReason
 from .run_last_error import RunLastError
 from .run_last_error_code import RunLastErrorCode
 from .run_required_action import RunRequiredAction
+from .run_required_action_type import RunRequiredActionType
 from .run_status import RunStatus
 from .run_step import RunStep
 from .run_step_completion_usage import RunStepCompletionUsage
@@ -106,6 +108,7 @@ from .run_step_type import RunStepType
 from .run_submit_tool_outputs import RunSubmitToolOutputs
 from .run_tool_call import RunToolCall
 from .run_tool_call_function import RunToolCallFunction
+from .run_tool_call_type import RunToolCallType
 from .submit_tool_outputs_run_request import SubmitToolOutputsRunRequest
 from .thread_message_completed_event import ThreadMessageCompletedEvent
 from .thread_message_created_event import ThreadMessageCreatedEvent
@@ -172,6 +175,7 @@ __all__ = (
     "FileSearchRankingOptions",
     "FileSearchResult",
     "FileSearchResultContent",
+    "FileSearchResultContentType",
     "FileSearchToolCall",
     "FileSearchToolCallDelta",
     "FunctionCall",
@@ -222,6 +226,7 @@ __all__ = (
     "RunLastError",
     "RunLastErrorCode",
     "RunRequiredAction",
+    "RunRequiredActionType",
     "RunStatus",
     "RunStep",
     "RunStepCompletionUsage",
@@ -238,6 +243,7 @@ __all__ = (
     "RunSubmitToolOutputs",
     "RunToolCall",
     "RunToolCallFunction",
+    "RunToolCallType",
     "SubmitToolOutputsRunRequest",
     "ThreadMessageCompletedEvent",
     "ThreadMessageCreatedEvent",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -26,6 +26,9 @@ class AssistantsNamedToolChoice:
     type_: AssistantsNamedToolChoiceType
     function: AssistantsNamedToolChoiceFunction | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_.value
@@ -67,7 +70,7 @@ class AssistantsNamedToolChoice:
             _type_ = d.pop("type")
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = AssistantsNamedToolChoiceType(_type_)
+            type_ = AssistantsNamedToolChoiceType._from_json(_type_)
 
             _at = "function"
             _function = d.pop("function", UNSET)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +27,9 @@ class FileSearchRankingOptions:
     score_threshold: float
     ranker: FileSearchRanker | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         score_threshold = self.score_threshold
@@ -78,7 +81,7 @@ class FileSearchRankingOptions:
             if _ranker is not UNSET:
                 if not isinstance(_ranker, str):
                     raise ParseError.expected("string", _ranker)
-                ranker = FileSearchRanker(_ranker)
+                ranker = FileSearchRanker._from_json(_ranker)
 
         except KeyError:
             raise ParseError(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..models.file_search_result_content_type import FileSearchResultContentType
 from ..types import UNSET, Unset
 
 
@@ -17,16 +18,21 @@ class FileSearchResultContent:
     """A piece of the content of a file search result.
 
     Attributes:
-        type_ (Literal['text'] | Unset): The type of the content; always `text`.
+        type_ (FileSearchResultContentType | Unset): The type of the content. For now, this is always `text`.
         text (str | Unset): The text content of the file.
     """
 
-    type_: Literal["text"] | Unset = UNSET
+    type_: FileSearchResultContentType | Unset = UNSET
     text: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type_: str | Unset = UNSET
+        if not isinstance(self.type_, Unset):
+            type_ = self.type_.value
 
         text = self.text
 
@@ -58,9 +64,12 @@ class FileSearchResultContent:
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type", UNSET)
-            if type_ is not UNSET and type_ != "text":
-                raise ParseError.expected(repr("text"), type_)
+            _type_ = d.pop("type", UNSET)
+            type_: FileSearchResultContentType | Unset = UNSET
+            if _type_ is not UNSET:
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                type_ = FileSearchResultContentType._from_json(_type_)
 
             _at = "text"
             text = d.pop("text", UNSET)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -25,6 +25,9 @@ class ImageFileDelta:
     file_id: str | Unset = UNSET
     detail: ImageDetail | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         file_id = self.file_id
@@ -71,7 +74,7 @@ class ImageFileDelta:
             if _detail is not UNSET:
                 if not isinstance(_detail, str):
                     raise ParseError.expected("string", _detail)
-                detail = ImageDetail(_detail)
+                detail = ImageDetail._from_json(_detail)
 
         except KeyError:
             raise ParseError(

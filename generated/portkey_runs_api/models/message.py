@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,6 +59,9 @@ class Message:
     attachments: list[MessageAttachment] | None
     metadata: Metadata | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -179,7 +182,7 @@ class Message:
             _status = d.pop("status")
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = MessageStatus(_status)
+            status = MessageStatus._from_json(_status)
 
             _at = "incomplete_details"
             _incomplete_details = d.pop("incomplete_details")
@@ -220,7 +223,7 @@ class Message:
             _role = d.pop("role")
             if not isinstance(_role, str):
                 raise ParseError.expected("string", _role)
-            role = MessageRole(_role)
+            role = MessageRole._from_json(_role)
 
             _at = "content"
             _content = d.pop("content")

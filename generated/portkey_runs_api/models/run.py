@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -110,6 +110,9 @@ class Run:
     temperature: float | None | Unset = UNSET
     top_p: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -309,7 +312,7 @@ class Run:
             _status = d.pop("status")
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = RunStatus(_status)
+            status = RunStatus._from_json(_status)
 
             _at = "required_action"
             _required_action = d.pop("required_action")
@@ -509,7 +512,7 @@ class Run:
             if _tool_choice is None:
                 tool_choice = None
             elif isinstance(_tool_choice, str):
-                tool_choice = AssistantsApiToolChoiceMode(_tool_choice)
+                tool_choice = AssistantsApiToolChoiceMode._from_json(_tool_choice)
             elif isinstance(_tool_choice, dict):
                 tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
             else:
@@ -533,7 +536,7 @@ class Run:
             if _response_format is None:
                 response_format = None
             elif isinstance(_response_format, str):
-                response_format = ResponseFormatAuto(_response_format)
+                response_format = ResponseFormatAuto._from_json(_response_format)
             elif isinstance(_response_format, dict):
                 response_format_kind = _response_format.get("type")
                 if response_format_kind == "text":

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..models.run_required_action_type import RunRequiredActionType
 
 
 @_attrs_define
@@ -16,16 +17,19 @@ class RunRequiredAction:
     """Details on the action required to continue the run.
 
     Attributes:
-        type_ (Literal['submit_tool_outputs']): For now, this is always `submit_tool_outputs`.
+        type_ (RunRequiredActionType): The type of the required action. For now, this is always `submit_tool_outputs`.
         submit_tool_outputs (RunSubmitToolOutputs): Details on the tool outputs needed for this run to continue.
     """
 
-    type_: Literal["submit_tool_outputs"]
+    type_: RunRequiredActionType
     submit_tool_outputs: RunSubmitToolOutputs
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type_ = self.type_.value
 
         submit_tool_outputs = self.submit_tool_outputs.to_dict()
 
@@ -58,9 +62,10 @@ class RunRequiredAction:
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
-            if type_ != "submit_tool_outputs":
-                raise ParseError.expected(repr("submit_tool_outputs"), type_)
+            _type_ = d.pop("type")
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            type_ = RunRequiredActionType._from_json(_type_)
 
             _at = "submit_tool_outputs"
             submit_tool_outputs = RunSubmitToolOutputs.from_dict(

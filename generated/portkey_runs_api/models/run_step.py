@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -58,6 +58,9 @@ class RunStep:
     metadata: Metadata | None
     usage: None | RunStepCompletionUsage
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -187,13 +190,13 @@ class RunStep:
             _type_ = d.pop("type")
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = RunStepType(_type_)
+            type_ = RunStepType._from_json(_type_)
 
             _at = "status"
             _status = d.pop("status")
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = RunStepStatus(_status)
+            status = RunStepStatus._from_json(_status)
 
             _at = "step_details"
             _step_details = d.pop("step_details")

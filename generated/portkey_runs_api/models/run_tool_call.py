@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..models.run_tool_call_type import RunToolCallType
 
 
 @_attrs_define
@@ -17,20 +18,22 @@ class RunToolCall:
 
     Attributes:
         id (str): The ID of the tool call; the `tool_call_id` of the output submitted for it.
-        type_ (Literal['function']): The type of tool call the output is required for. For now, this is always
-            `function`.
+        type_ (RunToolCallType): The type of tool call the output is required for. For now, this is always `function`.
         function (RunToolCallFunction): The function definition.
     """
 
     id: str
-    type_: Literal["function"]
+    type_: RunToolCallType
     function: RunToolCallFunction
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        type_ = self.type_
+        type_ = self.type_.value
 
         function = self.function.to_dict()
 
@@ -69,9 +72,10 @@ class RunToolCall:
                 raise ParseError.expected("string", id)
 
             _at = "type"
-            type_ = d.pop("type")
-            if type_ != "function":
-                raise ParseError.expected(repr("function"), type_)
+            _type_ = d.pop("type")
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            type_ = RunToolCallType._from_json(_type_)
 
             _at = "function"
             function = RunToolCallFunction.from_dict(d.pop("function"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from attrs import define as _attrs_define
 
@@ -23,6 +23,9 @@ class ToolOutput:
 
     tool_call_id: str
     output: str
+    # False: a model this client knows. In a discriminated union, the variants a newer server adds
+    # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
+    is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
         tool_call_id = self.tool_call_id
@@ -44,12 +47,14 @@ class ToolOutput:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         """Parse a JSON object.
 
-        The schema allows no other properties: unknown ones are dropped. Unknown enum values and
-        unknown variants of discriminated unions are kept as such.
+        The schema allows no other properties: an unknown one (a misspelt name, say) raises
+        ``ParseError`` instead of being dropped. Unknown enum values and unknown variants of
+        discriminated unions are kept as such.
 
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
-                the wrong JSON type); it names this model and the path to the offending value.
+                the wrong JSON type, a property the schema does not have); it names this model
+                and the path to the offending value.
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
@@ -73,6 +78,9 @@ class ToolOutput:
             ) from None
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
+
+        if d:
+            raise ParseError("unexpected property", cls.__name__, (next(iter(d)),))
 
         tool_output = cls(
             tool_call_id=tool_call_id,

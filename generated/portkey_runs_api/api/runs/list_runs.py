@@ -10,7 +10,15 @@ from ...models.error_response import ErrorResponse
 from ...models.list_order import ListOrder
 from ...models.list_runs_response import ListRunsResponse
 from ...models.open_ai_beta_header import OpenAIBetaHeader
-from ...types import UNSET, Response, Unset, json_or_unset, path_segment, status_of
+from ...types import (
+    UNSET,
+    Response,
+    Unset,
+    json_body,
+    json_or_unset,
+    path_segment,
+    status_of,
+)
 
 
 def _get_kwargs(
@@ -58,7 +66,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorResponse | ListRunsResponse | None:
     if response.status_code == 200:
-        data = json_or_unset(response.content)
+        data = json_body(response.content, response.headers.get("content-type"))
         if data is UNSET:
             return None
         response_200 = ListRunsResponse.from_dict(data)
@@ -187,8 +195,9 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -237,8 +246,9 @@ def sync(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -282,8 +292,9 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -330,8 +341,9 @@ async def asyncio(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:

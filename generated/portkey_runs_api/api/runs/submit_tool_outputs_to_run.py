@@ -10,7 +10,15 @@ from ...models.error_response import ErrorResponse
 from ...models.open_ai_beta_header import OpenAIBetaHeader
 from ...models.run import Run
 from ...models.submit_tool_outputs_run_request import SubmitToolOutputsRunRequest
-from ...types import UNSET, Response, Unset, json_or_unset, path_segment, status_of
+from ...types import (
+    UNSET,
+    Response,
+    Unset,
+    json_body,
+    json_or_unset,
+    path_segment,
+    status_of,
+)
 
 
 def _get_kwargs(
@@ -44,7 +52,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> ErrorResponse | Run | None:
     if response.status_code == 200:
-        data = json_or_unset(response.content)
+        data = json_body(response.content, response.headers.get("content-type"))
         if data is UNSET:
             return None
         response_200 = Run.from_dict(data)
@@ -164,6 +172,10 @@ def sync_detailed(
     ends with the `done` event (`data: [DONE]`) once the run reaches a terminal state or needs action
     again.
 
+    With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
+    not parse: `parsed` is None, and `content` holds the whole stream, read to its end. Use
+    `portkey_runs.stream_tool_outputs` to receive its events as they arrive.
+
     Args:
         thread_id (str):
         run_id (str):
@@ -173,8 +185,9 @@ def sync_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -212,6 +225,10 @@ def sync(
     ends with the `done` event (`data: [DONE]`) once the run reaches a terminal state or needs action
     again.
 
+    With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
+    not parse: it returns None. Use `portkey_runs.stream_tool_outputs` to receive its events as they
+    arrive.
+
     Args:
         thread_id (str):
         run_id (str):
@@ -221,8 +238,9 @@ def sync(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -255,6 +273,10 @@ async def asyncio_detailed(
     ends with the `done` event (`data: [DONE]`) once the run reaches a terminal state or needs action
     again.
 
+    With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
+    not parse: `parsed` is None, and `content` holds the whole stream, read to its end. Use
+    `portkey_runs.astream_tool_outputs` to receive its events as they arrive.
+
     Args:
         thread_id (str):
         run_id (str):
@@ -264,8 +286,9 @@ async def asyncio_detailed(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
@@ -301,6 +324,10 @@ async def asyncio(
     ends with the `done` event (`data: [DONE]`) once the run reaches a terminal state or needs action
     again.
 
+    With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
+    not parse: it returns None. Use `portkey_runs.astream_tool_outputs` to receive its events as they
+    arrive.
+
     Args:
         thread_id (str):
         run_id (str):
@@ -310,8 +337,9 @@ async def asyncio(
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        errors.ParseError: If the JSON body of a success response breaks the API contract.
-        ValueError: If a path parameter is empty, `.` or `..`.
+        errors.ParseError: If the body of a success response is not valid JSON or breaks the API contract.
+        TypeError: If a path parameter is not a string.
+        ValueError: If a path parameter is empty, `.` or `..`, or has no UTF-8 encoding.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
