@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from referencing.exceptions import Unresolvable
 
+from tools.specdiff.loader import resolve_pointer
+
 
 def _where(path: Any) -> str:
     return "/".join(str(part) for part in path) or "(document root)"
@@ -49,19 +51,6 @@ def _schemas(node: Any, at: tuple[str, ...] = ()) -> Iterator[tuple[Any, tuple[s
             yield from _schemas(value, (*at, str(index)))
 
 
-def _resolves(document: Any, ref: str) -> bool:
-    node = document
-    for raw in ref[2:].split("/"):
-        key = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return False
-    return True
-
-
 def problems(document: Any) -> list[str]:
     """Every problem found in ``document``, one readable line each."""
     if not isinstance(document, dict):
@@ -69,7 +58,7 @@ def problems(document: Any) -> list[str]:
     found = [
         f"{_where(at)}: $ref {ref!r} points at nothing"
         for ref, at in _local_refs(document)
-        if not _resolves(document, ref)
+        if resolve_pointer(document, ref) is None
     ]
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     for schema, at in _schemas(document):

@@ -151,7 +151,36 @@ def _log_outcome(request: httpx.Request, outcome: str, attempt: int, started: fl
     )
 
 
-class RetryTransport(httpx.BaseTransport):
+class _Retrying:
+    """What both transports share: the policy, the log lines, the attempt count."""
+
+    policy: RetryPolicy
+    _rand: Callable[[], float]
+
+    def _delay_after_error(
+        self, request: httpx.Request, error: httpx.TransportError, attempt: int, started: float
+    ) -> float | None:
+        _log_outcome(request, type(error).__name__, attempt, started)
+        return self.policy.after_error(request.method, error, attempt, self._rand())
+
+    def _delay_after_response(
+        self, request: httpx.Request, response: httpx.Response, attempt: int, started: float
+    ) -> float | None:
+        """The delay before the next attempt, or ``None``: then ``response`` is the answer."""
+        _log_outcome(request, str(response.status_code), attempt, started)
+        delay = self.policy.after_response(
+            request.method, response, attempt, time.time(), self._rand()
+        )
+        if delay is None:
+            response.extensions = {**response.extensions, "attempts": attempt}
+        return delay
+
+
+def _log_retry(request: httpx.Request, delay: float) -> None:
+    logger.debug("retrying %s %s in %.2f s", request.method, safe_url(request.url), delay)
+
+
+class RetryTransport(_Retrying, httpx.BaseTransport):
     """Wraps a transport and retries per :class:`RetryPolicy`."""
 
     def __init__(
@@ -176,31 +205,26 @@ class RetryTransport(httpx.BaseTransport):
             try:
                 response = self._transport.handle_request(request)
             except httpx.TransportError as exc:
-                _log_outcome(request, type(exc).__name__, attempt, started)
-                delay = self.policy.after_error(request.method, exc, attempt, self._rand())
+                delay = self._delay_after_error(request, exc, attempt, started)
                 if delay is None:
                     raise
             else:
-                _log_outcome(request, str(response.status_code), attempt, started)
                 try:
-                    delay = self.policy.after_response(
-                        request.method, response, attempt, time.time(), self._rand()
-                    )
+                    delay = self._delay_after_response(request, response, attempt, started)
                 except BaseException:
-                    response.close()
+                    response.close()  # never leak the connection
                     raise
                 if delay is None:
-                    response.extensions = {**response.extensions, "attempts": attempt}
                     return response
                 response.close()
-            logger.debug("retrying %s %s in %.2f s", request.method, safe_url(request.url), delay)
+            _log_retry(request, delay)
             self._sleep(delay)
 
     def close(self) -> None:
         self._transport.close()
 
 
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
+class AsyncRetryTransport(_Retrying, httpx.AsyncBaseTransport):
     """The async twin of :class:`RetryTransport`."""
 
     def __init__(
@@ -225,24 +249,19 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             try:
                 response = await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
-                _log_outcome(request, type(exc).__name__, attempt, started)
-                delay = self.policy.after_error(request.method, exc, attempt, self._rand())
+                delay = self._delay_after_error(request, exc, attempt, started)
                 if delay is None:
                     raise
             else:
-                _log_outcome(request, str(response.status_code), attempt, started)
                 try:
-                    delay = self.policy.after_response(
-                        request.method, response, attempt, time.time(), self._rand()
-                    )
+                    delay = self._delay_after_response(request, response, attempt, started)
                 except BaseException:
                     await response.aclose()
                     raise
                 if delay is None:
-                    response.extensions = {**response.extensions, "attempts": attempt}
                     return response
                 await response.aclose()
-            logger.debug("retrying %s %s in %.2f s", request.method, safe_url(request.url), delay)
+            _log_retry(request, delay)
             await self._sleep(delay)
 
     async def aclose(self) -> None:

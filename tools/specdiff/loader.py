@@ -13,6 +13,23 @@ import yaml
 MAX_HOPS = 64
 
 
+def resolve_pointer(document: Any, ref: str) -> Any:
+    """The node a local ``$ref`` (``#/a/b~1c``) points at in ``document``, or ``None``."""
+    node: Any = document
+    pointer = unquote(ref[1:])
+    if not pointer:
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
 class SpecError(Exception):
     """The input is not a readable OpenAPI 3.x document."""
 
@@ -101,19 +118,7 @@ class Resolver:
     def lookup(self, ref: str) -> Any:
         if not ref.startswith("#"):
             return None
-        node: Any = self.document
-        pointer = unquote(ref[1:])
-        if not pointer:
-            return node
-        for raw in pointer.lstrip("/").split("/"):
-            part = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+        return resolve_pointer(self.document, ref)
 
     def deref(self, node: Any) -> Any:
         """Follow ``$ref`` chains; sibling keywords of a ``$ref`` are laid over its target."""
