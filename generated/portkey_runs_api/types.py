@@ -128,34 +128,43 @@ def json_body(content: bytes, content_type: str | None) -> Any:
         ) from None
 
 
-def path_segment(name: str, value: str) -> str:
-    """``value`` as one percent-encoded path segment, so that the server receives it literally.
+#: Characters no id holds: a path separator, the starts of a query and a fragment, an escape.
+_NOT_IN_IDS = frozenset("/?#%\\")
 
-    ``/``, ``?``, ``#``, ``%``, spaces and control characters are percent-encoded. An empty value,
-    ``.`` and ``..`` are refused: they cannot be sent as a literal segment (URL normalisation
-    removes dot segments, and RFC 3986 makes ``%2E`` equivalent to ``.``), so the request would
-    reach another URL.
+
+def check_id(name: str, value: object) -> str:
+    """``value`` if it can be an id of this API (a thread, run or tool call id, a cursor), else an
+    error naming ``name``. The one rule for ids: the overlay checks its cursors with it too.
+
+    Refused: anything but a ``str``; ``""``, ``"."`` and ``".."`` (URL normalisation removes dot
+    segments, so the request would reach another URL); and any ``/``, ``?``, ``#``, ``%``, ``\\``,
+    whitespace or unprintable character (control characters, lone surrogates), which no id holds
+    and which proxies in between may decode into another path. Real ids (``thread_abc123``) pass.
 
     Raises:
-        TypeError: naming the parameter, for a value that is not a ``str`` (``None``, bytes, a
-            number): its ``str()`` would reach another URL (``/threads/None/...``).
-        ValueError: naming the parameter, for ``""``, ``"."`` and ``".."``, and for a string that
-            has no UTF-8 encoding (a lone surrogate).
+        TypeError: for a value that is not a ``str`` (``None``, bytes, a number): its ``str()``
+            would reach another URL (``/threads/None/...``).
+        ValueError: for the values above, showing the offending character.
     """
     if not isinstance(value, str):
-        raise TypeError(
-            f"path parameter {name} must be a string, not {type(value).__name__}"
-        )
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     if value in ("", ".", ".."):
         raise ValueError(
-            f"path parameter {name} must not be {value!r}: the request would go to another URL"
+            f"{name} must not be {value!r}: the request would go to another URL"
         )
-    try:
-        return quote(value, safe="")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"path parameter {name} cannot be sent: {exc.reason} at index {exc.start}"
-        ) from exc
+    for char in value:
+        if char in _NOT_IN_IDS or char.isspace() or not char.isprintable():
+            raise ValueError(f"{name} must not contain {char!r}, got {value!r}")
+    return value
+
+
+def path_segment(name: str, value: str) -> str:
+    """``value``, checked by ``check_id``, as one percent-encoded path segment.
+
+    Raises:
+        TypeError, ValueError: naming the path parameter, as ``check_id`` does.
+    """
+    return quote(check_id(f"path parameter {name}", value), safe="")
 
 
 T = TypeVar("T")
@@ -187,5 +196,6 @@ __all__ = [
     "Response",
     "UnknownVariant",
     "Unset",
+    "check_id",
     "status_of",
 ]

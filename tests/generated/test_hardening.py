@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
 import textwrap
 from http import HTTPStatus
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from mypy import api as mypy_api
 
 import portkey_runs
-import portkey_runs_wire as wire
+from portkey_runs.testing import _wire as wire
 from portkey_runs_api import Client
 from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
 from portkey_runs_api.errors import ParseError, UnexpectedStatus
@@ -502,9 +503,33 @@ def test_a_path_parameter_that_would_change_the_url_is_refused(
 
 
 @pytest.mark.parametrize(
-    "value",
-    ["a/b", "../x", "./", "a?b=c", "a#b", "a\nb", "a\x00b\x7f", "a b", "%2e%2e", "...", "é/ü"],
+    ("value", "char"),
+    [
+        ("a/b", "/"),
+        ("../x", "/"),
+        ("a?b=c", "?"),
+        ("a#b", "#"),
+        ("%2e%2e", "%"),
+        ("a\\b", "\\"),
+        ("a\nb", "\n"),
+        ("a\x00b", "\x00"),
+        ("a\x7f", "\x7f"),
+        ("a b", " "),
+        ("thread_1\u2028", "\u2028"),
+    ],
 )
+def test_a_path_parameter_holding_what_no_id_holds_is_refused_naming_the_character(
+    loopback: LoopbackServer, value: str, char: str
+) -> None:
+    with (
+        Client(base_url=loopback.url + "/v1") as client,
+        pytest.raises(ValueError, match=f"^path parameter thread_id must not contain {re.escape(repr(char))}"),
+    ):
+        list_runs.sync_detailed(value, client=client)
+    assert loopback.requests == []
+
+
+@pytest.mark.parametrize("value", ["thread_abc123", "...", "a.b", "é", "run-1_x:y~z", "日本"])
 def test_a_path_parameter_reaches_the_server_as_one_literal_segment(
     loopback: LoopbackServer, value: str
 ) -> None:
@@ -544,11 +569,11 @@ def test_a_path_parameter_that_is_not_a_string_is_a_type_error_naming_it(
 async def test_a_path_parameter_with_no_utf8_encoding_is_a_value_error_naming_it(
     loopback: LoopbackServer, value: str
 ) -> None:
-    with pytest.raises(ValueError, match=r"^path parameter thread_id cannot be sent: surrogates"):
+    with pytest.raises(ValueError, match=r"^path parameter thread_id must not contain '\\ud"):
         list_runs._get_kwargs(value)
     body = SubmitToolOutputsRunRequest(tool_outputs=[])
     async with Client(base_url=loopback.url) as client:
-        with pytest.raises(ValueError, match=r"^path parameter run_id cannot be sent"):
+        with pytest.raises(ValueError, match=r"^path parameter run_id must not contain"):
             await submit_tool_outputs_to_run.asyncio_detailed(
                 "thread_1", value, client=client, body=body
             )
@@ -814,18 +839,19 @@ def test_the_typing_test_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_the_submit_docstrings_say_a_stream_is_not_parsed_and_where_to_stream_it() -> None:
     module = submit_tool_outputs_to_run
     docs: list[tuple[str | None, str, str]] = [
-        (module.sync_detailed.__doc__, "stream_tool_outputs", "`parsed` is None"),
-        (module.sync.__doc__, "stream_tool_outputs", "it returns None"),
-        (module.asyncio_detailed.__doc__, "astream_tool_outputs", "`parsed` is None"),
-        (module.asyncio.__doc__, "astream_tool_outputs", "it returns None"),
+        (module.sync_detailed.__doc__, "Client", "`parsed` is None"),
+        (module.sync.__doc__, "Client", "it returns None"),
+        (module.asyncio_detailed.__doc__, "AsyncClient", "`parsed` is None"),
+        (module.asyncio.__doc__, "AsyncClient", "it returns None"),
     ]
-    for doc, helper, says in docs:
+    for doc, client, says in docs:
         text = " ".join((doc or "").split())
         assert (
             "With `stream: true` the answer is an event stream (`text/event-stream`), which this "
             f"function does not parse: {says}"
-        ) in text, helper
-        assert f"Use `portkey_runs.{helper}` to receive its events" in text
-        assert callable(getattr(portkey_runs, helper))
+        ) in text, client
+        assert f"Use `portkey_runs.{client}().runs.stream_tool_outputs` to receive its events" in text
+        resource = getattr(portkey_runs, client)("pk-doc").runs
+        assert callable(resource.stream_tool_outputs)
     for doc in (list_runs.sync_detailed.__doc__, list_runs.sync.__doc__):
         assert "event stream" not in (doc or "")
