@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-import portkey_runs_wire as wire
 from portkey_runs._sse import SSEDecoder
+from portkey_runs.testing import _wire as wire
 from portkey_runs_api import Client, models
 from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
 from portkey_runs_api.models import (

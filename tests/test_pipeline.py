@@ -47,12 +47,16 @@ def test_new_optional_run_field_gives_a_small_readable_diff(
 ) -> None:
     _, out = with_new_run_field
     changed = generate._differences(out, ROOT / "generated")
-    assert changed == ["portkey_runs_api/models/run.py", "portkey_runs_wire/__init__.py"]
+    assert changed == ["portkey_runs/testing/_wire.py", "portkey_runs_api/models/run.py"]
+    checked_in = {
+        "portkey_runs/testing/_wire.py": ROOT / "overlay" / generate.WIRE_MODULE,
+        "portkey_runs_api/models/run.py": ROOT / "generated" / "portkey_runs_api/models/run.py",
+    }
     diff = [
         line
         for rel in changed
         for line in difflib.unified_diff(
-            (ROOT / "generated" / rel).read_text().splitlines(),
+            checked_in[rel].read_text().splitlines(),
             (out / rel).read_text().splitlines(),
             lineterm="",
             n=0,
@@ -164,7 +168,7 @@ def test_a_stale_api_snapshot_fails_the_drift_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stale = tmp_path / "public-api.txt"
-    stale.write_text(generate.SNAPSHOT.read_text().replace("def iter_runs(", "def iter_runz("))
+    stale.write_text(generate.SNAPSHOT.read_text().replace("class Client", "class Clientz"))
     monkeypatch.setattr(generate, "SNAPSHOT", stale)
     assert generate.check() == 1
     assert "public-api.txt is out of date" in capsys.readouterr().err
@@ -192,8 +196,9 @@ def test_user_ruff_configuration_does_not_change_generated_code(
 
 def _copy_checked_in(dest: Path, spec: Path = generate.SPEC) -> None:
     """Stands in for generate_into: the checked-in generation, without running generators."""
-    for package in (generate.CLIENT_PACKAGE, generate.WIRE_PACKAGE):
-        shutil.copytree(ROOT / "generated" / package, dest / package)
+    shutil.copytree(ROOT / "generated" / generate.CLIENT_PACKAGE, dest / generate.CLIENT_PACKAGE)
+    (dest / generate.WIRE_MODULE).parent.mkdir(parents=True)
+    shutil.copyfile(ROOT / "overlay" / generate.WIRE_MODULE, dest / generate.WIRE_MODULE)
 
 
 def test_out_refuses_a_folder_that_is_not_a_previous_generation(
@@ -217,9 +222,10 @@ def test_out_outside_the_repository_is_written_and_rewritten(
     for _ in range(2):  # new, then a previous generation
         assert generate.main(["--out", str(out)]) == 0
         assert capsys.readouterr().out == (
-            f"wrote {out / generate.CLIENT_PACKAGE}, {out / generate.WIRE_PACKAGE}\n"
+            f"wrote {out / generate.CLIENT_PACKAGE}, {out / generate.WIRE_MODULE}\n"
         )
-    assert sorted(p.name for p in out.iterdir()) == ["portkey_runs_api", "portkey_runs_wire"]
+    assert sorted(p.name for p in out.iterdir()) == ["portkey_runs", "portkey_runs_api"]
+    assert (out / generate.WIRE_MODULE).is_file()
 
 
 def test_relative_out_naming_generated_checks_the_api_snapshot_too(
@@ -282,3 +288,12 @@ def test_api_snapshot_lists_enum_members_by_name_and_the_testing_surface() -> No
     testing = text[text.index("\n## portkey_runs.testing (the reference server)\n") :]
     assert "\ndef parse_fault(spec: str) -> Fault\n" in testing
     assert "\nclass ReferenceState:\n" in testing
+
+
+def test_api_snapshot_shows_what_a_class_inherits_from_a_private_base() -> None:
+    text = generate.SNAPSHOT.read_text()
+    section = text[text.index("class Client(_BaseClient") :]
+    section = section[: section.index("\nclass ", 1)]
+    assert "def __init__(api_key: str | None = None, *, base_url" in section
+    assert "def runs() -> Runs" in section
+    assert "max_retries: int = 2" in section

@@ -72,7 +72,11 @@ def _is_enum(node: ast.ClassDef) -> bool:
     )
 
 
-def _class(node: ast.ClassDef, *, methods: bool) -> Iterator[str]:
+def _class(
+    node: ast.ClassDef, *, methods: bool, private: dict[str, ast.ClassDef] | None = None
+) -> Iterator[str]:
+    """``node``'s public members; with ``private`` (the private classes of its module), also
+    those it inherits from a private base such as ``_BaseClient``, which users never see."""
     bases = ", ".join(ast.unparse(base) for base in node.bases)
     if _is_enum(node):
         yield f"enum {node.name}({bases}):"
@@ -81,7 +85,13 @@ def _class(node: ast.ClassDef, *, methods: bool) -> Iterator[str]:
                 yield f"    {stmt.targets[0].id} = {ast.unparse(stmt.value)}"
         return
     yield f"class {node.name}({bases}):" if bases else f"class {node.name}:"
-    for stmt in node.body:
+    body = list(node.body)
+    for base in node.bases:
+        inherited = (private or {}).get(ast.unparse(base).split("[", 1)[0])
+        if inherited is not None:
+            own = {getattr(stmt, "name", None) for stmt in body}
+            body += [stmt for stmt in inherited.body if getattr(stmt, "name", None) not in own]
+    for stmt in body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             name = stmt.target.id
             if name.startswith("_"):
@@ -151,8 +161,11 @@ def _overlay(package: Path, title: str) -> Iterator[str]:
         elif isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
             public = list(ast.literal_eval(node.value))
     definitions: dict[str, ast.stmt] = {}
+    private: dict[str, ast.ClassDef] = {}
     for module in sorted({m for m in where.values() if not m.startswith("=")}):
         for node in _module(package / f"{module.replace('.', '/')}.py").body:
+            if isinstance(node, ast.ClassDef) and node.name.startswith("_"):
+                private[node.name] = node
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 definitions[node.name] = node
             elif isinstance(node, ast.Assign | ast.AnnAssign):
@@ -168,7 +181,7 @@ def _overlay(package: Path, title: str) -> Iterator[str]:
         elif isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef):
             yield _function(found)
         elif isinstance(found, ast.ClassDef):
-            yield from _class(found, methods=True)
+            yield from _class(found, methods=True, private=private)
         elif isinstance(found, ast.Assign | ast.AnnAssign) and found.value is not None:
             yield f"{name} = {ast.unparse(found.value)}"
         else:

@@ -6,9 +6,11 @@
 Two generators read the one spec:
 
 * openapi-python-client (with ``generator-config.yaml`` and ``templates/``) writes the
-  client package ``portkey_runs_api``;
-* datamodel-code-generator writes the pydantic v2 wire models ``portkey_runs_wire``
-  that the reference server validates with.
+  client package ``portkey_runs_api`` (into ``generated/``);
+* datamodel-code-generator writes the pydantic v2 wire models that the reference server
+  validates with, as the module ``portkey_runs.testing._wire`` (into
+  ``overlay/portkey_runs/testing/_wire.py``, the one generated file of the overlay): they ship
+  with the ``testing`` extra, which has pydantic, not as a package of their own.
 
 Both run in a temporary directory outside the repository with every option spelled out,
 so that no surrounding ``pyproject.toml`` or ruff configuration can change their output
@@ -17,8 +19,9 @@ so it runs without formatters and ruff is run on its output here, as the client'
 do), and with the tool versions checked against the pins below: templates rely on generator
 internals, so an upgrade must be a deliberate change of these constants.
 
-``--out DIR`` writes (or checks) another folder; it must be empty, missing, or hold a previous
-generation (nothing but the two packages), since writing replaces it.
+``--out DIR`` writes (or checks) both into another folder, by module path
+(``DIR/portkey_runs_api/``, ``DIR/portkey_runs/testing/_wire.py``); it must be empty, missing, or
+hold a previous generation (nothing else), since writing replaces it.
 """
 
 from __future__ import annotations
@@ -44,11 +47,13 @@ SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yaml"
 TEMPLATES = ROOT / "templates"
 OUT = ROOT / "generated"
-OVERLAY = ROOT / "overlay" / "portkey_runs"
+OVERLAY_ROOT = ROOT / "overlay"
+OVERLAY = OVERLAY_ROOT / "portkey_runs"
 SNAPSHOT = ROOT / "public-api.txt"
 
 CLIENT_PACKAGE = "portkey_runs_api"
-WIRE_PACKAGE = "portkey_runs_wire"
+#: The wire models' module, by its path below a source root.
+WIRE_MODULE = "portkey_runs/testing/_wire.py"
 
 PINNED = {
     "openapi-python-client": "0.29.1",
@@ -254,7 +259,8 @@ def _prepend_header(package: Path, tool: str) -> None:
 
 
 def generate_into(dest: Path, spec: Path = SPEC) -> None:
-    """Write both generated packages into ``dest`` (which must exist and be empty)."""
+    """Write the client package and the wire module into ``dest`` (which must exist and be
+    empty), by module path: ``dest/portkey_runs_api/``, ``dest/portkey_runs/testing/_wire.py``."""
     if not spec.is_file():
         raise GenerationError(f"no OpenAPI document at {spec}")
     check_versions()
@@ -279,7 +285,7 @@ def generate_into(dest: Path, spec: Path = SPEC) -> None:
         _prepend_header(client, "openapi-python-client")
         (client / "py.typed").write_text("")
 
-        wire = work / WIRE_PACKAGE
+        wire = work / "wire"
         wire.mkdir()
         wire_header = HEADER.format(
             tool="datamodel-code-generator", version=PINNED["datamodel-code-generator"]
@@ -288,7 +294,7 @@ def generate_into(dest: Path, spec: Path = SPEC) -> None:
             [
                 str(bindir / "datamodel-codegen"),
                 f"--input={spec}",
-                f"--output={wire / '__init__.py'}",
+                f"--output={wire / '_wire.py'}",
                 f"--custom-file-header={wire_header.rstrip()}",
                 *WIRE_ARGS,
             ],
@@ -297,29 +303,48 @@ def generate_into(dest: Path, spec: Path = SPEC) -> None:
         )
         for args in RUFF:
             _run([str(bindir / "ruff"), *args], cwd=wire)
-        (wire / "py.typed").write_text("")
 
-        for package in (CLIENT_PACKAGE, WIRE_PACKAGE):
-            shutil.copytree(work / package, dest / package)
+        shutil.copytree(client, dest / CLIENT_PACKAGE)
+        (dest / WIRE_MODULE).parent.mkdir(parents=True)
+        shutil.copyfile(wire / "_wire.py", dest / WIRE_MODULE)
 
 
-def _differences(expected: Path, actual: Path) -> list[str]:
-    """Relative paths that differ between two trees (missing on either side, or changed)."""
+def _placed(out: Path) -> dict[str, Path]:
+    """Where each generated artefact lives: below ``out`` by module path, or, for the
+    repository's own ``generated/``, the client package there and the wire module in the
+    overlay."""
+    if out == OUT:
+        return {CLIENT_PACKAGE: OUT / CLIENT_PACKAGE, WIRE_MODULE: OVERLAY_ROOT / WIRE_MODULE}
+    return {CLIENT_PACKAGE: out / CLIENT_PACKAGE, WIRE_MODULE: out / WIRE_MODULE}
 
-    def files(root: Path) -> set[str]:
-        return {
-            str(p.relative_to(root))
-            for p in root.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
-        }
 
-    if not actual.is_dir():
-        return sorted(files(expected)) or ["(everything)"]
-    want, have = files(expected), files(actual)
-    changed = {
-        rel for rel in want & have if not filecmp.cmp(expected / rel, actual / rel, shallow=False)
+def _files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
     }
-    return sorted((want ^ have) | changed)
+
+
+def _differences(fresh: Path, out: Path) -> list[str]:
+    """The artefacts (by module path) that differ between a fresh generation and ``out``:
+    missing on either side, or changed."""
+    differing: set[str] = set()
+    for name, actual in _placed(out.resolve()).items():
+        expected = fresh / name
+        if expected.is_file():
+            if not actual.is_file() or not filecmp.cmp(expected, actual, shallow=False):
+                differing.add(name)
+            continue
+        want = _files(expected)
+        have = _files(actual) if actual.is_dir() else set()
+        changed = {
+            rel
+            for rel in want & have
+            if not filecmp.cmp(expected / rel, actual / rel, shallow=False)
+        }
+        differing |= {f"{name}/{rel}" for rel in (want ^ have) | changed}
+    return sorted(differing)
 
 
 def _shown(path: Path) -> str:
@@ -332,15 +357,17 @@ def check_out(out: Path) -> Path:
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise GenerationError(f"--out {out} is not a folder")
-    if out.is_dir():
+    if out.is_dir() and out != OUT:
         foreign = sorted(
-            p.name for p in out.iterdir() if p.name not in (CLIENT_PACKAGE, WIRE_PACKAGE)
+            rel
+            for rel in _files(out)
+            if rel.split("/", 1)[0] != CLIENT_PACKAGE and rel != WIRE_MODULE
         )
         if foreign:
             raise GenerationError(
                 f"--out {out} holds {', '.join(foreign[:5])}"
                 f"{' ...' if len(foreign) > 5 else ''}: it is not a previous generation "
-                f"(only {CLIENT_PACKAGE}/ and {WIRE_PACKAGE}/), and writing would replace it; "
+                f"(only {CLIENT_PACKAGE}/ and {WIRE_MODULE}), and writing would replace it; "
                 f"choose an empty or new folder"
             )
     return out
@@ -353,6 +380,7 @@ def check(spec: Path = SPEC, out: Path = OUT) -> int:
         fresh = Path(tmp)
         generate_into(fresh, spec)
         differing = _differences(fresh, out)
+        placed = _placed(out)
         if out == OUT and (
             not SNAPSHOT.is_file()
             or SNAPSHOT.read_text() != snapshot(fresh / CLIENT_PACKAGE, OVERLAY)
@@ -371,15 +399,21 @@ def check(spec: Path = SPEC, out: Path = OUT) -> int:
             f"{shown}/ is out of sync with {spec.name} (run `make generate`); differing files:",
             file=sys.stderr,
         )
+
+        def where(rel: str) -> Path:
+            if rel == WIRE_MODULE:
+                return placed[WIRE_MODULE]
+            return placed[CLIENT_PACKAGE] / rel.removeprefix(f"{CLIENT_PACKAGE}/")
+
         for rel in differing:
-            print(f"  {shown}/{rel}", file=sys.stderr)
+            print(f"  {_shown(where(rel))}", file=sys.stderr)
         for rel in differing[:5]:
-            old, new = out / rel, fresh / rel
+            old, new = where(rel), fresh / rel
             diff = difflib.unified_diff(
                 old.read_text().splitlines() if old.is_file() else [],
                 new.read_text().splitlines() if new.is_file() else [],
-                f"{shown}/{rel} (checked in)",
-                f"{shown}/{rel} (from {spec.name})",
+                f"{_shown(old)} (checked in)",
+                f"{_shown(old)} (from {spec.name})",
                 lineterm="",
                 n=1,
             )
@@ -393,11 +427,14 @@ def write(spec: Path = SPEC, out: Path = OUT) -> int:
         fresh = Path(tmp)
         generate_into(fresh, spec)
         # Only replace the output once both generators have succeeded.
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(fresh, out)
-        out.chmod(0o755)
-    written = [out / CLIENT_PACKAGE, out / WIRE_PACKAGE]
+        placed = _placed(out)
+        package = placed[CLIENT_PACKAGE]
+        if package.exists():
+            shutil.rmtree(package)
+        shutil.copytree(fresh / CLIENT_PACKAGE, package)
+        placed[WIRE_MODULE].parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(fresh / WIRE_MODULE, placed[WIRE_MODULE])
+    written = [placed[CLIENT_PACKAGE], placed[WIRE_MODULE]]
     if out == OUT:
         SNAPSHOT.write_text(snapshot(out / CLIENT_PACKAGE, OVERLAY))
         written.append(SNAPSHOT)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import portkey_runs_wire as wire
+from portkey_runs.testing import _wire as wire
 from portkey_runs_api import models
 from portkey_runs_api.errors import ParseError
 from tests.generated._schema import (

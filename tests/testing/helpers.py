@@ -9,7 +9,7 @@ import httpx
 
 from portkey_runs._sse import ServerSentEvent, SSEDecoder
 from portkey_runs.testing import ReferenceState
-from portkey_runs_wire import AssistantStreamEvent, ErrorResponse
+from portkey_runs.testing._wire import AssistantStreamEvent, ErrorResponse
 
 #: What every request to the reference server in Portkey mode needs.
 HEADERS = {"x-portkey-api-key": "pk-test", "OpenAI-Beta": "assistants=v2"}

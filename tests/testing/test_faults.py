@@ -17,7 +17,7 @@ from portkey_runs.testing import (
     RunningServer,
     parse_fault,
 )
-from portkey_runs_wire import Run
+from portkey_runs.testing._wire import Run
 
 from .helpers import decode, error_of, outputs_for, submit_url, validate_event
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from portkey_runs.testing import ReferenceState
-from portkey_runs_wire import ListRunsResponse, Run
+from portkey_runs.testing._wire import ListRunsResponse, Run
 
 from .helpers import error_of
 

@@ -15,7 +15,7 @@ from portkey_runs.testing import (
     create_app,
     serve,
 )
-from portkey_runs_wire import Run
+from portkey_runs.testing._wire import Run
 
 from .helpers import HEADERS, decode, error_of, outputs_for, submit_url, validate_event
 
@@ -121,3 +121,54 @@ def test_create_app_refuses_bad_options() -> None:
         create_app(auth="basic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="event_delay"):
         create_app(event_delay=-1)
+
+
+def test_every_answer_carries_a_new_request_id_and_the_trace_id() -> None:
+    state = ReferenceState(seed=4)
+    thread_id = state.create_thread(statuses=["requires_action"])
+    (run,) = state.runs(thread_id)
+    body = {"tool_outputs": outputs_for(state, thread_id, run.id), "stream": True}
+    with serve(state, event_delay=0) as server:
+        with httpx.Client(base_url=server.base_url, headers=HEADERS) as client:
+            answers = [
+                client.get(f"/threads/{thread_id}/runs"),
+                client.get("/threads/thread_nowhere/runs"),
+                client.get(
+                    f"/threads/{thread_id}/runs", headers={"x-reference-fault": "status=429"}
+                ),
+                client.get(f"/threads/{thread_id}/runs", headers={"x-portkey-trace-id": "tr-mine"}),
+                client.post(submit_url(thread_id, run.id), json=body),
+                client.get("/nowhere"),
+            ]
+    assert [a.status_code for a in answers] == [200, 404, 429, 200, 200, 404]
+    request_ids = [a.headers["x-request-id"] for a in answers]
+    assert all(rid.startswith("req_") for rid in request_ids)
+    assert len(set(request_ids)) == len(answers)
+    assert answers[3].headers["x-portkey-trace-id"] == "tr-mine", "echoed as the gateway does"
+    generated = {a.headers["x-portkey-trace-id"] for a in answers if a is not answers[3]}
+    assert all(t.startswith("trace_") for t in generated)
+    assert len(generated) == 5
+
+
+def test_behind_a_gateway_the_server_sends_no_portkey_trace_id() -> None:
+    state = ReferenceState()
+    thread_id = state.create_thread(n_runs=1)
+    with serve(state, auth="openai") as server:
+        with httpx.Client(
+            base_url=server.base_url,
+            headers={"authorization": "Bearer sk", "openai-beta": "assistants=v2"},
+        ) as client:
+            answer = client.get(f"/threads/{thread_id}/runs")
+    assert answer.headers["x-request-id"].startswith("req_")
+    assert "x-portkey-trace-id" not in answer.headers
+
+
+def test_answering_requests_leaves_the_seeded_ids_as_they_were() -> None:
+    def ids(answer_first: bool) -> list[str]:
+        state = ReferenceState(seed=8)
+        if answer_first:
+            state.new_id("req")
+            state.new_id("trace")
+        return [state.create_thread(n_runs=1), state.runs(state.create_thread(n_runs=2))[0].id]
+
+    assert ids(True) == ids(False)

@@ -8,7 +8,12 @@ import re
 import pytest
 
 from portkey_runs.testing import RUN_STATUSES, APIError, ReferenceState
-from portkey_runs_wire import AssistantToolsFunction, Run, SubmitToolOutputsRunRequest, ToolOutput
+from portkey_runs.testing._wire import (
+    AssistantToolsFunction,
+    Run,
+    SubmitToolOutputsRunRequest,
+    ToolOutput,
+)
 
 ID = re.compile(r"^(run|thread|call|asst)_[0-9a-f]{24}$")
 

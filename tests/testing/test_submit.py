@@ -13,7 +13,7 @@ import pytest
 
 from portkey_runs._sse import SSEDecoder
 from portkey_runs.testing import ReferenceState, RunningServer, serve
-from portkey_runs_wire import (
+from portkey_runs.testing._wire import (
     DoneEvent,
     MessageContentText,
     Run,

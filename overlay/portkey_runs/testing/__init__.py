@@ -3,16 +3,16 @@
 It serves ``GET /v1/threads/{thread_id}/runs`` and
 ``POST /v1/threads/{thread_id}/runs/{run_id}/submit_tool_outputs`` from memory, validates
 every request and answer with the wire models generated from ``openapi.yaml``
-(``portkey_runs_wire``), and misbehaves on demand::
+(``portkey_runs.testing._wire``, generated), and misbehaves on demand::
 
-    from portkey_runs import make_client
+    import portkey_runs
     from portkey_runs.testing import ReferenceState, serve
 
     state = ReferenceState(seed=1)
     thread_id = state.create_thread(statuses=["completed", "failed", "requires_action"])
     with serve(state, event_delay=0) as server:
-        client = make_client("pk-test", base_url=server.base_url)
-        ...
+        with portkey_runs.Client("pk-test", base_url=server.base_url) as client:
+            runs = list(client.runs.list(thread_id))
         assert server.state.count(f"/v1/threads/{thread_id}/runs") == 1
 
 In-process, without a socket: ``httpx.AsyncClient(transport=asgi_transport(state),
@@ -38,6 +38,17 @@ Items combine: ``latency=0.1;status=500;should_retry=false``. A fault applies be
 credentials are checked; ``reset``, ``html502`` and ``status`` answer without reaching the
 API (the state does not change), the others alter a successful answer.
 """
+
+try:
+    import pydantic  # noqa: F401
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        f"portkey_runs.testing needs the testing extra ({exc.name} is not installed): "
+        'pip install "portkey-runs[testing]"',
+        name=exc.name,
+    ) from None
 
 from ._app import DEFAULT_EVENT_DELAY, FAULT_HEADER, AuthMode, ConnectionAborted, create_app
 from ._faults import Fault, parse_fault

@@ -1,7 +1,7 @@
 """The reference server's memory: threads and their runs, queued faults, requests received.
 
 Everything the server answers is built here as plain JSON and validated by the pydantic wire
-models of ``portkey_runs_wire`` before it leaves; a payload that does not validate is a bug
+models of ``_wire`` before it leaves; a payload that does not validate is a bug
 of this module, raised as ``pydantic.ValidationError``. Ids come from a seeded random
 generator and timestamps from a logical clock, so the same calls give the same data.
 
@@ -22,15 +22,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from portkey_runs_wire import (
+from ._faults import Fault, parse_fault
+from ._wire import (
     AssistantStreamEvent,
     ErrorResponse,
     ListRunsResponse,
     Run,
     SubmitToolOutputsRunRequest,
 )
-
-from ._faults import Fault, parse_fault
 
 __all__ = [
     "RUN_STATUSES",
@@ -141,6 +140,9 @@ class ReferenceState:
         self._runs: dict[str, Run] = {}
         self._replies: dict[str, str] = {}
         self._ids: set[str] = set()
+        # Request and trace ids come from a generator of their own, so that answering a
+        # request never changes the ids of the threads and runs created after it.
+        self._answer_rng = random.Random(f"answers-{seed}")
         self.assistant_id = self._new_id("asst", self._rng)
         #: Faults consumed one per request that has no ``x-reference-fault`` header of its own.
         self.faults: deque[Fault] = deque()
@@ -221,6 +223,11 @@ class ReferenceState:
             return self._replies.get(run_id)
 
     # -------------------------------------------------------------------------- faults, requests
+
+    def new_id(self, prefix: str) -> str:
+        """A new id for an answer's header (``req_...``, ``trace_...``)."""
+        with self._lock:
+            return f"{prefix}_{self._answer_rng.getrandbits(96):024x}"
 
     def inject(self, *specs: str | Fault) -> None:
         """Queue faults (specs or ``Fault``s), consumed one per request, first in first out."""

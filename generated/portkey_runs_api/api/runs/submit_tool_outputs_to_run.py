@@ -174,7 +174,7 @@ def sync_detailed(
 
     With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
     not parse: `parsed` is None, and `content` holds the whole stream, read to its end. Use
-    `portkey_runs.stream_tool_outputs` to receive its events as they arrive.
+    `portkey_runs.Client().runs.stream_tool_outputs` to receive its events as they arrive.
 
     Args:
         thread_id (str):
@@ -226,8 +226,8 @@ def sync(
     again.
 
     With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
-    not parse: it returns None. Use `portkey_runs.stream_tool_outputs` to receive its events as they
-    arrive.
+    not parse: it returns None. Use `portkey_runs.Client().runs.stream_tool_outputs` to receive its
+    events as they arrive.
 
     Args:
         thread_id (str):
@@ -275,7 +275,7 @@ async def asyncio_detailed(
 
     With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
     not parse: `parsed` is None, and `content` holds the whole stream, read to its end. Use
-    `portkey_runs.astream_tool_outputs` to receive its events as they arrive.
+    `portkey_runs.AsyncClient().runs.stream_tool_outputs` to receive its events as they arrive.
 
     Args:
         thread_id (str):
@@ -325,8 +325,8 @@ async def asyncio(
     again.
 
     With `stream: true` the answer is an event stream (`text/event-stream`), which this function does
-    not parse: it returns None. Use `portkey_runs.astream_tool_outputs` to receive its events as they
-    arrive.
+    not parse: it returns None. Use `portkey_runs.AsyncClient().runs.stream_tool_outputs` to receive its
+    events as they arrive.
 
     Args:
         thread_id (str):
