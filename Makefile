@@ -1,10 +1,5 @@
 # portkey-runs — one command per job; every target bootstraps what it needs.
-#   make demo       the main job against the embedded reference server
-#   make test       make check, then every test (with overlay coverage)
-#   make generate   regenerate generated/ from openapi.yaml
-#   make check      spec validation + lint, generated/ drift, ruff, mypy --strict
-#   make spec-diff  semantic diff of openapi.yaml against BASE (default: origin/main or the merge base)
-#   make bench      benchmarks (ratios measured side by side)
+# `make help` lists the jobs: the targets with a `## description` comment.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,14 +15,15 @@ BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
 NODE := node_modules/.installed
 BASE ?=
+GENERATED := generated overlay/portkey_runs/testing/_wire.py
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: help venv node demo test check generate spec-validate spec-lint drift lint typecheck spec-diff version-policy bench clean
 
-help:
-	@sed -n '2,8p' Makefile | sed 's/^# *//'
+help: ## this list
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z][a-z-]*:[^#]*## / { printf "  make %-14s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
 
 # --- bootstrap -------------------------------------------------------------------------------
 $(UV):
@@ -46,43 +42,43 @@ venv: $(SYNCED)
 node: $(NODE)
 
 # --- jobs ------------------------------------------------------------------------------------
-demo: $(SYNCED)
+demo: $(SYNCED) ## the main job (a tool loop) against the embedded reference server
 	$(BIN)/portkey-runs demo
 
-generate: $(SYNCED)
+generate: $(SYNCED) ## regenerate generated/ (and the testing wire models) from openapi.yaml
 	$(PY) -m tools.generate
 
-spec-validate: $(SYNCED)
+spec-validate: $(SYNCED) ## validate openapi.yaml (OpenAPI 3.1, references, schemas)
 	$(PY) -m tools.validate_spec openapi.yaml
 
-spec-lint: $(NODE)
+spec-lint: $(NODE) ## lint openapi.yaml with Redocly
 	node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml --format=stylish
 
-drift: $(SYNCED)
+drift: $(SYNCED) ## fail if generated code or public-api.txt is out of sync with the spec
 	$(PY) -m tools.generate --check
 
-lint: $(SYNCED)
+lint: $(SYNCED) ## ruff (generated code with ruff's defaults)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/ruff check --isolated --no-cache generated
-	$(BIN)/ruff format --isolated --no-cache --check generated
+	$(BIN)/ruff check --isolated --no-cache $(GENERATED)
+	$(BIN)/ruff format --isolated --no-cache --check $(GENERATED)
 
-typecheck: $(SYNCED)
+typecheck: $(SYNCED) ## mypy --strict on everything
 	$(BIN)/mypy --strict generated/portkey_runs_api overlay tools tests benchmarks
 
-version-policy: $(SYNCED)
+version-policy: $(SYNCED) ## a breaking spec change needs a major version bump
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)
 
-check: spec-validate spec-lint drift lint typecheck version-policy
+check: spec-validate spec-lint drift lint typecheck version-policy ## every static check
 
-test: check $(NODE)
+test: check $(NODE) ## make check, then every test (overlay coverage >= 95%)
 	$(BIN)/pytest
 
-spec-diff: $(SYNCED)
+spec-diff: $(SYNCED) ## what a spec change breaks, against BASE (default origin/main)
 	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default)
 
-bench: $(SYNCED)
+bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
 	$(PY) -m benchmarks
 
-clean:
+clean: ## remove the virtualenvs, node_modules and caches
 	rm -rf $(VENV) $(BOOT) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -18,7 +18,7 @@ import httpx
 import httpx2  # what openai 3.x is built on
 import openai
 
-from portkey_runs import iter_runs, make_client
+import portkey_runs
 from portkey_runs.testing import ReferenceState
 
 RUNS = 100
@@ -53,9 +53,11 @@ def main() -> None:
     def handler2(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(200, content=body, headers={"content-type": "application/json"})
 
-    ours = make_client("pk-bench", base_url="http://bench.invalid/v1", max_retries=0)
-    ours.set_httpx_client(
-        httpx.Client(base_url="http://bench.invalid/v1", transport=httpx.MockTransport(handler))
+    ours = portkey_runs.Client(
+        "pk-bench",
+        base_url="http://bench.invalid/v1",
+        max_retries=0,
+        transport=httpx.MockTransport(handler),
     )
     sdk = openai.OpenAI(
         api_key="sk-bench",
@@ -69,13 +71,13 @@ def main() -> None:
             return list(sdk.beta.threads.runs.list(thread, limit=RUNS))
 
     baseline = per_run(lambda: json.loads(body))
-    mine = per_run(lambda: list(iter_runs(ours, thread, limit=RUNS)))
+    mine = per_run(lambda: list(ours.runs.list(thread, limit=RUNS)))
     theirs = per_run(with_sdk)
-    assert len(list(iter_runs(ours, thread, limit=RUNS))) == RUNS == len(with_sdk())
+    assert len(list(ours.runs.list(thread, limit=RUNS))) == RUNS == len(with_sdk())
 
     print(f"listing a page of {RUNS} runs, median of {ROUNDS} rounds, microseconds per run")
     print(f"  json.loads of the same bytes   {baseline:8.1f}")
-    print(f"  portkey-runs (iter_runs)       {mine:8.1f}")
+    print(f"  portkey-runs (runs.list)       {mine:8.1f}")
     print(f"  openai {openai.__version__:<10} (runs.list)  {theirs:8.1f}")
     print(f"openai / portkey-runs     = {theirs / mine:5.1f}x  (target >= 8x)")
     print(f"portkey-runs / json.loads = {mine / baseline:5.1f}x  (target <= 3x)")

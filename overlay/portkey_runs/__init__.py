@@ -1,38 +1,28 @@
 """portkey-runs: list a thread's runs and submit tool outputs through Portkey.
 
-The hand-written layer over the generated client ``portkey_runs_api``::
+::
 
-    from portkey_runs import make_client, iter_runs, stream_tool_outputs
+    import portkey_runs
 
-    client = make_client()  # $PORTKEY_API_KEY, $PORTKEY_VIRTUAL_KEY
-    for run in iter_runs(client, "thread_abc123"):
-        ...
+    with portkey_runs.Client() as client:  # $PORTKEY_API_KEY, $PORTKEY_VIRTUAL_KEY
+        for run in client.runs.list("thread_abc123"):
+            ...
+
+``AsyncClient`` is the async twin. The generated low-level client is ``portkey_runs_api``;
+``client.api`` is one, configured as the client is.
 """
 
-from portkey_runs_api import Client
-from portkey_runs_api.models import ListRunsResponse, Run, ToolOutput
+from portkey_runs_api.models import Run, ToolOutput
 
-from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, PortkeyAuth, PortkeyClient, make_client
-from ._headers import portkey_headers, redact_headers
-from ._pagination import (
-    PaginationError,
-    aiter_run_pages,
-    aiter_runs,
-    iter_run_pages,
-    iter_runs,
-)
-from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport, attempts
-from ._streaming import (
-    AsyncRunStream,
-    IncompleteStreamError,
-    RunStream,
-    StreamEvent,
-    UnknownEvent,
-    astream_tool_outputs,
-    asubmit_tool_outputs,
-    stream_tool_outputs,
-    submit_tool_outputs,
-)
+from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncClient, Client
+from ._events import AssistantStreamEvent, RunStreamEvent, UnknownEvent
+from ._options import RequestOptions
+from ._pagination import AsyncRunPager, RunPage, RunPager
+from ._resources import AsyncRuns, AsyncRunsWithRawResponse, Runs, RunsWithRawResponse
+from ._response import RawResponse, ResponseMeta
+from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._streaming import AsyncRunStream, AsyncRunStreamManager, RunStream, RunStreamManager
+from ._version import __version__
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -40,8 +30,10 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    IncompleteStreamError,
     InternalServerError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     PortkeyError,
     RateLimitError,
@@ -56,42 +48,42 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AssistantStreamEvent",
+    "AsyncClient",
     "AsyncRetryTransport",
+    "AsyncRunPager",
     "AsyncRunStream",
+    "AsyncRunStreamManager",
+    "AsyncRuns",
+    "AsyncRunsWithRawResponse",
     "AuthenticationError",
     "BadRequestError",
     "Client",
     "ConflictError",
     "IncompleteStreamError",
     "InternalServerError",
-    "ListRunsResponse",
     "NotFoundError",
     "PaginationError",
     "PermissionDeniedError",
-    "PortkeyAuth",
-    "PortkeyClient",
     "PortkeyError",
     "RateLimitError",
+    "RawResponse",
+    "RequestOptions",
+    "ResponseMeta",
     "ResponseValidationError",
     "RetryPolicy",
     "RetryTransport",
     "Run",
+    "RunPage",
+    "RunPager",
     "RunStream",
+    "RunStreamEvent",
+    "RunStreamManager",
+    "Runs",
+    "RunsWithRawResponse",
     "StreamError",
-    "StreamEvent",
     "ToolOutput",
     "UnknownEvent",
     "UnprocessableEntityError",
-    "aiter_run_pages",
-    "aiter_runs",
-    "astream_tool_outputs",
-    "asubmit_tool_outputs",
-    "attempts",
-    "iter_run_pages",
-    "iter_runs",
-    "make_client",
-    "portkey_headers",
-    "redact_headers",
-    "stream_tool_outputs",
-    "submit_tool_outputs",
+    "__version__",
 ]

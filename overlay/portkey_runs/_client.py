@@ -1,22 +1,28 @@
-"""A generated ``Client`` configured for Portkey: base URL, headers, timeouts, retries."""
+"""``portkey_runs.Client`` and ``portkey_runs.AsyncClient``: configured once, used everywhere.
+
+Both take the same arguments (:class:`_BaseClient`); what they share — reading the environment,
+building the headers, the retry policy and the generated client — is :func:`_api_client`. Only
+closing and the resource (``runs``) differ.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 import urllib.request
-from collections.abc import Generator, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
-from attrs import define, field
 
-from portkey_runs_api import Client
+from ._generated import ApiClient
+from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers
+from ._resources import AsyncRuns, Runs
+from ._retries import RetryPolicy
 
-from ._headers import REDACTED, portkey_headers, redact_headers
-from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
-
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "PortkeyAuth", "PortkeyClient", "make_client"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 DEFAULT_BASE_URL = "https://api.portkey.ai/v1"
 BASE_URL_ENV = "PORTKEY_BASE_URL"
@@ -27,110 +33,18 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 TRANSPORT_ARGS = frozenset(
     {"cert", "http1", "http2", "limits", "proxy", "trust_env", "local_address", "uds", "retries"}
 )
-#: ``httpx_args`` that make_client sets itself: the parameter to use instead.
+#: ``httpx_args`` the client sets itself: the parameter to use instead.
 OWN_ARGS = {
     "auth": "api_key=/authorization= (or headers=)",
     "base_url": "base_url=",
     "cookies": "cookies=",
     "follow_redirects": "follow_redirects=",
     "headers": "headers=",
-    "mounts": "(none: make_client owns the transports)",
+    "mounts": "transport=",
     "timeout": "timeout=",
-    "transport": "(none: make_client owns the transports; pass an httpx client of your own "
-    "with set_httpx_client() instead)",
+    "transport": "transport=",
     "verify": "verify_ssl=",
 }
-
-
-class PortkeyAuth(httpx.Auth):
-    """Adds the secret headers (API key, virtual key, Authorization...) to every request.
-
-    Kept out of the httpx clients' default headers, whose repr would show them; this
-    object's repr names the headers, never their values.
-    """
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        self._headers = dict(headers)
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        for name, value in self._headers.items():
-            if name not in request.headers:
-                request.headers[name] = value
-        yield request
-
-    def __repr__(self) -> str:
-        return f"PortkeyAuth(headers={sorted(self._headers)})"
-
-
-def _origin(url: httpx.URL | str) -> tuple[str, str, int | None]:
-    url = httpx.URL(url)
-    return url.scheme, url.host, url.port
-
-
-@define
-class PortkeyClient(Client):
-    """A generated :class:`~portkey_runs_api.Client` whose httpx clients authenticate with
-    the secret Portkey headers and retry per a :class:`RetryPolicy`.
-
-    Made by :func:`make_client`. It builds its httpx clients lazily, so the copies that the
-    generated ``with_headers()``, ``with_cookies()`` and ``with_timeout()`` return keep the
-    credentials and the retries. The secret headers are dropped from any request that a
-    redirect sends to another origin.
-
-    It reads the generated client's private fields (``_base_url``, ``_headers``...), as the
-    generated ``get_httpx_client`` does; ``tests/overlay/test_contract.py`` fails loudly if a
-    generator upgrade renames them.
-    """
-
-    _secret_headers: dict[str, str] = field(
-        factory=dict, kw_only=True, alias="secret_headers", repr=False
-    )
-    _retry_policy: RetryPolicy = field(factory=RetryPolicy, kw_only=True, alias="retry_policy")
-    _transport_args: dict[str, Any] = field(
-        factory=dict, kw_only=True, alias="transport_args", repr=False
-    )
-
-    def _strip_secrets_off_origin(self, request: httpx.Request) -> None:
-        if _origin(request.url) != _origin(self._base_url):
-            for name in self._secret_headers:
-                request.headers.pop(name, None)
-
-    def _client_args(self, hook: Any) -> dict[str, Any]:
-        args = dict(self._httpx_args)
-        hooks = dict(args.pop("event_hooks", None) or {})
-        hooks["request"] = [*hooks.get("request", []), hook]
-        return {
-            "base_url": self._base_url,
-            "cookies": self._cookies,
-            "headers": self._headers,
-            "timeout": self._timeout,
-            "follow_redirects": self._follow_redirects,
-            "auth": PortkeyAuth(self._secret_headers),
-            "event_hooks": hooks,
-            **args,
-        }
-
-    def get_httpx_client(self) -> httpx.Client:
-        if self._client is None:
-            transport = httpx.HTTPTransport(verify=self._verify_ssl, **self._transport_args)
-            self._client = httpx.Client(
-                transport=RetryTransport(transport, self._retry_policy),
-                **self._client_args(self._strip_secrets_off_origin),
-            )
-        return self._client
-
-    def get_async_httpx_client(self) -> httpx.AsyncClient:
-        if self._async_client is None:
-
-            async def strip(request: httpx.Request) -> None:
-                self._strip_secrets_off_origin(request)
-
-            transport = httpx.AsyncHTTPTransport(verify=self._verify_ssl, **self._transport_args)
-            self._async_client = httpx.AsyncClient(
-                transport=AsyncRetryTransport(transport, self._retry_policy),
-                **self._client_args(strip),
-            )
-        return self._async_client
 
 
 def _environment_proxy(url: str) -> str | None:
@@ -150,59 +64,206 @@ def _split_secrets(headers: Mapping[str, str]) -> tuple[dict[str, str], dict[str
     return public, secret
 
 
-def make_client(
-    api_key: str | None = None,
+def _api_client(
     *,
-    base_url: str | None = None,
-    timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
-    max_retries: int = 2,
-    retry_policy: RetryPolicy | None = None,
-    headers: Mapping[str, str] | None = None,
-    verify_ssl: bool | str | ssl.SSLContext = True,
-    follow_redirects: bool = False,
-    cookies: Mapping[str, str] | None = None,
-    raise_on_unexpected_status: bool = False,
-    httpx_args: Mapping[str, Any] | None = None,
-    **header_options: Any,
-) -> PortkeyClient:
-    """A generated :class:`portkey_runs_api.Client` ready for Portkey.
-
-    ``api_key`` and ``header_options`` (``virtual_key=``, ``provider=``, ``config=``,
-    ``authorization=``, ``trace_id=``, ...) become headers through :func:`portkey_headers`;
-    ``headers`` adds any others. ``base_url`` falls back to ``$PORTKEY_BASE_URL``, then to
-    ``https://api.portkey.ai/v1``. Both its sync and async httpx clients send through the
-    retrying transport (``max_retries=0`` turns retries off; ``retry_policy`` replaces the
-    whole policy). The result works with every generated ``api`` function.
-
-    Secret headers travel through a :class:`PortkeyAuth` rather than the clients' default
-    headers, so that no repr of the client or its httpx clients shows them. ``httpx_args``
-    passes connection options (``proxy``, ``cert``, ``limits``, ``http2``...) to the
-    transport and the rest to the httpx clients; the environment's proxy settings apply as
-    they do in httpx.
-    """
+    api_key: str | None,
+    base_url: str | None,
+    timeout: httpx.Timeout | float | None,
+    max_retries: int,
+    retry_policy: RetryPolicy | None,
+    headers: Mapping[str, str] | None,
+    verify_ssl: bool | str | ssl.SSLContext,
+    follow_redirects: bool,
+    cookies: Mapping[str, str] | None,
+    httpx_args: Mapping[str, Any] | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+    portkey: Mapping[str, Any],
+) -> ApiClient:
+    """The configured generated client both clients are built on; bad arguments raise."""
     extra = dict(httpx_args or {})
     for key in sorted(set(extra) & set(OWN_ARGS)):
-        raise ValueError(f"httpx_args[{key!r}] is set by make_client: use {OWN_ARGS[key]}")
+        raise ValueError(f"httpx_args[{key!r}] is set by the client: use {OWN_ARGS[key]}")
     transport_args = {k: extra.pop(k) for k in sorted(set(extra) & TRANSPORT_ARGS)}
+    if transport is not None and transport_args:
+        raise ValueError(
+            f"httpx_args {sorted(transport_args)} configure the connection, "
+            "which transport= replaces: configure your transport instead"
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"base_url must be an http:// or https:// URL, got {url!r}")
     if "proxy" not in transport_args and transport_args.get("trust_env", True):
         transport_args["proxy"] = _environment_proxy(url)
     public, secret = _split_secrets(
-        {**portkey_headers(api_key, **header_options), **(headers or {})}
+        {**portkey_headers(api_key, **portkey), **checked_headers(headers, "headers")}
     )
-    if verify_ssl is True:
+    if verify_ssl is True and transport is None:
         # httpx's default (certifi), made once for both transports: loading it is what costs.
         verify_ssl = httpx.create_ssl_context()
-    return PortkeyClient(
+    return ApiClient(
         base_url=url,
         headers=public,
         cookies=dict(cookies or {}),
         timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
         verify_ssl=verify_ssl,
         follow_redirects=follow_redirects,
-        raise_on_unexpected_status=raise_on_unexpected_status,
         httpx_args=extra,
         secret_headers=secret,
         retry_policy=retry_policy or RetryPolicy(max_retries=max_retries),
         transport_args=transport_args,
+        transport=transport if isinstance(transport, httpx.BaseTransport) else None,
+        async_transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
     )
+
+
+TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
+
+
+class _BaseClient(Generic[TransportT]):
+    """The arguments both clients take, in one place."""
+
+    _async: ClassVar[bool]
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        virtual_key: str | None = None,
+        provider: str | None = None,
+        authorization: str | None = None,
+        config: str | Mapping[str, Any] | None = None,
+        trace_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        custom_host: str | None = None,
+        cache_force_refresh: bool | None = None,
+        cache_namespace: str | None = None,
+        request_timeout: int | None = None,
+        forward_headers: Iterable[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        retry_policy: RetryPolicy | None = None,
+        verify_ssl: bool | str | ssl.SSLContext = True,
+        follow_redirects: bool = False,
+        cookies: Mapping[str, str] | None = None,
+        httpx_args: Mapping[str, Any] | None = None,
+        transport: TransportT | None = None,
+    ) -> None:
+        portkey = {
+            "virtual_key": virtual_key,
+            "provider": provider,
+            "authorization": authorization,
+            "config": config,
+            "trace_id": trace_id,
+            "metadata": metadata,
+            "custom_host": custom_host,
+            "cache_force_refresh": cache_force_refresh,
+            "cache_namespace": cache_namespace,
+            "request_timeout": request_timeout,
+            "forward_headers": forward_headers,
+        }
+        if transport is not None and not isinstance(
+            transport, httpx.AsyncBaseTransport if self._async else httpx.BaseTransport
+        ):
+            kind = "httpx.AsyncBaseTransport" if self._async else "httpx.BaseTransport"
+            raise TypeError(f"transport must be an {kind}, not {type(transport).__name__}")
+        #: The generated ``portkey_runs_api.Client``, configured as this client: every
+        #: generated ``api`` function takes it.
+        self.api: ApiClient = _api_client(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            headers=headers,
+            verify_ssl=verify_ssl,
+            follow_redirects=follow_redirects,
+            cookies=cookies,
+            httpx_args=httpx_args,
+            transport=transport,
+            portkey=portkey,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.api.base_url
+
+    def __repr__(self) -> str:
+        api = self.api
+        return (
+            f"{type(self).__name__}(base_url={api.base_url!r}, "
+            f"max_retries={api.retry_policy.max_retries}, headers={api.header_names})"
+        )
+
+
+class Client(_BaseClient[httpx.BaseTransport]):
+    """A client of Portkey's runs API: ``client.runs.list(...)``,
+    ``client.runs.submit_tool_outputs(...)``, ``client.runs.stream_tool_outputs(...)``.
+
+    ``api_key`` falls back to ``$PORTKEY_API_KEY``, ``virtual_key`` to ``$PORTKEY_VIRTUAL_KEY``,
+    ``base_url`` to ``$PORTKEY_BASE_URL``, then to ``https://api.portkey.ai/v1``. The Portkey
+    options (``virtual_key``, ``provider`` with ``authorization``, ``config``, ``trace_id``,
+    ``metadata``...) become ``x-portkey-*`` headers; ``headers`` adds any others. Requests
+    retry per ``retry_policy`` (by default a :class:`RetryPolicy` with ``max_retries``; 0
+    turns retries off). ``httpx_args`` passes connection options (``proxy``, ``cert``,
+    ``limits``, ``http2``...) to the transport and the rest (``event_hooks``...) to the httpx
+    client; ``transport`` replaces the network under the retries (``httpx.MockTransport``).
+
+    Secrets travel in an ``httpx.Auth``, never in a repr, a log line or an error message.
+    ``client.api`` is the generated ``portkey_runs_api.Client``, configured the same way.
+    Use the client as a context manager, or ``close()`` it.
+    """
+
+    _async = False
+
+    @functools.cached_property
+    def runs(self) -> Runs:
+        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``."""
+        return Runs(self)
+
+    def close(self) -> None:
+        """Close the connections."""
+        self.api.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient[httpx.AsyncBaseTransport]):
+    """The async twin of :class:`Client`: the same arguments; ``await`` and ``async for``.
+
+    Use it as an async context manager, or ``await client.aclose()``.
+    """
+
+    _async = True
+
+    @functools.cached_property
+    def runs(self) -> AsyncRuns:
+        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``."""
+        return AsyncRuns(self)
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.api.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -13,6 +13,9 @@ import httpx
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
+    "call_headers",
+    "checked_headers",
+    "is_secret",
     "is_sensitive",
     "portkey_headers",
     "redact_headers",
@@ -40,14 +43,21 @@ REDACTED = "<redacted>"
 
 # A credential "has a scheme" when it starts with an RFC 7235 token followed by a space.
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* \S")
+# A header name is an RFC 9110 token.
+_TOKEN = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 def _text(header: str, value: object) -> str:
     """One header value as text: bools as true/false, mappings as compact ASCII JSON."""
+    if not isinstance(header, str) or not _TOKEN.match(header):
+        raise ValueError(f"header name {header!r} is not a valid HTTP header name")
     if isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, Mapping):
-        text = json.dumps(value, separators=(",", ":"))
+        try:
+            text = json.dumps(value, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:  # the message names a type, never a value
+            raise TypeError(f"header {header}: {exc}") from None
     elif isinstance(value, str | int | float):
         text = str(value)
     else:
@@ -127,6 +137,34 @@ def portkey_headers(
     return headers
 
 
+def checked_headers(headers: Mapping[str, object] | None, where: str) -> dict[str, str]:
+    """``headers`` (from ``headers=`` or ``extra_headers=``) as text, each checked by the rules
+    of :func:`portkey_headers`; ``TypeError`` naming ``where`` for anything but a mapping."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{where} must be a mapping of header names to values")
+    return {name: _text(name, value) for name, value in headers.items()}
+
+
+def call_headers(
+    extra_headers: Mapping[str, object] | None,
+    trace_id: str | None,
+    metadata: Mapping[str, Any] | None,
+) -> dict[str, str]:
+    """The headers of one call's options (``extra_headers=``, ``trace_id=``, ``metadata=``)."""
+    headers = checked_headers(extra_headers, "extra_headers")
+    if trace_id is not None:
+        if not isinstance(trace_id, str) or not trace_id:
+            raise ValueError(f"trace_id must be a non-empty string, got {trace_id!r}")
+        headers["x-portkey-trace-id"] = _text("x-portkey-trace-id", trace_id)
+    if metadata is not None:
+        if not isinstance(metadata, Mapping):
+            raise TypeError(f"metadata must be a mapping, not {type(metadata).__name__}")
+        headers["x-portkey-metadata"] = _text("x-portkey-metadata", metadata)
+    return headers
+
+
 def is_sensitive(name: str, extra: Iterable[str] = ()) -> bool:
     """Whether the value of header ``name`` is a secret (``extra``: more names that are)."""
     lowered = name.lower()
@@ -157,10 +195,12 @@ def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
         if name.lower() == "x-portkey-sensitive-headers"
         for part in value.split(",")
     ]
-    redacted = {}
-    for name, value in items:
-        secret = is_sensitive(name, named) or (
-            name.lower() == "x-portkey-config" and value.lstrip().startswith("{")
-        )
-        redacted[name] = REDACTED if secret else value
-    return redacted
+    return {name: REDACTED if is_secret(name, value, named) else value for name, value in items}
+
+
+def is_secret(name: str, value: str, extra: Iterable[str] = ()) -> bool:
+    """Whether header ``name: value`` must never be shown: a sensitive header, or an inline
+    JSON ``x-portkey-config`` (it may carry provider keys)."""
+    return is_sensitive(name, extra) or (
+        name.lower() == "x-portkey-config" and value.lstrip().startswith("{")
+    )

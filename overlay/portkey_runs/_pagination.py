@@ -1,28 +1,25 @@
 """Every run of a thread, page by page, forward (``after``) or backward (``before``).
 
-The cursor arithmetic is pure (:class:`_Cursor`) and shared by the sync and async twins;
-only the fetching differs.
+The cursor arithmetic is pure (:class:`_Cursor`) and shared by :class:`RunPager` and
+:class:`AsyncRunPager`; only the fetching differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
 from typing import Any, Literal
 
-from portkey_runs_api import Client
+import httpx
+from attrs import frozen
+
 from portkey_runs_api.models import ListRunsResponse, Run
 
-from ._calls import asend, list_runs_request, parse_response, send
-from .errors import PortkeyError
+from ._generated import list_runs_request
+from ._http import parse_json
+from ._response import ResponseMeta
+from .errors import PaginationError
 
-__all__ = [
-    "MAX_EMPTY_PAGES",
-    "PaginationError",
-    "aiter_run_pages",
-    "aiter_runs",
-    "iter_run_pages",
-    "iter_runs",
-]
+__all__ = ["MAX_EMPTY_PAGES", "AsyncRunPager", "Order", "RunPage", "RunPager"]
 
 #: How many pages in a row may come back empty while claiming ``has_more`` before we give up.
 MAX_EMPTY_PAGES = 3
@@ -30,55 +27,116 @@ MAX_EMPTY_PAGES = 3
 Order = Literal["asc", "desc"]
 
 
-class PaginationError(PortkeyError):
-    """The server's pages cannot be followed (empty pages with ``has_more``, a stuck cursor)."""
+@frozen
+class RunPage:
+    """One page of a thread's runs, as the server sent it (in the requested ``order``).
+
+    ``last_id`` (forward) or ``first_id`` (backward, with ``before=``) is the cursor to resume
+    from; ``meta`` is what the page's answer headers say. Iterating a page gives its runs.
+    """
+
+    data: list[Run]
+    has_more: bool
+    first_id: str | None
+    last_id: str | None
+    meta: ResponseMeta
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> RunPage:
+        page = parse_json(ListRunsResponse, response)
+        return cls(page.data, page.has_more, page.first_id, page.last_id, ResponseMeta.of(response))
+
+    def __iter__(self) -> Iterator[Run]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+@frozen
+class ListQuery:
+    """The arguments of one listing, checked when it is made."""
+
+    thread_id: str
+    limit: int
+    order: str
+    after: str | None
+    before: str | None
+    max_items: int | None
+
+    def __attrs_post_init__(self) -> None:
+        max_items = self.max_items
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise ValueError(f"max_items must be None or an integer >= 0, got {max_items!r}")
+        list_runs_request(
+            self.thread_id,
+            limit=self.limit,
+            order=self.order,
+            after=self.after,
+            before=self.before,
+        )
+
+    def first_request(self) -> dict[str, Any]:
+        """The request for the first page."""
+        return _Cursor(self).request()
 
 
 class _Cursor:
-    """Which page to ask for next, from the pages seen so far."""
+    """Which page to ask for next, from the pages seen so far (one walk over the pages).
 
-    def __init__(
-        self,
-        thread_id: str,
-        limit: int,
-        order: str,
-        after: str | None,
-        before: str | None,
-        max_items: int | None,
-    ) -> None:
-        if max_items is not None and (isinstance(max_items, bool) or max_items < 0):
-            raise ValueError(f"max_items must be None or >= 0, got {max_items!r}")
-        self.thread_id = thread_id
-        self.limit = limit
-        self.order = order
-        self.backward = before is not None
-        self.cursor = before if self.backward else after
-        self.remaining = max_items
+    It keeps the cursors it has used and the ids of the last page, not every id seen, so that
+    memory stays flat however many runs a thread has: a server whose pages loop (a cursor
+    that comes again, a page that repeats runs of the one before) is caught all the same.
+    """
+
+    def __init__(self, query: ListQuery) -> None:
+        self.query = query
+        self.backward = query.before is not None
+        self.cursor = query.before if self.backward else query.after
+        self.remaining = query.max_items
         self.empty_pages = 0
-        self.seen: set[str] = set()
-        self.done = max_items == 0
-        list_runs_request(thread_id, limit=limit, order=order, after=after, before=before)
+        self.used: set[str | None] = set()
+        self.requested: str | None = None
+        self.previous: frozenset[str] = frozenset()
+        self.done = query.max_items == 0
 
     def request(self) -> dict[str, Any]:
-        limit = self.limit if self.remaining is None else max(1, min(self.limit, self.remaining))
+        """The next page's request; ``PaginationError`` if its cursor was used before."""
+        query = self.query
+        # The same cursor after an empty page is a retry, bounded by MAX_EMPTY_PAGES; any other
+        # cursor used before is a loop.
+        retry = self.empty_pages > 0 and self.cursor == self.requested
+        if self.cursor in self.used and not retry:
+            raise PaginationError(
+                f"thread {query.thread_id}: the next cursor {self.cursor!r} was used before "
+                "(the server's pages loop); stopping rather than yielding runs twice"
+            )
+        self.used.add(self.cursor)
+        self.requested = self.cursor
+        limit = query.limit if self.remaining is None else max(1, min(query.limit, self.remaining))
         return list_runs_request(
-            self.thread_id,
+            query.thread_id,
             limit=limit,
-            order=self.order,
+            order=query.order,
             after=None if self.backward else self.cursor,
             before=self.cursor if self.backward else None,
         )
 
-    def advance(self, page: ListRunsResponse) -> list[Run]:
+    def advance(self, page: RunPage) -> list[Run]:
         """Record ``page``; return its runs in the order of travel (capped by max_items)."""
+        thread_id = self.query.thread_id
         runs = list(reversed(page.data)) if self.backward else list(page.data)
+        ids: set[str] = set()
         for run in runs:
-            if run.id in self.seen:
+            if run.id in ids or run.id in self.previous:
                 raise PaginationError(
-                    f"thread {self.thread_id}: run {run.id!r} came a second time "
-                    f"(the server's pages overlap); stopping rather than yielding it twice"
+                    f"thread {thread_id}: run {run.id!r} came a second time (the server's pages "
+                    "overlap); stopping rather than yielding it twice"
                 )
-            self.seen.add(run.id)
+            ids.add(run.id)
+        self.previous = frozenset(ids)
         if self.remaining is not None:
             runs = runs[: self.remaining]
             self.remaining -= len(runs)
@@ -86,7 +144,7 @@ class _Cursor:
             self.empty_pages += 1
             if page.has_more and self.empty_pages >= MAX_EMPTY_PAGES:
                 raise PaginationError(
-                    f"thread {self.thread_id}: {self.empty_pages} empty pages in a row claim "
+                    f"thread {thread_id}: {self.empty_pages} empty pages in a row claim "
                     f"has_more=true (cursor {self.cursor!r}); giving up rather than looping"
                 )
         else:
@@ -101,96 +159,54 @@ class _Cursor:
         return runs
 
 
-def _pages(client: Client, state: _Cursor) -> Generator[ListRunsResponse, None, None]:
-    while not state.done:
-        page = parse_response(ListRunsResponse, send(client, state.request()))
-        state.advance(page)
-        yield page
-
-
-async def _apages(client: Client, state: _Cursor) -> AsyncGenerator[ListRunsResponse, None]:
-    while not state.done:
-        page = parse_response(ListRunsResponse, await asend(client, state.request()))
-        state.advance(page)
-        yield page
-
-
-def _runs(client: Client, state: _Cursor) -> Generator[Run, None, None]:
-    while not state.done:
-        page = parse_response(ListRunsResponse, send(client, state.request()))
-        yield from state.advance(page)
-
-
-async def _aruns(client: Client, state: _Cursor) -> AsyncGenerator[Run, None]:
-    while not state.done:
-        page = parse_response(ListRunsResponse, await asend(client, state.request()))
-        for run in state.advance(page):
-            yield run
-
-
-# The public functions are plain functions returning iterators, so that bad arguments raise
-# at the call, not at the first next().
-
-
-def iter_run_pages(
-    client: Client,
-    thread_id: str,
-    *,
-    limit: int = 100,
-    order: Order = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    max_items: int | None = None,
-) -> Generator[ListRunsResponse, None, None]:
-    """Each page of the thread's runs as the server sent it, fetched lazily.
-
-    A page's ``last_id`` (forward) or ``first_id`` (backward) is the cursor to resume from.
+class RunPager:
+    """What ``client.runs.list(...)`` returns: iterate it for every run exactly once
+    (forward, or backward from ``before=``), or its :meth:`pages`. Pages are fetched lazily,
+    as they are needed; each iteration walks from the first page again.
     """
-    return _pages(client, _Cursor(thread_id, limit, order, after, before, max_items))
+
+    def __init__(self, query: ListQuery, fetch: Callable[[dict[str, Any]], RunPage]) -> None:
+        self.query = query
+        self._fetch = fetch
+
+    def pages(self) -> Generator[RunPage, None, None]:
+        """Each page as the server sent it."""
+        cursor = _Cursor(self.query)
+        while not cursor.done:
+            page = self._fetch(cursor.request())
+            cursor.advance(page)
+            yield page
+
+    def __iter__(self) -> Generator[Run, None, None]:
+        cursor = _Cursor(self.query)
+        while not cursor.done:
+            yield from cursor.advance(self._fetch(cursor.request()))
+
+    def __repr__(self) -> str:
+        return f"<RunPager {self.query!r}>"
 
 
-def aiter_run_pages(
-    client: Client,
-    thread_id: str,
-    *,
-    limit: int = 100,
-    order: Order = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    max_items: int | None = None,
-) -> AsyncGenerator[ListRunsResponse, None]:
-    """The async twin of :func:`iter_run_pages`."""
-    return _apages(client, _Cursor(thread_id, limit, order, after, before, max_items))
+class AsyncRunPager:
+    """The async twin of :class:`RunPager`: ``async for`` over it, or over :meth:`pages`."""
 
+    def __init__(
+        self, query: ListQuery, fetch: Callable[[dict[str, Any]], Awaitable[RunPage]]
+    ) -> None:
+        self.query = query
+        self._fetch = fetch
 
-def iter_runs(
-    client: Client,
-    thread_id: str,
-    *,
-    limit: int = 100,
-    order: Order = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    max_items: int | None = None,
-) -> Generator[Run, None, None]:
-    """Every run of the thread exactly once, fetching pages of ``limit`` lazily.
+    async def pages(self) -> AsyncGenerator[RunPage, None]:
+        cursor = _Cursor(self.query)
+        while not cursor.done:
+            page = await self._fetch(cursor.request())
+            cursor.advance(page)
+            yield page
 
-    Forward from ``after`` (or the start) in ``order``; with ``before`` it walks backward
-    from that cursor, yielding the nearest run first. ``max_items`` stops early (and asks for
-    no more than it needs).
-    """
-    return _runs(client, _Cursor(thread_id, limit, order, after, before, max_items))
+    async def __aiter__(self) -> AsyncGenerator[Run, None]:
+        cursor = _Cursor(self.query)
+        while not cursor.done:
+            for run in cursor.advance(await self._fetch(cursor.request())):
+                yield run
 
-
-def aiter_runs(
-    client: Client,
-    thread_id: str,
-    *,
-    limit: int = 100,
-    order: Order = "desc",
-    after: str | None = None,
-    before: str | None = None,
-    max_items: int | None = None,
-) -> AsyncGenerator[Run, None]:
-    """The async twin of :func:`iter_runs`."""
-    return _aruns(client, _Cursor(thread_id, limit, order, after, before, max_items))
+    def __repr__(self) -> str:
+        return f"<AsyncRunPager {self.query!r}>"

@@ -14,11 +14,14 @@ The policy (also in the README):
 * A response is handed over once its headers are in; a stream is never retried after that.
 
 Each response carries the number of attempts it took in ``response.extensions["attempts"]``
-(see :func:`attempts`).
+(``ResponseMeta.attempts``). A request whose ``extensions`` hold
+``"portkey_runs.max_retries"`` (a call's ``max_retries=``) is retried that many times at most
+instead of the policy's ``max_retries``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import logging
 import math
@@ -27,12 +30,11 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import anyio
 import httpx
 
 from ._headers import redact_headers, safe_url
 
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "attempts"]
+__all__ = ["MAX_RETRIES_EXTENSION", "AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
 
 logger = logging.getLogger("portkey_runs")
 
@@ -44,10 +46,14 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 TRANSIENT = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
 
 
-def attempts(response: httpx.Response) -> int:
-    """How many attempts the retrying transport made for ``response`` (1 when not retried)."""
-    value = response.extensions.get("attempts", 1)
-    return value if isinstance(value, int) else 1
+#: The request extension that sets one request's ``max_retries``.
+MAX_RETRIES_EXTENSION = "portkey_runs.max_retries"
+
+
+async def _sleep(seconds: float) -> None:
+    import anyio  # here, not at import: only a retry of an async request needs it
+
+    await anyio.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -157,18 +163,24 @@ class _Retrying:
     policy: RetryPolicy
     _rand: Callable[[], float]
 
+    def _policy(self, request: httpx.Request) -> RetryPolicy:
+        retries = request.extensions.get(MAX_RETRIES_EXTENSION)
+        if isinstance(retries, int) and retries != self.policy.max_retries:
+            return dataclasses.replace(self.policy, max_retries=retries)
+        return self.policy
+
     def _delay_after_error(
         self, request: httpx.Request, error: httpx.TransportError, attempt: int, started: float
     ) -> float | None:
         _log_outcome(request, type(error).__name__, attempt, started)
-        return self.policy.after_error(request.method, error, attempt, self._rand())
+        return self._policy(request).after_error(request.method, error, attempt, self._rand())
 
     def _delay_after_response(
         self, request: httpx.Request, response: httpx.Response, attempt: int, started: float
     ) -> float | None:
         """The delay before the next attempt, or ``None``: then ``response`` is the answer."""
         _log_outcome(request, str(response.status_code), attempt, started)
-        delay = self.policy.after_response(
+        delay = self._policy(request).after_response(
             request.method, response, attempt, time.time(), self._rand()
         )
         if delay is None:
@@ -232,7 +244,7 @@ class AsyncRetryTransport(_Retrying, httpx.AsyncBaseTransport):
         transport: httpx.AsyncBaseTransport | None = None,
         policy: RetryPolicy | None = None,
         *,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._transport = transport or httpx.AsyncHTTPTransport()

@@ -1,116 +1,34 @@
-"""Submitting tool outputs: a Run back, or a stream of typed events as they arrive.
+"""A run's stream of events, read as it arrives: :class:`RunStream` and its async twin.
 
-Decoding (SSE bytes → typed events) is pure and shared; :class:`RunStream` and
-:class:`AsyncRunStream` only differ in how they read the connection.
+Decoding (bytes → SSE → typed events) is pure and shared (:class:`_Decoder`); the two stream
+classes only differ in how they read the connection. A stream is an iterator: ``next()``, a
+``for`` loop and ``until_done()`` all continue from where the last one stopped.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
+from typing import Generic, TypeVar
 
 import httpx
-from attrs import frozen
 
-from portkey_runs_api import Client
-from portkey_runs_api.models import Message, MessageDelta, Run, RunStep, RunStepDelta
+from portkey_runs_api.models import Run
 
-from ._calls import ToolOutputLike, asend, parse, parse_response, send, submit_request
+from ._events import RunStreamEvent, decode_event
+from ._response import RawResponse, ResponseMeta
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import StreamError, connection_error, error_object, status_error
+from .errors import IncompleteStreamError, StreamError, connection_error
 
 __all__ = [
     "AsyncRunStream",
-    "IncompleteStreamError",
+    "AsyncRunStreamManager",
     "RunStream",
-    "StreamEvent",
-    "UnknownEvent",
-    "astream_tool_outputs",
-    "asubmit_tool_outputs",
-    "stream_tool_outputs",
-    "submit_tool_outputs",
+    "RunStreamManager",
+    "raw_stream",
 ]
 
 T = TypeVar("T")
-
-
-@frozen
-class StreamEvent(Generic[T]):
-    """One event of a run's stream: ``event`` is its SSE name, ``data`` the parsed model."""
-
-    event: str
-    data: T
-
-
-@frozen
-class UnknownEvent:
-    """An event whose name this client does not know: ``data`` is the raw JSON, unparsed."""
-
-    event: str
-    data: Any
-
-
-AnyEvent = (
-    StreamEvent[Run]
-    | StreamEvent[RunStep]
-    | StreamEvent[RunStepDelta]
-    | StreamEvent[Message]
-    | StreamEvent[MessageDelta]
-    | UnknownEvent
-)
-
-
-class IncompleteStreamError(StreamError):
-    """The stream ended (or broke) before its ``done`` event."""
-
-
-_RUN_EVENTS = [
-    "created",
-    "queued",
-    "in_progress",
-    "requires_action",
-    "completed",
-    "incomplete",
-    "failed",
-    "cancelling",
-    "cancelled",
-    "expired",
-]
-_STEP_EVENTS = ["created", "in_progress", "completed", "failed", "cancelled", "expired"]
-_MESSAGE_EVENTS = ["created", "in_progress", "completed", "incomplete"]
-
-#: The model of each known event's ``data``; the names are those of the spec's
-#: ``AssistantStreamEvent`` (a test holds the two in step).
-EVENT_MODELS: dict[str, type[Any]] = {
-    **{f"thread.run.{name}": Run for name in _RUN_EVENTS},
-    **{f"thread.run.step.{name}": RunStep for name in _STEP_EVENTS},
-    "thread.run.step.delta": RunStepDelta,
-    **{f"thread.message.{name}": Message for name in _MESSAGE_EVENTS},
-    "thread.message.delta": MessageDelta,
-}
-
-
-def decode_event(sse: ServerSentEvent) -> AnyEvent | None:
-    """The typed event for ``sse``, or ``None`` for the end marker; ``error`` raises."""
-    if sse.event == "done" or (sse.event == "message" and sse.data.strip() == "[DONE]"):
-        return None
-    model = EVENT_MODELS.get(sse.event)
-    try:
-        payload = json.loads(sse.data)
-    except json.JSONDecodeError as exc:
-        if model is None and sse.event != "error":
-            return UnknownEvent(sse.event, sse.data)  # not ours to judge: hand over the text
-        raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
-    if sse.event == "error":
-        error = error_object(payload) or error_object({"error": payload})
-        if error is None:
-            raise StreamError(f"the server reported an error: {sse.data[:200]}")
-        raise StreamError(f"the server reported an error: {error.message}", error)
-    if model is None:
-        return UnknownEvent(sse.event, payload)
-    return StreamEvent(sse.event, parse(model, payload, where=f"event {sse.event}: "))
+S = TypeVar("S", "RunStream", "AsyncRunStream")
 
 
 class _Decoder:
@@ -120,18 +38,12 @@ class _Decoder:
         self.sse = SSEDecoder()
         self.final_run: Run | None = None
         self.finished = False
-        self.started = False
         self.count = 0
 
-    def start(self) -> None:
-        if self.started:
-            raise StreamError("a stream can be read only once")
-        self.started = True
-
-    def feed(self, chunk: bytes) -> Iterator[AnyEvent]:
+    def feed(self, chunk: bytes) -> Iterator[RunStreamEvent]:
         return self._typed(self.sse.feed(chunk))
 
-    def _typed(self, events: list[ServerSentEvent]) -> Iterator[AnyEvent]:
+    def _typed(self, events: list[ServerSentEvent]) -> Iterator[RunStreamEvent]:
         # A generator: the events before an ``error`` event are handed over before it raises.
         for sse in events:
             event = decode_event(sse)
@@ -143,7 +55,7 @@ class _Decoder:
             self.count += 1
             yield event
 
-    def end(self) -> Iterator[AnyEvent]:
+    def end(self) -> Iterator[RunStreamEvent]:
         """The events completed by the end of the body; raises unless ``done`` came."""
         if not self.finished:
             yield from self._typed(self.sse.end())
@@ -155,25 +67,41 @@ class _Decoder:
         error = connection_error(exc)
         return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
 
+    def closed(self) -> StreamError:
+        return StreamError(
+            f"the stream was closed after {self.count} event(s), before its end; "
+            "read it inside its `with` block"
+        )
+
+    def final(self) -> Run:
+        if self.final_run is None:
+            raise StreamError(f"the stream ended after {self.count} event(s) without a run")
+        return self.final_run
+
 
 class RunStream:
-    """The events of a streamed submission, as they arrive. Iterate it once.
+    """The events of a streamed submission, as they arrive; an iterator of events.
 
-    ``final_run`` is the last Run seen. Closing (or leaving the ``with`` block, also by
-    ``break``) closes the connection.
+    Each event is the generated ``Thread*Event`` model of its name (or an ``UnknownEvent``).
+    An ``error`` event raises ``StreamError``; a stream that ends or breaks before ``done``
+    raises ``IncompleteStreamError``. ``final_run`` is the last Run seen, ``meta`` what the
+    answer's headers say. Closing it (leaving the ``with`` block, also by ``break``) closes
+    the connection; iterating it after its end yields nothing.
     """
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+        self.meta = ResponseMeta.of(response)
         self._decoder = _Decoder()
+        self._closed = False
+        self._events = self._read()
 
     @property
     def final_run(self) -> Run | None:
         return self._decoder.final_run
 
-    def __iter__(self) -> Iterator[AnyEvent]:
+    def _read(self) -> Generator[RunStreamEvent, None, None]:
         decoder = self._decoder
-        decoder.start()
         try:
             for chunk in self.response.iter_bytes():
                 yield from decoder.feed(chunk)
@@ -184,32 +112,50 @@ class RunStream:
             raise decoder.broken(exc) from None
         finally:
             if not decoder.finished:
-                self.close()
+                self.response.close()
 
-    def until_done(self) -> Run | None:
-        """Consume the rest of the stream; the final Run."""
+    def __iter__(self) -> RunStream:
+        return self
+
+    def __next__(self) -> RunStreamEvent:
+        if self._closed and not self._decoder.finished:
+            raise self._decoder.closed()
+        return next(self._events)
+
+    def until_done(self) -> Run:
+        """Read the rest of the stream; the final Run (``StreamError`` if it had none)."""
         for _ in self:
             pass
-        return self.final_run
+        return self._decoder.final()
 
     def close(self) -> None:
+        self._closed = True
+        self._events.close()
         self.response.close()
+
+    def __enter__(self) -> RunStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class AsyncRunStream:
-    """The async twin of :class:`RunStream`."""
+    """The async twin of :class:`RunStream`: ``async for``, ``anext()``, ``await until_done()``."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
+        self.meta = ResponseMeta.of(response)
         self._decoder = _Decoder()
+        self._closed = False
+        self._events = self._read()
 
     @property
     def final_run(self) -> Run | None:
         return self._decoder.final_run
 
-    async def __aiter__(self) -> AsyncIterator[AnyEvent]:
+    async def _read(self) -> AsyncGenerator[RunStreamEvent, None]:
         decoder = self._decoder
-        decoder.start()
         try:
             async for chunk in self.response.aiter_bytes():
                 for event in decoder.feed(chunk):
@@ -222,88 +168,85 @@ class AsyncRunStream:
             raise decoder.broken(exc) from None
         finally:
             if not decoder.finished:
-                await self.close()
+                await self.response.aclose()
 
-    async def until_done(self) -> Run | None:
+    def __aiter__(self) -> AsyncRunStream:
+        return self
+
+    async def __anext__(self) -> RunStreamEvent:
+        if self._closed and not self._decoder.finished:
+            raise self._decoder.closed()
+        return await anext(self._events)
+
+    async def until_done(self) -> Run:
         async for _ in self:
             pass
-        return self.final_run
+        return self._decoder.final()
 
     async def close(self) -> None:
+        self._closed = True
+        await self._events.aclose()
         await self.response.aclose()
 
+    async def __aenter__(self) -> AsyncRunStream:
+        return self
 
-def submit_tool_outputs(
-    client: Client, thread_id: str, run_id: str, tool_outputs: Iterable[ToolOutputLike]
-) -> Run:
-    """Hand tool outputs to a run in ``requires_action``; the Run the server answers."""
-    return parse_response(
-        Run, send(client, submit_request(thread_id, run_id, tool_outputs, stream=False))
-    )
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
 
-async def asubmit_tool_outputs(
-    client: Client, thread_id: str, run_id: str, tool_outputs: Iterable[ToolOutputLike]
-) -> Run:
-    """The async twin of :func:`submit_tool_outputs`."""
-    request = submit_request(thread_id, run_id, tool_outputs, stream=False)
-    return parse_response(Run, await asend(client, request))
+class RunStreamManager(Generic[T]):
+    """What ``client.runs.stream_tool_outputs(...)`` returns: the submission, sent on
+    entering the ``with`` block, which gives the :class:`RunStream` (from
+    ``with_raw_response``: a :class:`RawResponse` whose ``parse()`` is the stream).
 
-
-def _check_stream_response(response: httpx.Response) -> None:
-    content_type = response.headers.get("content-type", "")
-    if not content_type.lower().startswith("text/event-stream"):
-        raise StreamError(f"expected a text/event-stream answer, got {content_type or 'none'!r}")
-
-
-@contextmanager
-def stream_tool_outputs(
-    client: Client, thread_id: str, run_id: str, tool_outputs: Iterable[ToolOutputLike]
-) -> Iterator[RunStream]:
-    """Submit tool outputs with ``stream: true``; a context manager yielding a :class:`RunStream`.
-
-    The request is sent on entering the block; events are read as the server sends them.
+    It can be entered once: a second entry would submit the outputs again.
     """
-    request = submit_request(thread_id, run_id, tool_outputs, stream=True)
-    http = client.get_httpx_client()
-    try:
-        response = http.send(http.build_request(**request), stream=True)
-    except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-    stream = RunStream(response)
-    try:
-        if not response.is_success:
-            try:
-                response.read()
-            except httpx.HTTPError as exc:
-                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-            raise status_error(response)
-        _check_stream_response(response)
-        yield stream
-    finally:
-        stream.close()
+
+    def __init__(self, send: Callable[[], httpx.Response], wrap: Callable[[RunStream], T]) -> None:
+        self._send: Callable[[], httpx.Response] | None = send
+        self._wrap = wrap
+        self._stream: RunStream | None = None
+
+    def __enter__(self) -> T:
+        if self._send is None:
+            raise StreamError(_SENT)
+        send, self._send = self._send, None
+        self._stream = RunStream(send())
+        return self._wrap(self._stream)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._stream is not None:
+            self._stream.close()
 
 
-@asynccontextmanager
-async def astream_tool_outputs(
-    client: Client, thread_id: str, run_id: str, tool_outputs: Iterable[ToolOutputLike]
-) -> AsyncIterator[AsyncRunStream]:
-    """The async twin of :func:`stream_tool_outputs`."""
-    request = submit_request(thread_id, run_id, tool_outputs, stream=True)
-    http = client.get_async_httpx_client()
-    try:
-        response = await http.send(http.build_request(**request), stream=True)
-    except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-    stream = AsyncRunStream(response)
-    try:
-        if not response.is_success:
-            try:
-                await response.aread()
-            except httpx.HTTPError as exc:
-                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-            raise status_error(response)
-        _check_stream_response(response)
-        yield stream
-    finally:
-        await stream.close()
+class AsyncRunStreamManager(Generic[T]):
+    """The async twin of :class:`RunStreamManager` (``async with``)."""
+
+    def __init__(
+        self,
+        send: Callable[[], Awaitable[httpx.Response]],
+        wrap: Callable[[AsyncRunStream], T],
+    ) -> None:
+        self._send: Callable[[], Awaitable[httpx.Response]] | None = send
+        self._wrap = wrap
+        self._stream: AsyncRunStream | None = None
+
+    async def __aenter__(self) -> T:
+        if self._send is None:
+            raise StreamError(_SENT)
+        send, self._send = self._send, None
+        self._stream = AsyncRunStream(await send())
+        return self._wrap(self._stream)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._stream is not None:
+            await self._stream.close()
+
+
+_SENT = "this submission was sent already: call the method again to submit again"
+
+
+def raw_stream(stream: S) -> RawResponse[S]:
+    """The ``with_raw_response`` view of a stream: its answer's headers, ``parse()`` the stream."""
+    return RawResponse(stream.response, lambda: stream)

@@ -12,10 +12,14 @@
     │   └── InternalServerError       >= 500
     ├── APIConnectionError        the server could not be reached, or the connection broke
     │   └── APITimeoutError
-    ├── StreamError               an ``error`` event, or a stream that ended before ``done``
-    └── ResponseValidationError   a 2xx body that is not what the spec says
+    ├── StreamError               an ``error`` event, or a stream that cannot be read
+    │   └── IncompleteStreamError     the stream ended or broke before its ``done`` event
+    ├── ResponseValidationError   a 2xx body that is not what the spec says
+    └── PaginationError           pages that cannot be followed (overlapping, a stuck cursor)
 
-No message or repr holds request headers, so no secret can leak through an exception.
+Bad arguments are ``ValueError`` or ``TypeError`` naming the parameter, raised at the call,
+before any request. No message or repr holds request headers, so no secret can leak through
+an exception.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import httpx
 from portkey_runs_api.models import ErrorObject
 
 from ._headers import safe_url
+from ._response import ResponseMeta
 
 __all__ = [
     "APIConnectionError",
@@ -36,8 +41,10 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "IncompleteStreamError",
     "InternalServerError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "PortkeyError",
     "RateLimitError",
@@ -52,11 +59,17 @@ class PortkeyError(Exception):
 
 
 def error_object(body: Any) -> ErrorObject | None:
-    """The ``{"error": {...}}`` object of a body, if it has one that parses."""
-    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+    """The error object of a body, if it has one: the one lenient parser of error bodies.
+
+    Takes ``{"error": {...}}`` (an error answer) or the bare object (an ``error`` event's
+    data); needs a string ``message``; a ``type``, ``param`` or ``code`` of the wrong JSON
+    type is dropped rather than failing, so that a server's error is never hidden by a
+    parse error.
+    """
+    if not isinstance(body, dict):
         return None
-    raw = body["error"]
-    if not isinstance(raw.get("message"), str):
+    raw = body.get("error", body)
+    if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
         return None
     return ErrorObject.from_dict(
         {
@@ -81,6 +94,7 @@ class APIStatusError(PortkeyError):
     error: ErrorObject | None
     request_id: str | None
     trace_id: str | None
+    meta: ResponseMeta
     response: httpx.Response
 
     def __init__(self, response: httpx.Response, body: Any, error: ErrorObject | None) -> None:
@@ -88,8 +102,9 @@ class APIStatusError(PortkeyError):
         self.status_code = response.status_code
         self.body = body
         self.error = error
-        self.request_id = response.headers.get("x-request-id")
-        self.trace_id = response.headers.get("x-portkey-trace-id")
+        self.meta = ResponseMeta.of(response)
+        self.request_id = self.meta.request_id
+        self.trace_id = self.meta.trace_id
         detail = error.message if error is not None else _snippet(body)
         super().__init__(f"HTTP {self.status_code} from {_where(response)}: {detail}")
 
@@ -155,7 +170,7 @@ class APITimeoutError(APIConnectionError):
 
 
 class StreamError(PortkeyError):
-    """The stream reported an error (``error`` is the server's object), or broke off."""
+    """The stream reported an error (``error`` is the server's object), or cannot be read."""
 
     def __init__(self, message: str, error: ErrorObject | None = None) -> None:
         super().__init__(message)
@@ -163,6 +178,15 @@ class StreamError(PortkeyError):
 
     def __reduce__(self) -> tuple[type[StreamError], tuple[Any, ...]]:
         return type(self), (str(self), self.error)
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended (or broke) before its ``done`` event."""
+
+
+class PaginationError(PortkeyError):
+    """The server's pages cannot be followed (empty pages with ``has_more``, a stuck cursor,
+    a page that repeats runs of the one before)."""
 
 
 class ResponseValidationError(PortkeyError):

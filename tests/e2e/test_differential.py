@@ -10,7 +10,9 @@ from typing import Any
 import openai
 import pytest
 
-from portkey_runs import iter_runs, make_client, stream_tool_outputs
+from portkey_runs import (
+    Client,
+)
 from portkey_runs.testing import ReferenceState, RunningServer, serve
 
 KEY = "sk-differential"
@@ -41,8 +43,8 @@ def test_both_clients_list_the_same_runs_in_the_same_order(
     servers: tuple[RunningServer, RunningServer, str],
 ) -> None:
     ours, theirs, thread = servers
-    with make_client("pk", base_url=ours.base_url, authorization=KEY) as client:
-        mine = [run.to_dict() for run in iter_runs(client, thread, limit=7, order="asc")]
+    with Client("pk", base_url=ours.base_url, authorization=KEY) as client:
+        mine = [run.to_dict() for run in client.runs.list(thread, limit=7, order="asc")]
     with warnings.catch_warnings(), official(theirs) as sdk:
         warnings.simplefilter("ignore", DeprecationWarning)
         page = sdk.beta.threads.runs.list(thread, limit=7, order="asc")
@@ -66,8 +68,8 @@ def test_both_clients_stream_the_same_events(
     run_id, outputs = _outputs(ours.state, thread)
     assert (run_id, outputs) == _outputs(theirs.state, thread)
 
-    with make_client("pk", base_url=ours.base_url, authorization=KEY) as client:
-        with stream_tool_outputs(client, thread, run_id, outputs) as stream:
+    with Client("pk", base_url=ours.base_url, authorization=KEY) as client:
+        with client.runs.stream_tool_outputs(thread, run_id, outputs) as stream:
             mine: list[tuple[str, Any]] = [(e.event, e.data.to_dict()) for e in stream]
 
     other: list[tuple[str, Any]] = []

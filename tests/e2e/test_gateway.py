@@ -9,15 +9,11 @@ import pytest
 
 from portkey_runs import (
     BadRequestError,
+    Client,
     NotFoundError,
     RateLimitError,
-    iter_runs,
-    make_client,
-    stream_tool_outputs,
-    submit_tool_outputs,
 )
 from portkey_runs.testing import ReferenceState, RunningServer, serve
-from portkey_runs_api import Client
 from portkey_runs_api.api.runs import list_runs
 
 UPSTREAM_KEY = "sk-upstream-e2e"
@@ -31,7 +27,7 @@ def upstream() -> Iterator[RunningServer]:
 
 
 def via_gateway(gateway: str, upstream: RunningServer, **options: object) -> Client:
-    return make_client(
+    return Client(
         "pk-e2e",
         base_url=gateway,
         provider="openai",
@@ -47,8 +43,8 @@ def test_listing_all_runs_across_pages_through_the_gateway(
 ) -> None:
     thread = upstream.state.create_thread(53)
     with via_gateway(gateway, upstream) as client:
-        asc = [r.id for r in iter_runs(client, thread, limit=7, order="asc")]
-        back = [r.id for r in iter_runs(client, thread, limit=10, order="asc", before=asc[40])]
+        asc = [r.id for r in client.runs.list(thread, limit=7, order="asc")]
+        back = [r.id for r in client.runs.list(thread, limit=10, order="asc", before=asc[40])]
     assert asc == [r.id for r in upstream.state.runs(thread)]
     assert back == asc[:40][::-1]
 
@@ -60,7 +56,7 @@ def test_submit_json_through_the_gateway(gateway: str, upstream: RunningServer) 
     outputs = [{"tool_call_id": c, "output": f"out-{c}"} for c in calls]
     before = upstream.state.count(method="POST")
     with via_gateway(gateway, upstream) as client:
-        answer = submit_tool_outputs(client, thread, run.id, outputs)
+        answer = client.runs.submit_tool_outputs(thread, run.id, outputs)
     assert answer.id == run.id
     assert answer.status.value == "queued"
     assert upstream.state.get_run(thread, run.id).status.value == "completed"
@@ -72,8 +68,8 @@ def test_submit_streamed_through_the_gateway(gateway: str, upstream: RunningServ
     (run,) = upstream.state.runs(thread)
     (call,) = upstream.state.pending_tool_call_ids(thread, run.id)
     with via_gateway(gateway, upstream, trace_id="trace-stream-e2e") as client:
-        with stream_tool_outputs(
-            client, thread, run.id, [{"tool_call_id": call, "output": "7C"}]
+        with client.runs.stream_tool_outputs(
+            thread, run.id, [{"tool_call_id": call, "output": "7C"}]
         ) as stream:
             names = [event.event for event in stream]
             headers = stream.response.headers
@@ -84,6 +80,8 @@ def test_submit_streamed_through_the_gateway(gateway: str, upstream: RunningServ
     assert stream.final_run.status.value == "completed"
     assert headers["content-type"].startswith("text/event-stream")
     assert headers["x-portkey-trace-id"] == "trace-stream-e2e"
+    assert stream.meta.trace_id == "trace-stream-e2e"
+    assert stream.meta.provider == "openai"
 
 
 def test_error_statuses_pass_through_the_gateway(gateway: str, upstream: RunningServer) -> None:
@@ -91,12 +89,14 @@ def test_error_statuses_pass_through_the_gateway(gateway: str, upstream: Running
     (run,) = upstream.state.runs(thread)
     with via_gateway(gateway, upstream) as client:
         with pytest.raises(NotFoundError) as missing:
-            list(iter_runs(client, "thread_nowhere"))
+            list(client.runs.list("thread_nowhere"))
         with pytest.raises(BadRequestError) as bad:
-            submit_tool_outputs(client, thread, run.id, [{"tool_call_id": "call_x", "output": "o"}])
+            client.runs.submit_tool_outputs(
+                thread, run.id, [{"tool_call_id": "call_x", "output": "o"}]
+            )
         upstream.state.inject("status=429;retry_after=3")
         with pytest.raises(RateLimitError) as limited:
-            list(iter_runs(client, thread))
+            list(client.runs.list(thread))
     assert missing.value.error is not None
     assert "thread_nowhere" in missing.value.error.message
     assert bad.value.error is not None
@@ -109,13 +109,19 @@ def test_the_gateway_response_headers_are_readable_from_the_client(
 ) -> None:
     thread = upstream.state.create_thread(3)
     with via_gateway(gateway, upstream, trace_id="trace-e2e-1") as client:
-        response = list_runs.sync_detailed(thread, client=client, limit=2)
+        response = list_runs.sync_detailed(thread, client=client.api, limit=2)
+        (page,) = client.runs.list(thread, limit=5).pages()
+        raw = client.runs.with_raw_response.list(thread, limit=1, trace_id="trace-e2e-call")
     assert response.status_code == 200
     assert response.parsed is not None
     assert response.headers["x-portkey-trace-id"] == "trace-e2e-1"
-    assert response.headers["x-portkey-retry-attempt-count"] == "0"
-    assert response.headers["x-portkey-cache-status"] == "DISABLED"
-    assert response.headers["x-portkey-provider"] == "openai"
+    for meta, trace_id in ((page.meta, "trace-e2e-1"), (raw.meta, "trace-e2e-call")):
+        assert meta.trace_id == trace_id
+        assert meta.retry_attempt_count == 0
+        assert meta.cache_status == "DISABLED"
+        assert meta.provider == "openai"
+        assert meta.request_id is not None
+        assert meta.request_id.startswith("req_")
 
 
 def test_the_gateway_does_not_forward_portkey_secrets_upstream(
@@ -124,7 +130,7 @@ def test_the_gateway_does_not_forward_portkey_secrets_upstream(
     thread = upstream.state.create_thread(1)
     seen = len(upstream.state.requests)
     with via_gateway(gateway, upstream, virtual_key="vk-e2e") as client:
-        list(iter_runs(client, thread))
+        list(client.runs.list(thread))
     (request,) = upstream.state.requests[seen:]
     headers = {k.lower(): v for k, v in request.headers.items()}
     assert headers["authorization"] == f"Bearer {UPSTREAM_KEY}"

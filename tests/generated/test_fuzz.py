@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portkey_runs import ResponseValidationError, StreamError
-from portkey_runs._calls import parse_response
+from portkey_runs._http import parse_json as parse_response
 from portkey_runs._streaming import _Decoder
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import ListRunsResponse
@@ -82,7 +82,7 @@ EXPECTED = [
 
 def _decode(chunks: list[bytes]) -> list[str]:
     decoder = _Decoder()
-    names = [event.event for chunk in chunks for event in decoder.feed(chunk)]
+    names: list[str] = [event.event for chunk in chunks for event in decoder.feed(chunk)]
     return names + [event.event for event in decoder.end()]
 
 

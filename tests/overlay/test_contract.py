@@ -1,5 +1,6 @@
 """The overlay's uses of generated internals: ``_get_kwargs`` of both endpoints, and the
-fields of the generated ``Client`` that ``PortkeyClient`` builds its httpx clients from.
+fields of the generated ``Client`` that ``ApiClient`` builds its httpx clients from — all in
+``portkey_runs/_generated.py``, and nowhere else.
 
 If a generator upgrade changes the shape of these private helpers, these tests fail here,
 with a plain message, before anything subtler breaks.
@@ -7,10 +8,17 @@ with a plain message, before anything subtler breaks.
 
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 
-from portkey_runs._calls import list_runs_request, submit_request
+import attrs
+
+from portkey_runs._generated import list_runs_request, submit_request
+from portkey_runs_api import Client
 from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
+
+OVERLAY = Path(__file__).resolve().parents[2] / "overlay" / "portkey_runs"
 
 
 def test_list_runs_get_kwargs_has_the_signature_the_overlay_calls() -> None:
@@ -43,11 +51,7 @@ def test_submit_request_is_what_httpx_request_takes() -> None:
     }
 
 
-def test_the_generated_client_has_the_fields_portkey_client_builds_from() -> None:
-    import attrs
-
-    from portkey_runs_api import Client
-
+def test_the_generated_client_has_the_fields_api_client_builds_from() -> None:
     fields = set(attrs.fields_dict(Client))
     assert {
         "_base_url",
@@ -60,3 +64,15 @@ def test_the_generated_client_has_the_fields_portkey_client_builds_from() -> Non
         "_client",
         "_async_client",
     } <= fields
+
+
+def test_only_one_overlay_module_touches_generated_internals() -> None:
+    private = {"_get_kwargs", *attrs.fields_dict(Client)}
+    touching = set()
+    for path in OVERLAY.rglob("*.py"):
+        if path.name == "_wire.py":  # generated itself
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in private:
+                touching.add(path.relative_to(OVERLAY).as_posix())
+    assert touching == {"_generated.py"}

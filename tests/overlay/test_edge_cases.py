@@ -15,21 +15,17 @@ import pytest
 
 from portkey_runs import (
     APIConnectionError,
+    AsyncClient,
     AsyncRetryTransport,
+    Client,
     IncompleteStreamError,
     RetryPolicy,
     RetryTransport,
     StreamError,
     UnknownEvent,
-    astream_tool_outputs,
-    iter_runs,
-    make_client,
-    portkey_headers,
-    stream_tool_outputs,
-    submit_tool_outputs,
 )
+from portkey_runs._headers import portkey_headers
 from portkey_runs._sse import ServerSentEvent, SSEDecoder
-from portkey_runs_api import Client
 from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
 
 OUTPUTS = [{"tool_call_id": "call_1", "output": "21"}]
@@ -47,12 +43,12 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(loopback: LoopbackServer, sleeps: list[float]) -> Iterator[Client]:
+    """A client whose httpx client retries (twice) with a recorded, instant sleep."""
     transport = RetryTransport(
         policy=RetryPolicy(max_retries=2), sleep=sleeps.append, rand=lambda: 0.0
     )
-    with Client(base_url=loopback.url).set_httpx_client(
-        httpx.Client(base_url=loopback.url, transport=transport)
-    ) as c:
+    with Client("pk", base_url=loopback.url) as c:
+        c.api.set_httpx_client(httpx.Client(base_url=loopback.url, transport=transport))
         yield c
 
 
@@ -64,7 +60,7 @@ def test_a_success_is_never_retried_even_with_x_should_retry_true(
     status: int, loopback: LoopbackServer, client: Client
 ) -> None:
     loopback.replies += [Reply.json({}, status, **{"x-should-retry": "true"}), Reply.json({})]
-    response = client.get_httpx_client().post("/x", json={})
+    response = client.api.get_httpx_client().post("/x", json={})
     assert response.status_code == status
     assert len(loopback.requests) == 1, "an answered POST must not be sent again"
 
@@ -103,7 +99,7 @@ def test_an_odd_retry_after_falls_back_to_backoff_without_crashing(
     value: str, loopback: LoopbackServer, client: Client, sleeps: list[float]
 ) -> None:
     loopback.replies += [_error(503, **{"retry-after": value}), Reply.json(EMPTY_PAGE)]
-    assert list(iter_runs(client, "thread_1")) == []
+    assert list(client.runs.list("thread_1")) == []
     assert sleeps == [0.5]
     assert all(math.isfinite(s) for s in sleeps)
 
@@ -113,7 +109,7 @@ def test_a_post_503_with_an_invalid_retry_after_is_not_retried(
 ) -> None:
     loopback.replies += [_error(503, **{"retry-after": "-1"}), Reply.json({})]
     with pytest.raises(Exception, match="status 503"):
-        submit_tool_outputs(client, "t", "r", OUTPUTS)
+        client.runs.submit_tool_outputs("t", "r", OUTPUTS)
     assert len(loopback.requests) == 1
 
 
@@ -145,16 +141,17 @@ def test_non_ascii_metadata_is_sent_as_ascii_json() -> None:
     ("key", "use"),
     [
         ("auth", "api_key="),
-        ("transport", "set_httpx_client"),
+        ("transport", "transport="),
+        ("mounts", "transport="),
         ("headers", "headers="),
         ("verify", "verify_ssl="),
     ],
 )
-def test_httpx_args_that_make_client_owns_are_refused_by_name(key: str, use: str) -> None:
+def test_httpx_args_that_the_client_owns_are_refused_by_name(key: str, use: str) -> None:
     with pytest.raises(
-        ValueError, match=f"httpx_args\\['{key}'\\] is set by make_client: use .*{use}"
+        ValueError, match=f"httpx_args\\['{key}'\\] is set by the client: use .*{use}"
     ):
-        make_client("pk", httpx_args={key: object()})
+        Client("pk", httpx_args={key: object()})
 
 
 def test_the_environment_proxy_is_used(
@@ -164,8 +161,8 @@ def test_the_environment_proxy_is_used(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", loopback.url)
     loopback.replies.append(Reply.json(EMPTY_PAGE))
-    with make_client("pk", base_url="http://runs.example.invalid/v1") as client:
-        assert list(iter_runs(client, "thread_1")) == []
+    with Client("pk", base_url="http://runs.example.invalid/v1") as client:
+        assert list(client.runs.list("thread_1")) == []
     (request,) = loopback.requests
     assert request.raw_path.startswith("http://runs.example.invalid/v1/threads/thread_1/runs")
     assert request.headers["x-portkey-api-key"] == "pk"
@@ -174,19 +171,19 @@ def test_the_environment_proxy_is_used(
 def test_copies_from_with_headers_and_with_timeout_keep_credentials_and_retries(
     loopback: LoopbackServer,
 ) -> None:
+    from portkey_runs_api.api.runs import list_runs
+
     loopback.replies += [_error(503), Reply.json(EMPTY_PAGE), Reply.json(EMPTY_PAGE)]
-    client = make_client(
-        "pk-copy", base_url=loopback.url, retry_policy=RetryPolicy(initial_delay=0)
-    )
-    copy = client.with_headers({"x-extra": "1"}).with_timeout(httpx.Timeout(5.0))
+    client = Client("pk-copy", base_url=loopback.url, retry_policy=RetryPolicy(initial_delay=0))
+    copy = client.api.with_headers({"x-extra": "1"}).with_timeout(httpx.Timeout(5.0))
     with copy:
-        assert list(iter_runs(copy, "thread_1")) == []
+        assert list_runs.sync_detailed("thread_1", client=copy).status_code == 200
     _, second = loopback.requests
     assert second.headers["x-portkey-api-key"] == "pk-copy"
     assert second.headers["x-extra"] == "1"
     assert "pk-copy" not in repr(copy)
     with client:
-        assert list(iter_runs(client, "thread_1")) == []
+        assert list(client.runs.list("thread_1")) == []
     assert "x-extra" not in loopback.requests[2].headers
 
 
@@ -196,14 +193,14 @@ def test_secrets_are_not_sent_to_another_origin_on_a_redirect(loopback: Loopback
     for other in serve():
         other.replies.append(Reply.json(EMPTY_PAGE))
         loopback.replies.append(Reply(302, b"", {"location": other.url + "/v1/threads/t/runs"}))
-        with make_client(
+        with Client(
             "pk-SECRET",
             base_url=loopback.url,
             virtual_key="vk-SECRET",
             authorization="sk-SECRET",
             follow_redirects=True,
         ) as client:
-            assert list(iter_runs(client, "t")) == []
+            assert list(client.runs.list("t")) == []
         (moved,) = other.requests
         assert not any("SECRET" in value for value in moved.headers.values())
         assert loopback.requests[0].headers["x-portkey-api-key"] == "pk-SECRET"
@@ -212,12 +209,12 @@ def test_secrets_are_not_sent_to_another_origin_on_a_redirect(loopback: Loopback
 def test_tls_verification_is_on_in_both_httpx_clients() -> None:
     import ssl
 
-    client = make_client("pk")
-    for http in (client.get_httpx_client(), client.get_async_httpx_client()):
+    client = Client("pk")
+    for http in (client.api.get_httpx_client(), client.api.get_async_httpx_client()):
         context: ssl.SSLContext = http._transport._transport._pool._ssl_context  # type: ignore[union-attr]
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname
-    client.get_httpx_client().close()
+    client.close()
 
 
 def test_a_password_in_the_base_url_never_reaches_the_log(
@@ -226,9 +223,10 @@ def test_a_password_in_the_base_url_never_reaches_the_log(
     caplog.set_level(logging.DEBUG, logger="portkey_runs")
     loopback.replies.append(Reply.json(EMPTY_PAGE))
     url = loopback.url.replace("http://", "http://user:PASS-SECRET@")
-    with make_client("pk", base_url=url, aws_secret_access_key="AWS-SECRET") as client:
-        list(iter_runs(client, "t"))
-        assert "AWS-SECRET" not in repr(client.get_httpx_client().headers)
+    aws = {"x-portkey-aws-secret-access-key": "AWS-SECRET"}
+    with Client("pk", base_url=url, headers=aws) as client:
+        list(client.runs.list("t"))
+        assert "AWS-SECRET" not in repr(client.api.get_httpx_client().headers)
     assert "SECRET" not in caplog.text
     assert loopback.requests[0].headers["x-portkey-aws-secret-access-key"] == "AWS-SECRET"
 
@@ -241,14 +239,14 @@ def test_an_undecodable_body_is_an_api_connection_error(
 ) -> None:
     loopback.replies.append(Reply(200, b"not gzip at all", {"content-encoding": "gzip"}))
     with pytest.raises(APIConnectionError, match="DecodingError"):
-        list(iter_runs(client, "t"))
+        list(client.runs.list("t"))
 
 
 def test_an_undecodable_stream_is_an_incomplete_stream_error(loopback: LoopbackServer) -> None:
     body = gzip.compress(b"event: thread.run.queued\ndata: {}\n\n")[:-8] + b"garbage!"
     loopback.replies.append(Reply(200, [body], {**SSE, "content-encoding": "gzip"}))
-    with make_client("pk", base_url=loopback.url) as client:
-        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    with Client("pk", base_url=loopback.url) as client:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(IncompleteStreamError, match="DecodingError"):
                 list(stream)
 
@@ -257,9 +255,9 @@ def test_an_error_body_cut_off_on_a_stream_request_is_typed(loopback: LoopbackSe
     loopback.replies.append(
         Reply(500, [b'{"error": {"mess'], {"content-type": "application/json"}, cut=True)
     )
-    with make_client("pk", base_url=loopback.url, max_retries=0) as client:
+    with Client("pk", base_url=loopback.url, max_retries=0) as client:
         with pytest.raises(APIConnectionError, match="RemoteProtocolError"):
-            with stream_tool_outputs(client, "t", "r", OUTPUTS):
+            with client.runs.stream_tool_outputs("t", "r", OUTPUTS):
                 pass
 
 
@@ -276,8 +274,8 @@ def test_an_error_event_with_odd_field_types_still_carries_the_message(
     loopback.replies.append(
         Reply(200, [f"event: error\ndata: {json.dumps(error)}\n\n".encode()], SSE)
     )
-    with make_client("pk", base_url=loopback.url) as client:
-        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    with Client("pk", base_url=loopback.url) as client:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(StreamError, match="upstream exploded") as info:
                 list(stream)
     assert info.value.error is not None
@@ -291,28 +289,26 @@ def test_an_unknown_event_with_text_data_is_handed_over_as_text(loopback: Loopba
     loopback.replies.append(
         Reply(200, [body], {"content-type": "Text/Event-Stream; charset=UTF-8"})
     )
-    with make_client("pk", base_url=loopback.url) as client:
-        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    with Client("pk", base_url=loopback.url) as client:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             events = list(stream)
     assert events == [UnknownEvent("thread.keepalive", "still here")]
 
 
-def test_a_stream_read_twice_is_a_clear_error(loopback: LoopbackServer) -> None:
+def test_a_finished_stream_read_again_yields_nothing(loopback: LoopbackServer) -> None:
     loopback.replies.append(Reply(200, [b"event: done\ndata: [DONE]\n\n"], SSE))
-    with make_client("pk", base_url=loopback.url) as client:
-        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    with Client("pk", base_url=loopback.url) as client:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             assert list(stream) == []
-            with pytest.raises(StreamError, match="read only once"):
-                list(stream)
+            assert list(stream) == []
 
 
-async def test_async_stream_read_twice_is_a_clear_error(loopback: LoopbackServer) -> None:
+async def test_async_finished_stream_read_again_yields_nothing(loopback: LoopbackServer) -> None:
     loopback.replies.append(Reply(200, [b"event: done\ndata: [DONE]\n\n"], SSE))
-    async with make_client("pk", base_url=loopback.url) as client:
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             assert [e async for e in stream] == []
-            with pytest.raises(StreamError, match="read only once"):
-                [e async for e in stream]
+            assert [e async for e in stream] == []
 
 
 def test_an_event_without_data_is_not_dispatched() -> None:
@@ -323,10 +319,10 @@ def test_an_event_without_data_is_not_dispatched() -> None:
 
 
 def test_an_empty_cursor_is_refused(client: Client) -> None:
-    with pytest.raises(ValueError, match="after must be a run id"):
-        iter_runs(client, "t", after="")
-    with pytest.raises(ValueError, match="before must be a run id"):
-        iter_runs(client, "t", before="")
+    with pytest.raises(ValueError, match="after must not be ''"):
+        client.runs.list("t", after="")
+    with pytest.raises(ValueError, match="before must not be ''"):
+        client.runs.list("t", before="")
 
 
 @pytest.mark.parametrize(
@@ -341,10 +337,10 @@ def test_a_2xx_body_json_cannot_read_is_a_response_validation_error(
 
     loopback.replies.append(Reply(200, body, {"content-type": "application/json"}))
     with pytest.raises(ResponseValidationError, match="is not JSON"):
-        list(iter_runs(client, "t"))
+        list(client.runs.list("t"))
 
 
 @pytest.mark.parametrize("cursor", ["run/1", "run 1", "\ud800", "a?b"])
 def test_a_cursor_that_is_not_an_id_is_refused(cursor: str, client: Client) -> None:
     with pytest.raises(ValueError, match="after must not contain"):
-        iter_runs(client, "t", after=cursor)
+        client.runs.list("t", after=cursor)

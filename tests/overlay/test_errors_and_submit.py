@@ -15,8 +15,10 @@ from portkey_runs import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    AsyncClient,
     AuthenticationError,
     BadRequestError,
+    Client,
     ConflictError,
     InternalServerError,
     NotFoundError,
@@ -26,12 +28,7 @@ from portkey_runs import (
     Run,
     ToolOutput,
     UnprocessableEntityError,
-    asubmit_tool_outputs,
-    iter_runs,
-    make_client,
-    submit_tool_outputs,
 )
-from portkey_runs_api import Client
 from tests._loopback import LoopbackServer, Reply, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +42,7 @@ OUTPUTS = [{"tool_call_id": "call_1", "output": "21"}]
 
 @pytest.fixture
 def client(loopback: LoopbackServer) -> Iterator[Client]:
-    with make_client("pk-test", base_url=loopback.url + "/v1", max_retries=0) as c:
+    with Client("pk-test", base_url=loopback.url + "/v1", max_retries=0) as c:
         yield c
 
 
@@ -86,7 +83,7 @@ def test_each_status_raises_its_class_with_the_server_error(
         _error_reply(status, **{"x-request-id": "req_1", "x-portkey-trace-id": "trace_1"})
     )
     with pytest.raises(APIStatusError) as info:
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     error = info.value
     assert type(error) is cls
     assert error.status_code == status
@@ -106,7 +103,7 @@ def test_an_html_502_page_is_an_api_status_error_not_a_crash(
     page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
     loopback.replies.append(Reply(502, page, {"content-type": "text/html"}))
     with pytest.raises(InternalServerError) as info:
-        list(iter_runs(client, "thread_1"))
+        list(client.runs.list("thread_1"))
     assert info.value.error is None
     assert isinstance(info.value.body, str)
     assert "502 Bad Gateway" in str(info.value)
@@ -117,7 +114,7 @@ def test_retry_after_is_readable_from_a_rate_limit_error(
 ) -> None:
     loopback.replies.append(_error_reply(429, **{"retry-after": "7"}))
     with pytest.raises(RateLimitError) as info:
-        list(iter_runs(client, "thread_1"))
+        list(client.runs.list("thread_1"))
     assert info.value.retry_after == "7"
 
 
@@ -129,7 +126,7 @@ def test_submit_returns_the_run_and_sends_the_body(
         ToolOutput(tool_call_id="call_1", output="21"),
         {"tool_call_id": "call_2", "output": ""},
     ]
-    run = submit_tool_outputs(client, "thread_abc", "run_abc", outputs)
+    run = client.runs.submit_tool_outputs("thread_abc", "run_abc", outputs)
     assert isinstance(run, Run)
     assert run.to_dict() == RUN
     (request,) = loopback.requests
@@ -146,16 +143,16 @@ def test_submit_returns_the_run_and_sends_the_body(
 
 async def test_async_submit_returns_the_run(loopback: LoopbackServer) -> None:
     loopback.replies.append(Reply.json(RUN))
-    async with make_client("pk", base_url=loopback.url) as client:
-        run = await asubmit_tool_outputs(client, "thread_abc", "run_abc", OUTPUTS)
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        run = await client.runs.submit_tool_outputs("thread_abc", "run_abc", OUTPUTS)
     assert run.to_dict() == RUN
 
 
 async def test_async_submit_raises_typed_errors(loopback: LoopbackServer) -> None:
     loopback.replies.append(_error_reply(404))
-    async with make_client("pk", base_url=loopback.url, max_retries=0) as client:
+    async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
         with pytest.raises(NotFoundError):
-            await asubmit_tool_outputs(client, "thread_abc", "run_abc", OUTPUTS)
+            await client.runs.submit_tool_outputs("thread_abc", "run_abc", OUTPUTS)
 
 
 @pytest.mark.parametrize(
@@ -178,7 +175,7 @@ def test_a_2xx_body_that_breaks_the_spec_is_a_response_validation_error(
 ) -> None:
     loopback.replies.append(Reply(200, body, {"content-type": "application/json"}))
     with pytest.raises(ResponseValidationError, match=message):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
 
 
 def test_a_page_whose_data_is_not_a_list_is_a_response_validation_error(
@@ -193,13 +190,13 @@ def test_a_page_whose_data_is_not_a_list_is_a_response_validation_error(
     }
     loopback.replies.append(Reply.json(page))
     with pytest.raises(ResponseValidationError, match="ListRunsResponse"):
-        list(iter_runs(client, "thread_1"))
+        list(client.runs.list("thread_1"))
 
 
 def test_connection_refused_is_an_api_connection_error() -> None:
-    with make_client("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as client:
+    with Client("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as client:
         with pytest.raises(APIConnectionError, match="ConnectError") as info:
-            list(iter_runs(client, "thread_1"))
+            list(client.runs.list("thread_1"))
     assert not isinstance(info.value, APITimeoutError)
 
 
@@ -210,9 +207,9 @@ def test_a_timeout_is_an_api_timeout_error(loopback: LoopbackServer) -> None:
     loopback.replies.append(
         Reply(200, [b"{", b"}"], {"content-type": "application/json"}, gates=[gate])
     )
-    with make_client("pk", base_url=loopback.url, max_retries=0, timeout=0.2) as client:
+    with Client("pk", base_url=loopback.url, max_retries=0, timeout=0.2) as client:
         with pytest.raises(APITimeoutError, match="ReadTimeout"):
-            list(iter_runs(client, "thread_1"))
+            list(client.runs.list("thread_1"))
     gate.set()
 
 
@@ -244,7 +241,7 @@ def test_bad_tool_outputs_are_refused_before_any_request(
     outputs: Any, error: type[Exception], message: str, loopback: LoopbackServer, client: Client
 ) -> None:
     with pytest.raises(error, match=message):
-        submit_tool_outputs(client, "thread_1", "run_1", outputs)
+        client.runs.submit_tool_outputs("thread_1", "run_1", outputs)
     assert loopback.requests == []
 
 
@@ -271,17 +268,17 @@ def test_every_bad_path_id_is_refused_before_any_request(
     bad: str, loopback: LoopbackServer, client: Client
 ) -> None:
     with pytest.raises(ValueError, match="thread_id"):
-        list(iter_runs(client, bad))
+        list(client.runs.list(bad))
     with pytest.raises(ValueError, match="thread_id"):
-        submit_tool_outputs(client, bad, "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs(bad, "run_1", OUTPUTS)
     with pytest.raises(ValueError, match="run_id"):
-        submit_tool_outputs(client, "thread_1", bad, OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", bad, OUTPUTS)
     assert loopback.requests == []
 
 
 def test_a_non_string_path_id_is_a_type_error(client: Client) -> None:
     with pytest.raises(TypeError, match="thread_id must be a string, not int"):
-        list(iter_runs(client, 123))  # type: ignore[arg-type]
+        list(client.runs.list(123))  # type: ignore[arg-type]
 
 
 def test_real_ids_pass(loopback: LoopbackServer, client: Client) -> None:
@@ -290,7 +287,7 @@ def test_real_ids_pass(loopback: LoopbackServer, client: Client) -> None:
             {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
         )
     )
-    assert list(iter_runs(client, "thread_abc-123_XYZ.v2")) == []
+    assert list(client.runs.list("thread_abc-123_XYZ.v2")) == []
     assert loopback.requests[0].path == "/v1/threads/thread_abc-123_XYZ.v2/runs"
 
 
@@ -318,7 +315,7 @@ def test_a_deep_contract_breach_names_the_field_path(
         Reply.json({**RUN, "status": "requires_action", "required_action": action})
     )
     with pytest.raises(ResponseValidationError) as info:
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert info.value.location == "Run.required_action.submit_tool_outputs.tool_calls[2].id"
     assert "tool_calls[2].id: missing required property" in str(info.value)
 
@@ -326,7 +323,7 @@ def test_a_deep_contract_breach_names_the_field_path(
 def test_a_run_from_a_newer_server_still_parses(loopback: LoopbackServer, client: Client) -> None:
     newer = {**RUN, "status": "paused", "reasoning_effort": "high"}
     loopback.replies.append(Reply.json(newer))
-    run = submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+    run = client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert run.status.value == "paused"
     assert run.status.is_unknown
     assert run.to_dict() == newer
@@ -339,7 +336,7 @@ def test_errors_survive_pickling(loopback: LoopbackServer, client: Client) -> No
 
     loopback.replies.append(_error_reply(429, **{"x-request-id": "req_9"}))
     with pytest.raises(RateLimitError) as info:
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     copy = pickle.loads(pickle.dumps(info.value))
     assert type(copy) is RateLimitError
     assert (copy.status_code, copy.request_id, str(copy)) == (429, "req_9", str(info.value))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portkey_runs import portkey_headers, redact_headers
+from portkey_runs._headers import portkey_headers, redact_headers
 
 
 @pytest.fixture(autouse=True)

@@ -11,16 +11,13 @@ import pytest
 from portkey_runs import (
     APIConnectionError,
     AsyncRetryTransport,
+    Client,
     InternalServerError,
     RateLimitError,
+    ResponseMeta,
     RetryPolicy,
     RetryTransport,
-    attempts,
-    iter_runs,
-    make_client,
-    submit_tool_outputs,
 )
-from portkey_runs_api import Client
 from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply, free_port
 
 PAGE = EMPTY_PAGE
@@ -37,14 +34,17 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+def recording(url: str, sleeps: Sleeps) -> Client:
+    """A client whose httpx client retries (twice) with a recorded, instant sleep."""
+    transport = RetryTransport(policy=RetryPolicy(max_retries=2), sleep=sleeps, rand=lambda: 0.0)
+    client = Client("pk", base_url=url)
+    client.api.set_httpx_client(httpx.Client(base_url=url, transport=transport))
+    return client
+
+
 @pytest.fixture
 def client(loopback: LoopbackServer, sleeps: Sleeps) -> Iterator[Client]:
-    """A generated Client whose sync httpx client retries with a recorded, instant sleep."""
-    policy = RetryPolicy(max_retries=2)
-    transport = RetryTransport(policy=policy, sleep=sleeps, rand=lambda: 0.0)
-    with Client(base_url=loopback.url).set_httpx_client(
-        httpx.Client(base_url=loopback.url, transport=transport)
-    ) as c:
+    with recording(loopback.url, sleeps) as c:
         yield c
 
 
@@ -91,7 +91,7 @@ def test_get_is_retried_on_retryable_status(
     status: int, loopback: LoopbackServer, client: Client, sleeps: Sleeps
 ) -> None:
     loopback.replies += [_error(status), Reply.json(PAGE)]
-    assert list(iter_runs(client, "thread_1")) == []
+    assert list(client.runs.list("thread_1")) == []
     assert len(loopback.requests) == 2
     assert sleeps == [0.5]
 
@@ -99,7 +99,7 @@ def test_get_is_retried_on_retryable_status(
 def test_get_is_not_retried_on_400(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies += [_error(400), Reply.json(PAGE)]
     with pytest.raises(Exception, match="status 400"):
-        list(iter_runs(client, "thread_1"))
+        list(client.runs.list("thread_1"))
     assert len(loopback.requests) == 1
 
 
@@ -107,9 +107,9 @@ def test_retry_after_is_honoured_and_attempts_are_exposed(
     loopback: LoopbackServer, client: Client, sleeps: Sleeps
 ) -> None:
     loopback.replies += [_error(429, **{"retry-after": "2"}), Reply.json(PAGE)]
-    response = client.get_httpx_client().get("/threads/t/runs")
+    response = client.api.get_httpx_client().get("/threads/t/runs")
     assert response.status_code == 200
-    assert attempts(response) == 2
+    assert ResponseMeta.of(response).attempts == 2
     assert sleeps == [2.0]
 
 
@@ -118,7 +118,7 @@ def test_retry_after_ms_wins_over_retry_after(
 ) -> None:
     headers = {"retry-after": "5", "retry-after-ms": "250"}
     loopback.replies += [_error(503, **headers), Reply.json(PAGE)]
-    client.get_httpx_client().get("/x")
+    client.api.get_httpx_client().get("/x")
     assert sleeps == [0.25]
 
 
@@ -127,7 +127,7 @@ def test_retries_stop_after_max_retries_with_the_last_error(
 ) -> None:
     loopback.replies += [_error(502), _error(502), _error(503)]
     with pytest.raises(InternalServerError) as info:
-        list(iter_runs(client, "thread_1"))
+        list(client.runs.list("thread_1"))
     assert info.value.status_code == 503
     assert len(loopback.requests) == 3
     assert sleeps == [0.5, 1.0]
@@ -135,13 +135,13 @@ def test_retries_stop_after_max_retries_with_the_last_error(
 
 def test_x_should_retry_false_stops_a_retry(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies += [_error(503, **{"x-should-retry": "false"}), Reply.json(PAGE)]
-    assert client.get_httpx_client().get("/x").status_code == 503
+    assert client.api.get_httpx_client().get("/x").status_code == 503
     assert len(loopback.requests) == 1
 
 
 def test_x_should_retry_true_retries_even_a_post(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies += [_error(500, **{"x-should-retry": "true"}), Reply.json({}, 200)]
-    assert client.get_httpx_client().post("/x", json={}).status_code == 200
+    assert client.api.get_httpx_client().post("/x", json={}).status_code == 200
     assert len(loopback.requests) == 2
 
 
@@ -151,14 +151,14 @@ def test_post_is_not_retried_when_the_server_may_have_acted(
 ) -> None:
     loopback.replies += [_error(status), Reply.json({}, 200)]
     with pytest.raises(Exception, match=f"status {status}"):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert len(loopback.requests) == 1, "a tool output must never be submitted twice"
 
 
 def test_post_is_retried_on_429(loopback: LoopbackServer, client: Client, sleeps: Sleeps) -> None:
     loopback.replies += [_error(429, **{"retry-after": "1"}), _error(429), _error(429)]
     with pytest.raises(RateLimitError):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert len(loopback.requests) == 3
     assert sleeps == [1.0, 1.0]
 
@@ -168,7 +168,7 @@ def test_post_is_retried_on_503_with_retry_after(
 ) -> None:
     loopback.replies += [_error(503, **{"retry-after": "1"}), _error(400)]
     with pytest.raises(Exception, match="status 400"):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert len(loopback.requests) == 2
 
 
@@ -177,7 +177,7 @@ def test_post_is_not_retried_after_the_connection_broke(
 ) -> None:
     loopback.replies += [Reply(drop=True), Reply.json({}, 200)]
     with pytest.raises(APIConnectionError):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert len(loopback.requests) == 1
 
 
@@ -185,39 +185,36 @@ def test_get_is_retried_after_the_connection_broke(
     loopback: LoopbackServer, client: Client
 ) -> None:
     loopback.replies += [Reply(drop=True), Reply.json(PAGE)]
-    assert list(iter_runs(client, "thread_1")) == []
+    assert list(client.runs.list("thread_1")) == []
     assert len(loopback.requests) == 2
 
 
 def test_post_is_retried_when_the_connection_was_refused(sleeps: Sleeps) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    transport = RetryTransport(policy=RetryPolicy(max_retries=2), sleep=sleeps, rand=lambda: 0.0)
     with (
-        Client(base_url=url).set_httpx_client(
-            httpx.Client(base_url=url, transport=transport)
-        ) as client,
+        recording(url, sleeps) as client,
         pytest.raises(APIConnectionError, match="ConnectError"),
     ):
-        submit_tool_outputs(client, "thread_1", "run_1", OUTPUTS)
+        client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert sleeps == [0.5, 1.0]
 
 
 def test_max_retries_zero_disables_retries(loopback: LoopbackServer) -> None:
     loopback.replies += [_error(503), Reply.json(PAGE)]
-    with make_client("pk", base_url=loopback.url, max_retries=0) as client:
+    with Client("pk", base_url=loopback.url, max_retries=0) as client:
         with pytest.raises(InternalServerError):
-            list(iter_runs(client, "thread_1"))
+            list(client.runs.list("thread_1"))
     assert len(loopback.requests) == 1
 
 
-def test_make_client_retries_in_both_its_httpx_clients(loopback: LoopbackServer) -> None:
-    client = make_client("pk", base_url=loopback.url, max_retries=5)
-    sync_transport = client.get_httpx_client()._transport
-    async_transport = client.get_async_httpx_client()._transport
+def test_the_client_retries_in_both_its_httpx_clients(loopback: LoopbackServer) -> None:
+    client = Client("pk", base_url=loopback.url, max_retries=5)
+    sync_transport = client.api.get_httpx_client()._transport
+    async_transport = client.api.get_async_httpx_client()._transport
     assert isinstance(sync_transport, RetryTransport)
     assert isinstance(async_transport, AsyncRetryTransport)
     assert sync_transport.policy.max_retries == async_transport.policy.max_retries == 5
-    client.get_httpx_client().close()
+    client.close()
 
 
 async def test_async_twin_retries_and_waits_the_same(loopback: LoopbackServer) -> None:
@@ -231,7 +228,7 @@ async def test_async_twin_retries_and_waits_the_same(loopback: LoopbackServer) -
     async with httpx.AsyncClient(base_url=loopback.url, transport=transport) as http:
         response = await http.get("/x")
     assert response.status_code == 200
-    assert attempts(response) == 2
+    assert ResponseMeta.of(response).attempts == 2
     assert waits == [3.0]
 
 

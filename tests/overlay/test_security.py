@@ -8,22 +8,15 @@ from typing import Any
 
 import pytest
 
-from portkey_runs import (
-    APIStatusError,
-    RateLimitError,
-    iter_runs,
-    make_client,
-    portkey_headers,
-    submit_tool_outputs,
-)
-from portkey_runs_api import Client
+from portkey_runs import APIStatusError, AsyncClient, Client, RateLimitError
+from portkey_runs._headers import portkey_headers
 from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
 
 PAGE = EMPTY_PAGE
 
 
 def secret_client(base_url: str, **options: Any) -> Client:
-    return make_client(
+    return Client(
         "pk-SECRET-api",
         base_url=base_url,
         virtual_key="vk-SECRET-virtual",
@@ -48,7 +41,7 @@ def test_debug_log_has_method_url_status_attempt_and_no_secret(
         loopback.url,
         headers={"x-portkey-sensitive-headers": "x-team-token", "x-team-token": "tt-SECRET-team"},
     ) as client:
-        assert list(iter_runs(client, "thread_1")) == []
+        assert list(client.runs.list("thread_1")) == []
     text = caplog.text
     _assert_clean(text)
     assert "GET http://127.0.0.1" in text
@@ -62,11 +55,15 @@ def test_debug_log_has_method_url_status_attempt_and_no_secret(
     assert loopback.requests[0].headers["authorization"] == "Bearer sk-SECRET-upstream"
 
 
-def test_client_repr_and_str_show_no_secret(loopback: LoopbackServer) -> None:
+async def test_client_repr_and_str_show_no_secret(loopback: LoopbackServer) -> None:
     with secret_client(loopback.url) as client:
-        _assert_clean(repr(client))
-        _assert_clean(str(client))
-        _assert_clean(repr(client.get_httpx_client().headers))
+        for shown in (client, client.api, client.api.get_httpx_client().headers, client.runs):
+            _assert_clean(repr(shown))
+            _assert_clean(str(shown))
+        assert "x-portkey-api-key" in repr(client), "the repr names the headers it sends"
+    async with AsyncClient("pk-SECRET-api", base_url=loopback.url) as async_client:
+        _assert_clean(repr(async_client))
+        _assert_clean(repr(async_client.api.get_async_httpx_client().headers))
 
 
 def test_error_messages_and_reprs_show_no_secret(loopback: LoopbackServer) -> None:
@@ -75,7 +72,9 @@ def test_error_messages_and_reprs_show_no_secret(loopback: LoopbackServer) -> No
     )
     with secret_client(loopback.url, max_retries=0) as client:
         with pytest.raises(RateLimitError) as info:
-            submit_tool_outputs(client, "thread_1", "run_1", [{"tool_call_id": "c", "output": "o"}])
+            client.runs.submit_tool_outputs(
+                "thread_1", "run_1", [{"tool_call_id": "c", "output": "o"}]
+            )
     error: APIStatusError = info.value
     _assert_clean(str(error))
     _assert_clean(repr(error))
@@ -90,9 +89,9 @@ def test_header_errors_name_the_header_never_the_value() -> None:
 
 
 def test_tls_verification_stays_on_by_default() -> None:
-    client = make_client("pk")
-    pool = client.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    client = Client("pk")
+    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
     context: ssl.SSLContext = pool._ssl_context
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
-    client.get_httpx_client().close()
+    client.close()

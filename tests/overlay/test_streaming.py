@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,18 +13,17 @@ import pytest
 import yaml
 
 from portkey_runs import (
+    AssistantStreamEvent,
+    AsyncClient,
     BadRequestError,
+    Client,
     IncompleteStreamError,
     StreamError,
-    StreamEvent,
     UnknownEvent,
-    astream_tool_outputs,
-    make_client,
-    stream_tool_outputs,
 )
+from portkey_runs._events import event_types
 from portkey_runs._sse import SSEDecoder
-from portkey_runs._streaming import EVENT_MODELS
-from portkey_runs_api import Client
+from portkey_runs_api import models
 from portkey_runs_api.models import Message, MessageDelta, Run, RunStep
 from tests._loopback import LoopbackServer, Reply
 
@@ -51,26 +51,39 @@ def run_data(status: str) -> str:
 
 @pytest.fixture
 def client(loopback: LoopbackServer) -> Iterator[Client]:
-    with make_client("pk-test", base_url=loopback.url, max_retries=0) as c:
+    with Client("pk-test", base_url=loopback.url, max_retries=0) as c:
         yield c
 
 
 def test_event_table_matches_the_spec_stream_union() -> None:
     mapping = SPEC["components"]["schemas"]["AssistantStreamEvent"]["discriminator"]["mapping"]
-    assert set(EVENT_MODELS) | {"error", "done"} == set(mapping)
-    for name, model in EVENT_MODELS.items():
-        schema = SPEC["components"]["schemas"][mapping[name].rsplit("/", 1)[-1]]
-        assert schema["properties"]["data"]["$ref"].endswith("/" + model.__name__), name
+    table = event_types()
+    assert set(table) | {"error", "done"} == set(mapping)
+    for name, (event_model, data_model) in table.items():
+        schema_name = mapping[name].rsplit("/", 1)[-1]
+        assert event_model.__name__ == schema_name, name
+        schema = SPEC["components"]["schemas"][schema_name]
+        assert schema["properties"]["data"]["$ref"].endswith("/" + data_model.__name__), name
+
+
+def test_every_generated_event_model_is_in_the_union() -> None:
+    generated = {
+        name for name in dir(models) if name.startswith("Thread") and name.endswith("Event")
+    }
+    in_union = {cls.__name__ for cls in typing.get_args(AssistantStreamEvent)}
+    assert in_union == generated, "a new event in the spec must join AssistantStreamEvent"
 
 
 def test_the_spec_example_streams_as_typed_events(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         events = list(stream)
     assert [e.event for e in events] == [name for name, _ in EVENTS if name != "done"]
     for event in events:
-        assert isinstance(event, StreamEvent)
-        assert isinstance(event.data, EVENT_MODELS[event.event])
+        event_model, data_model = event_types()[event.event]
+        assert type(event) is event_model
+        assert isinstance(event.data, data_model)
+        assert event.is_unknown is False
     assert isinstance(stream.final_run, Run)
     assert stream.final_run.status.value == "completed"
     (request,) = loopback.requests
@@ -85,7 +98,7 @@ def test_events_split_across_tcp_chunks_arrive_whole_and_once(
     body = EXAMPLE.replace("\n", "\r\n").encode()
     chunks = [body[i : i + size] for i in range(0, len(body), size)]
     loopback.replies.append(Reply(200, chunks, SSE_HEADERS))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         names = [e.event for e in stream]
     assert names == [name for name, _ in EVENTS if name != "done"]
 
@@ -99,7 +112,7 @@ def test_first_event_is_available_before_the_server_finishes(
     opened_at_start.set()
     reply = Reply(200, [first, rest], SSE_HEADERS, gates=[opened_at_start, rest_gate])
     loopback.replies.append(reply)
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         seen = []
         for event in stream:
             seen.append(event.event)
@@ -108,28 +121,85 @@ def test_first_event_is_available_before_the_server_finishes(
     assert reply.opened == [True, True], "the client waited for the whole body"
 
 
-def test_breaking_early_closes_the_connection(loopback: LoopbackServer, client: Client) -> None:
+def test_breaking_early_then_leaving_the_block_closes_the_connection(
+    loopback: LoopbackServer, client: Client
+) -> None:
     gate = threading.Event()
     opened = threading.Event()
     opened.set()
     rest = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
-    loopback.replies.append(
-        Reply(
-            200,
-            [sse([("thread.run.queued", run_data("queued"))]), rest],
-            SSE_HEADERS,
-            gates=[opened, gate],
-        )
+    reply = Reply(
+        200,
+        [sse([("thread.run.queued", run_data("queued"))]), rest],
+        SSE_HEADERS,
+        gates=[opened, gate],
     )
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    loopback.replies.append(reply)
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         for event in stream:
             assert event.event == "thread.run.queued"
             break
-        # Still inside the block: leaving the loop alone closed the connection.
-        assert stream.response.is_closed
+        # A break leaves the stream where it was, open: the caller may read on.
+        assert not stream.response.is_closed
+    assert stream.response.is_closed
     gate.set()
     assert stream.final_run is not None
     assert stream.final_run.status.value == "queued"
+    with pytest.raises(StreamError, match="closed after 1 event"):
+        next(stream)
+
+
+def test_a_stream_is_an_iterator_that_continues_where_it_stopped(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    expected = [name for name, _ in EVENTS if name != "done"]
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
+        assert iter(stream) is stream
+        first = next(stream)
+        second = next(iter(stream))
+        names = [first.event, second.event]
+        for event in stream:  # continues with the third event
+            names.append(event.event)
+            if len(names) == 5:
+                break
+        for event in stream:  # a second loop shares the position of the first
+            names.append(event.event)
+        assert names == expected
+        assert list(stream) == [], "a finished stream yields nothing"
+        assert stream.until_done().status.value == "completed"
+        with pytest.raises(StopIteration):
+            next(stream)
+
+
+def test_until_done_after_next_reads_only_the_rest(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
+        assert next(stream).event == EVENTS[0][0]
+        assert stream.until_done().status.value == "completed"
+
+
+def test_a_submission_is_sent_once_even_if_its_block_is_entered_twice(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    manager = client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS)
+    assert loopback.requests == [], "nothing is sent before the block is entered"
+    with manager as stream:
+        stream.until_done()
+    with pytest.raises(StreamError, match="sent already"), manager:
+        pass
+    assert len(loopback.requests) == 1
+
+
+def test_stream_arguments_are_checked_at_the_call(loopback: LoopbackServer, client: Client) -> None:
+    with pytest.raises(ValueError, match="thread_id must not contain '/'"):
+        client.runs.stream_tool_outputs("a/b", "run_1", OUTPUTS)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
+        client.runs.stream_tool_outputs("t", "r", OUTPUTS, timout=3)  # type: ignore[call-arg]
+    assert loopback.requests == []
 
 
 def test_unknown_event_names_come_as_raw_json_not_a_wrong_type(
@@ -142,12 +212,13 @@ def test_unknown_event_names_come_as_raw_json_not_a_wrong_type(
         ("done", "[DONE]"),
     ]
     loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         got = list(stream)
     assert isinstance(got[0], UnknownEvent)
-    assert got[0].event == "thread.run.paused"
+    assert (got[0].event, got[0].name, got[0].is_unknown) == ("unknown", "thread.run.paused", True)
     assert got[0].data == json.loads(run_data("queued"))
     assert isinstance(got[1], UnknownEvent)
+    assert got[1].name == "thread.run.step.teleported"
     assert got[1].data == {"anything": [1, 2]}
     assert isinstance(got[2].data, Run)
     assert stream.final_run is got[2].data
@@ -165,7 +236,7 @@ def test_error_event_raises_stream_error_with_the_server_error(
     events = [("thread.run.queued", run_data("queued")), ("error", json.dumps(error))]
     loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))
     seen = []
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         with pytest.raises(StreamError, match=r"The model crashed\.") as info:
             for event in stream:
                 seen.append(event.event)
@@ -179,7 +250,7 @@ def test_a_wrapped_error_object_is_understood_too(loopback: LoopbackServer, clie
     body = json.dumps({"error": {"message": "upstream gone", "type": "api_error"}})
     loopback.replies.append(Reply(200, [sse([("error", body)])], SSE_HEADERS))
     with (
-        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream,
         pytest.raises(StreamError, match="upstream gone"),
     ):
         list(stream)
@@ -189,7 +260,7 @@ def test_stream_cut_mid_event_is_a_clear_error(loopback: LoopbackServer, client:
     whole = sse([("thread.run.queued", run_data("queued"))])
     partial = b'event: thread.run.completed\ndata: {"id": "run_'
     loopback.replies.append(Reply(200, [whole, partial], SSE_HEADERS, cut=True))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         seen = []
         with pytest.raises(IncompleteStreamError, match="broke off after 1 event"):
             for event in stream:
@@ -203,7 +274,7 @@ def test_stream_ending_cleanly_mid_event_is_a_clear_error(
     body = sse([("thread.run.queued", run_data("queued"))]) + b"event: thread.run.completed\n"
     loopback.replies.append(Reply(200, [body], SSE_HEADERS))
     with (
-        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream,
         pytest.raises(IncompleteStreamError, match="in the middle of an event after 1 event"),
     ):
         list(stream)
@@ -216,7 +287,7 @@ def test_stream_ending_without_done_is_a_clear_error(
         Reply(200, [sse([("thread.run.queued", run_data("queued"))])], SSE_HEADERS)
     )
     with (
-        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream,
         pytest.raises(IncompleteStreamError, match="before its done event"),
     ):
         list(stream)
@@ -225,7 +296,7 @@ def test_stream_ending_without_done_is_a_clear_error(
 def test_invalid_event_data_is_a_stream_error(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies.append(Reply(200, [sse([("thread.run.queued", "{not json")])], SSE_HEADERS))
     with (
-        stream_tool_outputs(client, "t", "r", OUTPUTS) as stream,
+        client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream,
         pytest.raises(StreamError, match=r"event thread\.run\.queued: data is not JSON"),
     ):
         list(stream)
@@ -246,7 +317,7 @@ def test_error_status_on_a_stream_is_a_typed_error(
         )
     )
     with pytest.raises(BadRequestError, match="not awaiting"):
-        with stream_tool_outputs(client, "t", "r", OUTPUTS):
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS):
             pass
 
 
@@ -255,13 +326,13 @@ def test_json_answer_to_a_stream_request_is_refused(
 ) -> None:
     loopback.replies.append(Reply.json(json.loads(run_data("queued"))))
     with pytest.raises(StreamError, match="expected a text/event-stream answer"):
-        with stream_tool_outputs(client, "t", "r", OUTPUTS):
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS):
             pass
 
 
 def test_until_done_returns_the_final_run(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         run = stream.until_done()
     assert run is not None
     assert run.status.value == "completed"
@@ -269,7 +340,7 @@ def test_until_done_returns_the_final_run(loopback: LoopbackServer, client: Clie
 
 def test_data_models_per_event_family(loopback: LoopbackServer, client: Client) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    with stream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
         kinds = {e.event: type(e.data) for e in stream}
     assert kinds["thread.run.step.completed"] is RunStep
     assert kinds["thread.message.completed"] is Message
@@ -282,8 +353,8 @@ async def test_async_stream_yields_the_same_events(loopback: LoopbackServer) -> 
     loopback.replies.append(
         Reply(200, [body[i : i + 5] for i in range(0, len(body), 5)], SSE_HEADERS)
     )
-    async with make_client("pk", base_url=loopback.url) as client:
-        async with astream_tool_outputs(client, "thread_123", "run_123", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS) as stream:
             names = [e.event async for e in stream]
     assert names == [name for name, _ in EVENTS if name != "done"]
     assert stream.final_run is not None
@@ -300,8 +371,8 @@ async def test_async_first_event_before_the_server_finishes(loopback: LoopbackSe
         gates=[started, gate],
     )
     loopback.replies.append(reply)
-    async with make_client("pk", base_url=loopback.url) as client:
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             async for _ in stream:
                 gate.set()
     assert reply.opened == [True, True]
@@ -313,12 +384,12 @@ async def test_async_error_event_and_cut_stream_raise(loopback: LoopbackServer) 
     loopback.replies.append(
         Reply(200, [b"event: thread.run.queued\ndata: {"], SSE_HEADERS, cut=True)
     )
-    async with make_client("pk", base_url=loopback.url, max_retries=0) as client:
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(StreamError, match="boom"):
                 async for _ in stream:
                     pass
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(IncompleteStreamError, match="broke off after 0 event"):
                 async for _ in stream:
                     pass
@@ -326,8 +397,8 @@ async def test_async_error_event_and_cut_stream_raise(loopback: LoopbackServer) 
 
 async def test_async_early_break_closes_the_connection(loopback: LoopbackServer) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    async with make_client("pk", base_url=loopback.url) as client:
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             async for _ in stream:
                 break
     assert stream.response.is_closed
@@ -338,8 +409,8 @@ def test_a_stream_is_never_retried_after_its_first_byte(loopback: LoopbackServer
         Reply(200, [b"event: thread.run.queued\ndata: {"], SSE_HEADERS, cut=True)
     )
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    with make_client("pk", base_url=loopback.url, max_retries=5) as client:
-        with stream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    with Client("pk", base_url=loopback.url, max_retries=5) as client:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(IncompleteStreamError):
                 list(stream)
     assert len(loopback.requests) == 1
@@ -350,12 +421,12 @@ async def test_async_until_done_and_the_end_without_done(loopback: LoopbackServe
     loopback.replies.append(
         Reply(200, [sse([("thread.run.queued", run_data("queued"))])], SSE_HEADERS)
     )
-    async with make_client("pk", base_url=loopback.url) as client:
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             run = await stream.until_done()
         assert run is not None
         assert run.status.value == "completed"
-        async with astream_tool_outputs(client, "t", "r", OUTPUTS) as stream:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             with pytest.raises(IncompleteStreamError, match="before its done event after 1 event"):
                 await stream.until_done()
 
@@ -369,11 +440,37 @@ async def test_async_error_status_and_refused_connection_on_a_stream_are_typed(
     loopback.replies.append(
         Reply.json({"error": {"message": "Run is not awaiting tool outputs", "type": "x"}}, 400)
     )
-    async with make_client("pk", base_url=loopback.url) as client:
+    async with AsyncClient("pk", base_url=loopback.url) as client:
         with pytest.raises(BadRequestError, match="not awaiting"):
-            async with astream_tool_outputs(client, "t", "r", OUTPUTS):
+            async with client.runs.stream_tool_outputs("t", "r", OUTPUTS):
                 pass
-    async with make_client("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as c:
+    async with AsyncClient("pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0) as c:
         with pytest.raises(APIConnectionError, match="ConnectError"):
-            async with astream_tool_outputs(c, "t", "r", OUTPUTS):
+            async with c.runs.stream_tool_outputs("t", "r", OUTPUTS):
                 pass
+
+
+async def test_an_async_stream_is_an_iterator_that_continues_where_it_stopped(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    expected = [name for name, _ in EVENTS if name != "done"]
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        manager = client.runs.stream_tool_outputs("thread_123", "run_123", OUTPUTS)
+        async with manager as stream:
+            assert stream.__aiter__() is stream
+            names = [(await anext(stream)).event, (await anext(stream)).event]
+            async for event in stream:
+                names.append(event.event)
+                if len(names) == 4:
+                    break
+            async for event in stream:
+                names.append(event.event)
+            assert names == expected
+            assert [e async for e in stream] == []
+            assert (await stream.until_done()).status.value == "completed"
+        with pytest.raises(StreamError, match="sent already"):
+            async with manager:
+                pass
+    assert len(loopback.requests) == 1
+    assert stream.response.is_closed

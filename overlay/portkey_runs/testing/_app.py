@@ -44,10 +44,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portkey_runs_wire import SubmitToolOutputsRunRequest, ThreadsThreadIdRunsGetParametersQuery
-
 from ._faults import Fault, parse_fault
 from ._state import JSON, APIError, RecordedRequest, ReferenceState
+from ._wire import SubmitToolOutputsRunRequest, ThreadsThreadIdRunsGetParametersQuery
 
 __all__ = ["DEFAULT_EVENT_DELAY", "FAULT_HEADER", "AuthMode", "ConnectionAborted", "create_app"]
 
@@ -194,7 +193,7 @@ class _FrontDoor:
             return
         if fault.latency:
             await asyncio.sleep(fault.latency)
-        send = _adding_headers(send, fault)
+        send = _adding_headers(send, fault, _answer_headers(state, headers, self.auth))
         if fault.reset:
             await _reset(send)
         refusal = _injected(fault) or self._refusal(headers)
@@ -371,14 +370,25 @@ async def _reset(send: Send) -> None:
     raise ConnectionAborted("connection reset (fault reset)")
 
 
-def _adding_headers(send: Send, fault: Fault) -> Send:
-    extra: list[tuple[bytes, bytes]] = []
+def _answer_headers(
+    state: ReferenceState, request: Headers, auth: AuthMode
+) -> list[tuple[bytes, bytes]]:
+    """What every answer carries: a new ``x-request-id``, as the provider sends it; and, unless
+    the server plays the provider behind a gateway (``auth="openai"``), the gateway's
+    ``x-portkey-trace-id``: the request's own, or a new one when it sent none."""
+    headers = [(b"x-request-id", state.new_id("req").encode())]
+    if auth != "openai":
+        trace_id = request.get("x-portkey-trace-id") or state.new_id("trace")
+        headers.append((b"x-portkey-trace-id", trace_id.encode("latin-1")))
+    return headers
+
+
+def _adding_headers(send: Send, fault: Fault, extra: list[tuple[bytes, bytes]]) -> Send:
+    extra = list(extra)
     if fault.retry_after is not None:
         extra.append((b"retry-after", fault.retry_after.encode("latin-1")))
     if fault.should_retry is not None:
         extra.append((b"x-should-retry", b"true" if fault.should_retry else b"false"))
-    if not extra:
-        return send
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":

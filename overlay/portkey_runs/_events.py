@@ -1,0 +1,133 @@
+"""The events of a run's stream, typed: SSE name → the generated ``Thread*Event`` model.
+
+Each known event is the generated model of the spec's ``AssistantStreamEvent`` union whose
+``event`` is a ``Literal`` (``ThreadMessageDeltaEvent.event`` is
+``Literal["thread.message.delta"]``), so that ``if event.event == "thread.message.delta":``
+narrows ``event.data`` to ``MessageDelta`` for a type checker.
+
+An event this client does not know arrives in its place, in order, as an :class:`UnknownEvent`.
+Its ``event`` is always the literal ``"unknown"`` — were it the SSE name (a plain ``str``), a
+type checker could narrow no event of the union by its name — and its ``name`` is the SSE name.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import typing
+from typing import Any, ClassVar, Literal
+
+from attrs import frozen
+
+from portkey_runs_api.models import (
+    ThreadMessageCompletedEvent,
+    ThreadMessageCreatedEvent,
+    ThreadMessageDeltaEvent,
+    ThreadMessageIncompleteEvent,
+    ThreadMessageInProgressEvent,
+    ThreadRunCancelledEvent,
+    ThreadRunCancellingEvent,
+    ThreadRunCompletedEvent,
+    ThreadRunCreatedEvent,
+    ThreadRunExpiredEvent,
+    ThreadRunFailedEvent,
+    ThreadRunIncompleteEvent,
+    ThreadRunInProgressEvent,
+    ThreadRunQueuedEvent,
+    ThreadRunRequiresActionEvent,
+    ThreadRunStepCancelledEvent,
+    ThreadRunStepCompletedEvent,
+    ThreadRunStepCreatedEvent,
+    ThreadRunStepDeltaEvent,
+    ThreadRunStepExpiredEvent,
+    ThreadRunStepFailedEvent,
+    ThreadRunStepInProgressEvent,
+)
+
+from ._http import parse
+from ._sse import ServerSentEvent
+from .errors import StreamError, error_object
+
+__all__ = ["AssistantStreamEvent", "RunStreamEvent", "UnknownEvent", "decode_event", "event_types"]
+
+#: Every event of a run's stream this client knows (the spec's ``AssistantStreamEvent`` but
+#: ``error``, which raises, and ``done``, which ends the stream). A test holds it in step with
+#: the spec and with the generated package.
+AssistantStreamEvent = (
+    ThreadRunCreatedEvent
+    | ThreadRunQueuedEvent
+    | ThreadRunInProgressEvent
+    | ThreadRunRequiresActionEvent
+    | ThreadRunCompletedEvent
+    | ThreadRunIncompleteEvent
+    | ThreadRunFailedEvent
+    | ThreadRunCancellingEvent
+    | ThreadRunCancelledEvent
+    | ThreadRunExpiredEvent
+    | ThreadRunStepCreatedEvent
+    | ThreadRunStepInProgressEvent
+    | ThreadRunStepDeltaEvent
+    | ThreadRunStepCompletedEvent
+    | ThreadRunStepFailedEvent
+    | ThreadRunStepCancelledEvent
+    | ThreadRunStepExpiredEvent
+    | ThreadMessageCreatedEvent
+    | ThreadMessageInProgressEvent
+    | ThreadMessageDeltaEvent
+    | ThreadMessageCompletedEvent
+    | ThreadMessageIncompleteEvent
+)
+
+
+@frozen
+class UnknownEvent:
+    """An event whose name this client does not know (a newer server's), kept as received.
+
+    ``name`` is its SSE event name, ``data`` its JSON (or its text, when it is not JSON).
+    ``event`` is always ``"unknown"`` and ``is_unknown`` ``True`` (``False`` on known events).
+    """
+
+    name: str
+    data: Any
+    event: ClassVar[Literal["unknown"]] = "unknown"
+    is_unknown: ClassVar[bool] = True
+
+
+#: What iterating a run's stream gives: a known event, or an unknown one.
+RunStreamEvent = AssistantStreamEvent | UnknownEvent
+
+
+@functools.cache
+def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
+    """SSE name → (event model, data model), read off the generated models' annotations."""
+    table: dict[str, tuple[type[Any], type[Any]]] = {}
+    for cls in typing.get_args(AssistantStreamEvent):
+        hints = typing.get_type_hints(cls)
+        (name,) = typing.get_args(hints["event"])
+        table[name] = (cls, hints["data"])
+    return table
+
+
+def decode_event(sse: ServerSentEvent) -> RunStreamEvent | None:
+    """The typed event for ``sse``, or ``None`` for the end marker; ``error`` raises."""
+    if sse.event == "done" or (sse.event == "message" and sse.data.strip() == "[DONE]"):
+        return None
+    known = event_types().get(sse.event)
+    try:
+        payload = json.loads(sse.data)
+    except (ValueError, RecursionError) as exc:
+        if known is None and sse.event != "error":
+            return UnknownEvent(sse.event, sse.data)  # not ours to judge: hand over the text
+        raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
+    if sse.event == "error":
+        error = error_object(payload)
+        if error is None:
+            raise StreamError(f"the server reported an error: {sse.data[:200]}")
+        raise StreamError(f"the server reported an error: {error.message}", error)
+    if known is None:
+        return UnknownEvent(sse.event, payload)
+    event_model, data_model = known
+    event: RunStreamEvent = event_model(
+        event=sse.event, data=parse(data_model, payload, where=f"event {sse.event}: ")
+    )
+    return event

@@ -1,0 +1,121 @@
+"""Sending a request and reading its answer: typed errors, and bodies parsed by the spec."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol, Self, TypeVar
+
+import httpx
+
+from portkey_runs_api.errors import ParseError
+
+from .errors import ResponseValidationError, StreamError, connection_error, status_error
+
+__all__ = ["asend", "asend_stream", "parse", "parse_json", "send", "send_stream"]
+
+
+class _Model(Protocol):
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def send(http: httpx.Client, request: dict[str, Any]) -> httpx.Response:
+    """Send and read a request; a non-2xx answer or a transport failure raises typed."""
+    try:
+        response = http.request(**request)
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+    if not response.is_success:
+        raise status_error(response)
+    return response
+
+
+async def asend(http: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
+    try:
+        response = await http.request(**request)
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+    if not response.is_success:
+        raise status_error(response)
+    return response
+
+
+def _check_event_stream(response: httpx.Response) -> None:
+    content_type = response.headers.get("content-type", "")
+    if not content_type.lower().startswith("text/event-stream"):
+        raise StreamError(f"expected a text/event-stream answer, got {content_type or 'none'!r}")
+
+
+def send_stream(http: httpx.Client, request: dict[str, Any]) -> httpx.Response:
+    """Send a request whose answer is an event stream; the response with only its headers read.
+
+    A non-2xx answer (its body read) or an answer that is not ``text/event-stream`` raises,
+    after closing the response.
+    """
+    try:
+        response = http.send(http.build_request(**request), stream=True)
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+    try:
+        if not response.is_success:
+            try:
+                response.read()
+            except httpx.HTTPError as exc:
+                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+            raise status_error(response)
+        _check_event_stream(response)
+    except BaseException:
+        response.close()
+        raise
+    return response
+
+
+async def asend_stream(http: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
+    try:
+        response = await http.send(http.build_request(**request), stream=True)
+    except httpx.HTTPError as exc:
+        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+    try:
+        if not response.is_success:
+            try:
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+            raise status_error(response)
+        _check_event_stream(response)
+    except BaseException:
+        await response.aclose()
+        raise
+    return response
+
+
+def parse(model: type[M], data: Any, where: str = "") -> M:
+    """``model.from_dict(data)``, with a contract breach as a ``ResponseValidationError``.
+
+    Its message names the model and the field path, e.g.
+    ``Run.required_action.submit_tool_outputs.tool_calls[2].id: missing required property``.
+    """
+    if not isinstance(data, Mapping):
+        raise ResponseValidationError(
+            f"{where}{model.__name__}: expected a JSON object, got {type(data).__name__}", data
+        )
+    try:
+        return model.from_dict(data)
+    except ParseError as exc:
+        raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
+
+
+def parse_json(model: type[M], response: httpx.Response) -> M:
+    """The body of a 2xx ``response`` parsed as ``model``."""
+    try:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, too deep, too many digits
+        raise ResponseValidationError(
+            f"{model.__name__}: the body of a {response.status_code} answer is not JSON ({exc})",
+            response.text,
+        ) from exc
+    return parse(model, data)

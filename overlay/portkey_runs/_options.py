@@ -1,0 +1,89 @@
+"""Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``.
+
+Every method of ``client.runs`` takes them as keywords (``**options``); they apply to that call
+only (to every page of a listing) and follow the client's header rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+import httpx
+from attrs import frozen
+
+from ._headers import call_headers
+from ._retries import MAX_RETRIES_EXTENSION
+
+__all__ = ["CallOptions", "RequestOptions", "call_options"]
+
+
+class RequestOptions(TypedDict, total=False):
+    """The keywords every method of ``client.runs`` accepts, for that call only."""
+
+    #: More headers (the client's rules: printable ASCII; secrets never shown).
+    extra_headers: Mapping[str, str]
+    #: Seconds (or an ``httpx.Timeout``) instead of the client's timeout; ``None``: no timeout.
+    timeout: float | httpx.Timeout | None
+    #: Retries instead of the client's ``max_retries`` (0: none).
+    max_retries: int
+    #: Portkey's ``x-portkey-trace-id`` for this call.
+    trace_id: str
+    #: Portkey's ``x-portkey-metadata`` for this call (sent as JSON).
+    metadata: Mapping[str, Any]
+
+
+_KNOWN = frozenset(RequestOptions.__annotations__)
+
+
+@frozen
+class CallOptions:
+    """The checked options of one call, ready to merge into its request."""
+
+    headers: dict[str, str]
+    timeout: Any  # float | httpx.Timeout | None, or httpx.USE_CLIENT_DEFAULT
+    max_retries: int | None
+
+    def apply(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``request`` (keyword arguments of ``httpx.Client.build_request``) with these options."""
+        merged = dict(request)
+        if self.headers:
+            merged["headers"] = {**request.get("headers", {}), **self.headers}
+        merged["timeout"] = self.timeout
+        if self.max_retries is not None:
+            merged["extensions"] = {MAX_RETRIES_EXTENSION: self.max_retries}
+        return merged
+
+
+NO_OPTIONS = CallOptions({}, httpx.USE_CLIENT_DEFAULT, None)
+
+
+def call_options(options: Mapping[str, Any]) -> CallOptions:
+    """Check the ``**options`` of a call; ``TypeError``/``ValueError`` naming a bad one."""
+    if not options:
+        return NO_OPTIONS
+    unknown = sorted(set(options) - _KNOWN)
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument {unknown[0]!r} "
+            f"(the per-call options are {', '.join(sorted(_KNOWN))})"
+        )
+    timeout = options.get("timeout", httpx.USE_CLIENT_DEFAULT)
+    if not (
+        timeout is None
+        or timeout is httpx.USE_CLIENT_DEFAULT
+        or isinstance(timeout, httpx.Timeout)
+        or (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
+    ):
+        raise ValueError(
+            f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {timeout!r}"
+        )
+    retries = options.get("max_retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+    ):
+        raise ValueError(f"max_retries must be an integer >= 0, got {retries!r}")
+    headers = call_headers(
+        options.get("extra_headers"), options.get("trace_id"), options.get("metadata")
+    )
+    return CallOptions(headers, timeout, retries)

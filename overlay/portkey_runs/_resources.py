@@ -1,0 +1,262 @@
+"""``client.runs``: the two operations of the API, and their raw-response views.
+
+:class:`Runs` (sync) and :class:`AsyncRuns` have the same method names and arguments. What
+they share — checking the arguments, building each request, parsing each answer — is in the
+functions at the top of this module and the modules they call; each method is its I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+
+import httpx
+
+from portkey_runs_api.models import Run
+
+from ._generated import ToolOutputLike, submit_request
+from ._http import asend, asend_stream, parse_json, send, send_stream
+from ._options import RequestOptions, call_options
+from ._pagination import AsyncRunPager, ListQuery, Order, RunPage, RunPager
+from ._response import RawResponse
+from ._streaming import (
+    AsyncRunStream,
+    AsyncRunStreamManager,
+    RunStream,
+    RunStreamManager,
+    raw_stream,
+)
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient, Client
+
+__all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse"]
+
+S = TypeVar("S")
+
+Request = dict[str, Any]
+
+
+def _submission(
+    thread_id: str,
+    run_id: str,
+    tool_outputs: Iterable[ToolOutputLike],
+    options: RequestOptions,
+    *,
+    stream: bool,
+) -> Request:
+    """The request of a submission, with the call's options; bad arguments raise here."""
+    checked = call_options(options)
+    return checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
+
+
+def _first_page(query: ListQuery, options: RequestOptions) -> Request:
+    return call_options(options).apply(query.first_request())
+
+
+def _run(response: httpx.Response) -> Run:
+    return parse_json(Run, response)
+
+
+def _same(stream: S) -> S:
+    return stream
+
+
+class Runs:
+    """The runs of a thread: ``client.runs``."""
+
+    def __init__(self, client: Client) -> None:
+        self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
+
+    @functools.cached_property
+    def with_raw_response(self) -> RunsWithRawResponse:
+        """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
+        return RunsWithRawResponse(self._http)
+
+    def list(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 100,
+        order: Order = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RunPager:
+        """Every run of the thread exactly once, fetching pages of ``limit`` lazily.
+
+        Forward from ``after`` (or the start) in ``order``; with ``before`` it walks backward
+        from that cursor, yielding the nearest run first. ``max_items`` stops early (and asks
+        for no more than it needs). ``.pages()`` gives the pages instead. The arguments are
+        checked here, before any request.
+        """
+        query = ListQuery(thread_id, limit, order, after, before, max_items)
+        apply = call_options(options).apply
+        return RunPager(query, lambda request: RunPage.of(send(self._http(), apply(request))))
+
+    def submit_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> Run:
+        """Hand tool outputs to a run in ``requires_action``; the Run the server answers."""
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        return _run(send(self._http(), request))
+
+    def stream_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> RunStreamManager[RunStream]:
+        """Submit with ``stream: true``; a context manager giving the :class:`RunStream`.
+
+        The arguments are checked here; the request is sent on entering the ``with`` block,
+        and the events are read as the server sends them.
+        """
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
+        return RunStreamManager(lambda: send_stream(self._http(), request), _same)
+
+
+class RunsWithRawResponse:
+    """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
+
+    def __init__(self, http: Callable[[], httpx.Client]) -> None:
+        self._http = http
+
+    def list(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 100,
+        order: Order = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RunPage]:
+        """The answer for the first page; ``parse()`` is that :class:`RunPage`."""
+        query = ListQuery(thread_id, limit, order, after, before, None)
+        response = send(self._http(), _first_page(query, options))
+        return RawResponse(response, lambda: RunPage.of(response))
+
+    def submit_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Run]:
+        """The answer to the submission; ``parse()`` is the Run."""
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        response = send(self._http(), request)
+        return RawResponse(response, lambda: _run(response))
+
+    def stream_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> RunStreamManager[RawResponse[RunStream]]:
+        """A context manager giving the stream's answer; ``parse()`` is the :class:`RunStream`."""
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
+        return RunStreamManager(lambda: send_stream(self._http(), request), raw_stream)
+
+
+class AsyncRuns:
+    """The async twin of :class:`Runs`: ``async_client.runs``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
+
+    @functools.cached_property
+    def with_raw_response(self) -> AsyncRunsWithRawResponse:
+        return AsyncRunsWithRawResponse(self._http)
+
+    def list(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 100,
+        order: Order = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRunPager:
+        """As :meth:`Runs.list`; ``async for`` over the result or over its ``.pages()``."""
+        query = ListQuery(thread_id, limit, order, after, before, max_items)
+        apply = call_options(options).apply
+
+        async def fetch(request: Request) -> RunPage:
+            return RunPage.of(await asend(self._http(), apply(request)))
+
+        return AsyncRunPager(query, fetch)
+
+    async def submit_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> Run:
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        return _run(await asend(self._http(), request))
+
+    def stream_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRunStreamManager[AsyncRunStream]:
+        """As :meth:`Runs.stream_tool_outputs`, with ``async with``."""
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
+        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same)
+
+
+class AsyncRunsWithRawResponse:
+    """``async_client.runs.with_raw_response``."""
+
+    def __init__(self, http: Callable[[], httpx.AsyncClient]) -> None:
+        self._http = http
+
+    async def list(
+        self,
+        thread_id: str,
+        *,
+        limit: int = 100,
+        order: Order = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RunPage]:
+        query = ListQuery(thread_id, limit, order, after, before, None)
+        response = await asend(self._http(), _first_page(query, options))
+        return RawResponse(response, lambda: RunPage.of(response))
+
+    async def submit_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Run]:
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        response = await asend(self._http(), request)
+        return RawResponse(response, lambda: _run(response))
+
+    def stream_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRunStreamManager[RawResponse[AsyncRunStream]]:
+        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
+        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), raw_stream)

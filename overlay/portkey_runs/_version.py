@@ -1,0 +1,3 @@
+"""The version of portkey-runs (also in pyproject.toml; a test holds the two equal)."""
+
+__version__ = "0.2.0"

@@ -1,0 +1,122 @@
+"""What a user installs: declared dependencies, the testing extra, the license, the version,
+the command's behaviour without the extra, and the Makefile's own help."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import portkey_runs
+
+ROOT = Path(__file__).resolve().parent.parent
+OVERLAY = ROOT / "overlay" / "portkey_runs"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+
+
+def _distribution(requirement: str) -> str:
+    name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
+    return name.lower().replace("-", "_")  # the import name of the distributions we use
+
+
+def _third_party_imports(paths: list[Path]) -> set[str]:
+    names = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    ours = {"portkey_runs", "portkey_runs_api"}
+    return {name for name in names - ours if name not in sys.stdlib_module_names}
+
+
+def test_every_run_time_import_is_a_declared_dependency() -> None:
+    core = [p for p in OVERLAY.rglob("*.py") if "testing" not in p.relative_to(OVERLAY).parts]
+    generated = list((ROOT / "generated" / "portkey_runs_api").rglob("*.py"))
+    declared = {_distribution(r) for r in PROJECT["dependencies"]}
+    assert _third_party_imports(core + generated) <= declared
+
+
+def test_the_reference_server_imports_only_the_testing_extra() -> None:
+    testing = [p for p in (OVERLAY / "testing").rglob("*.py") if p.name != "pytest_plugin.py"]
+    declared = {
+        _distribution(r)
+        for r in [*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["testing"]]
+    }
+    assert _third_party_imports(testing) <= declared
+    # The pytest plugin is loaded by pytest only, so pytest is there when it is imported.
+    assert _third_party_imports([OVERLAY / "testing" / "pytest_plugin.py"]) <= declared | {"pytest"}
+
+
+def test_the_wire_models_are_not_a_top_level_package() -> None:
+    assert importlib.util.find_spec("portkey_runs_wire") is None
+    wheel = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert sorted(Path(p).name for p in wheel) == ["portkey_runs", "portkey_runs_api"]
+
+
+def _without(modules: list[str], code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter where ``modules`` cannot be imported, as without
+    the testing extra."""
+    blocker = "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in modules)
+    return subprocess.run(
+        [sys.executable, "-c", blocker + code], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_the_demo_without_the_testing_extra_says_what_to_install_in_one_line() -> None:
+    proc = _without(
+        ["pydantic", "starlette", "uvicorn"],
+        "from portkey_runs.cli import main\nsys.exit(main(['demo']))",
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "portkey-runs: error: the demo runs the reference server, which needs: "
+        'pip install "portkey-runs[testing]"'
+    ]
+
+
+def test_the_client_imports_and_works_without_the_testing_extra() -> None:
+    proc = _without(
+        ["pydantic", "starlette", "uvicorn"],
+        "import portkey_runs\nprint(portkey_runs.Client('pk', base_url='http://127.0.0.1:9/v1'))",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Client(base_url='http://127.0.0.1:9/v1'")
+
+
+def test_importing_the_reference_server_without_the_extra_names_the_extra() -> None:
+    proc = _without(["starlette"], "import portkey_runs.testing")
+    assert proc.returncode == 1
+    assert "ImportError: portkey_runs.testing needs the testing extra" in proc.stderr
+    assert 'pip install "portkey-runs[testing]"' in proc.stderr
+
+
+def test_the_license_file_is_there_and_shipped() -> None:
+    assert PROJECT["license"] == "MIT"
+    assert PROJECT["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_package_version_is_the_projects() -> None:
+    assert portkey_runs.__version__ == PROJECT["version"]
+
+
+def test_make_help_lists_every_job_from_its_comment() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    documented = dict(re.findall(r"^([a-z][a-z-]*):[^#\n]*## (.+)$", makefile, flags=re.M))
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    listed = dict(re.findall(r"^\s+make (\S+)\s+(.+)$", proc.stdout, flags=re.M))
+    assert len(listed) == len(proc.stdout.splitlines())
+    assert listed == documented
+    for job in ("demo", "test", "generate", "check", "spec-diff", "bench"):
+        assert job in listed, job
