@@ -32,6 +32,9 @@ requests without that header, one each, with ``state.inject(spec, ...)``. A spec
     unknown_status=paused             the answer's first run has status ``paused``
     unknown_event=thread.run.paused   an extra event of that name after ``thread.run.queued``
     should_retry=true                 add ``x-should-retry: true`` to the answer
+    bad_arguments                     the next round's first call has arguments that are not JSON
+    run_fails                         the run fails after this submission (``thread.run.failed``)
+    run_expires                       the run expires after this submission (``thread.run.expired``)
     none                              no fault (a placeholder in a queue)
 
 Items combine: ``latency=0.1;status=500;should_retry=false``. A fault applies before the

@@ -124,7 +124,15 @@ def create_app(
             body = _submit_body(await request.body())
             state = _state_of(request.scope)
             submission = state.submit_tool_outputs(
-                request.path_params["thread_id"], request.path_params["run_id"], body
+                request.path_params["thread_id"],
+                request.path_params["run_id"],
+                body,
+                outcome="fail"
+                if fault.run_fails
+                else "expire"
+                if fault.run_expires
+                else "continue",
+                bad_arguments=fault.bad_arguments,
             )
         except APIError as error:
             return _error(error)
@@ -296,7 +304,9 @@ class _EventStream:
         for number, frame in enumerate(self.frames, start=1):
             if number == 2:
                 await self._wait_for_gate(gone)
-            if number > 1 and self.delay:
+            if number > 1:
+                # Even with no delay, let the loop run: it is how a hang-up is noticed, so that
+                # nothing more is written to a closed socket (which asyncio would log).
                 await asyncio.sleep(self.delay)
             if gone.is_set():
                 return

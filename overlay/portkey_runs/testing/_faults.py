@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["Fault", "parse_fault"]
 
-_FLAGS = ("html502", "reset", "malformed_json")
+_FLAGS = ("html502", "reset", "malformed_json", "bad_arguments", "run_fails", "run_expires")
 _KEYS = (
     *_FLAGS,
     *("latency", "status", "retry_after", "cut_stream", "should_retry"),
@@ -33,6 +33,18 @@ class Fault:
     unknown_status: str | None = None
     unknown_event: str | None = None
     should_retry: bool | None = None
+    bad_arguments: bool = False
+    run_fails: bool = False
+    run_expires: bool = False
+
+    def __post_init__(self) -> None:
+        if self.run_fails and self.run_expires:
+            raise ValueError("fault run_fails and run_expires exclude each other")
+
+    @property
+    def outcome(self) -> Literal["continue", "fail", "expire"]:
+        """How a submission ends: the run goes on, or fails, or expires."""
+        return "fail" if self.run_fails else "expire" if self.run_expires else "continue"
 
 
 def parse_fault(spec: str) -> Fault:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -71,7 +70,34 @@ GET_WEATHER_TOOL: JSON = {
         },
     },
 }
+GET_LOCAL_TIME_TOOL: JSON = {
+    "type": "function",
+    "function": {
+        "name": "get_local_time",
+        "description": "Get the local time in a given location",
+        "parameters": {
+            "type": "object",
+            "properties": {"location": {"type": "string", "description": "The city, e.g. Paris"}},
+            "required": ["location"],
+        },
+    },
+}
+#: The functions a run may call, in the order its rounds ask for them.
+TOOLS = (GET_WEATHER_TOOL, GET_LOCAL_TIME_TOOL)
 _CITIES = ("Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Cairo", "Denver", "Hanoi", "Perth")
+#: How a submission ends the run instead of going on: ``fail`` or ``expire`` it.
+Outcome = Literal["continue", "fail", "expire"]
+
+
+@dataclass
+class _Plan:
+    """What a ``requires_action`` run will still ask for, and what it was given so far."""
+
+    rounds_left: int
+    calls_per_round: int
+    answers: list[str]
+    #: The tool-calls step of the round it waits for, once streamed (its id and creation).
+    step: JSON | None = None
 
 
 class APIError(Exception):
@@ -139,6 +165,7 @@ class ReferenceState:
         self._threads: dict[str, list[str]] = {}
         self._runs: dict[str, Run] = {}
         self._replies: dict[str, str] = {}
+        self._plans: dict[str, _Plan] = {}
         self._ids: set[str] = set()
         # Request and trace ids come from a generator of their own, so that answering a
         # request never changes the ids of the threads and runs created after it.
@@ -164,13 +191,17 @@ class ReferenceState:
         *,
         seed: int | None = None,
         tool_calls: int = 1,
+        rounds: int = 1,
+        bad_arguments: bool = False,
     ) -> str:
         """A new thread with ``n_runs`` runs, oldest first; its id.
 
         ``statuses`` is one status for every run or one per run (then ``n_runs`` may be
         left out); the default is ``completed``. Each ``requires_action`` run waits for
-        ``tool_calls`` calls of ``get_weather``. ``seed`` makes this thread's ids independent
-        of what was created before.
+        ``tool_calls`` calls of ``get_weather`` and asks for tool outputs ``rounds`` times in
+        all (the later rounds call ``get_local_time``, then ``get_weather``, in turn) before it
+        completes; with ``bad_arguments`` the first call's arguments are not valid JSON.
+        ``seed`` makes this thread's ids independent of what was created before.
         """
         if isinstance(statuses, str) or statuses is None:
             count = n_runs or 0
@@ -186,18 +217,25 @@ class ReferenceState:
             thread_id = self._new_id("thread", rng)
             self._threads[thread_id] = []
             for status in chosen:
-                self._add_run(thread_id, status, tool_calls, rng)
+                self._add_run(thread_id, status, tool_calls, rng, rounds, bad_arguments)
             return thread_id
 
     def add_run(
-        self, thread_id: str, status: str = "requires_action", *, tool_calls: int = 1
+        self,
+        thread_id: str,
+        status: str = "requires_action",
+        *,
+        tool_calls: int = 1,
+        rounds: int = 1,
+        bad_arguments: bool = False,
     ) -> str:
-        """A new run (the thread's latest) in ``status``; its id. ``KeyError`` if no such thread."""
+        """A new run (the thread's latest) in ``status``; its id. ``KeyError`` if no such thread.
+        The keywords are those of :meth:`create_thread`."""
         _check_status(status)
         with self._lock:
             if thread_id not in self._threads:
                 raise KeyError(thread_id)
-            return self._add_run(thread_id, status, tool_calls, self._rng)
+            return self._add_run(thread_id, status, tool_calls, self._rng, rounds, bad_arguments)
 
     def get_run(self, thread_id: str, run_id: str) -> Run:
         """The stored run; ``KeyError`` if the thread has no such run."""
@@ -218,9 +256,15 @@ class ReferenceState:
         return [] if action is None else [call.id for call in action.submit_tool_outputs.tool_calls]
 
     def reply_text(self, run_id: str) -> str | None:
-        """The text of the message the run wrote after its tool outputs, if it got them."""
+        """The text of the message the run wrote after its last tool outputs, if it got them."""
         with self._lock:
             return self._replies.get(run_id)
+
+    def rounds_left(self, run_id: str) -> int:
+        """How many more times the run will ask for tool outputs (0 once it stops asking)."""
+        with self._lock:
+            plan = self._plans.get(run_id)
+            return 0 if plan is None else plan.rounds_left
 
     # -------------------------------------------------------------------------- faults, requests
 
@@ -301,12 +345,21 @@ class ReferenceState:
         )
 
     def submit_tool_outputs(
-        self, thread_id: str, run_id: str, request: SubmitToolOutputsRunRequest
+        self,
+        thread_id: str,
+        run_id: str,
+        request: SubmitToolOutputsRunRequest,
+        *,
+        outcome: Outcome = "continue",
+        bad_arguments: bool = False,
     ) -> Submission:
-        """Hand the outputs to a ``requires_action`` run, which then completes.
+        """Hand the outputs to a ``requires_action`` run: it asks for the next round of tool
+        outputs (``requires_action`` again, with new calls) or, after its last round, completes.
 
-        ``APIError`` 404 for an unknown thread or run, 400 unless every pending tool call
-        gets exactly one output. The stored run is ``completed`` on return.
+        ``outcome="fail"`` or ``"expire"`` makes the run fail or expire instead;
+        ``bad_arguments`` gives the next round's first call arguments that are not valid JSON.
+        ``APIError`` 404 for an unknown thread or run, 400 unless every pending tool call gets
+        exactly one output. The stored run is in its new state on return.
         """
         with self._lock:
             self._thread(thread_id)
@@ -314,9 +367,8 @@ class ReferenceState:
             if run is None or run.thread_id != thread_id:
                 raise APIError(404, f"No run found with id '{run_id}'.")
             outputs = _check_outputs(run, request)
-            submission, final, text = self._complete(run, outputs)
-            self._runs[run_id] = final
-            self._replies[run_id] = text
+            submission, stored = self._answer(run, outputs, outcome, bad_arguments)
+            self._runs[run_id] = stored
             return submission
 
     # -------------------------------------------------------------------------- internals
@@ -338,9 +390,19 @@ class ReferenceState:
         self._now += seconds
         return self._now
 
-    def _add_run(self, thread_id: str, status: str, tool_calls: int, rng: random.Random) -> str:
+    def _add_run(
+        self,
+        thread_id: str,
+        status: str,
+        tool_calls: int,
+        rng: random.Random,
+        rounds: int = 1,
+        bad_arguments: bool = False,
+    ) -> str:
         if tool_calls < 1:
             raise ValueError("tool_calls must be at least 1")
+        if rounds < 1:
+            raise ValueError("rounds must be at least 1")
         run_id = self._new_id("run", rng)
         created = self._tick(rng.randint(1, 30))
         run: JSON = {
@@ -360,7 +422,7 @@ class ReferenceState:
             "incomplete_details": None,
             "model": MODEL,
             "instructions": INSTRUCTIONS,
-            "tools": [GET_WEATHER_TOOL],
+            "tools": list(TOOLS),
             "metadata": {},
             "usage": None,
             "temperature": 1.0,
@@ -374,21 +436,12 @@ class ReferenceState:
         }
         usage = _usage(rng.randint(60, 400), rng.randint(5, 120))
         if status == "requires_action":
-            calls = [
-                {
-                    "id": self._new_id("call", rng),
-                    "type": "function",
-                    "function": {
-                        "name": "get_weather",
-                        "arguments": json.dumps({"location": rng.choice(_CITIES)}),
-                    },
-                }
-                for _ in range(tool_calls)
-            ]
+            calls = self._tool_calls(0, tool_calls, rng, bad_arguments)
             run["required_action"] = {
                 "type": "submit_tool_outputs",
                 "submit_tool_outputs": {"tool_calls": calls},
             }
+            self._plans[run_id] = _Plan(rounds_left=rounds, calls_per_round=tool_calls, answers=[])
         elif status == "completed":
             run.update(completed_at=created + 4, usage=usage)
         elif status == "cancelled":
@@ -409,25 +462,41 @@ class ReferenceState:
         self._threads[thread_id].append(run_id)
         return run_id
 
-    def _complete(self, run: Run, outputs: dict[str, str]) -> tuple[Submission, Run, str]:
-        """The events of a run that got its outputs, and the run completed."""
+    def _tool_calls(
+        self, round_number: int, count: int, rng: random.Random, bad_arguments: bool
+    ) -> list[JSON]:
+        """The calls of one round: ``count`` calls of the round's function, each on a city."""
+        name = TOOLS[round_number % len(TOOLS)]["function"]["name"]
+        calls = []
+        for number in range(count):
+            arguments = json.dumps({"location": rng.choice(_CITIES)})
+            if bad_arguments and number == 0:
+                arguments = arguments[: len(arguments) // 2]  # cut: not valid JSON
+            calls.append(
+                {
+                    "id": self._new_id("call", rng),
+                    "type": "function",
+                    "function": {"name": name, "arguments": arguments},
+                }
+            )
+        return calls
+
+    def _answer(
+        self, run: Run, outputs: dict[str, str], outcome: Outcome, bad_arguments: bool
+    ) -> tuple[Submission, Run]:
+        """The events that answer a submission, and the run as it is after them."""
         base: JSON = run.model_dump(mode="json", exclude_unset=True)
         action = run.required_action
         assert action is not None  # checked by _check_outputs
         calls = action.submit_tool_outputs.tool_calls
-        rng = self._rng
-        now = self._tick()
-        tool_step_id, step_id, message_id = (self._new_id(p, rng) for p in ("step", "step", "msg"))
-        text = "Here is what the tools returned: " + "; ".join(
+        plan = self._plans.setdefault(run.id, _Plan(rounds_left=1, calls_per_round=1, answers=[]))
+        plan.answers += [
             f'{call.function.name}({call.function.arguments}) said "{outputs[call.id]}"'
             for call in calls
-        )
-        tool_usage = _usage(rng.randint(60, 400), rng.randint(5, 40))
-        message_usage = _usage(tool_usage["total_tokens"] + 20, len(text.split()))
-        run_usage = _usage(
-            tool_usage["prompt_tokens"] + message_usage["prompt_tokens"],
-            tool_usage["completion_tokens"] + message_usage["completion_tokens"],
-        )
+        ]
+        plan.rounds_left -= 1
+        rng = self._rng
+        now = self._tick()
         common = {"assistant_id": base["assistant_id"], "thread_id": base["thread_id"]}
         step_common = {
             **common,
@@ -439,11 +508,19 @@ class ReferenceState:
             "failed_at": None,
             "metadata": {},
         }
-        tool_step = {
+        tool_usage = _usage(rng.randint(60, 400), rng.randint(5, 40))
+        waited = plan.step or {
             **step_common,
-            "id": tool_step_id,
+            "id": self._new_id("step", rng),
             "created_at": base["started_at"] or base["created_at"],
             "type": "tool_calls",
+            "status": "in_progress",
+            "completed_at": None,
+            "usage": None,
+            "step_details": {"type": "tool_calls", "tool_calls": []},
+        }
+        tool_step = {
+            **waited,
             "status": "completed",
             "completed_at": now,
             "usage": tool_usage,
@@ -465,10 +542,128 @@ class ReferenceState:
         }
         queued = {**base, "status": "queued", "required_action": None}
         in_progress = {**queued, "status": "in_progress", "started_at": now + 1}
+        events: list[tuple[str, JSON | str]] = [
+            ("thread.run.step.completed", tool_step),
+            ("thread.run.queued", queued),
+            ("thread.run.in_progress", in_progress),
+        ]
+        if outcome != "continue":
+            ended, stored = self._end(in_progress, outcome, now + 1, tool_usage)
+            events.append(ended)
+        elif plan.rounds_left > 0:
+            asked, stored, plan.step = self._ask_again(
+                in_progress, plan, step_common, now + 1, bad_arguments
+            )
+            events += asked
+        else:
+            text = "Here is what the tools returned: " + "; ".join(plan.answers)
+            written, stored = self._write_reply(in_progress, text, step_common, now + 1, tool_usage)
+            events += written
+            self._replies[run.id] = text
+        events.append(("done", "[DONE]"))
+        checked = [
+            (name, validated(AssistantStreamEvent, {"event": name, "data": data})["data"])
+            for name, data in events
+        ]
+        self._tick(2)
+        return Submission(run=validated(Run, queued), events=checked), Run.model_validate(stored)
+
+    def _end(
+        self, run: JSON, outcome: Outcome, at: int, usage: JSON
+    ) -> tuple[tuple[str, JSON], JSON]:
+        """The run failing (``outcome="fail"``) or expiring, instead of going on."""
+        if outcome == "fail":
+            failed = {
+                **run,
+                "status": "failed",
+                "failed_at": at,
+                "expires_at": None,
+                "usage": usage,
+                "last_error": {"code": "server_error", "message": "Sorry, something went wrong."},
+            }
+            return ("thread.run.failed", failed), failed
+        expired = {**run, "status": "expired", "expires_at": at, "usage": usage}
+        return ("thread.run.expired", expired), expired
+
+    def _ask_again(
+        self, run: JSON, plan: _Plan, step_common: JSON, at: int, bad_arguments: bool
+    ) -> tuple[list[tuple[str, JSON | str]], JSON, JSON]:
+        """The run asking for the next round: a tool-calls step whose arguments stream as
+        deltas, then ``requires_action`` with the new calls. Also the run and the step."""
+        rng = self._rng
+        round_number = len(plan.answers) // plan.calls_per_round
+        calls = self._tool_calls(round_number, plan.calls_per_round, rng, bad_arguments)
+        step = {
+            **step_common,
+            "id": self._new_id("step", rng),
+            "created_at": at,
+            "type": "tool_calls",
+            "status": "in_progress",
+            "completed_at": None,
+            "usage": None,
+            "step_details": {
+                "type": "tool_calls",
+                "tool_calls": [
+                    {**call, "function": {**call["function"], "arguments": "", "output": None}}
+                    for call in calls
+                ],
+            },
+        }
+        deltas: list[tuple[str, JSON | str]] = [
+            (
+                "thread.run.step.delta",
+                {
+                    "id": step["id"],
+                    "object": "thread.run.step.delta",
+                    "delta": {
+                        "step_details": {
+                            "type": "tool_calls",
+                            "tool_calls": [
+                                {
+                                    "index": index,
+                                    "type": "function",
+                                    "function": {"arguments": piece},
+                                }
+                            ],
+                        }
+                    },
+                },
+            )
+            for index, call in enumerate(calls)
+            for piece in _pieces(call["function"]["arguments"], rng)
+        ]
+        waiting = {
+            **run,
+            "status": "requires_action",
+            "required_action": {
+                "type": "submit_tool_outputs",
+                "submit_tool_outputs": {"tool_calls": calls},
+            },
+            "expires_at": at + 600,
+        }
+        events: list[tuple[str, JSON | str]] = [
+            ("thread.run.step.created", step),
+            ("thread.run.step.in_progress", step),
+            *deltas,
+            ("thread.run.requires_action", waiting),
+        ]
+        return events, waiting, step
+
+    def _write_reply(
+        self, run: JSON, text: str, step_common: JSON, at: int, tool_usage: JSON
+    ) -> tuple[list[tuple[str, JSON | str]], JSON]:
+        """The run writing its reply, streamed as text deltas, and completing."""
+        rng = self._rng
+        step_id, message_id = self._new_id("step", rng), self._new_id("msg", rng)
+        message_usage = _usage(tool_usage["total_tokens"] + 20, len(text.split()))
+        run_usage = _usage(
+            tool_usage["prompt_tokens"] + message_usage["prompt_tokens"],
+            tool_usage["completion_tokens"] + message_usage["completion_tokens"],
+        )
         step = {
             **step_common,
             "id": step_id,
-            "created_at": now + 1,
+            "created_at": at,
             "type": "message_creation",
             "status": "in_progress",
             "completed_at": None,
@@ -479,17 +674,18 @@ class ReferenceState:
             },
         }
         message = {
-            **common,
+            "assistant_id": run["assistant_id"],
+            "thread_id": run["thread_id"],
             "id": message_id,
             "object": "thread.message",
-            "created_at": now + 1,
+            "created_at": at,
             "status": "in_progress",
             "incomplete_details": None,
             "completed_at": None,
             "incomplete_at": None,
             "role": "assistant",
             "content": [],
-            "run_id": base["id"],
+            "run_id": run["id"],
             "attachments": [],
             "metadata": {},
         }
@@ -503,21 +699,18 @@ class ReferenceState:
                     ]
                 },
             }
-            for piece in _pieces(text, 4)
+            for piece in _pieces(text, rng, at_least=3)
         ]
-        done_at = now + 2
+        done_at = at + 1
         content = [{"type": "text", "text": {"value": text, "annotations": []}}]
         completed = {
-            **in_progress,
+            **run,
             "status": "completed",
             "expires_at": None,
             "completed_at": done_at,
             "usage": run_usage,
         }
         events: list[tuple[str, JSON | str]] = [
-            ("thread.run.step.completed", tool_step),
-            ("thread.run.queued", queued),
-            ("thread.run.in_progress", in_progress),
             ("thread.run.step.created", step),
             ("thread.run.step.in_progress", step),
             ("thread.message.created", message),
@@ -532,15 +725,8 @@ class ReferenceState:
                 {**step, "status": "completed", "completed_at": done_at, "usage": message_usage},
             ),
             ("thread.run.completed", completed),
-            ("done", "[DONE]"),
         ]
-        checked = [
-            (name, validated(AssistantStreamEvent, {"event": name, "data": data})["data"])
-            for name, data in events
-        ]
-        self._tick(2)
-        submission = Submission(run=validated(Run, queued), events=checked)
-        return submission, Run.model_validate(completed), text
+        return events, completed
 
 
 def _check_status(status: str) -> None:
@@ -599,9 +785,9 @@ def _usage(prompt: int, completion: int) -> JSON:
     }
 
 
-def _pieces(text: str, count: int) -> Iterable[str]:
-    """``text`` in ``count`` pieces (fewer for very short text) cut after whitespace."""
-    words = re.findall(r"\S+\s*", text)
-    size = max(1, -(-len(words) // count))
-    for start in range(0, len(words), size):
-        yield "".join(words[start : start + size])
+def _pieces(text: str, rng: random.Random, at_least: int = 1) -> list[str]:
+    """``text`` cut at random places into pieces (``at_least`` of them, when it is long
+    enough) that add up to exactly ``text``."""
+    count = min(len(text), rng.randint(max(at_least, 2), max(at_least, 8)))
+    cuts = sorted(rng.sample(range(1, len(text)), count - 1)) if count > 1 else []
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
