@@ -108,8 +108,9 @@ def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
     return table
 
 
-def decode_event(sse: ServerSentEvent) -> RunStreamEvent | None:
-    """The typed event for ``sse``, or ``None`` for the end marker; ``error`` raises."""
+def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
+    """The typed event for ``sse`` and its JSON data, or ``None`` for the end marker;
+    ``error`` raises."""
     if sse.event == "done" or (sse.event == "message" and sse.data.strip() == "[DONE]"):
         return None
     known = event_types().get(sse.event)
@@ -117,7 +118,7 @@ def decode_event(sse: ServerSentEvent) -> RunStreamEvent | None:
         payload = json.loads(sse.data)
     except (ValueError, RecursionError) as exc:
         if known is None and sse.event != "error":
-            return UnknownEvent(sse.event, sse.data)  # not ours to judge: hand over the text
+            return UnknownEvent(sse.event, sse.data), sse.data  # not ours to judge: the text
         raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
     if sse.event == "error":
         error = error_object(payload)
@@ -125,9 +126,9 @@ def decode_event(sse: ServerSentEvent) -> RunStreamEvent | None:
             raise StreamError(f"the server reported an error: {sse.data[:200]}")
         raise StreamError(f"the server reported an error: {error.message}", error)
     if known is None:
-        return UnknownEvent(sse.event, payload)
+        return UnknownEvent(sse.event, payload), payload
     event_model, data_model = known
     event: RunStreamEvent = event_model(
         event=sse.event, data=parse(data_model, payload, where=f"event {sse.event}: ")
     )
-    return event
+    return event, payload

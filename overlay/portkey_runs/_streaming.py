@@ -7,15 +7,17 @@ classes only differ in how they read the connection. A stream is an iterator: ``
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Generic, TypeVar
 
 import httpx
 
-from portkey_runs_api.models import Run
+from portkey_runs_api.models import Message, Run, RunStep
 
 from ._events import RunStreamEvent, decode_event
+from ._http import parse
 from ._response import RawResponse, ResponseMeta
+from ._snapshots import Snapshots, delta_texts, text_of
 from ._sse import ServerSentEvent, SSEDecoder
 from .errors import IncompleteStreamError, StreamError, connection_error
 
@@ -32,13 +34,16 @@ S = TypeVar("S", "RunStream", "AsyncRunStream")
 
 
 class _Decoder:
-    """Bytes in, typed events out; remembers the last Run and whether ``done`` came."""
+    """Bytes in, typed events out; remembers the last Run, whether ``done`` came, the text
+    pieces of the last event, and the snapshots of the messages and steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, snapshots: Snapshots | None = None) -> None:
         self.sse = SSEDecoder()
+        self.snapshots = snapshots if snapshots is not None else Snapshots()
         self.final_run: Run | None = None
         self.finished = False
         self.count = 0
+        self.texts: list[str] = []
 
     def feed(self, chunk: bytes) -> Iterator[RunStreamEvent]:
         return self._typed(self.sse.feed(chunk))
@@ -46,12 +51,16 @@ class _Decoder:
     def _typed(self, events: list[ServerSentEvent]) -> Iterator[RunStreamEvent]:
         # A generator: the events before an ``error`` event are handed over before it raises.
         for sse in events:
-            event = decode_event(sse)
-            if event is None:
+            decoded = decode_event(sse)
+            if decoded is None:
                 self.finished = True
                 return
+            event, data = decoded
             if isinstance(event.data, Run):
                 self.final_run = event.data
+            elif event.event != "unknown":
+                self.snapshots.feed(sse.event, data)
+            self.texts = delta_texts(data) if event.event == "thread.message.delta" else []
             self.count += 1
             yield event
 
@@ -79,7 +88,37 @@ class _Decoder:
         return self.final_run
 
 
-class RunStream:
+class _Views:
+    """What both streams (and both tool loops) tell from their snapshots; pure, no I/O."""
+
+    _snapshots: Snapshots
+
+    @property
+    def current_message_snapshot(self) -> Message | None:
+        """The message being written, as far as it has arrived (``None`` before the first)."""
+        current = self._snapshots.current_message
+        if current is None:
+            return None
+        return parse(Message, self._snapshots.messages[current], where="message snapshot: ")
+
+    def _messages(self) -> list[Message]:
+        return [
+            parse(Message, data, where="message snapshot: ")
+            for data in self._snapshots.messages.values()
+        ]
+
+    def _steps(self) -> list[RunStep]:
+        return [
+            parse(RunStep, data, where="run step snapshot: ")
+            for data in self._snapshots.steps.values()
+        ]
+
+    def _text(self) -> str:
+        texts = (text_of(data) for data in self._snapshots.messages.values())
+        return "\n\n".join(text for text in texts if text)
+
+
+class RunStream(_Views):
     """The events of a streamed submission, as they arrive; an iterator of events.
 
     Each event is the generated ``Thread*Event`` model of its name (or an ``UnknownEvent``).
@@ -87,12 +126,18 @@ class RunStream:
     raises ``IncompleteStreamError``. ``final_run`` is the last Run seen, ``meta`` what the
     answer's headers say. Closing it (leaving the ``with`` block, also by ``break``) closes
     the connection; iterating it after its end yields nothing.
+
+    The messages and run steps are rebuilt from their deltas as the events pass:
+    ``current_message_snapshot``, ``final_messages()``, ``final_run_steps()``,
+    ``final_text()`` and ``until_done()`` read the rest of the stream first, when called
+    before its end; ``text_deltas`` iterates the text pieces as they arrive.
     """
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
         self.response = response
         self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder()
+        self._decoder = _Decoder(snapshots)
+        self._snapshots = self._decoder.snapshots
         self._closed = False
         self._events = self._read()
 
@@ -122,11 +167,36 @@ class RunStream:
             raise self._decoder.closed()
         return next(self._events)
 
-    def until_done(self) -> Run:
-        """Read the rest of the stream; the final Run (``StreamError`` if it had none)."""
+    @property
+    def text_deltas(self) -> Iterator[str]:
+        """The text pieces of the messages, as they arrive (reading the stream)."""
+        for _ in self:
+            yield from self._decoder.texts
+
+    def _drain(self) -> None:
         for _ in self:
             pass
+
+    def until_done(self) -> Run:
+        """Read the rest of the stream; the final Run (``StreamError`` if it had none)."""
+        self._drain()
         return self._decoder.final()
+
+    def final_messages(self) -> list[Message]:
+        """Read the rest of the stream; the messages it wrote, in order."""
+        self._drain()
+        return self._messages()
+
+    def final_run_steps(self) -> list[RunStep]:
+        """Read the rest of the stream; its run steps, in order."""
+        self._drain()
+        return self._steps()
+
+    def final_text(self) -> str:
+        """Read the rest of the stream; the text of its messages, in order, joined by blank
+        lines."""
+        self._drain()
+        return self._text()
 
     def close(self) -> None:
         self._closed = True
@@ -140,13 +210,15 @@ class RunStream:
         self.close()
 
 
-class AsyncRunStream:
-    """The async twin of :class:`RunStream`: ``async for``, ``anext()``, ``await until_done()``."""
+class AsyncRunStream(_Views):
+    """The async twin of :class:`RunStream`: ``async for``, ``anext()``, ``await until_done()``;
+    ``text_deltas`` is an async iterator and the ``final_*()`` methods are coroutines."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
         self.response = response
         self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder()
+        self._decoder = _Decoder(snapshots)
+        self._snapshots = self._decoder.snapshots
         self._closed = False
         self._events = self._read()
 
@@ -178,10 +250,31 @@ class AsyncRunStream:
             raise self._decoder.closed()
         return await anext(self._events)
 
-    async def until_done(self) -> Run:
+    @property
+    async def text_deltas(self) -> AsyncIterator[str]:
+        async for _ in self:
+            for text in self._decoder.texts:
+                yield text
+
+    async def _drain(self) -> None:
         async for _ in self:
             pass
+
+    async def until_done(self) -> Run:
+        await self._drain()
         return self._decoder.final()
+
+    async def final_messages(self) -> list[Message]:
+        await self._drain()
+        return self._messages()
+
+    async def final_run_steps(self) -> list[RunStep]:
+        await self._drain()
+        return self._steps()
+
+    async def final_text(self) -> str:
+        await self._drain()
+        return self._text()
 
     async def close(self) -> None:
         self._closed = True
