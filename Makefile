@@ -24,7 +24,7 @@ BASE ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help venv node demo test check generate spec-validate spec-lint drift lint typecheck spec-diff version-policy bench clean
+.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy bench clean
 
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# *//'
@@ -58,6 +58,9 @@ spec-validate: $(SYNCED)
 spec-lint: $(NODE)
 	node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml --format=stylish
 
+spec-examples: $(SYNCED)
+	$(PY) -m tools.validate_spec --examples openapi.yaml
+
 drift: $(SYNCED)
 	$(PY) -m tools.generate --check
 
@@ -73,13 +76,26 @@ typecheck: $(SYNCED)
 version-policy: $(SYNCED)
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)
 
-check: spec-validate spec-lint drift lint typecheck version-policy
+# every step runs, even after one fails; then one line says which failed (exit 1 if any did)
+CHECK_STEPS := spec-validate spec-lint spec-examples drift lint typecheck version-policy
+
+check: $(SYNCED) $(NODE)
+	@failed=""; passed=""; \
+	for step in $(CHECK_STEPS); do \
+	  echo "--- make $$step"; \
+	  if $(MAKE) --no-print-directory $$step; then passed="$$passed $$step"; \
+	  else failed="$$failed $$step"; fi; \
+	done; \
+	echo "check: passed:$${passed:- none}"; \
+	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi
 
 test: check $(NODE)
 	$(BIN)/pytest
 
+FAIL_ON ?= ERR
+
 spec-diff: $(SYNCED)
-	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default)
+	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON)
 
 bench: $(SYNCED)
 	$(PY) -m benchmarks

@@ -168,7 +168,7 @@ def extract_test(
         rule_id = ids.get(const)
         if rule_id and rule_id in levels and rule_id not in absent and rule_id not in expected:
             expected.append(rule_id)
-    calls = dict((var, kind) for var, kind in _CHECK_CALL.findall(body))
+    calls = dict(_CHECK_CALL.findall(body))
     asserts_empty: str | None = None
     for match in _EMPTY.finditer(body):
         var = match.group(2) or match.group(3)
