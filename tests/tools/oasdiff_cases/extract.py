@@ -134,6 +134,26 @@ def _options(body: str) -> dict[str, Any] | None:
     return options
 
 
+_SPEC_VAR = re.compile(r"^\s*(\w+)(?:, err)? :?= (?:open|l)\(", re.MULTILINE)
+_DIFF_CALL = re.compile(r"\bdiff\.Get\w*\(")
+
+
+def _touched(body: str) -> bool:
+    """Whether the body does anything with a loaded spec but diff it: a ``.Spec`` access, or
+    a helper called with the spec (``setRequestBodyType(t, s2, ...)``)."""
+    if re.search(r"\b\w+\.Spec\b", body):
+        return True
+    for var in set(_SPEC_VAR.findall(body)):
+        used = re.compile(rf"\b{re.escape(var)}\b")
+        for line in body.splitlines():
+            if not used.search(line) or _DIFF_CALL.search(line):
+                continue
+            if re.match(rf"\s*{re.escape(var)}(?:, err)? :?= (?:open|l)\(", line):
+                continue
+            return True
+    return False
+
+
 def extract_test(
     name: str,
     body: str,
@@ -146,7 +166,7 @@ def extract_test(
 
     Expected ids are the registry ids the body names (comment texts such as ``XId +
     "-comment"`` or ``...CommentId`` are not rules and are skipped)."""
-    if re.search(r"\b\w+\.Spec\b", body) or "t.Run(" in body or "loadFrom(" in body:
+    if _touched(body) or "t.Run(" in body or "loadFrom(" in body:
         return None  # the loaded documents are changed in Go, or several sub-cases
     pair = _PAIR_HELPER.search(body)
     files = (
