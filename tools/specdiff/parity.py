@@ -8,7 +8,12 @@ pairs it names. Each case is one oasdiff test that loads a base and a revision u
   that the rule declares as a deliberate deviation
   (:attr:`~tools.specdiff.registry.Rule.deviation`);
 * *negative*: the test asserts that nothing breaking is reported; the case agrees if specdiff
-  reports nothing at WARN or above, except for rules with a declared deviation.
+  reports nothing at WARN or above, except for rules with a declared deviation. A test that
+  runs one oasdiff check asserts that check's silence only: a finding under an id that check
+  does not emit (``check_ids`` of the case) is counted apart, as *outside the test's check*.
+
+"ERR the test did not expect" is counted twice: every unexpected ERR, and those in the scope
+of the test (any id for a test that runs every check, else the ids of its one check).
 
 Prints the figures and every disagreement with its reason; ``--json`` prints them as JSON.
 Exit status 0, or 2 if ``DIR`` has no readable ``cases.json``.
@@ -40,8 +45,13 @@ class Outcome:
     name: str
     kind: str
     expected: list[tuple[str, str]]
+    #: the ids of the one check the test runs (``None``: it runs every check)
+    scope: frozenset[str] | None = None
     found: list[Finding] = field(default_factory=list)
     error: str | None = None
+
+    def in_scope(self, findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if self.scope is None or f.id in self.scope]
 
     def ids(self) -> set[str]:
         return {f.id for f in self.found}
@@ -102,7 +112,11 @@ class Score:
             "id_of_known": sum(o.id_ok for o in known),
             "level": sum(o.level_ok for o in pos),
             "unexpected_err": sum(bool(o.unexpected_err()) for o in pos),
-            "negative_with_findings": sum(bool(o.severe() or o.error) for o in neg),
+            "unexpected_err_in_scope": sum(bool(o.in_scope(o.unexpected_err())) for o in pos),
+            "negative_with_findings": sum(bool(o.in_scope(o.severe()) or o.error) for o in neg),
+            "negative_outside_check": sum(
+                bool(o.severe()) and not o.in_scope(o.severe()) for o in neg
+            ),
             "negative_with_deviations": sum(
                 bool([f for f in o.found if f.level in _SEVERE]) and not o.severe() for o in neg
             ),
@@ -127,7 +141,10 @@ def score(directory: Path) -> Score:
     outcomes: list[Outcome] = []
     for case in document["cases"]:
         expected = [(item["id"], item["level"]) for item in case["expected"]]
-        outcome = Outcome(case["name"], case["kind"], expected)
+        scope = case.get("check_ids")
+        outcome = Outcome(
+            case["name"], case["kind"], expected, frozenset(scope) if scope is not None else None
+        )
         days = case.get("options", {}).get("deprecation_days")
         options = Options(today=today, deprecation_days=tuple(days) if days else None)
         try:
@@ -157,9 +174,11 @@ def report(result: Score) -> str:
         f"({_percent(figures['id_of_known'], figures['known'])})",
         f"at oasdiff's level (or a documented deviation): {figures['level']}/{pos} "
         f"({_percent(figures['level'], pos)})",
-        f"positive cases with an ERR the test did not expect: {figures['unexpected_err']}",
+        f"positive cases with an ERR the test did not expect: {figures['unexpected_err']} "
+        f"({figures['unexpected_err_in_scope']} within the scope of the test's check)",
         f"negative cases with a finding at WARN or above: {figures['negative_with_findings']}/{neg}"
-        f" (plus {figures['negative_with_deviations']} with documented deviations only)",
+        f" (plus {figures['negative_outside_check']} with findings only outside the test's "
+        f"check, and {figures['negative_with_deviations']} with documented deviations only)",
     ]
     rules = catalogue()
     disagreements: list[str] = []
@@ -180,8 +199,11 @@ def report(result: Score) -> str:
     for o in result.negative:
         if o.error:
             disagreements.append(f"{o.name} (negative): cannot load: {o.error}")
+        elif o.in_scope(o.severe()):
+            disagreements.append(f"{o.name} (negative): reported {_ids(o.in_scope(o.severe()))}")
         elif o.severe():
-            disagreements.append(f"{o.name} (negative): reported {_ids(o.severe())}")
+            outside = f"outside the test's check: {_ids(o.severe())}"
+            disagreements.append(f"{o.name} (negative, not counted): {outside}")
     if disagreements:
         lines += ["", f"disagreements ({len(disagreements)}):"]
         lines += [f"  {line}" for line in disagreements]

@@ -79,6 +79,11 @@ class SchemaChange:
     summary: str
     deviation: str | None = None
     subjects: dict[str, Level | None] = field(default_factory=dict)
+    #: subject -> the id oasdiff gives this change there, where it is not ``<subject>-<slug>``
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def rule_id(self, subject: str) -> str:
+        return self.ids.get(subject, f"{subject}-{self.slug}")
 
 
 @dataclass
@@ -103,11 +108,12 @@ class Family:
         summary: str,
         deviation: str | None = None,
         subjects: dict[str, Level | None] | None = None,
+        ids: dict[str, str] | None = None,
     ) -> str:
         if slug in self.changes:
             raise ValueError(f"{self.name}: schema change {slug} declared twice")
         self.changes[slug] = SchemaChange(
-            slug, request, response, summary, deviation, dict(subjects or {})
+            slug, request, response, summary, deviation, dict(subjects or {}), dict(ids or {})
         )
         return slug
 
@@ -123,7 +129,7 @@ class Family:
                     chosen = change.subjects.get(subject, level)
                     if chosen is None:
                         continue
-                    rule_id = f"{subject}-{change.slug}"
+                    rule_id = change.rule_id(subject)
                     summary = f"{SUBJECT_LABELS[subject]}: {change.summary}"
                     out[rule_id] = Rule(rule_id, chosen, summary, self.name, change.deviation)
         return out

@@ -162,7 +162,7 @@ class SchemaDiff:
         anchor: Anchor,
     ) -> frozenset[Key]:
         def report(slug: str, where: str, old: Any, new: Any) -> None:
-            self._record(f"{side.subject}-{slug}", where, old, new, anchor)
+            self._record(S.schema_rule_id(side.subject, slug), where, old, new, anchor)
 
         if o.unresolved is not None or n.unresolved is not None:
             if o.unresolved != n.unresolved:
@@ -177,8 +177,10 @@ class SchemaDiff:
         cut = self._properties(o, n, side, inner, path, stack, anchor)
         cut |= self._additional(o, n, side, inner, path, stack, anchor, report)
         if o.items is not None or n.items is not None:
+            # the items of a parameter are still its values; of a body, its properties' kin
+            items_side = side if side.subject == "request-parameter" else inner
             cut |= self._compare(
-                o.items or EMPTY, n.items or EMPTY, inner, join(path, "items"), stack, anchor
+                o.items or EMPTY, n.items or EMPTY, items_side, join(path, "items"), stack, anchor
             )
         cut |= self._keyed(
             o.prefix_items,
@@ -530,7 +532,15 @@ class SchemaDiff:
                         break
 
         pair_by(lambda i: ref_name(old[i]), lambda j: ref_name(new[j]))
-        pair_by(lambda i: canon(self.old.deref(old[i])), lambda j: canon(self.new.deref(new[j])))
+        # same content: the same branch, unless they are two different components
+        pair_by(
+            lambda i: None if ref_name(old[i]) else canon(self.old.deref(old[i])),
+            lambda j: canon(self.new.deref(new[j])),
+        )
+        pair_by(
+            lambda i: canon(self.old.deref(old[i])),
+            lambda j: None if ref_name(new[j]) else canon(self.new.deref(new[j])),
+        )
         if len(old_left) == len(new_left):
             for i, j in zip(list(old_left), list(new_left), strict=True):
                 if ref_name(old[i]) is not None and ref_name(new[j]) is not None:

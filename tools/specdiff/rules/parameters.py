@@ -237,5 +237,6 @@ def compare(ctx: Context, old: Parameters, new: Parameters, existing_operation: 
                 "request-parameter",
                 join(path, "schema"),
                 in_header=where == "header",
+                loose="schema" in after,  # text on the wire, unless given as JSON content
                 anchor=(f"{where} parameter {name}", join(path, "schema")),
             )

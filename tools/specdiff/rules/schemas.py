@@ -68,7 +68,13 @@ BECAME_NOT_NULLABLE = change("became-not-nullable", ERR, INFO, "null is no longe
 # --- values --------------------------------------------------------------------------------------
 
 ENUM_VALUE_ADDED = change("enum-value-added", INFO, WARN, "a value was added to the enum")
-ENUM_VALUE_REMOVED = change("enum-value-removed", ERR, INFO, "a value was removed from the enum")
+ENUM_VALUE_REMOVED = change(
+    "enum-value-removed",
+    ERR,
+    INFO,
+    "a value was removed from the enum",
+    ids={"response-body": "response-mediatype-enum-value-removed"},
+)
 BECAME_ENUM = change("became-enum", ERR, INFO, "the schema became an enum")
 ENUM_REMOVED = change(
     "enum-removed",
@@ -437,7 +443,7 @@ RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY = rule(
 )
 RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY = rule(
     "response-required-property-became-not-write-only",
-    INFO,
+    WARN,
     "a required property stopped being writeOnly: responses now carry it",
 )
 RESPONSE_REQUIRED_PROPERTY_ADDED = rule(
@@ -453,6 +459,13 @@ RESPONSE_PROPERTY_BECAME_REQUIRED = rule(
     "response-property-became-required", INFO, "a response property is now always present"
 )
 API_SCHEMA_REMOVED = rule("api-schema-removed", INFO, "a component schema was removed")
+
+
+def schema_rule_id(subject: str, slug: str) -> str:
+    """The id of schema change ``slug`` for ``subject`` (``<subject>-<slug>`` but where oasdiff
+    names it otherwise)."""
+    declared = FAMILY.changes.get(slug)
+    return declared.rule_id(subject) if declared else f"{subject}-{slug}"
 
 
 # --- the checks of one node (not its sub-schemas) ------------------------------------------------
@@ -521,15 +534,18 @@ def _types(o: View, n: View, path: str, side: Side, report: Report) -> None:
         else:
             report(LIST_OF_TYPES_NARROWED, path, old, new)
         return
-    if side.loose and not wider:
+    # oasdiff judges a parameter's object properties by type-changed (WARN) instead
+    if side.loose and not wider and side.subject != "request-parameter-property":
         textual = n.types == {"string"} if side.request else o.types == {"string"}
         if textual and o.types is not None and n.types is not None:
             report(TYPE_COMPATIBLE, path, old, new)
             return
     if side.request:
+        parameter_property = side.subject == "request-parameter-property"
         if wider:
             slug = TYPE_GENERALIZED
-        elif narrower and side.subject == "request-parameter-property":
+        elif parameter_property and (narrower or o.types == {"string"}):
+            # a parameter is text: any value read from it was a valid string before
             slug = TYPE_SPECIALIZED
         else:
             slug = TYPE_CHANGED
