@@ -103,8 +103,10 @@ class _Walker:
             elif old_op is None:
                 ctx.emit(endpoints.ENDPOINT_ADDED, "", None, ctx.operation)
             else:
-                assert old_path is not None and new_path is not None
-                assert old_item is not None and new_item is not None
+                assert old_path is not None
+                assert new_path is not None
+                assert old_item is not None
+                assert new_item is not None
                 self._operation(old_path, new_path, old_item, new_item, old_op, new_op)
 
     def _operation(

@@ -15,6 +15,11 @@ pairs it names. Each case is one oasdiff test that loads a base and a revision u
 "ERR the test did not expect" is counted twice: every unexpected ERR, and those in the scope
 of the test (any id for a test that runs every check, else the ids of its one check).
 
+``deviations.json`` beside ``cases.json`` (optional) names cases where specdiff deliberately
+disagrees, with the reason: they still count as disagreements in the figures, except that a
+negative case with a documented deviation is not counted as one with findings; the report lists
+them apart.
+
 Prints the figures and every disagreement with its reason; ``--json`` prints them as JSON.
 Exit status 0, or 2 if ``DIR`` has no readable ``cases.json``.
 """
@@ -89,6 +94,8 @@ class Outcome:
 @dataclass
 class Score:
     outcomes: list[Outcome]
+    #: case name -> why specdiff deliberately disagrees
+    deviations: dict[str, str] = field(default_factory=dict)
 
     def _of(self, kind: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.kind == kind]
@@ -113,7 +120,11 @@ class Score:
             "level": sum(o.level_ok for o in pos),
             "unexpected_err": sum(bool(o.unexpected_err()) for o in pos),
             "unexpected_err_in_scope": sum(bool(o.in_scope(o.unexpected_err())) for o in pos),
-            "negative_with_findings": sum(bool(o.in_scope(o.severe()) or o.error) for o in neg),
+            "negative_with_findings": sum(
+                bool(o.in_scope(o.severe()) or o.error) and o.name not in self.deviations
+                for o in neg
+            ),
+            "documented_cases": len(self.deviations),
             "negative_outside_check": sum(
                 bool(o.severe()) and not o.in_scope(o.severe()) for o in neg
             ),
@@ -135,8 +146,20 @@ def load_cases(directory: Path) -> dict[str, Any]:
     return loaded
 
 
+def load_deviations(directory: Path) -> dict[str, str]:
+    path = directory / "deviations.json"
+    if not path.is_file():
+        return {}
+    try:
+        cases: dict[str, str] = json.loads(path.read_text("utf-8"))["cases"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SpecError(f"{path}: cannot read ({exc})") from exc
+    return cases
+
+
 def score(directory: Path) -> Score:
     document = load_cases(directory)
+    deviations = load_deviations(directory)
     today = date.fromisoformat(document.get("today", "2026-12-01"))
     outcomes: list[Outcome] = []
     for case in document["cases"]:
@@ -154,7 +177,11 @@ def score(directory: Path) -> Score:
         except SpecError as exc:
             outcome.error = str(exc)
         outcomes.append(outcome)
-    return Score(outcomes)
+    names = {o.name for o in outcomes}
+    unknown = sorted(set(deviations) - names)
+    if unknown:
+        raise SpecError(f"{directory}/deviations.json names unknown cases: {', '.join(unknown)}")
+    return Score(outcomes, deviations)
 
 
 def _ids(findings: Sequence[Finding], levels: bool = True) -> str:
@@ -177,11 +204,14 @@ def report(result: Score) -> str:
         f"positive cases with an ERR the test did not expect: {figures['unexpected_err']} "
         f"({figures['unexpected_err_in_scope']} within the scope of the test's check)",
         f"negative cases with a finding at WARN or above: {figures['negative_with_findings']}/{neg}"
-        f" (plus {figures['negative_outside_check']} with findings only outside the test's "
-        f"check, and {figures['negative_with_deviations']} with documented deviations only)",
+        f" (not counted: {figures['negative_outside_check']} with findings only outside the "
+        f"test's check, {figures['negative_with_deviations']} whose only such findings are "
+        f"rules with a documented deviation)",
     ]
     rules = catalogue()
     disagreements: list[str] = []
+    documented: list[str] = []
+    outside: list[str] = []
     for o in result.positive:
         if o.error:
             disagreements.append(f"{o.name}: cannot load: {o.error}")
@@ -202,11 +232,21 @@ def report(result: Score) -> str:
         elif o.in_scope(o.severe()):
             disagreements.append(f"{o.name} (negative): reported {_ids(o.in_scope(o.severe()))}")
         elif o.severe():
-            outside = f"outside the test's check: {_ids(o.severe())}"
-            disagreements.append(f"{o.name} (negative, not counted): {outside}")
+            outside.append(f"{o.name} (negative): {_ids(o.severe())}")
+    for line in list(disagreements):
+        name = line.split(" ", 1)[0].rstrip(":")
+        if name in result.deviations:
+            disagreements.remove(line)
+            documented.append(f"{line}\n    why: {result.deviations[name]}")
     if disagreements:
         lines += ["", f"disagreements ({len(disagreements)}):"]
         lines += [f"  {line}" for line in disagreements]
+    if documented:
+        lines += ["", f"documented deviations ({len(documented)}):"]
+        lines += [f"  {line}" for line in documented]
+    if outside:
+        lines += ["", f"findings outside the check a negative test runs ({len(outside)}):"]
+        lines += [f"  {line}" for line in outside]
     return "\n".join(lines) + "\n"
 
 

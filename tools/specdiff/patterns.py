@@ -19,14 +19,8 @@ nothing.
 from __future__ import annotations
 
 import re
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python 3.11+
 from typing import Any
-
-try:  # Python 3.11+: the parser moved under re
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_parse  # type: ignore[no-redef]
-
-_C: Any = sre_parse  # the constants live on the parser module
 
 #: Character-class categories, as the sets of other categories they contain.
 _CATEGORY_COVERS = {

@@ -135,8 +135,8 @@ class SchemaDiff:
         memo_key = (*key, side)
         cached = self._memo.get(memo_key)
         if cached is not None and cached[1] <= set(stack):
-            records, cut = cached
-            for rule_id, rel, a, b, cause in records:
+            replay, cut = cached
+            for rule_id, rel, a, b, cause in replay:
                 where = join(path, rel)
                 self._log.append((rule_id, where, a, b, cause or cause_text(anchor, where)))
             return cut
@@ -413,8 +413,12 @@ class SchemaDiff:
     ) -> frozenset[Key]:
         """Sub-schemas by key (``patternProperties``, ``dependentSchemas``) or by position
         (``prefixItems``): added, removed, or compared."""
-        before = dict(enumerate(old)) if isinstance(old, list) else old
-        after = dict(enumerate(new)) if isinstance(new, list) else new
+        before: dict[str, Any] = (
+            {str(i): v for i, v in enumerate(old)} if isinstance(old, list) else old
+        )
+        after: dict[str, Any] = (
+            {str(i): v for i, v in enumerate(new)} if isinstance(new, list) else new
+        )
         cut: frozenset[Key] = frozenset()
         for key in list(before) + [key for key in after if key not in before]:
             where = join(path, keyword, str(key))

@@ -69,7 +69,7 @@ def policy_days(options: Options, level: str) -> int:
     """Days the policy asks between deprecation and sunset at a stability level."""
     if options.deprecation_days is None or level in EXEMPT_STABILITY:
         return 0
-    beta, stable = (tuple(options.deprecation_days) + (0, 0))[:2]
+    beta, stable = (*options.deprecation_days, 0, 0)[:2]
     return beta if level == "beta" else stable
 
 

@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 
 _TEST = re.compile(r"^func (Test\w+)\(t \*testing\.T\) \{", re.MULTILINE)
 _ID_CONST = re.compile(r"\b(\w+Id)\s*=\s*\"([a-z0-9-]+)\"")
-_RULE = re.compile(r"newBackwardCompatibilityRule\(\s*(\w+Id),\s*(ERR|WARN|INFO)\b")
+_RULE = re.compile(r"newBackwardCompatibilityRule\(\s*(\w+Id),\s*(ERR|WARN|INFO),\s*(\w+)")
 _DATA_FN = re.compile(r"(\w+)\s*=\s*dataFileFn\(\"([^\"]+)\"\)")
 _OPEN = re.compile(r"\bopen\((?:(\w+)\()?\"([^\"]+)\"\)?\s*[,)]")
 _OPEN_ANY = re.compile(r"\bopen\(")
@@ -46,7 +46,7 @@ _EMPTY = re.compile(r"require\.(Empty\(t, (\w+)\)|Len\(t, (\w+), 0\))")
 _CHECK_CALL = re.compile(
     r"(\w+)\s*:?=\s*checker\.(CheckBackwardCompatibility|CheckBackwardCompatibilityUntilLevel)\("
 )
-_SINGLE = re.compile(r"singleCheckConfig\(checker\.\w+(.*)\)")
+_SINGLE = re.compile(r"singleCheckConfig\(checker\.(\w+)")
 _OPTION = re.compile(r"checker\.(With\w+)\(([^()]*)\)")
 _REF = re.compile(r"\$ref:\s*['\"]?([^'\"#\s]+\.ya?ml)")
 
@@ -61,7 +61,8 @@ class Case:
     absent: list[str]
     #: "breaking": asserts nothing at WARN or above; "all": nothing at all (of the checks run)
     asserts_empty: str | None
-    all_checks: bool
+    #: the single check the test runs (``None``: all of them)
+    check: str | None
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -79,17 +80,21 @@ def _bodies(text: str) -> Iterator[tuple[str, str]]:
         yield match.group(1), text[match.end() : i - 1]
 
 
-def rule_table(checker: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """(constant name -> id, id -> default level) from oasdiff's checker sources."""
+def rule_table(checker: Path) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """(constant name -> id, id -> default level, check function -> the ids it emits) from
+    oasdiff's checker sources."""
     names: dict[str, str] = {}
     for source in sorted(checker.glob("*.go")):
         if not source.name.endswith("_test.go"):
             names.update(dict(_ID_CONST.findall(source.read_text(encoding="utf-8"))))
     levels: dict[str, str] = {}
-    for const, level in _RULE.findall((checker / "rules.go").read_text(encoding="utf-8")):
+    handlers: dict[str, list[str]] = {}
+    registry = (checker / "rules.go").read_text(encoding="utf-8")
+    for const, level, handler in _RULE.findall(registry):
         if const in names:
             levels.setdefault(names[const], level)
-    return names, levels
+            handlers.setdefault(handler, []).append(names[const])
+    return names, levels, handlers
 
 
 def _file_helpers(checker: Path) -> dict[str, str]:
@@ -206,14 +211,14 @@ def extract_test(
         expected=[{"id": rule_id} for rule_id in expected],
         absent=sorted(absent),
         asserts_empty=asserts_empty,
-        all_checks=single is None,
+        check=single.group(1) if single else None,
         options=options,
     )
 
 
-def extract(checkout: Path) -> tuple[list[Case], dict[str, str]]:
+def extract(checkout: Path) -> tuple[list[Case], dict[str, str], dict[str, list[str]]]:
     checker = checkout / "checker"
-    ids, levels = rule_table(checker)
+    ids, levels, handlers = rule_table(checker)
     helpers = _file_helpers(checker)
     cases: list[Case] = []
     for source in sorted(checker.glob("check_*_test.go")):
@@ -228,7 +233,7 @@ def extract(checkout: Path) -> tuple[list[Case], dict[str, str]]:
                 item["level"] = levels[item["id"]]
             if case.expected or case.asserts_empty:
                 cases.append(case)
-    return cases, levels
+    return cases, levels, handlers
 
 
 def _with_refs(checkout: Path, relative: str, seen: set[str]) -> None:
@@ -267,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.checkout / "checker" / "rules.go").is_file():
         print(f"extract: {args.checkout} has no checker/rules.go", file=sys.stderr)
         return 2
-    cases, levels = extract(args.checkout)
+    cases, levels, handlers = extract(args.checkout)
     copied = copy_data(args.checkout, cases, args.out)
     document = {
         "origin": "https://github.com/oasdiff/oasdiff (Apache-2.0)",
@@ -283,14 +288,19 @@ def main(argv: list[str] | None = None) -> int:
                 "expected": case.expected,
                 "absent": case.absent,
                 "asserts_empty": case.asserts_empty,
-                "all_checks": case.all_checks,
+                "check": case.check,
+                "check_ids": sorted(handlers.get(case.check, [])) if case.check else None,
                 "options": case.options,
             }
             for case in cases
         ],
     }
     (args.out / "cases.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    rules = {"commit": args.commit, "levels": dict(sorted(levels.items()))}
+    rules = {
+        "commit": args.commit,
+        "levels": dict(sorted(levels.items())),
+        "checks": dict(sorted(handlers.items())),
+    }
     (args.out / "rules.json").write_text(json.dumps(rules, indent=1) + "\n", encoding="utf-8")
     positive = sum(case.kind == "positive" for case in cases)
     print(f"{positive} positive, {len(cases) - positive} negative cases; {copied} files copied")

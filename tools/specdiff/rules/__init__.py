@@ -9,13 +9,13 @@ One module per family declares its rules next to the checks that emit them (see
 from __future__ import annotations
 
 from tools.specdiff.registry import Family, Rule, assemble
-from tools.specdiff.rules import schemas  # first: the other families use its checks
 from tools.specdiff.rules import (
     endpoints,
     headers,
     parameters,
     request_bodies,
     responses,
+    schemas,  # first: the other families use its checks
     security,
 )
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tools.specdiff.patterns import widens
 from tools.specdiff.model import Level
+from tools.specdiff.patterns import widens
 from tools.specdiff.registry import ERR, INFO, WARN, Family
 from tools.specdiff.schema import BOUNDS, KEYWORDS, View, canon, covers, type_text
 from tools.specdiff.sunset import SunsetVerdict, judge_deprecation, stability_rank
@@ -536,7 +536,8 @@ def _types(o: View, n: View, path: str, side: Side, report: Report) -> None:
         return
     # oasdiff judges a parameter's object properties by type-changed (WARN) instead
     if side.loose and not wider and side.subject != "request-parameter-property":
-        textual = n.types == {"string"} if side.request else o.types == {"string"}
+        text = frozenset({"string"})
+        textual = n.types == text if side.request else o.types == text
         if textual and o.types is not None and n.types is not None:
             report(TYPE_COMPATIBLE, path, old, new)
             return
@@ -544,7 +545,7 @@ def _types(o: View, n: View, path: str, side: Side, report: Report) -> None:
         parameter_property = side.subject == "request-parameter-property"
         if wider:
             slug = TYPE_GENERALIZED
-        elif parameter_property and (narrower or o.types == {"string"}):
+        elif parameter_property and (narrower or o.types == frozenset({"string"})):
             # a parameter is text: any value read from it was a valid string before
             slug = TYPE_SPECIALIZED
         else:

@@ -225,8 +225,8 @@ def _flows(ctx: Context, before: dict[str, Any], after: dict[str, Any], where: s
         ):
             if canon(old_flow.get(key)) != canon(new_flow.get(key)):
                 ctx.emit(rule_id, join(at, key), old_flow.get(key), new_flow.get(key))
-        old_scopes = old_flow.get("scopes") if isinstance(old_flow.get("scopes"), dict) else {}
-        new_scopes = new_flow.get("scopes") if isinstance(new_flow.get("scopes"), dict) else {}
+        old_scopes = _scopes(old_flow)
+        new_scopes = _scopes(new_flow)
         for scope in new_scopes:
             if scope not in old_scopes:
                 ctx.emit(API_SECURITY_COMPONENT_OAUTH_SCOPE_ADDED, join(at, "scopes"), None, scope)
@@ -235,3 +235,8 @@ def _flows(ctx: Context, before: dict[str, Any], after: dict[str, Any], where: s
                 ctx.emit(
                     API_SECURITY_COMPONENT_OAUTH_SCOPE_REMOVED, join(at, "scopes"), scope, None
                 )
+
+
+def _scopes(flow: dict[str, Any]) -> dict[str, Any]:
+    scopes = flow.get("scopes")
+    return scopes if isinstance(scopes, dict) else {}
