@@ -85,6 +85,11 @@ class SchemaChange:
     def rule_id(self, subject: str) -> str:
         return self.ids.get(subject, f"{subject}-{self.slug}")
 
+    def level(self, subject: str) -> Level | None:
+        """The level at ``subject`` (``None``: this change is not reported there)."""
+        default = self.request if subject in REQUEST_SUBJECTS else self.response
+        return self.subjects.get(subject, default)
+
 
 @dataclass
 class Family:
@@ -121,14 +126,9 @@ class Family:
         """The fixed rules, and one rule per subject of every schema change."""
         out = dict(self.rules)
         for change in self.changes.values():
-            for subjects, level in (
-                (REQUEST_SUBJECTS, change.request),
-                (RESPONSE_SUBJECTS, change.response),
-            ):
-                for subject in subjects:
-                    chosen = change.subjects.get(subject, level)
-                    if chosen is None:
-                        continue
+            for subject in (*REQUEST_SUBJECTS, *RESPONSE_SUBJECTS):
+                chosen = change.level(subject)
+                if chosen is not None:
                     rule_id = change.rule_id(subject)
                     summary = f"{SUBJECT_LABELS[subject]}: {change.summary}"
                     out[rule_id] = Rule(rule_id, chosen, summary, self.name, change.deviation)

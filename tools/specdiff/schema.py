@@ -237,9 +237,7 @@ def view(node: Any, resolver: Resolver) -> View:
     raw, nullable, ident = _collapse(resolved, resolver, identity(node, resolver))
     result = View(raw=raw, ident=ident)
     written = resolved.get("allOf")
-    if isinstance(written, list) and not (
-        len(written) == 1 and _only_annotations({k: v for k, v in resolved.items() if k != "allOf"})
-    ):
+    if isinstance(written, list):
         result.all_of = written
     unresolved = raw.get("x-unresolved-ref")
     result.unresolved = unresolved if isinstance(unresolved, str) else None

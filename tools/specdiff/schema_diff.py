@@ -162,7 +162,9 @@ class SchemaDiff:
         anchor: Anchor,
     ) -> frozenset[Key]:
         def report(slug: str, where: str, old: Any, new: Any) -> None:
-            self._record(S.schema_rule_id(side.subject, slug), where, old, new, anchor)
+            rule_id = S.schema_rule_id(side.subject, slug)
+            if rule_id is not None:
+                self._record(rule_id, where, old, new, anchor)
 
         if o.unresolved is not None or n.unresolved is not None:
             if o.unresolved != n.unresolved:

@@ -55,6 +55,7 @@ TYPE_COMPATIBLE = change(
     INFO,
     INFO,
     "the type changed, but the body is not JSON and its text reads as the new type",
+    subjects={"request-parameter-property": None},  # oasdiff: type-changed (WARN) there
 )
 LIST_OF_TYPES_WIDENED = change(
     "list-of-types-widened", INFO, ERR, "a type was added to the list of types"
@@ -135,7 +136,7 @@ PATTERN_CHANGED = change(
 PATTERN_GENERALIZED = change(
     "pattern-generalized",
     INFO,
-    INFO,
+    None,
     "the pattern changed to one that provably accepts all the old did (e.g. .*)",
 )
 
@@ -461,11 +462,11 @@ RESPONSE_PROPERTY_BECAME_REQUIRED = rule(
 API_SCHEMA_REMOVED = rule("api-schema-removed", INFO, "a component schema was removed")
 
 
-def schema_rule_id(subject: str, slug: str) -> str:
+def schema_rule_id(subject: str, slug: str) -> str | None:
     """The id of schema change ``slug`` for ``subject`` (``<subject>-<slug>`` but where oasdiff
-    names it otherwise)."""
-    declared = FAMILY.changes.get(slug)
-    return declared.rule_id(subject) if declared else f"{subject}-{slug}"
+    names it otherwise); ``None`` if that change is not reported for that subject."""
+    declared = FAMILY.changes[slug]
+    return declared.rule_id(subject) if declared.level(subject) is not None else None
 
 
 # --- the checks of one node (not its sub-schemas) ------------------------------------------------

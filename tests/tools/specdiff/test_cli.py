@@ -17,7 +17,7 @@ from tools.specdiff.gitutil import default_base
 from tools.specdiff.version_policy import main as policy_main
 from tools.specdiff.version_policy import major
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STR: dict[str, Any] = {"type": "string"}
 
 BASE = spec(get_response(obj({"id": STR, "note": STR}, ["id"])))
@@ -41,11 +41,13 @@ def files(tmp_path: Path) -> dict[str, str]:
 
 def test_json_format_shape(files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main([files["base"], files["breaking"], "--format", "json"]) == 0
-    findings = json.loads(capsys.readouterr().out)
-    assert isinstance(findings, list)
+    document = json.loads(capsys.readouterr().out)
+    assert document["verdict"] == "breaking"
+    assert document["counts"] == {"ERR": 1, "WARN": 1, "INFO": 2}
+    findings = document["findings"]
     assert findings
     for finding in findings:
-        assert set(finding) == {"id", "level", "operation", "path", "old", "new"}
+        assert set(finding) == {"id", "level", "operation", "path", "old", "new", "cause"}
         assert finding["level"] in {"ERR", "WARN", "INFO"}
     assert {(f["id"], f["level"]) for f in findings} >= {
         ("response-required-property-removed", "ERR"),
@@ -62,15 +64,15 @@ def test_markdown_verdict_and_sections(
 ) -> None:
     assert main([files["base"], files["breaking"]]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "**Breaking: 1 ERR, 1 WARN, 2 INFO**"
+    assert lines[0] == "**Breaking: 1 ERR, 1 WARN, 2 INFO** (4 changes)"
     assert [line for line in lines if line.startswith("### ")] == [
-        "### ERR",
-        "### WARN",
-        "### INFO",
+        "### ERR: breaking",
+        "### WARN: may break some clients",
+        "### INFO: non-breaking",
     ]
-    err = lines[lines.index("### ERR") + 2]
-    assert err.startswith("- `response-required-property-removed` GET /x `responses/200/")
-    assert err.endswith('`"string"` → `null`')
+    err = lines[lines.index("### ERR: breaking") + 2]
+    assert err.startswith("- `GET /x` `responses/200/content/application/json/schema/id`: ")
+    assert err.endswith("(`response-required-property-removed`): `string` → absent")
 
 
 def test_no_changes(files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -171,7 +173,7 @@ def test_git_mode_compares_base_with_working_file(
     write(repo / "openapi.yaml", BREAKING)
     spec_path = str(repo / "openapi.yaml")
     assert main(["--git", "HEAD", "--spec", spec_path, "--fail-on", "ERR"]) == 1
-    assert capsys.readouterr().out.startswith("**Breaking: 1 ERR, 1 WARN, 2 INFO**")
+    assert capsys.readouterr().out.startswith("**Breaking: 1 ERR, 1 WARN, 2 INFO** (4 changes)")
 
 
 def test_git_mode_base_without_spec_reports_everything_new(
@@ -181,10 +183,10 @@ def test_git_mode_base_without_spec_reports_everything_new(
     write(repo / "openapi.yaml", BASE)
     assert main(["--git", "HEAD", "--spec", str(repo / "openapi.yaml"), "--fail-on", "ERR"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("**Non-breaking: 0 ERR, 0 WARN, 1 INFO**")
+    assert out.startswith("**Non-breaking: 0 ERR, 0 WARN, 1 INFO** (1 change)")
     assert "HEAD has no" in out
     assert "every operation is reported as new" in out
-    assert "`endpoint-added` GET /x" in out
+    assert "- `GET /x`: an operation was added (`endpoint-added`)" in out
 
 
 def test_git_mode_unknown_ref_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -200,7 +202,7 @@ def test_base_default_without_commits_is_no_base(
     spec_path = str(repo / "openapi.yaml")
     assert main(["--git", "--base-default", "--spec", spec_path, "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert [f["id"] for f in json.loads(captured.out)] == ["endpoint-added"]
+    assert [f["id"] for f in json.loads(captured.out)["findings"]] == ["endpoint-added"]
     assert "no base revision" in captured.err
 
 
@@ -371,5 +373,7 @@ def test_git_mode_fallback_to_head_says_only_uncommitted_changes_are_compared(
     write(repo / "openapi.yaml", WARN_ONLY)
     assert main(["--git", "--spec", str(repo / "openapi.yaml"), "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert [f["id"] for f in json.loads(captured.out)] == ["response-optional-property-removed"]
+    assert [f["id"] for f in json.loads(captured.out)["findings"]] == [
+        "response-optional-property-removed"
+    ]
     assert "only uncommitted changes" in captured.err
