@@ -91,3 +91,44 @@ def judge_deprecation(sunset: Any, days: int, on: date | None) -> tuple[SunsetVe
     if (when - (on or date.today())).days < days:
         return SunsetVerdict.TOO_SOON, when.isoformat()
     return SunsetVerdict.WITH_SUNSET, when.isoformat()
+
+
+class Removal(Enum):
+    WITHOUT_DEPRECATION = "without-deprecation"
+    WITH_DEPRECATION = "with-deprecation"
+    BEFORE_SUNSET = "before-sunset"
+    SUNSET_INVALID = "sunset-invalid"
+
+
+def judge_removal(element: dict[str, Any], on: date) -> tuple[Removal, str | None]:
+    """What removing ``element`` (an operation or a parameter) is: (verdict, its sunset)."""
+    if element.get("deprecated") is not True:
+        return Removal.WITHOUT_DEPRECATION, None
+    if "x-sunset" not in element:
+        return Removal.WITH_DEPRECATION, None
+    sunset = parse_sunset(element["x-sunset"])
+    if sunset is None:
+        return Removal.SUNSET_INVALID, str(element["x-sunset"])
+    if on < sunset:
+        return Removal.BEFORE_SUNSET, sunset.isoformat()
+    return Removal.WITH_DEPRECATION, sunset.isoformat()
+
+
+class SunsetChange(Enum):
+    DELETED = "deleted"
+    INVALID = "invalid"
+    TOO_SOON = "too-soon"
+
+
+def judge_sunset_change(before: Any, after: Any, days: int, on: date) -> SunsetChange | None:
+    """What changing the ``x-sunset`` of a still deprecated element is (``None``: fine)."""
+    if before is None or before == after:
+        return None
+    if after is None:
+        return SunsetChange.DELETED
+    old_date, new_date = parse_sunset(before), parse_sunset(after)
+    if old_date is None or new_date is None:
+        return SunsetChange.INVALID
+    if new_date < old_date and (new_date - on).days < days:
+        return SunsetChange.TOO_SOON
+    return None

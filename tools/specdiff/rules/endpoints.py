@@ -18,9 +18,12 @@ from tools.specdiff.sunset import (
     EXEMPT_STABILITY,
     STABILITY_LEVELS,
     InvalidStability,
+    Removal,
+    SunsetChange,
     SunsetVerdict,
     judge_deprecation,
-    parse_sunset,
+    judge_removal,
+    judge_sunset_change,
     policy_days,
     stability,
 )
@@ -155,32 +158,19 @@ def set_policy(ctx: Context, op: dict[str, Any]) -> None:
 
 def removed(ctx: Context, op: dict[str, Any], whole_path: bool) -> None:
     """``op`` is gone (with its path if ``whole_path``)."""
-    label = ctx.operation
-    if op.get("deprecated") is not True:
-        ctx.emit(
-            API_PATH_REMOVED_WITHOUT_DEPRECATION if whole_path else API_REMOVED_WITHOUT_DEPRECATION,
-            "",
-            label,
-            None,
-        )
+    verdict, sunset = judge_removal(op, ctx.today)
+    if verdict is Removal.SUNSET_INVALID:
+        ctx.emit(API_PATH_SUNSET_PARSE, "x-sunset", sunset, None)
         return
-    if "x-sunset" not in op:
-        ctx.emit(
-            API_PATH_REMOVED_WITH_DEPRECATION if whole_path else API_REMOVED_WITH_DEPRECATION,
-            "",
-            label,
-            None,
-        )
-        return
-    sunset = parse_sunset(op["x-sunset"])
-    if sunset is None:
-        ctx.emit(API_PATH_SUNSET_PARSE, "x-sunset", op["x-sunset"], None)
-    elif ctx.today < sunset:
-        rule_id = API_PATH_REMOVED_BEFORE_SUNSET if whole_path else API_REMOVED_BEFORE_SUNSET
-        ctx.emit(rule_id, "", label, sunset.isoformat())
-    else:
-        rule_id = API_PATH_REMOVED_WITH_DEPRECATION if whole_path else API_REMOVED_WITH_DEPRECATION
-        ctx.emit(rule_id, "", label, None)
+    rule_id = {
+        Removal.WITHOUT_DEPRECATION: (
+            API_PATH_REMOVED_WITHOUT_DEPRECATION,
+            API_REMOVED_WITHOUT_DEPRECATION,
+        ),
+        Removal.WITH_DEPRECATION: (API_PATH_REMOVED_WITH_DEPRECATION, API_REMOVED_WITH_DEPRECATION),
+        Removal.BEFORE_SUNSET: (API_PATH_REMOVED_BEFORE_SUNSET, API_REMOVED_BEFORE_SUNSET),
+    }[verdict][0 if whole_path else 1]
+    ctx.emit(rule_id, "", ctx.operation, sunset if verdict is Removal.BEFORE_SUNSET else None)
 
 
 _DEPRECATION = {
@@ -204,18 +194,18 @@ def lifecycle(ctx: Context, old_op: dict[str, Any], new_op: dict[str, Any]) -> N
         _sunset_changed(ctx, old_op, new_op)
 
 
+_SUNSET_CHANGES = {
+    SunsetChange.DELETED: SUNSET_DELETED,
+    SunsetChange.INVALID: API_PATH_SUNSET_PARSE,
+    SunsetChange.TOO_SOON: API_SUNSET_DATE_CHANGED_TOO_SMALL,
+}
+
+
 def _sunset_changed(ctx: Context, old_op: dict[str, Any], new_op: dict[str, Any]) -> None:
     before, after = old_op.get("x-sunset"), new_op.get("x-sunset")
-    if before is None or before == after:
-        return
-    if after is None:
-        ctx.emit(SUNSET_DELETED, "x-sunset", before, None)
-        return
-    old_date, new_date = parse_sunset(before), parse_sunset(after)
-    if old_date is None or new_date is None:
-        ctx.emit(API_PATH_SUNSET_PARSE, "x-sunset", before, after)
-    elif new_date < old_date and (new_date - ctx.today).days < ctx.deprecation_days:
-        ctx.emit(API_SUNSET_DATE_CHANGED_TOO_SMALL, "x-sunset", before, after)
+    verdict = judge_sunset_change(before, after, ctx.deprecation_days, ctx.today)
+    if verdict is not None:
+        ctx.emit(_SUNSET_CHANGES[verdict], "x-sunset", before, after)
 
 
 def invalid_stability(ctx: Context, op: dict[str, Any]) -> bool:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from tools.specdiff.loader import Resolver
 from tools.specdiff.registry import ERR, INFO, WARN, Family
 from tools.specdiff.schema import join
-from tools.specdiff.sunset import SunsetVerdict, judge_deprecation, parse_sunset
+from tools.specdiff.sunset import (
+    Removal,
+    SunsetChange,
+    SunsetVerdict,
+    judge_deprecation,
+    judge_removal,
+    judge_sunset_change,
+)
 
 if TYPE_CHECKING:
     from tools.specdiff.context import Context
@@ -147,20 +154,26 @@ _DEPRECATION = {
 }
 
 
+_REMOVALS = {
+    Removal.WITHOUT_DEPRECATION: REQUEST_PARAMETER_REMOVED,
+    Removal.WITH_DEPRECATION: REQUEST_PARAMETER_REMOVED_WITH_DEPRECATION,
+    Removal.BEFORE_SUNSET: REQUEST_PARAMETER_REMOVED_BEFORE_SUNSET,
+}
+_SUNSET_CHANGES = {
+    SunsetChange.DELETED: REQUEST_PARAMETER_SUNSET_DELETED,
+    SunsetChange.INVALID: REQUEST_PARAMETER_SUNSET_PARSE,
+    SunsetChange.TOO_SOON: REQUEST_PARAMETER_SUNSET_DATE_CHANGED_TOO_SMALL,
+}
+
+
 def _removed(ctx: Context, param: dict[str, Any], path: str, name: str) -> None:
-    if param.get("deprecated") is not True:
-        ctx.emit(REQUEST_PARAMETER_REMOVED, path, name, None)
-        return
-    if "x-sunset" not in param:
-        ctx.emit(REQUEST_PARAMETER_REMOVED_WITH_DEPRECATION, path, name, None)
-        return
-    sunset = parse_sunset(param["x-sunset"])
-    if sunset is None:
-        ctx.emit(REQUEST_PARAMETER_SUNSET_PARSE, join(path, "x-sunset"), param["x-sunset"], None)
-    elif ctx.today < sunset:
-        ctx.emit(REQUEST_PARAMETER_REMOVED_BEFORE_SUNSET, path, name, sunset.isoformat())
+    verdict, sunset = judge_removal(param, ctx.today)
+    if verdict is Removal.SUNSET_INVALID:
+        ctx.emit(REQUEST_PARAMETER_SUNSET_PARSE, join(path, "x-sunset"), sunset, None)
     else:
-        ctx.emit(REQUEST_PARAMETER_REMOVED_WITH_DEPRECATION, path, name, None)
+        ctx.emit(
+            _REMOVALS[verdict], path, name, sunset if verdict is Removal.BEFORE_SUNSET else None
+        )
 
 
 def _lifecycle(ctx: Context, before: dict[str, Any], after: dict[str, Any], path: str) -> None:
@@ -170,20 +183,11 @@ def _lifecycle(ctx: Context, before: dict[str, Any], after: dict[str, Any], path
     elif now and not was:
         verdict, sunset = judge_deprecation(after.get("x-sunset"), ctx.deprecation_days, ctx.today)
         ctx.emit(_DEPRECATION[verdict], path, False, sunset or True)
-    elif (
-        now
-        and before.get("x-sunset") is not None
-        and before.get("x-sunset") != after.get("x-sunset")
-    ):
-        old, new = before["x-sunset"], after.get("x-sunset")
-        where = join(path, "x-sunset")
-        old_date, new_date = parse_sunset(old), parse_sunset(new)
-        if new is None:
-            ctx.emit(REQUEST_PARAMETER_SUNSET_DELETED, where, old, None)
-        elif old_date is None or new_date is None:
-            ctx.emit(REQUEST_PARAMETER_SUNSET_PARSE, where, old, new)
-        elif new_date < old_date and (new_date - ctx.today).days < ctx.deprecation_days:
-            ctx.emit(REQUEST_PARAMETER_SUNSET_DATE_CHANGED_TOO_SMALL, where, old, new)
+    elif now:
+        old, new = before.get("x-sunset"), after.get("x-sunset")
+        change = judge_sunset_change(old, new, ctx.deprecation_days, ctx.today)
+        if change is not None:
+            ctx.emit(_SUNSET_CHANGES[change], join(path, "x-sunset"), old, new)
 
 
 def compare(ctx: Context, old: Parameters, new: Parameters, existing_operation: bool) -> None:
