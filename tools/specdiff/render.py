@@ -154,13 +154,6 @@ def render_markdown(findings: Sequence[Finding], note: str | None = None) -> str
     return "\n".join(lines) + "\n"
 
 
-def finding_line(f: Finding) -> str:
-    """One finding on one line (for logs): ``- `id` OPERATION `path`: old → new``."""
-    where = f.operation or "(document)"
-    location = f" `{f.path}`" if f.path else ""
-    return f"- `{f.id}` {where}{location}: {value_text(f.old)} → {value_text(f.new)}"
-
-
 def render_json(findings: Sequence[Finding], note: str | None = None) -> str:
     """``{"verdict", "counts", "note", "changes": [...], "findings": [...]}``; a change is
     ``{"id", "level", "summary", "cause", "old", "new", "locations": [{"operation",

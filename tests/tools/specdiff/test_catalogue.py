@@ -101,3 +101,27 @@ def test_a_rule_declared_twice_is_an_error() -> None:
         assemble([one, two])
     with pytest.raises(ValueError, match="declared twice"):
         one.rule("x-rule", "INFO", "again")
+
+
+def _named_in(section: str) -> tuple[set[str], set[str]]:
+    """The ids a README section names, and the prefixes it names as ``prefix-*``;
+    ```a-b-c`/`-d``` names ``a-b-c`` and ``a-b-d`` (the tail replaces as many segments)."""
+    names: set[str] = set()
+    for first, rest in re.findall(r"`([a-z][a-z-]*)`((?:/`-[a-z-]+`)*)", section):
+        names.add(first)
+        for tail in re.findall(r"`-([a-z-]+)`", rest):
+            keep = first.split("-")[: -len(tail.split("-"))]
+            names.add("-".join([*keep, tail]))
+    prefixes = set(re.findall(r"`([a-z][a-z-]*-)\*`", section))
+    return names, prefixes
+
+
+def test_every_deviation_is_listed_in_the_readme() -> None:
+    readme = (RULES_DIR.parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Deliberate deviations from oasdiff") :]
+    names, prefixes = _named_in(section)
+    for family in FAMILIES:
+        declared = [r.id for r in family.rules.values() if r.deviation]
+        declared += [c.slug for c in family.changes.values() if c.deviation]
+        for name in declared:
+            assert name in names or any(name.startswith(p) for p in prefixes), name

@@ -434,13 +434,12 @@ RESPONSE_OPTIONAL_PROPERTY_REMOVED = rule(
     "response-optional-property-removed",
     WARN,
     "an optional response property was removed: a client reading it no longer gets it",
-    deviation="oasdiff: INFO",
 )
 RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY = rule(
     "response-required-property-became-write-only",
     ERR,
     "a required response property became writeOnly: responses no longer carry it",
-    deviation="oasdiff does not report it: writeOnly properties do not bind responses here",
+    deviation="oasdiff: INFO; here a writeOnly property counts as absent from responses",
 )
 RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY = rule(
     "response-required-property-became-not-write-only",
