@@ -18,7 +18,7 @@ pair of nodes is met again on the way down.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tools.specdiff.loader import Resolver, ref_name
@@ -161,79 +161,46 @@ class SchemaDiff:
         stack: tuple[Key, ...],
         anchor: Anchor,
     ) -> frozenset[Key]:
-        def report(slug: str, where: str, old: Any, new: Any) -> None:
-            rule_id = S.schema_rule_id(side.subject, slug)
-            if rule_id is not None:
-                self._record(rule_id, where, old, new, anchor)
-
+        at = _At(self, side, path, stack, anchor)
         if o.unresolved is not None or n.unresolved is not None:
             if o.unresolved != n.unresolved:
                 old = o.unresolved or type_text(o)
-                report(S.REF_CHANGED, path, old, n.unresolved or type_text(n))
+                at.report(S.REF_CHANGED, path, old, n.unresolved or type_text(n))
             return frozenset()
         if self._wrapped_in_one_of(o, n):
-            report(S.WRAPPED_IN_ONE_OF, path, type_text(o), "oneOf")
+            at.report(S.WRAPPED_IN_ONE_OF, path, type_text(o), "oneOf")
             return frozenset()
-        local_changes(o, n, path, side, report)
+        local_changes(o, n, path, side, at.report)
         inner = nested(side, side.in_header)
-        cut = self._properties(o, n, side, inner, path, stack, anchor)
-        cut |= self._additional(o, n, side, inner, path, stack, anchor, report)
+        cut = self._properties(o, n, at, inner)
+        cut |= self._additional(o, n, at, inner)
         if o.items is not None or n.items is not None:
             # the items of a parameter are still its values; of a body, its properties' kin
             items_side = side if side.subject == "request-parameter" else inner
-            cut |= self._compare(
-                o.items or EMPTY, n.items or EMPTY, items_side, join(path, "items"), stack, anchor
-            )
-        cut |= self._keyed(
-            o.prefix_items,
-            n.prefix_items,
-            S.PREFIX_ITEMS_ADDED,
-            S.PREFIX_ITEMS_REMOVED,
-            "prefixItems",
-            inner,
-            path,
-            stack,
-            anchor,
-            report,
-        )
-        cut |= self._keyed(
-            o.pattern_properties,
-            n.pattern_properties,
-            S.PATTERN_PROPERTY_ADDED,
-            S.PATTERN_PROPERTY_REMOVED,
-            "patternProperties",
-            inner,
-            path,
-            stack,
-            anchor,
-            report,
-        )
-        cut |= self._keyed(
-            o.dependent_schemas,
-            n.dependent_schemas,
-            S.DEPENDENT_SCHEMA_ADDED,
-            S.DEPENDENT_SCHEMA_REMOVED,
-            "dependentSchemas",
-            side,
-            path,
-            stack,
-            anchor,
-            report,
-        )
+            cut |= at.compare(o.items or EMPTY, n.items or EMPTY, items_side, join(path, "items"))
+        for old_subs, new_subs, added, removed, keyword, sub_side in (
+            (o.prefix_items, n.prefix_items, S.PREFIX_ITEMS_ADDED, S.PREFIX_ITEMS_REMOVED,
+             "prefixItems", inner),
+            (o.pattern_properties, n.pattern_properties, S.PATTERN_PROPERTY_ADDED,
+             S.PATTERN_PROPERTY_REMOVED, "patternProperties", inner),
+            (o.dependent_schemas, n.dependent_schemas, S.DEPENDENT_SCHEMA_ADDED,
+             S.DEPENDENT_SCHEMA_REMOVED, "dependentSchemas", side),
+        ):  # fmt: skip
+            cut |= self._keyed(old_subs, new_subs, (added, removed), keyword, at, sub_side)
         for keyword, slug in _SUB_SLUGS.items():
             before, after = o.subs.get(keyword), n.subs.get(keyword)
             if before is None and after is None:
                 continue
             where = join(path, keyword)
             if before is None:
-                report(f"{slug}-added", where, None, describe(after, self.new))
+                at.report(f"{slug}-added", where, None, describe(after, self.new))
             elif after is None:
-                report(f"{slug}-removed", where, describe(before, self.old), None)
+                at.report(f"{slug}-removed", where, describe(before, self.old), None)
             else:
                 sub_side = side if keyword in ("not", "if", "then", "else") else inner
-                cut |= self._compare(before, after, sub_side, where, stack, anchor)
-        cut |= self._compositions(o, n, side, path, stack, anchor, report)
-        return cut | self._all_of(o, n, side, path, stack, anchor, report)
+                cut |= at.compare(before, after, sub_side, where)
+        cut |= self._compositions(o, n, at)
+        return cut | self._all_of(o, n, at)
 
     def _wrapped_in_one_of(self, o: View, n: View) -> bool:
         """The old schema (an object with properties) became a ``oneOf`` of objects."""
@@ -252,18 +219,9 @@ class SchemaDiff:
         v = view(node, resolver)
         return None if (v.read_only if request else v.write_only) else node
 
-    def _properties(
-        self,
-        o: View,
-        n: View,
-        side: Side,
-        inner: Side,
-        path: str,
-        stack: tuple[Key, ...],
-        anchor: Anchor,
-    ) -> frozenset[Key]:
+    def _properties(self, o: View, n: View, at: _At, inner: Side) -> frozenset[Key]:
         cut: frozenset[Key] = frozenset()
-        request = side.request
+        request = at.side.request
         header = inner.subject == "request-header-property"
         names = list(o.properties) + [name for name in n.properties if name not in o.properties]
         for name in names:
@@ -273,148 +231,94 @@ class SchemaDiff:
             if before is None and after is None:
                 continue
             was_required, is_required = name in o.required, name in n.required
-            where = join(path, name)
+            where = join(at.path, name)
             if before is None:
-                self._added(name, raw_before, after, is_required, request, header, where, anchor)
+                rule = self._added(raw_before, after, is_required, request, header)
+                self._record(rule, where, None, describe(after, self.new), at.anchor)
             elif after is None:
-                self._removed(o, n, name, raw_after, before, was_required, request, where, anchor)
+                rule = self._removed(n, raw_after, was_required, request)
+                self._record(rule, where, describe(before, self.old), None, at.anchor)
             else:
                 if was_required != is_required:
-                    self._required(after, is_required, request, header, where, anchor)
-                cut |= self._compare(before, after, inner, where, stack, anchor)
+                    rule = self._required(after, is_required, request, header)
+                    self._record(rule, where, was_required, is_required, at.anchor)
+                cut |= at.compare(before, after, inner, where)
         return cut
 
     def _added(
-        self,
-        name: str,
-        raw_before: Any,
-        after: Any,
-        is_required: bool,
-        request: bool,
-        header: bool,
-        where: str,
-        anchor: Anchor,
-    ) -> None:
-        label = describe(after, self.new)
+        self, raw_before: Any, after: Any, is_required: bool, request: bool, header: bool
+    ) -> str:
         if request:
             if not is_required:
-                rule = S.NEW_OPTIONAL_REQUEST_PROPERTY
-            elif header:
-                rule = S.NEW_REQUIRED_REQUEST_HEADER_PROPERTY
-            elif view(after, self.new).has_default:
-                rule = S.NEW_REQUIRED_REQUEST_PROPERTY_WITH_DEFAULT
-            else:
-                rule = S.NEW_REQUIRED_REQUEST_PROPERTY
-        elif raw_before is not None and is_required:  # it was writeOnly
-            rule = S.RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY
-        else:
-            rule = (
-                S.RESPONSE_REQUIRED_PROPERTY_ADDED
-                if is_required
-                else S.RESPONSE_OPTIONAL_PROPERTY_ADDED
-            )
-        self._record(rule, where, None, label, anchor)
+                return S.NEW_OPTIONAL_REQUEST_PROPERTY
+            if header:
+                return S.NEW_REQUIRED_REQUEST_HEADER_PROPERTY
+            if view(after, self.new).has_default:
+                return S.NEW_REQUIRED_REQUEST_PROPERTY_WITH_DEFAULT
+            return S.NEW_REQUIRED_REQUEST_PROPERTY
+        if raw_before is not None and is_required:  # it was writeOnly
+            return S.RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY
+        if is_required:
+            return S.RESPONSE_REQUIRED_PROPERTY_ADDED
+        return S.RESPONSE_OPTIONAL_PROPERTY_ADDED
 
-    def _removed(
-        self,
-        o: View,
-        n: View,
-        name: str,
-        raw_after: Any,
-        before: Any,
-        was_required: bool,
-        request: bool,
-        where: str,
-        anchor: Anchor,
-    ) -> None:
-        label = describe(before, self.old)
+    @staticmethod
+    def _removed(n: View, raw_after: Any, was_required: bool, request: bool) -> str:
         if request:
             if raw_after is not None:  # still there, but readOnly now
-                rule = S.REQUEST_PROPERTY_BECAME_READ_ONLY
-            elif n.additional is CLOSED:
+                return S.REQUEST_PROPERTY_BECAME_READ_ONLY
+            if n.additional is CLOSED:
                 # only a revision that still rejects unknown properties rejects it
-                rule = S.REQUEST_PROPERTY_REMOVED_FROM_CLOSED_OBJECT
-            else:
-                rule = S.REQUEST_PROPERTY_REMOVED
-        elif raw_after is not None and was_required:  # still there, but writeOnly now
-            rule = S.RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY
-        else:
-            rule = (
-                S.RESPONSE_REQUIRED_PROPERTY_REMOVED
-                if was_required
-                else S.RESPONSE_OPTIONAL_PROPERTY_REMOVED
-            )
-        self._record(rule, where, label, None, anchor)
+                return S.REQUEST_PROPERTY_REMOVED_FROM_CLOSED_OBJECT
+            return S.REQUEST_PROPERTY_REMOVED
+        if raw_after is not None and was_required:  # still there, but writeOnly now
+            return S.RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY
+        if was_required:
+            return S.RESPONSE_REQUIRED_PROPERTY_REMOVED
+        return S.RESPONSE_OPTIONAL_PROPERTY_REMOVED
 
-    def _required(
-        self,
-        after: Any,
-        is_required: bool,
-        request: bool,
-        header: bool,
-        where: str,
-        anchor: Anchor,
-    ) -> None:
+    def _required(self, after: Any, is_required: bool, request: bool, header: bool) -> str:
         if not request:
-            rule = (
-                S.RESPONSE_PROPERTY_BECAME_REQUIRED
-                if is_required
-                else S.RESPONSE_PROPERTY_BECAME_OPTIONAL
-            )
-        elif not is_required:
-            rule = S.REQUEST_PROPERTY_BECAME_OPTIONAL
-        elif header:
-            rule = S.REQUEST_HEADER_PROPERTY_BECAME_REQUIRED
-        elif view(after, self.new).has_default:
-            rule = S.REQUEST_PROPERTY_BECAME_REQUIRED_WITH_DEFAULT
-        else:
-            rule = S.REQUEST_PROPERTY_BECAME_REQUIRED
-        self._record(rule, where, not is_required, is_required, anchor)
+            if is_required:
+                return S.RESPONSE_PROPERTY_BECAME_REQUIRED
+            return S.RESPONSE_PROPERTY_BECAME_OPTIONAL
+        if not is_required:
+            return S.REQUEST_PROPERTY_BECAME_OPTIONAL
+        if header:
+            return S.REQUEST_HEADER_PROPERTY_BECAME_REQUIRED
+        if view(after, self.new).has_default:
+            return S.REQUEST_PROPERTY_BECAME_REQUIRED_WITH_DEFAULT
+        return S.REQUEST_PROPERTY_BECAME_REQUIRED
 
-    def _additional(
-        self,
-        o: View,
-        n: View,
-        side: Side,
-        inner: Side,
-        path: str,
-        stack: tuple[Key, ...],
-        anchor: Anchor,
-        report: Callable[[str, str, Any, Any], None],
-    ) -> frozenset[Key]:
+    def _additional(self, o: View, n: View, at: _At, inner: Side) -> frozenset[Key]:
         before, after = o.additional, n.additional
         if before is CLOSED and after is CLOSED:
             return frozenset()
         if after is CLOSED:
-            report(S.ADDITIONAL_PROPERTIES_DISALLOWED, path, True, False)
+            at.report(S.ADDITIONAL_PROPERTIES_DISALLOWED, at.path, True, False)
         elif before is CLOSED:
-            report(S.ADDITIONAL_PROPERTIES_ALLOWED, path, False, True)
+            at.report(S.ADDITIONAL_PROPERTIES_ALLOWED, at.path, False, True)
         elif before is not OPEN or after is not OPEN:
-            return self._compare(
+            return at.compare(
                 EMPTY if before is OPEN else before,
                 EMPTY if after is OPEN else after,
                 inner,
-                join(path, "additionalProperties"),
-                stack,
-                anchor,
+                join(at.path, "additionalProperties"),
             )
         return frozenset()
 
+    @staticmethod
     def _keyed(
-        self,
         old: dict[str, Any] | list[Any],
         new: dict[str, Any] | list[Any],
-        added: str,
-        removed: str,
+        slugs: tuple[str, str],
         keyword: str,
+        at: _At,
         side: Side,
-        path: str,
-        stack: tuple[Key, ...],
-        anchor: Anchor,
-        report: Callable[[str, str, Any, Any], None],
     ) -> frozenset[Key]:
         """Sub-schemas by key (``patternProperties``, ``dependentSchemas``) or by position
-        (``prefixItems``): added, removed, or compared."""
+        (``prefixItems``): added, removed (``slugs``), or compared."""
+        added, removed = slugs
         before: dict[str, Any] = (
             {str(i): v for i, v in enumerate(old)} if isinstance(old, list) else old
         )
@@ -423,25 +327,15 @@ class SchemaDiff:
         )
         cut: frozenset[Key] = frozenset()
         for key in list(before) + [key for key in after if key not in before]:
-            where = join(path, keyword, str(key))
             if key not in after:
-                report(removed, join(path, keyword), str(key), None)
+                at.report(removed, join(at.path, keyword), key, None)
             elif key not in before:
-                report(added, join(path, keyword), None, str(key))
+                at.report(added, join(at.path, keyword), None, key)
             else:
-                cut |= self._compare(before[key], after[key], side, where, stack, anchor)
+                cut |= at.compare(before[key], after[key], side, join(at.path, keyword, key))
         return cut
 
-    def _compositions(
-        self,
-        o: View,
-        n: View,
-        side: Side,
-        path: str,
-        stack: tuple[Key, ...],
-        anchor: Anchor,
-        report: Callable[[str, str, Any, Any], None],
-    ) -> frozenset[Key]:
+    def _compositions(self, o: View, n: View, at: _At) -> frozenset[Key]:
         cut: frozenset[Key] = frozenset()
         old_compositions = dict(o.compositions)
         # oneOf <-> anyOf over the same branches: one note, then compared as one keyword
@@ -449,72 +343,62 @@ class SchemaDiff:
             ("oneOf", "anyOf", S.ONE_OF_BECAME_ANY_OF),
             ("anyOf", "oneOf", S.ANY_OF_BECAME_ONE_OF),
         ):
-            if {was} == set(old_compositions) - {"allOf"} and {now} == set(n.compositions) - {
-                "allOf"
-            }:
-                report(slug, path, was, now)
+            others_old = set(old_compositions) - {"allOf"}
+            if others_old == {was} and set(n.compositions) - {"allOf"} == {now}:
+                at.report(slug, at.path, was, now)
                 old_compositions[now] = old_compositions.pop(was)
         for keyword, slug in _COMPOSITIONS:
             old_branches = old_compositions.get(keyword, [])
             new_branches = n.compositions.get(keyword, [])
-            if not old_branches and not new_branches:
-                continue
-            pairs, removed, added = self._match(old_branches, new_branches)
-            for i in removed:
-                report(f"{slug}-removed", join(path, keyword), _label(old_branches[i], i), None)
-            for j in added:
-                report(f"{slug}-added", join(path, keyword), None, _label(new_branches[j], j))
-            for i, j in pairs:
-                where = join(path, keyword, str(_label(new_branches[j], j)))
-                cut |= self._compare(old_branches[i], new_branches[j], side, where, stack, anchor)
+            if old_branches or new_branches:
+                cut |= self._branches(old_branches, new_branches, keyword, slug, at, at.side)
         return cut
 
-    def _all_of(
-        self,
-        o: View,
-        n: View,
-        side: Side,
-        path: str,
-        stack: tuple[Key, ...],
-        anchor: Anchor,
-        report: Callable[[str, str, Any, Any], None],
+    def _branches(
+        self, old: list[Any], new: list[Any], keyword: str, slug: str, at: _At, side: Side
     ) -> frozenset[Key]:
+        """Branches of a ``oneOf``/``anyOf`` (or parts of an ``allOf``) removed, added, and the
+        paired ones compared."""
+        cut: frozenset[Key] = frozenset()
+        where = join(at.path, keyword)
+        pairs, removed, added = self._match(old, new)
+        for i in removed:
+            annotation = keyword == "allOf" and _only_annotations(self.old.deref(old[i]))
+            at.report(f"{slug}-removed{'-annotation-only' if annotation else ''}", where,
+                      _label(old[i], i), None)  # fmt: skip
+        for j in added:
+            annotation = keyword == "allOf" and _only_annotations(self.new.deref(new[j]))
+            at.report(f"{slug}-added{'-annotation-only' if annotation else ''}", where, None,
+                      _label(new[j], j))  # fmt: skip
+        for i, j in pairs:
+            cut |= at.compare(old[i], new[j], side, join(where, str(_label(new[j], j))))
+        return cut
+
+    def _all_of(self, o: View, n: View, at: _At) -> frozenset[Key]:
         """``allOf`` as a structure: parts added to or removed from an allOf that exists on both
         sides (a schema written as an allOf of equivalent parts, or merged into one, is the
         same schema), and annotation-only parts. What the parts require is compared on the
-        merged schema (see :mod:`tools.specdiff.schema`)."""
+        merged schema (see :mod:`tools.specdiff.schema`); parts that could not be merged are
+        also compared pairwise."""
         old_parts, new_parts = o.all_of, n.all_of
         if not old_parts and not new_parts:
             return frozenset()
-        where = join(path, "allOf")
-        if not old_parts or not new_parts:
-            parts, slug = (
-                (new_parts, S.ALL_OF_ADDED_ANNOTATION_ONLY)
-                if new_parts
-                else (old_parts, S.ALL_OF_REMOVED_ANNOTATION_ONLY)
-            )
-            resolver = self.new if new_parts else self.old
-            for index, part in enumerate(parts):
-                if _only_annotations(resolver.deref(part)):
-                    label = _label(part, index)
-                    report(slug, where, None if new_parts else label, label if new_parts else None)
-            return frozenset()
-        pairs, removed, added = self._match(old_parts, new_parts)
-        for i in removed:
-            annotation = _only_annotations(self.old.deref(old_parts[i]))
-            slug = S.ALL_OF_REMOVED_ANNOTATION_ONLY if annotation else S.ALL_OF_REMOVED
-            report(slug, where, _label(old_parts[i], i), None)
-        for j in added:
-            annotation = _only_annotations(self.new.deref(new_parts[j]))
-            slug = S.ALL_OF_ADDED_ANNOTATION_ONLY if annotation else S.ALL_OF_ADDED
-            report(slug, where, None, _label(new_parts[j], j))
-        cut: frozenset[Key] = frozenset()
-        if o.compositions.get("allOf") or n.compositions.get("allOf"):
-            # parts that could not be merged: compare them pairwise
-            for i, j in pairs:
-                at = join(where, str(_label(new_parts[j], j)))
-                cut |= self._compare(old_parts[i], new_parts[j], side, at, stack, anchor)
-        return cut
+        if old_parts and new_parts:
+            if o.compositions.get("allOf") or n.compositions.get("allOf"):
+                return self._branches(old_parts, new_parts, "allOf", "all-of", at, at.side)
+            # merged: what the parts require was compared on the merged schema
+            merged = replace(at, compare_subs=False)
+            return self._branches(old_parts, new_parts, "allOf", "all-of", merged, at.side)
+        where = join(at.path, "allOf")
+        parts, resolver = (new_parts, self.new) if new_parts else (old_parts, self.old)
+        for index, part in enumerate(parts):
+            if _only_annotations(resolver.deref(part)):
+                label = _label(part, index)
+                if new_parts:
+                    at.report(S.ALL_OF_ADDED_ANNOTATION_ONLY, where, None, label)
+                else:
+                    at.report(S.ALL_OF_REMOVED_ANNOTATION_ONLY, where, label, None)
+        return frozenset()
 
     def _match(
         self, old: list[Any], new: list[Any]
@@ -559,3 +443,27 @@ class SchemaDiff:
 
 def _label(node: Any, index: int) -> str | int:
     return ref_name(node) or index
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a walk is: how its schemas are judged, its location, the pairs above it, the
+    component it is in. ``compare_subs=False``: sub-schemas are not compared from here."""
+
+    diff: SchemaDiff
+    side: Side
+    path: str
+    stack: tuple[Key, ...]
+    anchor: Anchor
+    compare_subs: bool = True
+
+    def report(self, slug: str, where: str, old: Any, new: Any) -> None:
+        """Record schema change ``slug`` (if this side reports it)."""
+        rule_id = S.schema_rule_id(self.side.subject, slug)
+        if rule_id is not None:
+            self.diff._record(rule_id, where, old, new, self.anchor)
+
+    def compare(self, old: Any, new: Any, side: Side, where: str) -> frozenset[Key]:
+        if not self.compare_subs:
+            return frozenset()
+        return self.diff._compare(old, new, side, where, self.stack, self.anchor)
