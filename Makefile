@@ -20,7 +20,7 @@ GENERATED := generated overlay/portkey_runs/testing/_wire.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help venv node demo test check generate spec-validate spec-lint drift lint typecheck spec-diff version-policy bench clean
+.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy bench clean
 
 help: ## this list
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z][a-z-]*:[^#]*## / { printf "  make %-14s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
@@ -54,6 +54,9 @@ spec-validate: $(SYNCED) ## validate openapi.yaml (OpenAPI 3.1, references, sche
 spec-lint: $(NODE) ## lint openapi.yaml with Redocly
 	node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml --format=stylish
 
+spec-examples: $(SYNCED) ## validate every example of openapi.yaml against its schema
+	$(PY) -m tools.validate_spec --examples openapi.yaml
+
 drift: $(SYNCED) ## fail if generated code or public-api.txt is out of sync with the spec
 	$(PY) -m tools.generate --check
 
@@ -69,13 +72,26 @@ typecheck: $(SYNCED) ## mypy --strict on everything
 version-policy: $(SYNCED) ## a breaking spec change needs a major version bump
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)
 
-check: spec-validate spec-lint drift lint typecheck version-policy ## every static check
+# every step runs, even after one fails; then one line says which failed (exit 1 if any did)
+CHECK_STEPS := spec-validate spec-lint spec-examples drift lint typecheck version-policy
+
+check: $(SYNCED) $(NODE) ## every static check, each run even after one fails; a summary at the end
+	@failed=""; passed=""; \
+	for step in $(CHECK_STEPS); do \
+	  echo "--- make $$step"; \
+	  if $(MAKE) --no-print-directory $$step; then passed="$$passed $$step"; \
+	  else failed="$$failed $$step"; fi; \
+	done; \
+	echo "check: passed:$${passed:- none}"; \
+	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi
 
 test: check $(NODE) ## make check, then every test (overlay coverage >= 95%)
 	$(BIN)/pytest
 
-spec-diff: $(SYNCED) ## what a spec change breaks, against BASE (default origin/main)
-	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default)
+FAIL_ON ?= ERR
+
+spec-diff: $(SYNCED) ## what a spec change breaks, against BASE (default origin/main); fails on FAIL_ON
+	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON)
 
 bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
 	$(PY) -m benchmarks

@@ -8,8 +8,10 @@
   commit is an error (exit 2). A base without the spec (or no base commit at
   all, with ``--base-default``) is compared as an empty document: every operation is new.
 
-``--format md`` (default) or ``json``. Exit status: 0, or 1 if ``--fail-on LEVEL`` is given and
-there is a finding at that level or a more severe one; 2 on bad input (one line on stderr).
+``--format md`` (default; a verdict line, then the changes grouped by cause, for a pull-request
+comment) or ``json`` (see :func:`~tools.specdiff.render.render_json`). Exit status: 0, or 1 if
+``--fail-on LEVEL`` is given and there is a finding at that level or a more severe one (``make
+spec-diff`` passes ``--fail-on ERR``); 2 on bad input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         if note:
             print(f"specdiff: note: {note}", file=sys.stderr)
-        print(render_json(findings))
+        print(render_json(findings, note))
     else:
         sys.stdout.write(render_markdown(findings, note))
     return exit_status(findings, args.fail_on)

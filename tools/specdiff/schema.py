@@ -21,15 +21,60 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tools.specdiff.loader import MAX_HOPS, Resolver, identity, ref_name
-from tools.specdiff.rules import BOUNDS, KEYWORDS
+
+#: JSON Schema keywords compared by their text, conservatively: a value that was valid may not
+#: be any more whenever one is added or changed (request: ERR), or removed (response: ERR).
+#: keyword -> rule slug; ``uniqueItems: false`` counts as absent, so it is never "changed".
+KEYWORDS: dict[str, str] = {
+    "multipleOf": "multiple-of",
+    "uniqueItems": "unique-items",
+    "dependentRequired": "dependent-required",
+}
+
+#: JSON Schema bound keyword -> (rule slug, True for an upper bound / False for a lower one)
+BOUNDS: dict[str, tuple[str, bool]] = {
+    "maximum": ("max", True),
+    "exclusiveMaximum": ("exclusive-max", True),
+    "maxLength": ("max-length", True),
+    "maxItems": ("max-items", True),
+    "maxProperties": ("max-properties", True),
+    "maxContains": ("max-contains", True),
+    "minimum": ("min", False),
+    "exclusiveMinimum": ("exclusive-min", False),
+    "minLength": ("min-length", False),
+    "minItems": ("min-items", False),
+    "minProperties": ("min-properties", False),
+    "minContains": ("min-contains", False),
+}
+
+#: keywords whose value is one sub-schema, compared by descending into it
+SUB_SCHEMA_KEYWORDS = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "contains",
+    "contentSchema",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 
 #: Keywords that never change which values are valid; on a merge the first one wins.
 ANNOTATIONS = frozenset(
     {"title", "description", "example", "examples", "externalDocs", "xml", "$comment", "summary"}
 )
 
+#: Stands for a missing schema (one stable object, so that its identity means one thing).
+EMPTY: dict[str, Any] = {}
+
 OPEN = "open"  # additionalProperties absent / true / {}
 CLOSED = "closed"  # additionalProperties: false
+
+
+def join(*parts: str) -> str:
+    """A slash-separated location from its non-empty parts."""
+    return "/".join(part for part in parts if part)
 
 
 def canon(value: Any) -> str:
@@ -93,12 +138,19 @@ class View:
     additional: Any = OPEN
     items: Any = None
     compositions: dict[str, list[Any]] = field(default_factory=dict)
+    #: the node's own ``allOf`` parts as written (before they were merged into the view)
+    all_of: list[Any] = field(default_factory=list)
     deprecated: bool = False
     read_only: bool = False
     write_only: bool = False
     discriminator: dict[str, Any] | None = None
-    #: the keywords of ``rules.KEYWORDS`` that are present, with their values
+    #: the keywords of :data:`KEYWORDS` that are present, with their values
     keywords: dict[str, Any] = field(default_factory=dict)
+    #: the keywords of :data:`SUB_SCHEMA_KEYWORDS` that are present, with their sub-schemas
+    subs: dict[str, Any] = field(default_factory=dict)
+    pattern_properties: dict[str, Any] = field(default_factory=dict)
+    dependent_schemas: dict[str, Any] = field(default_factory=dict)
+    prefix_items: list[Any] = field(default_factory=list)
     #: the text of a ``$ref`` that could not be followed
     unresolved: str | None = None
 
@@ -184,6 +236,9 @@ def view(node: Any, resolver: Resolver) -> View:
         return View(raw={}, ident=identity(node, resolver))
     raw, nullable, ident = _collapse(resolved, resolver, identity(node, resolver))
     result = View(raw=raw, ident=ident)
+    written = resolved.get("allOf")
+    if isinstance(written, list):
+        result.all_of = written
     unresolved = raw.get("x-unresolved-ref")
     result.unresolved = unresolved if isinstance(unresolved, str) else None
 
@@ -222,7 +277,7 @@ def view(node: Any, resolver: Resolver) -> View:
             result.bounds[exclusive] = result.bounds.pop(inclusive)
 
     pattern = raw.get("pattern")
-    result.pattern = pattern if isinstance(pattern, str) else None
+    result.pattern = pattern if isinstance(pattern, str) and pattern else None  # '': none
     result.has_default = "default" in raw
     result.default = raw.get("default")
 
@@ -251,23 +306,50 @@ def view(node: Any, resolver: Resolver) -> View:
     for keyword in KEYWORDS:
         if keyword in raw and raw[keyword] is not False:
             result.keywords[keyword] = raw[keyword]
+    for keyword in SUB_SCHEMA_KEYWORDS:
+        if isinstance(raw.get(keyword), dict | bool):
+            result.subs[keyword] = raw[keyword]
+    for name, attribute in (
+        ("patternProperties", "pattern_properties"),
+        ("dependentSchemas", "dependent_schemas"),
+    ):
+        value = raw.get(name)
+        if isinstance(value, dict):
+            setattr(result, attribute, value)
+    prefix = raw.get("prefixItems")
+    if isinstance(prefix, list):
+        result.prefix_items = prefix
     return result
 
 
-def type_text(v: View) -> str:
-    """``"string"``, ``"string(date-time)"``, ``"integer|string"``, ``"any"``."""
+def type_text(v: View, *, nullable: bool = True) -> str:
+    """``string``, ``string(date-time)``, ``integer | string``, ``string | null``, ``any``
+    (``nullable=False``: without the ``| null``)."""
     if v.types is None:
         text = "any"
     elif not v.types:
         text = "null"
     else:
-        text = "|".join(sorted(v.types))
-    return f"{text}({v.format})" if v.format else text
+        text = " | ".join(sorted(v.types))
+    if v.format:
+        text = f"{text}({v.format})" if " | " not in text else f"({text})({v.format})"
+    if nullable and v.nullable and text not in ("any", "null"):
+        text = f"{text} | null"
+    return text
 
 
-def describe(node: Any, resolver: Resolver) -> str:
-    """A short label for a schema: its component name, else its type."""
-    return ref_name(node) or type_text(view(node, resolver))
+class TypeText(str):
+    """A type description (``string | null``), not a value: rendered without quotes."""
+
+
+def describe(node: Any, resolver: Resolver) -> TypeText:
+    """A short label for a schema: its component name (``Run``, ``Run | null``), else its full
+    type (``string | null``)."""
+    v = view(node, resolver)
+    name = ref_name(node)
+    if name is None:
+        return TypeText(type_text(v))
+    return TypeText(f"{name} | null" if v.nullable else name)
 
 
 #: format -> the formats whose values it also holds

@@ -1,87 +1,130 @@
-"""Compare two schemas in one context (request or response) and emit classified changes.
+"""Compare two schemas node by node, descending into every sub-schema.
 
-A schema is walked once per place it is used: the *subject* (``request-body``,
-``request-property``, ``request-parameter``, ``response-body``, ``response-property`` or
-``response-header``) names where it sits and so which rule ids, and levels, apply. Descending
-into ``properties``, ``items`` or ``additionalProperties`` turns a body into a property; a
-parameter or header stays what it is. ``$ref``s are chased; a schema already being compared
-higher up the same walk (a recursive schema) is not entered again.
+:class:`SchemaDiff` walks properties, ``additionalProperties``, ``items``, ``prefixItems``,
+``oneOf``/``anyOf``/``allOf``, ``not``, ``if``/``then``/``else``, ``propertyNames``,
+``patternProperties``, ``contains``, ``dependentSchemas``, ``contentSchema`` and
+``unevaluated*``, and reports a change inside any of them with its own rule (the rules are
+declared in :mod:`tools.specdiff.rules.schemas`).
 
-The findings of comparing one pair of schema nodes in one subject are remembered (relative to
-where they were found) and replayed wherever the pair is met again, so that a component shared
-many times over is compared once, yet its changes are reported at every place that uses it. A
-result that was cut short by recursion is only replayed below the same ancestors.
+Each finding also gets a *cause*: the schema change behind it, named from the nearest component
+it sits in (``Run.model``), so that a change of a shared component, reported at every operation
+that uses it, reads as one change in the report.
+
+Comparisons are memoised per (old node, new node, how they are judged): a component used in
+many places is walked once, and its findings are replayed at each use; recursion is cut when a
+pair of nodes is met again on the way down.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tools.specdiff.loader import Resolver, ref_name
-from tools.specdiff.rules import RULES, direction_of
-from tools.specdiff.schema import CLOSED, OPEN, View, canon, describe, type_text, view
-from tools.specdiff.schema_checks import local_changes
+from tools.specdiff.registry import catalogue
+from tools.specdiff.rules import schemas as S
+from tools.specdiff.rules.schemas import Side, local_changes
+from tools.specdiff.schema import (
+    ANNOTATIONS,
+    CLOSED,
+    EMPTY,
+    OPEN,
+    View,
+    canon,
+    describe,
+    join,
+    type_text,
+    view,
+)
 
-Emit = Callable[[str, str, Any, Any], None]
+#: emit(rule id, path, old, new, cause)
+Emit = Callable[[str, str, Any, Any, "str | None"], None]
 Key = tuple[int, int]
-Record = tuple[str, str, Any, Any]
+Record = tuple[str, str, Any, Any, "str | None"]
+#: (component label, the path at which it was entered)
+Anchor = tuple[str, str] | None
 
 #: Deeper than this, a walk stops (a safety net; recursion is caught before that).
 MAX_DEPTH = 48
 
-#: Stands for a missing schema (one stable object, so that its identity means one thing).
-EMPTY: dict[str, Any] = {}
-
-_COMPOSITIONS = (("oneOf", "one-of"), ("anyOf", "any-of"), ("allOf", "all-of"))
+_COMPOSITIONS = (("oneOf", "one-of"), ("anyOf", "any-of"))
 #: a dependency no stack ever holds: a result cut by MAX_DEPTH is never replayed
 _NEVER: Key = (-1, -1)
+_SUB_SLUGS = S.SUB_SCHEMAS
 
 
-def join(*parts: str) -> str:
-    return "/".join(part for part in parts if part)
+def nested(side: Side, in_header: bool = False) -> Side:
+    """How a sub-schema (a property, an item) of a schema judged as ``side`` is judged."""
+    subject = {
+        "request-body": "request-property",
+        "response-body": "response-property",
+        "request-parameter": "request-header-property"
+        if in_header
+        else "request-parameter-property",
+    }.get(side.subject, side.subject)
+    return replace(side, subject=subject)
 
 
-def _nested(subject: str) -> str:
-    if subject == "request-body":
-        return "request-property"
-    if subject == "response-body":
-        return "response-property"
-    return subject
+def cause_text(anchor: Anchor, path: str) -> str | None:
+    """``Run.model``, ``Run.tools[].type``: where in a component a change is."""
+    if anchor is None:
+        return None
+    label, at = anchor
+    rest = path[len(at) :].strip("/") if path.startswith(at) else ""
+    text = label
+    for part in rest.split("/") if rest else []:
+        text += "[]" if part == "items" else f".{part}"
+    return text
+
+
+def _only_annotations(node: Any) -> bool:
+    return isinstance(node, dict) and all(
+        key in ANNOTATIONS or key.startswith("x-") for key in node
+    )
 
 
 class SchemaDiff:
-    """Compares schemas of an old and a new document; ``emit(rule_id, path, old, new)``."""
+    """Compares schemas of an old and a new document; ``emit(rule_id, path, old, new, cause)``."""
 
     def __init__(self, old: Resolver, new: Resolver, emit: Emit) -> None:
         self.old = old
         self.new = new
         self._emit = emit
         self._log: list[Record] = []
-        #: (old identity, new identity, subject) -> (records with relative paths, the
-        #: ancestors the walk was cut at, which must be on the stack for a replay)
-        self._memo: dict[tuple[int, int, str], tuple[list[Record], frozenset[Key]]] = {}
+        self._rules = catalogue()
+        #: (old identity, new identity, side) -> (records with relative paths, the ancestors
+        #: the walk was cut at, which must be on the stack for a replay)
+        self._memo: dict[tuple[int, int, Side], tuple[list[Record], frozenset[Key]]] = {}
 
-    def compare(self, old_node: Any, new_node: Any, subject: str, path: str) -> None:
-        self._compare(old_node, new_node, subject, path, ())
+    def compare(
+        self, old_node: Any, new_node: Any, side: Side, path: str, anchor: Anchor = None
+    ) -> None:
+        self._compare(old_node, new_node, side, path, (), anchor)
         log, self._log = self._log, []
         for record in log:
             self._emit(*record)
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _record(self, rule_id: str, path: str, old: Any, new: Any) -> None:
-        if rule_id not in RULES:  # pragma: no cover - guarded by the rule catalog tests
+    def _record(self, rule_id: str, path: str, old: Any, new: Any, anchor: Anchor) -> None:
+        if rule_id not in self._rules:  # pragma: no cover - guarded by the rule catalog tests
             raise KeyError(rule_id)
-        self._log.append((rule_id, path, old, new))
-
-    def _rule(self, subject: str, change: str, path: str, old: Any, new: Any) -> None:
-        self._record(f"{subject}-{change}", path, old, new)
+        self._log.append((rule_id, path, old, new, cause_text(anchor, path)))
 
     def _compare(
-        self, old_node: Any, new_node: Any, subject: str, path: str, stack: tuple[Key, ...]
+        self,
+        old_node: Any,
+        new_node: Any,
+        side: Side,
+        path: str,
+        stack: tuple[Key, ...],
+        anchor: Anchor,
     ) -> frozenset[Key]:
         """Compare, and return the ancestors (on ``stack``) at which the walk was cut."""
+        name = ref_name(new_node) or ref_name(old_node)
+        if name is not None:
+            anchor = (name, path)
         o = view(old_node, self.old)
         n = view(new_node, self.new)
         key = (o.ident, n.ident)
@@ -89,42 +132,84 @@ class SchemaDiff:
             return frozenset({key})
         if len(stack) >= MAX_DEPTH:
             return frozenset({_NEVER})
-        memo_key = (*key, subject)
+        memo_key = (*key, side)
         cached = self._memo.get(memo_key)
         if cached is not None and cached[1] <= set(stack):
-            records, cut = cached
-            self._log.extend((rule_id, join(path, rel), a, b) for rule_id, rel, a, b in records)
+            replay, cut = cached
+            for rule_id, rel, a, b, cause in replay:
+                where = join(path, rel)
+                self._log.append((rule_id, where, a, b, cause or cause_text(anchor, where)))
             return cut
         start = len(self._log)
-        cut = self._walk(o, n, subject, path, (*stack, key)) - {key}
+        cut = self._walk(o, n, side, path, (*stack, key), anchor) - {key}
         prefix = len(path)
-        records = [
-            (rule_id, p[prefix:].lstrip("/"), a, b) for rule_id, p, a, b in self._log[start:]
-        ]
+        records: list[Record] = []
+        for rule_id, p, a, b, cause in self._log[start:]:
+            # a cause named inside this node holds wherever it is used; one named above it
+            # is recomputed at each use
+            own = cause if name is not None or anchor is None else None
+            records.append((rule_id, p[prefix:].lstrip("/"), a, b, own))
         self._memo[memo_key] = (records, cut)
         return cut
 
     def _walk(
-        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
+        self,
+        o: View,
+        n: View,
+        side: Side,
+        path: str,
+        stack: tuple[Key, ...],
+        anchor: Anchor,
     ) -> frozenset[Key]:
+        at = _At(self, side, path, stack, anchor)
         if o.unresolved is not None or n.unresolved is not None:
             if o.unresolved != n.unresolved:
                 old = o.unresolved or type_text(o)
-                self._rule(subject, "ref-changed", path, old, n.unresolved or type_text(n))
+                at.report(S.REF_CHANGED, path, old, n.unresolved or type_text(n))
             return frozenset()
-        request = direction_of(subject) == "request"
-
-        def rule(change: str, where: str, old: Any, new: Any) -> None:
-            self._rule(subject, change, where, old, new)
-
-        local_changes(o, n, path, request, rule)
-        cut = self._properties(o, n, subject, path, request, stack)
-        cut |= self._additional(o, n, subject, path, stack)
+        if self._wrapped_in_one_of(o, n):
+            at.report(S.WRAPPED_IN_ONE_OF, path, type_text(o), "oneOf")
+            return frozenset()
+        local_changes(o, n, path, side, at.report)
+        inner = nested(side, side.in_header)
+        cut = self._properties(o, n, at, inner)
+        cut |= self._additional(o, n, at, inner)
         if o.items is not None or n.items is not None:
-            cut |= self._compare(
-                o.items or EMPTY, n.items or EMPTY, _nested(subject), join(path, "items"), stack
-            )
-        return cut | self._compositions(o, n, subject, path, stack)
+            # the items of a parameter are still its values; of a body, its properties' kin
+            items_side = side if side.subject == "request-parameter" else inner
+            cut |= at.compare(o.items or EMPTY, n.items or EMPTY, items_side, join(path, "items"))
+        for old_subs, new_subs, added, removed, keyword, sub_side in (
+            (o.prefix_items, n.prefix_items, S.PREFIX_ITEMS_ADDED, S.PREFIX_ITEMS_REMOVED,
+             "prefixItems", inner),
+            (o.pattern_properties, n.pattern_properties, S.PATTERN_PROPERTY_ADDED,
+             S.PATTERN_PROPERTY_REMOVED, "patternProperties", inner),
+            (o.dependent_schemas, n.dependent_schemas, S.DEPENDENT_SCHEMA_ADDED,
+             S.DEPENDENT_SCHEMA_REMOVED, "dependentSchemas", side),
+        ):  # fmt: skip
+            cut |= self._keyed(old_subs, new_subs, (added, removed), keyword, at, sub_side)
+        for keyword, slug in _SUB_SLUGS.items():
+            before, after = o.subs.get(keyword), n.subs.get(keyword)
+            if before is None and after is None:
+                continue
+            where = join(path, keyword)
+            if before is None:
+                at.report(f"{slug}-added", where, None, describe(after, self.new))
+            elif after is None:
+                at.report(f"{slug}-removed", where, describe(before, self.old), None)
+            else:
+                sub_side = side if keyword in ("not", "if", "then", "else") else inner
+                cut |= at.compare(before, after, sub_side, where)
+        cut |= self._compositions(o, n, at)
+        return cut | self._all_of(o, n, at)
+
+    def _wrapped_in_one_of(self, o: View, n: View) -> bool:
+        """The old schema (an object with properties) became a ``oneOf`` of objects."""
+        if o.compositions or not o.properties or set(n.compositions) != {"oneOf"}:
+            return False
+        if n.properties or len(n.compositions["oneOf"]) < 2:
+            return False
+        branches = [view(branch, self.new) for branch in n.compositions["oneOf"]]
+        return all(set(b.properties) & set(o.properties) for b in branches)
 
     def _visible(self, node: Any, resolver: Resolver, request: bool) -> Any:
         """``node``, or ``None`` if this side never sees it (readOnly in a request, writeOnly
@@ -134,93 +219,186 @@ class SchemaDiff:
         v = view(node, resolver)
         return None if (v.read_only if request else v.write_only) else node
 
-    def _properties(
-        self, o: View, n: View, subject: str, path: str, request: bool, stack: tuple[Key, ...]
-    ) -> frozenset[Key]:
+    def _properties(self, o: View, n: View, at: _At, inner: Side) -> frozenset[Key]:
         cut: frozenset[Key] = frozenset()
-        nested = _nested(subject)
+        request = at.side.request
+        header = inner.subject == "request-header-property"
         names = list(o.properties) + [name for name in n.properties if name not in o.properties]
         for name in names:
-            before = self._visible(o.properties.get(name), self.old, request)
-            after = self._visible(n.properties.get(name), self.new, request)
+            raw_before, raw_after = o.properties.get(name), n.properties.get(name)
+            before = self._visible(raw_before, self.old, request)
+            after = self._visible(raw_after, self.new, request)
             if before is None and after is None:
                 continue
             was_required, is_required = name in o.required, name in n.required
-            where = join(path, name)
+            where = join(at.path, name)
             if before is None:
-                if request:
-                    rule = f"new-{'required' if is_required else 'optional'}-request-property"
-                else:
-                    rule = f"response-{'required' if is_required else 'optional'}-property-added"
-                self._record(rule, where, None, describe(after, self.new))
+                rule = self._added(raw_before, after, is_required, request, header)
+                self._record(rule, where, None, describe(after, self.new), at.anchor)
             elif after is None:
-                if request and CLOSED in (o.additional, n.additional):
-                    rule = "request-property-removed-from-closed-object"
-                elif request:
-                    rule = "request-property-removed"
-                else:
-                    kind = "required" if was_required else "optional"
-                    rule = f"response-{kind}-property-removed"
-                self._record(rule, where, describe(before, self.old), None)
+                rule = self._removed(n, raw_after, was_required, request)
+                self._record(rule, where, describe(before, self.old), None, at.anchor)
             else:
                 if was_required != is_required:
-                    side = "request" if request else "response"
-                    change = "became-required" if is_required else "became-optional"
-                    self._record(f"{side}-property-{change}", where, was_required, is_required)
-                cut |= self._compare(before, after, nested, where, stack)
+                    rule = self._required(after, is_required, request, header)
+                    self._record(rule, where, was_required, is_required, at.anchor)
+                cut |= at.compare(before, after, inner, where)
         return cut
 
-    def _additional(
-        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
-    ) -> frozenset[Key]:
+    def _added(
+        self, raw_before: Any, after: Any, is_required: bool, request: bool, header: bool
+    ) -> str:
+        if request:
+            if not is_required:
+                return S.NEW_OPTIONAL_REQUEST_PROPERTY
+            if header:
+                return S.NEW_REQUIRED_REQUEST_HEADER_PROPERTY
+            if view(after, self.new).has_default:
+                return S.NEW_REQUIRED_REQUEST_PROPERTY_WITH_DEFAULT
+            return S.NEW_REQUIRED_REQUEST_PROPERTY
+        if raw_before is not None and is_required:  # it was writeOnly
+            return S.RESPONSE_REQUIRED_PROPERTY_BECAME_NOT_WRITE_ONLY
+        if is_required:
+            return S.RESPONSE_REQUIRED_PROPERTY_ADDED
+        return S.RESPONSE_OPTIONAL_PROPERTY_ADDED
+
+    @staticmethod
+    def _removed(n: View, raw_after: Any, was_required: bool, request: bool) -> str:
+        if request:
+            if raw_after is not None:  # still there, but readOnly now
+                return S.REQUEST_PROPERTY_BECAME_READ_ONLY
+            if n.additional is CLOSED:
+                # only a revision that still rejects unknown properties rejects it
+                return S.REQUEST_PROPERTY_REMOVED_FROM_CLOSED_OBJECT
+            return S.REQUEST_PROPERTY_REMOVED
+        if raw_after is not None and was_required:  # still there, but writeOnly now
+            return S.RESPONSE_REQUIRED_PROPERTY_BECAME_WRITE_ONLY
+        if was_required:
+            return S.RESPONSE_REQUIRED_PROPERTY_REMOVED
+        return S.RESPONSE_OPTIONAL_PROPERTY_REMOVED
+
+    def _required(self, after: Any, is_required: bool, request: bool, header: bool) -> str:
+        if not request:
+            if is_required:
+                return S.RESPONSE_PROPERTY_BECAME_REQUIRED
+            return S.RESPONSE_PROPERTY_BECAME_OPTIONAL
+        if not is_required:
+            return S.REQUEST_PROPERTY_BECAME_OPTIONAL
+        if header:
+            return S.REQUEST_HEADER_PROPERTY_BECAME_REQUIRED
+        if view(after, self.new).has_default:
+            return S.REQUEST_PROPERTY_BECAME_REQUIRED_WITH_DEFAULT
+        return S.REQUEST_PROPERTY_BECAME_REQUIRED
+
+    def _additional(self, o: View, n: View, at: _At, inner: Side) -> frozenset[Key]:
         before, after = o.additional, n.additional
         if before is CLOSED and after is CLOSED:
             return frozenset()
         if after is CLOSED:
-            self._rule(subject, "additional-properties-disallowed", path, True, False)
+            at.report(S.ADDITIONAL_PROPERTIES_DISALLOWED, at.path, True, False)
         elif before is CLOSED:
-            self._rule(subject, "additional-properties-allowed", path, False, True)
+            at.report(S.ADDITIONAL_PROPERTIES_ALLOWED, at.path, False, True)
         elif before is not OPEN or after is not OPEN:
-            return self._compare(
+            return at.compare(
                 EMPTY if before is OPEN else before,
                 EMPTY if after is OPEN else after,
-                _nested(subject),
-                join(path, "additionalProperties"),
-                stack,
+                inner,
+                join(at.path, "additionalProperties"),
             )
         return frozenset()
 
-    def _compositions(
-        self, o: View, n: View, subject: str, path: str, stack: tuple[Key, ...]
+    @staticmethod
+    def _keyed(
+        old: dict[str, Any] | list[Any],
+        new: dict[str, Any] | list[Any],
+        slugs: tuple[str, str],
+        keyword: str,
+        at: _At,
+        side: Side,
     ) -> frozenset[Key]:
+        """Sub-schemas by key (``patternProperties``, ``dependentSchemas``) or by position
+        (``prefixItems``): added, removed (``slugs``), or compared."""
+        added, removed = slugs
+        before: dict[str, Any] = (
+            {str(i): v for i, v in enumerate(old)} if isinstance(old, list) else old
+        )
+        after: dict[str, Any] = (
+            {str(i): v for i, v in enumerate(new)} if isinstance(new, list) else new
+        )
+        cut: frozenset[Key] = frozenset()
+        for key in list(before) + [key for key in after if key not in before]:
+            if key not in after:
+                at.report(removed, join(at.path, keyword), key, None)
+            elif key not in before:
+                at.report(added, join(at.path, keyword), None, key)
+            else:
+                cut |= at.compare(before[key], after[key], side, join(at.path, keyword, key))
+        return cut
+
+    def _compositions(self, o: View, n: View, at: _At) -> frozenset[Key]:
         cut: frozenset[Key] = frozenset()
         old_compositions = dict(o.compositions)
         # oneOf <-> anyOf over the same branches: one note, then compared as one keyword
-        for was, now, change in (
-            ("oneOf", "anyOf", "one-of-became-any-of"),
-            ("anyOf", "oneOf", "any-of-became-one-of"),
+        for was, now, slug in (
+            ("oneOf", "anyOf", S.ONE_OF_BECAME_ANY_OF),
+            ("anyOf", "oneOf", S.ANY_OF_BECAME_ONE_OF),
         ):
-            if {was} == set(old_compositions) - {"allOf"} and {now} == set(n.compositions) - {
-                "allOf"
-            }:
-                self._rule(subject, change, path, was, now)
+            others_old = set(old_compositions) - {"allOf"}
+            if others_old == {was} and set(n.compositions) - {"allOf"} == {now}:
+                at.report(slug, at.path, was, now)
                 old_compositions[now] = old_compositions.pop(was)
         for keyword, slug in _COMPOSITIONS:
             old_branches = old_compositions.get(keyword, [])
             new_branches = n.compositions.get(keyword, [])
-            if not old_branches and not new_branches:
-                continue
-            pairs, removed, added = self._match(old_branches, new_branches)
-            for i in removed:
-                label = _label(old_branches[i], i)
-                self._rule(subject, f"{slug}-removed", join(path, keyword), label, None)
-            for j in added:
-                label = _label(new_branches[j], j)
-                self._rule(subject, f"{slug}-added", join(path, keyword), None, label)
-            for i, j in pairs:
-                where = join(path, keyword, str(_label(new_branches[j], j)))
-                cut |= self._compare(old_branches[i], new_branches[j], subject, where, stack)
+            if old_branches or new_branches:
+                cut |= self._branches(old_branches, new_branches, keyword, slug, at, at.side)
         return cut
+
+    def _branches(
+        self, old: list[Any], new: list[Any], keyword: str, slug: str, at: _At, side: Side
+    ) -> frozenset[Key]:
+        """Branches of a ``oneOf``/``anyOf`` (or parts of an ``allOf``) removed, added, and the
+        paired ones compared."""
+        cut: frozenset[Key] = frozenset()
+        where = join(at.path, keyword)
+        pairs, removed, added = self._match(old, new)
+        for i in removed:
+            annotation = keyword == "allOf" and _only_annotations(self.old.deref(old[i]))
+            at.report(f"{slug}-removed{'-annotation-only' if annotation else ''}", where,
+                      _label(old[i], i), None)  # fmt: skip
+        for j in added:
+            annotation = keyword == "allOf" and _only_annotations(self.new.deref(new[j]))
+            at.report(f"{slug}-added{'-annotation-only' if annotation else ''}", where, None,
+                      _label(new[j], j))  # fmt: skip
+        for i, j in pairs:
+            cut |= at.compare(old[i], new[j], side, join(where, str(_label(new[j], j))))
+        return cut
+
+    def _all_of(self, o: View, n: View, at: _At) -> frozenset[Key]:
+        """``allOf`` as a structure: parts added to or removed from an allOf that exists on both
+        sides (a schema written as an allOf of equivalent parts, or merged into one, is the
+        same schema), and annotation-only parts. What the parts require is compared on the
+        merged schema (see :mod:`tools.specdiff.schema`); parts that could not be merged are
+        also compared pairwise."""
+        old_parts, new_parts = o.all_of, n.all_of
+        if not old_parts and not new_parts:
+            return frozenset()
+        if old_parts and new_parts:
+            if o.compositions.get("allOf") or n.compositions.get("allOf"):
+                return self._branches(old_parts, new_parts, "allOf", "all-of", at, at.side)
+            # merged: what the parts require was compared on the merged schema
+            merged = replace(at, compare_subs=False)
+            return self._branches(old_parts, new_parts, "allOf", "all-of", merged, at.side)
+        where = join(at.path, "allOf")
+        parts, resolver = (new_parts, self.new) if new_parts else (old_parts, self.old)
+        for index, part in enumerate(parts):
+            if _only_annotations(resolver.deref(part)):
+                label = _label(part, index)
+                if new_parts:
+                    at.report(S.ALL_OF_ADDED_ANNOTATION_ONLY, where, None, label)
+                else:
+                    at.report(S.ALL_OF_REMOVED_ANNOTATION_ONLY, where, label, None)
+        return frozenset()
 
     def _match(
         self, old: list[Any], new: list[Any]
@@ -244,7 +422,15 @@ class SchemaDiff:
                         break
 
         pair_by(lambda i: ref_name(old[i]), lambda j: ref_name(new[j]))
-        pair_by(lambda i: canon(self.old.deref(old[i])), lambda j: canon(self.new.deref(new[j])))
+        # same content: the same branch, unless they are two different components
+        pair_by(
+            lambda i: None if ref_name(old[i]) else canon(self.old.deref(old[i])),
+            lambda j: canon(self.new.deref(new[j])),
+        )
+        pair_by(
+            lambda i: canon(self.old.deref(old[i])),
+            lambda j: None if ref_name(new[j]) else canon(self.new.deref(new[j])),
+        )
         if len(old_left) == len(new_left):
             for i, j in zip(list(old_left), list(new_left), strict=True):
                 if ref_name(old[i]) is not None and ref_name(new[j]) is not None:
@@ -257,3 +443,27 @@ class SchemaDiff:
 
 def _label(node: Any, index: int) -> str | int:
     return ref_name(node) or index
+
+
+@dataclass(frozen=True)
+class _At:
+    """Where a walk is: how its schemas are judged, its location, the pairs above it, the
+    component it is in. ``compare_subs=False``: sub-schemas are not compared from here."""
+
+    diff: SchemaDiff
+    side: Side
+    path: str
+    stack: tuple[Key, ...]
+    anchor: Anchor
+    compare_subs: bool = True
+
+    def report(self, slug: str, where: str, old: Any, new: Any) -> None:
+        """Record schema change ``slug`` (if this side reports it)."""
+        rule_id = S.schema_rule_id(self.side.subject, slug)
+        if rule_id is not None:
+            self.diff._record(rule_id, where, old, new, self.anchor)
+
+    def compare(self, old: Any, new: Any, side: Side, where: str) -> frozenset[Key]:
+        if not self.compare_subs:
+            return frozenset()
+        return self.diff._compare(old, new, side, where, self.stack, self.anchor)

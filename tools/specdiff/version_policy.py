@@ -49,7 +49,7 @@ from tools.specdiff.gitutil import (
     show_file,
 )
 from tools.specdiff.loader import SpecError, load_file, parse_text
-from tools.specdiff.render import finding_line
+from tools.specdiff.render import group
 
 _MAJOR = re.compile(r"\s*[vV]?(\d+)")
 
@@ -116,14 +116,29 @@ def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
         )
         if problem:
             problems.append(problem)
-    count = f"{len(breaking)} breaking change(s) in {spec} against {base}"
+    changes = group(breaking)
+    count = f"{len(changes)} breaking change(s) in {spec} against {base}"
+    if len(changes) != len(breaking):
+        count += f" ({len(breaking)} locations)"
     if not problems:
         lines = [f"version-policy: OK ({count}; major versions bumped: {old_api} -> {new_api})"]
         return 0, "\n".join(lines + [f"note: {n}" for n in notes])
     lines = [f"version-policy: FAIL: {count}, but the major version was not bumped:"]
     lines += [f"  {p}" for p in problems]
     lines += [f"note: {n}" for n in notes]
-    lines += ["breaking changes:"] + [f"  {finding_line(f)}" for f in breaking]
+    lines += ["breaking changes (make spec-diff shows where):"]
+    for change in changes:
+        first, uses = change.findings[0], len(change.findings)
+        if change.cause:
+            where = f"`{change.cause}`" + (f" ({uses} locations)" if uses > 1 else "")
+        else:
+            where = f"{first.operation or '(document)'}" + (
+                f" `{first.path}`" if first.path else ""
+            )
+        lines.append(f"  - {where}: {change.summary} ({change.id})")
+    lines.append(
+        "to release a breaking change, raise the major of both versions (README: Changing the spec)"
+    )
     return 1, "\n".join(lines)
 
 
