@@ -104,15 +104,49 @@ def _class(
                 )
             yield f"    {name}: {ast.unparse(stmt.annotation)}{default}"
         elif methods and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            public = not stmt.name.startswith("_") or stmt.name in (
-                "__init__",
-                "__iter__",
-                "__aiter__",
-            )
+            public = not stmt.name.startswith("_") or stmt.name in _PROTOCOL
+            if stmt.name == "__init__":
+                yield from _instance_attributes(stmt)
             if public:
                 decorators = {ast.unparse(d) for d in stmt.decorator_list}
                 mark = "    @property\n" if "property" in decorators else ""
                 yield mark + _function(stmt, "    ")
+
+
+#: The special methods that are part of what users do with an object.
+_PROTOCOL = (
+    "__init__",
+    "__iter__",
+    "__next__",
+    "__aiter__",
+    "__anext__",
+    "__enter__",
+    "__aenter__",
+    "__len__",
+)
+
+
+def _instance_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[str]:
+    """The public attributes ``__init__`` sets on ``self`` (``self.meta = ...``)."""
+    seen = set()
+    for node in ast.walk(init):
+        targets: list[ast.expr] = []
+        annotation = ""
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+            annotation = f": {ast.unparse(node.annotation)}"
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and not target.attr.startswith("_")
+                and target.attr not in seen
+            ):
+                seen.add(target.attr)
+                yield f"    self.{target.attr}{annotation}"
 
 
 def _module(path: Path) -> ast.Module:

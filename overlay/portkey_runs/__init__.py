@@ -22,6 +22,7 @@ from ._resources import AsyncRuns, AsyncRunsWithRawResponse, Runs, RunsWithRawRe
 from ._response import RawResponse, ResponseMeta
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._streaming import AsyncRunStream, AsyncRunStreamManager, RunStream, RunStreamManager
+from ._tools import AsyncToolLoop, ToolCall, ToolLoop
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -39,6 +40,8 @@ from .errors import (
     RateLimitError,
     ResponseValidationError,
     StreamError,
+    ToolError,
+    ToolLoopError,
     UnprocessableEntityError,
 )
 
@@ -56,6 +59,7 @@ __all__ = [
     "AsyncRunStreamManager",
     "AsyncRuns",
     "AsyncRunsWithRawResponse",
+    "AsyncToolLoop",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -82,6 +86,10 @@ __all__ = [
     "Runs",
     "RunsWithRawResponse",
     "StreamError",
+    "ToolCall",
+    "ToolError",
+    "ToolLoop",
+    "ToolLoopError",
     "ToolOutput",
     "UnknownEvent",
     "UnprocessableEntityError",

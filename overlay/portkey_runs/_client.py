@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import httpx
 
 from ._generated import ApiClient
-from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers
+from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
 from ._resources import AsyncRuns, Runs
 from ._retries import RetryPolicy
 
@@ -91,6 +91,14 @@ def _api_client(
         )
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    if not (
+        timeout is None
+        or isinstance(timeout, httpx.Timeout)
+        or (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
+    ):
+        raise ValueError(
+            f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {timeout!r}"
+        )
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"base_url must be an http:// or https:// URL, got {url!r}")
@@ -193,8 +201,9 @@ class _BaseClient(Generic[TransportT]):
 
     def __repr__(self) -> str:
         api = self.api
+        shown = safe_url(httpx.URL(api.base_url))  # never a password in the URL
         return (
-            f"{type(self).__name__}(base_url={api.base_url!r}, "
+            f"{type(self).__name__}(base_url={shown!r}, "
             f"max_retries={api.retry_policy.max_retries}, headers={api.header_names})"
         )
 

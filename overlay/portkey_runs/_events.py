@@ -117,7 +117,9 @@ def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
     try:
         payload = json.loads(sse.data)
     except (ValueError, RecursionError) as exc:
-        if known is None and sse.event != "error":
+        if sse.event == "error":  # the server's words, whatever their format
+            raise StreamError(f"the server reported an error: {sse.data[:200]}") from None
+        if known is None:
             return UnknownEvent(sse.event, sse.data), sse.data  # not ours to judge: the text
         raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
     if sse.event == "error":

@@ -25,7 +25,7 @@ from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
 from portkey_runs_api.models import ListOrder, SubmitToolOutputsRunRequest, ToolOutput
 from portkey_runs_api.types import UNSET, check_id
 
-from ._headers import is_secret
+from ._headers import REDACTED, redact_headers, safe_url
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
 
 __all__ = ["ApiClient", "ToolOutputLike", "list_runs_request", "submit_request"]
@@ -83,9 +83,19 @@ class ApiClient(Client):
         default=None, kw_only=True, alias="async_transport", repr=False
     )
 
+    _closed: bool = field(default=False, init=False, repr=False)
+
     @property
     def base_url(self) -> str:
         return self._base_url
+
+    def __repr__(self) -> str:
+        # The generated repr would show the base URL as given, a password in it included.
+        shown = safe_url(httpx.URL(self._base_url))
+        return (
+            f"ApiClient(base_url={shown!r}, headers={self.header_names}, "
+            f"retry_policy={self._retry_policy!r})"
+        )
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -98,7 +108,8 @@ class ApiClient(Client):
 
     def _strip_secrets_off_origin(self, request: httpx.Request) -> None:
         if _origin(request.url) != _origin(self._base_url):
-            secrets = {k for k, v in request.headers.items() if is_secret(k, v)}
+            shown = redact_headers(request.headers.items())
+            secrets = {name for name, value in shown.items() if value == REDACTED}
             for name in {*self._secret_headers, *secrets}:
                 request.headers.pop(name, None)
 
@@ -117,7 +128,12 @@ class ApiClient(Client):
             **args,
         }
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this client is closed: make a new one to send more requests")
+
     def get_httpx_client(self) -> httpx.Client:
+        self._check_open()
         if self._client is None:
             inner = self._transport or httpx.HTTPTransport(
                 verify=self._verify_ssl, **self._transport_args
@@ -129,6 +145,7 @@ class ApiClient(Client):
         return self._client
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
+        self._check_open()
         if self._async_client is None:
 
             async def strip(request: httpx.Request) -> None:
@@ -144,12 +161,14 @@ class ApiClient(Client):
         return self._async_client
 
     def close(self) -> None:
-        """Close the sync httpx client, if one was made."""
+        """Close the sync httpx client (if one was made); no request can be sent after."""
+        self._closed = True
         if self._client is not None:
             self._client.close()
 
     async def aclose(self) -> None:
-        """Close the async httpx client, if one was made."""
+        """Close both httpx clients (those that were made); no request can be sent after."""
+        self.close()
         if self._async_client is not None:
             await self._async_client.aclose()
 
@@ -194,7 +213,8 @@ def tool_output_models(tool_outputs: Iterable[ToolOutputLike]) -> list[ToolOutpu
             model = ToolOutput(tool_call_id=item["tool_call_id"], output=item["output"])
         else:
             raise TypeError(f"{where} must be a ToolOutput or a dict, not {type(item).__name__}")
-        check_id(f"{where}.tool_call_id", model.tool_call_id)
+        if not model.tool_call_id:
+            raise ValueError(f"{where}.tool_call_id must not be empty")
         if model.tool_call_id in seen:
             raise ValueError(f"{where}: tool_call_id {model.tool_call_id!r} is given twice")
         seen.add(model.tool_call_id)

@@ -38,7 +38,17 @@ SENSITIVE_HEADERS = frozenset(
 )
 #: Any header whose name holds one of these is treated as a secret too (provider credentials
 #: passed as extra options, such as ``x-portkey-aws-secret-access-key``).
-SENSITIVE_WORDS = ("key", "secret", "token", "password", "credential", "signature")
+SENSITIVE_WORDS = (
+    "key",
+    "secret",
+    "token",
+    "password",
+    "credential",
+    "signature",
+    "auth",
+    "session",
+    "service-account",
+)
 REDACTED = "<redacted>"
 
 # A credential "has a scheme" when it starts with an RFC 7235 token followed by a space.

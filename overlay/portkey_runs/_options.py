@@ -29,7 +29,7 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     #: Portkey's ``x-portkey-trace-id`` for this call.
     trace_id: str
-    #: Portkey's ``x-portkey-metadata`` for this call (sent as JSON).
+    #: Portkey's ``x-portkey-metadata`` for this call (sent as JSON), instead of the client's.
     metadata: Mapping[str, Any]
 
 
@@ -48,10 +48,15 @@ class CallOptions:
         """``request`` (keyword arguments of ``httpx.Client.build_request``) with these options."""
         merged = dict(request)
         if self.headers:
-            merged["headers"] = {**request.get("headers", {}), **self.headers}
+            headers = httpx.Headers(request.get("headers", {}))
+            headers.update(self.headers)  # a name in any case replaces the same header
+            merged["headers"] = headers
         merged["timeout"] = self.timeout
         if self.max_retries is not None:
-            merged["extensions"] = {MAX_RETRIES_EXTENSION: self.max_retries}
+            merged["extensions"] = {
+                **request.get("extensions", {}),
+                MAX_RETRIES_EXTENSION: self.max_retries,
+            }
         return merged
 
 

@@ -87,8 +87,10 @@ class _Cursor:
     """Which page to ask for next, from the pages seen so far (one walk over the pages).
 
     It keeps the cursors it has used and the ids of the last page, not every id seen, so that
-    memory stays flat however many runs a thread has: a server whose pages loop (a cursor
-    that comes again, a page that repeats runs of the one before) is caught all the same.
+    memory stays flat however many runs a thread has. A server whose pages loop is caught: a
+    cursor that comes again, a page that repeats runs of the one before, a page whose
+    ``last_id`` (``first_id`` backward) is not its edge run. (One that repeats older runs under
+    new cursors would need every id kept; that is the trade made here.)
     """
 
     def __init__(self, query: ListQuery) -> None:
@@ -98,23 +100,13 @@ class _Cursor:
         self.remaining = query.max_items
         self.empty_pages = 0
         self.used: set[str | None] = set()
-        self.requested: str | None = None
         self.previous: frozenset[str] = frozenset()
         self.done = query.max_items == 0
 
     def request(self) -> dict[str, Any]:
-        """The next page's request; ``PaginationError`` if its cursor was used before."""
+        """The next page's request."""
         query = self.query
-        # The same cursor after an empty page is a retry, bounded by MAX_EMPTY_PAGES; any other
-        # cursor used before is a loop.
-        retry = self.empty_pages > 0 and self.cursor == self.requested
-        if self.cursor in self.used and not retry:
-            raise PaginationError(
-                f"thread {query.thread_id}: the next cursor {self.cursor!r} was used before "
-                "(the server's pages loop); stopping rather than yielding runs twice"
-            )
         self.used.add(self.cursor)
-        self.requested = self.cursor
         limit = query.limit if self.remaining is None else max(1, min(query.limit, self.remaining))
         return list_runs_request(
             query.thread_id,
@@ -149,12 +141,23 @@ class _Cursor:
                 )
         else:
             self.empty_pages = 0
-        if self.backward:
-            edge = page.first_id or (page.data[0].id if page.data else None)
-        else:
-            edge = page.last_id or (page.data[-1].id if page.data else None)
-        if edge is not None:
-            self.cursor = edge
+        if page.data:
+            edge_run = page.data[0].id if self.backward else page.data[-1].id
+            claimed = page.first_id if self.backward else page.last_id
+            if claimed is not None and claimed != edge_run:
+                name = "first_id" if self.backward else "last_id"
+                raise PaginationError(
+                    f"thread {thread_id}: the page's {name} {claimed!r} is not its "
+                    f"{'first' if self.backward else 'last'} run {edge_run!r}; "
+                    "the next page cannot be asked for"
+                )
+            if edge_run in self.used:
+                raise PaginationError(
+                    f"thread {thread_id}: the page after cursor {self.cursor!r} ends at "
+                    f"{edge_run!r}, a cursor used before (the server's pages loop); "
+                    "stopping rather than yielding runs twice"
+                )
+            self.cursor = edge_run
         self.done = not page.has_more or self.remaining == 0
         return runs
 

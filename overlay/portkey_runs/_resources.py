@@ -8,18 +8,20 @@ functions at the top of this module and the modules they call; each method is it
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 import httpx
 
 from portkey_runs_api.models import Run
+from portkey_runs_api.types import check_id
 
 from ._generated import ToolOutputLike, submit_request
 from ._http import asend, asend_stream, parse_json, send, send_stream
 from ._options import RequestOptions, call_options
 from ._pagination import AsyncRunPager, ListQuery, Order, RunPage, RunPager
 from ._response import RawResponse
+from ._snapshots import Snapshots
 from ._streaming import (
     AsyncRunStream,
     AsyncRunStreamManager,
@@ -27,6 +29,7 @@ from ._streaming import (
     RunStreamManager,
     raw_stream,
 )
+from ._tools import AsyncToolLoop, OnToolError, ToolLoop, _Loop
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -61,6 +64,19 @@ def _run(response: httpx.Response) -> Run:
 
 def _same(stream: S) -> S:
     return stream
+
+
+def _check_run(thread_id: str, run: Run | str) -> None:
+    """A tool loop's run: a Run of the thread, or a run id."""
+    check_id("thread_id", thread_id)
+    if isinstance(run, Run):
+        if run.thread_id != thread_id:
+            raise ValueError(f"run {run.id} belongs to thread {run.thread_id}, not {thread_id}")
+    elif isinstance(run, str):
+        check_id("run", run)
+    else:
+        kind = type(run).__name__
+        raise TypeError(f"run must be a Run (as client.runs.list gives it) or a run id, not {kind}")
 
 
 class Runs:
@@ -119,8 +135,57 @@ class Runs:
         The arguments are checked here; the request is sent on entering the ``with`` block,
         and the events are read as the server sends them.
         """
+        return self._stream(thread_id, run_id, tool_outputs, options)
+
+    def run_tools(
+        self,
+        thread_id: str,
+        run: Run | str,
+        *,
+        tools: Mapping[str, Callable[..., Any]],
+        on_tool_error: OnToolError = "report",
+        max_rounds: int = 10,
+        parallel: bool = True,
+        tool_timeout: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> ToolLoop:
+        """Call ``tools`` whenever the run asks, submit their outputs, stream its answer; a
+        context manager and an iterator of the events of every round.
+
+        ``run`` is a Run waiting in ``requires_action`` (as ``list`` gives it) or its id
+        (found by listing the thread). Each round calls every tool call's function with its
+        JSON arguments as keywords — at once, in threads, unless ``parallel=False``; each
+        bounded by ``tool_timeout`` seconds — and submits all outputs in one streamed
+        submission: a ``str`` as is, anything else as compact JSON. A function that raises,
+        times out or is unknown, or arguments that are not a JSON object, become that call's
+        output ``{"error": "..."}`` (``on_tool_error="raise"``: ``ToolError``, before the
+        round is submitted). A run that still asks after ``max_rounds`` rounds raises
+        ``ToolLoopError``. A submission is never repeated: a failed one raises and ends the
+        loop.
+        """
+        loop = _Loop(
+            thread_id,
+            tools,
+            on_tool_error=on_tool_error,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            tool_timeout=tool_timeout,
+            allow_async=False,
+        )
+        _check_run(thread_id, run)
+        call_options(options)  # checked here, at the call
+        return ToolLoop(self, run, loop, options)
+
+    def _stream(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        options: RequestOptions,
+        snapshots: Snapshots | None = None,
+    ) -> RunStreamManager[RunStream]:
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), _same)
+        return RunStreamManager(lambda: send_stream(self._http(), request), _same, snapshots)
 
 
 class RunsWithRawResponse:
@@ -216,8 +281,46 @@ class AsyncRuns:
         **options: Unpack[RequestOptions],
     ) -> AsyncRunStreamManager[AsyncRunStream]:
         """As :meth:`Runs.stream_tool_outputs`, with ``async with``."""
+        return self._stream(thread_id, run_id, tool_outputs, options)
+
+    def run_tools(
+        self,
+        thread_id: str,
+        run: Run | str,
+        *,
+        tools: Mapping[str, Callable[..., Any]],
+        on_tool_error: OnToolError = "report",
+        max_rounds: int = 10,
+        parallel: bool = True,
+        tool_timeout: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncToolLoop:
+        """As :meth:`Runs.run_tools`, with ``async with`` and ``async for``; the tools may be
+        ``async def`` functions (awaited; the others run in worker threads) and the calls of
+        a round run as concurrent tasks."""
+        loop = _Loop(
+            thread_id,
+            tools,
+            on_tool_error=on_tool_error,
+            max_rounds=max_rounds,
+            parallel=parallel,
+            tool_timeout=tool_timeout,
+            allow_async=True,
+        )
+        _check_run(thread_id, run)
+        call_options(options)
+        return AsyncToolLoop(self, run, loop, options)
+
+    def _stream(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Iterable[ToolOutputLike],
+        options: RequestOptions,
+        snapshots: Snapshots | None = None,
+    ) -> AsyncRunStreamManager[AsyncRunStream]:
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same)
+        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same, snapshots)
 
 
 class AsyncRunsWithRawResponse:

@@ -6,7 +6,9 @@ event replaces it with the server's object. The merge:
 
 * lists whose items carry an ``index`` (content parts, tool calls, annotations, code
   interpreter outputs) are matched by that index — an item seen for the first time is
-  appended — and the ``index`` itself is dropped, as the whole objects do not have it;
+  appended, starting from the empty values its type requires (a text part's ``value`` and
+  ``annotations``, a function's ``arguments`` and ``output``...) — and the ``index`` itself
+  is dropped, as the whole objects do not have it;
 * the streamed strings — text ``value``, function ``arguments``, code interpreter ``input``
   and ``logs``, a ``refusal`` — are concatenated;
 * objects are merged key by key; anything else (a status, a number, a list without indexes)
@@ -26,6 +28,17 @@ JSON = dict[str, Any]
 STREAMED = frozenset({"value", "arguments", "input", "logs", "refusal"})
 #: What the deltas of a message or a step build.
 _BUILT_BY_DELTAS = frozenset({"content", "step_details"})
+#: The required fields of a whole item that its first delta may leave out, by the item's
+#: ``type``: a content part or a tool call (the spec's MessageContentText and MessageText,
+#: MessageContentRefusal, FunctionToolCall and FunctionCall, CodeInterpreterToolCall and
+#: CodeInterpreterCall, FileSearchToolCall).
+_EMPTY: dict[str, JSON] = {
+    "text": {"text": {"value": "", "annotations": []}},
+    "refusal": {"refusal": ""},
+    "function": {"function": {"arguments": "", "output": None}},
+    "code_interpreter": {"code_interpreter": {"input": "", "outputs": []}},
+    "file_search": {"file_search": {}},
+}
 
 
 def merge_delta(snapshot: JSON, delta: JSON) -> None:
@@ -59,7 +72,9 @@ def _merge_indexed(old: list[Any], items: list[Any]) -> list[Any]:
             else:
                 merged[index] = _without_indexes(item)
         else:
-            merged.append(_without_indexes(item))
+            new = copy.deepcopy(_EMPTY.get(item.get("type"), {})) if "type" in item else {}
+            merge_delta(new, item)
+            merged.append(new)
     return merged
 
 

@@ -7,6 +7,7 @@ classes only differ in how they read the connection. A stream is an iterator: ``
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Generic, TypeVar
 
@@ -19,7 +20,7 @@ from ._http import parse
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, delta_texts, text_of
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import IncompleteStreamError, StreamError, connection_error
+from .errors import IncompleteStreamError, PortkeyError, StreamError, connection_error
 
 __all__ = [
     "AsyncRunStream",
@@ -44,6 +45,7 @@ class _Decoder:
         self.finished = False
         self.count = 0
         self.texts: list[str] = []
+        self.failure: PortkeyError | None = None
 
     def feed(self, chunk: bytes) -> Iterator[RunStreamEvent]:
         return self._typed(self.sse.feed(chunk))
@@ -76,11 +78,23 @@ class _Decoder:
         error = connection_error(exc)
         return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
 
-    def closed(self) -> StreamError:
-        return StreamError(
-            f"the stream was closed after {self.count} event(s), before its end; "
-            "read it inside its `with` block"
-        )
+    def failed(self, error: PortkeyError, meta: ResponseMeta) -> PortkeyError:
+        """``error`` recorded, so that reading on raises it again instead of ending quietly;
+        a stream error gets the answer's metadata."""
+        if isinstance(error, StreamError) and error.meta is None:
+            error.meta = meta
+        self.failure = error
+        return error
+
+    def check(self, closed: bool) -> None:
+        """Before reading on: a failure raises again; so does a stream closed before its end."""
+        if self.failure is not None:
+            raise self.failure
+        if closed and not self.finished:
+            raise StreamError(
+                f"the stream was closed after {self.count} event(s), before its end; "
+                "read it inside its `with` block"
+            )
 
     def final(self) -> Run:
         if self.final_run is None:
@@ -147,24 +161,31 @@ class RunStream(_Views):
 
     def _read(self) -> Generator[RunStreamEvent, None, None]:
         decoder = self._decoder
+        chunks = self.response.iter_bytes()
         try:
-            for chunk in self.response.iter_bytes():
+            for chunk in chunks:
                 yield from decoder.feed(chunk)
                 if decoder.finished:
-                    return
-            yield from decoder.end()
+                    break
+            else:
+                yield from decoder.end()
         except httpx.HTTPError as exc:
-            raise decoder.broken(exc) from None
+            raise decoder.failed(decoder.broken(exc), self.meta) from None
+        except PortkeyError as exc:
+            raise decoder.failed(exc, self.meta) from exc.__cause__
         finally:
             if not decoder.finished:
                 self.response.close()
+        # After ``done``, read the end of the body, so that the connection can be used again.
+        with contextlib.suppress(httpx.HTTPError):
+            for _ in chunks:
+                pass
 
     def __iter__(self) -> RunStream:
         return self
 
     def __next__(self) -> RunStreamEvent:
-        if self._closed and not self._decoder.finished:
-            raise self._decoder.closed()
+        self._decoder.check(self._closed)
         return next(self._events)
 
     @property
@@ -228,26 +249,32 @@ class AsyncRunStream(_Views):
 
     async def _read(self) -> AsyncGenerator[RunStreamEvent, None]:
         decoder = self._decoder
+        chunks = self.response.aiter_bytes()
         try:
-            async for chunk in self.response.aiter_bytes():
+            async for chunk in chunks:
                 for event in decoder.feed(chunk):
                     yield event
                 if decoder.finished:
-                    return
-            for event in decoder.end():
-                yield event
+                    break
+            else:
+                for event in decoder.end():
+                    yield event
         except httpx.HTTPError as exc:
-            raise decoder.broken(exc) from None
+            raise decoder.failed(decoder.broken(exc), self.meta) from None
+        except PortkeyError as exc:
+            raise decoder.failed(exc, self.meta) from exc.__cause__
         finally:
             if not decoder.finished:
                 await self.response.aclose()
+        with contextlib.suppress(httpx.HTTPError):
+            async for _ in chunks:
+                pass
 
     def __aiter__(self) -> AsyncRunStream:
         return self
 
     async def __anext__(self) -> RunStreamEvent:
-        if self._closed and not self._decoder.finished:
-            raise self._decoder.closed()
+        self._decoder.check(self._closed)
         return await anext(self._events)
 
     @property
@@ -296,16 +323,22 @@ class RunStreamManager(Generic[T]):
     It can be entered once: a second entry would submit the outputs again.
     """
 
-    def __init__(self, send: Callable[[], httpx.Response], wrap: Callable[[RunStream], T]) -> None:
+    def __init__(
+        self,
+        send: Callable[[], httpx.Response],
+        wrap: Callable[[RunStream], T],
+        snapshots: Snapshots | None = None,
+    ) -> None:
         self._send: Callable[[], httpx.Response] | None = send
         self._wrap = wrap
+        self._snapshots = snapshots
         self._stream: RunStream | None = None
 
     def __enter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = RunStream(send())
+        self._stream = RunStream(send(), self._snapshots)
         return self._wrap(self._stream)
 
     def __exit__(self, *exc_info: object) -> None:
@@ -320,16 +353,18 @@ class AsyncRunStreamManager(Generic[T]):
         self,
         send: Callable[[], Awaitable[httpx.Response]],
         wrap: Callable[[AsyncRunStream], T],
+        snapshots: Snapshots | None = None,
     ) -> None:
         self._send: Callable[[], Awaitable[httpx.Response]] | None = send
         self._wrap = wrap
+        self._snapshots = snapshots
         self._stream: AsyncRunStream | None = None
 
     async def __aenter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = AsyncRunStream(await send())
+        self._stream = AsyncRunStream(await send(), self._snapshots)
         return self._wrap(self._stream)
 
     async def __aexit__(self, *exc_info: object) -> None:

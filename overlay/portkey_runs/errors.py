@@ -15,7 +15,9 @@
     ├── StreamError               an ``error`` event, or a stream that cannot be read
     │   └── IncompleteStreamError     the stream ended or broke before its ``done`` event
     ├── ResponseValidationError   a 2xx body that is not what the spec says
-    └── PaginationError           pages that cannot be followed (overlapping, a stuck cursor)
+    ├── PaginationError           pages that cannot be followed (overlapping, a stuck cursor)
+    ├── ToolError                 a tool function failed, with ``on_tool_error="raise"``
+    └── ToolLoopError             a tool loop cannot go on (max_rounds, a run not waiting)
 
 Bad arguments are ``ValueError`` or ``TypeError`` naming the parameter, raised at the call,
 before any request. No message or repr holds request headers, so no secret can leak through
@@ -50,6 +52,8 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "StreamError",
+    "ToolError",
+    "ToolLoopError",
     "UnprocessableEntityError",
 ]
 
@@ -109,8 +113,17 @@ class APIStatusError(PortkeyError):
         super().__init__(f"HTTP {self.status_code} from {_where(response)}: {detail}")
 
     def __reduce__(self) -> tuple[type[APIStatusError], tuple[Any, ...]]:
-        # Picklable (multiprocessing, concurrent.futures): rebuilt from what made it.
-        return type(self), (self.response, self.body, self.error)
+        # Picklable (multiprocessing, concurrent.futures): rebuilt from what made it, but for
+        # the request's headers (its credentials), which a pickle must not carry.
+        request = self.response.request
+        response = httpx.Response(
+            self.response.status_code,
+            headers=self.response.headers,
+            content=self.response.content,
+            request=httpx.Request(request.method, safe_url(request.url)),
+            extensions={"attempts": self.meta.attempts},
+        )
+        return type(self), (response, self.body, self.error)
 
     @property
     def retry_after(self) -> str | None:
@@ -170,11 +183,24 @@ class APITimeoutError(APIConnectionError):
 
 
 class StreamError(PortkeyError):
-    """The stream reported an error (``error`` is the server's object), or cannot be read."""
+    """The stream reported an error (``error`` is the server's object), or cannot be read.
+
+    ``meta`` is what the stream's answer headers said (``request_id``, ``trace_id``...), once
+    the stream has raised it.
+    """
 
     def __init__(self, message: str, error: ErrorObject | None = None) -> None:
         super().__init__(message)
         self.error = error
+        self.meta: ResponseMeta | None = None
+
+    @property
+    def request_id(self) -> str | None:
+        return None if self.meta is None else self.meta.request_id
+
+    @property
+    def trace_id(self) -> str | None:
+        return None if self.meta is None else self.meta.trace_id
 
     def __reduce__(self) -> tuple[type[StreamError], tuple[Any, ...]]:
         return type(self), (str(self), self.error)
@@ -182,6 +208,25 @@ class StreamError(PortkeyError):
 
 class IncompleteStreamError(StreamError):
     """The stream ended (or broke) before its ``done`` event."""
+
+
+class ToolError(PortkeyError):
+    """A tool call failed (its function raised or timed out, is unknown, or got arguments
+    that are not a JSON object) in a loop with ``on_tool_error="raise"``; nothing of that
+    round was submitted. ``call`` is the call as it would have been reported; the function's
+    exception, if any, is the cause."""
+
+    def __init__(self, message: str, call: Any = None) -> None:
+        super().__init__(message)
+        self.call = call
+
+    def __reduce__(self) -> tuple[type[ToolError], tuple[Any, ...]]:
+        return type(self), (str(self), self.call)
+
+
+class ToolLoopError(PortkeyError):
+    """A tool loop cannot go on: the run still asks after ``max_rounds`` rounds, is not
+    waiting for tool outputs, or is not in its thread."""
 
 
 class PaginationError(PortkeyError):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -67,38 +68,124 @@ def test_list_all_json_gives_every_run_as_json_lines_with_progress(server: Runni
 
 
 def test_submit_json_and_stream(server: RunningServer) -> None:
-    thread = server.state.create_thread(statuses=["requires_action", "requires_action"])
-    first, second = (r.id for r in server.state.runs(thread))
-    (call_1,) = server.state.pending_tool_call_ids(thread, first)
-    (call_2,) = server.state.pending_tool_call_ids(thread, second)
+    thread = server.state.create_thread(statuses=["requires_action"] * 4)
+    runs = [r.id for r in server.state.runs(thread)]
+    calls = [server.state.pending_tool_call_ids(thread, run)[0] for run in runs]
+    common = ["--base-url", server.base_url]
 
     code, out, _ = run_cli(
-        "submit",
-        thread,
-        first,
-        "--output",
-        f"{call_1}=21C",
-        "--json",
+        "submit", thread, runs[0], "--output", f"{calls[0]}=21C", "--json", *common
+    )
+    assert code == 0
+    assert json.loads(out)["id"] == runs[0]
+
+    code, out, err = run_cli(
+        "submit", thread, runs[1], "--output", f"{calls[1]}=sunny", "--stream", *common
+    )
+    assert code == 0
+    assert out == f"{server.state.reply_text(runs[1])}\n", "the reply's text, as it arrives"
+    assert err.startswith(f"final run: {runs[1]}")
+    assert "completed" in err
+
+    code, out, _ = run_cli(
+        "submit", thread, runs[2], "--output", f"{calls[2]}=dry", "--stream", "--events", *common
+    )
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert names[0] == "thread.run.step.completed"
+    assert names[-1] == "thread.run.completed"
+    assert "thread.message.delta" in names
+
+    code, out, _ = run_cli(
+        "submit", thread, runs[3], "--output", f"{calls[3]}=wet", "--stream", "--json", *common
+    )
+    assert code == 0
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events[-1]["event"] == "thread.run.completed"
+    assert events[-1]["data"]["status"] == "completed"
+
+
+TOOLS_MODULE = """
+import json
+
+__all__ = ["get_weather", "get_local_time"]
+
+
+def get_weather(location, unit="celsius"):
+    return {"location": location, "unit": unit}
+
+
+def get_local_time(location):
+    if location == "Nowhere":
+        raise LookupError("no such place")
+    return "noon in " + location
+
+
+def helper_not_listed():
+    raise AssertionError("not a tool")
+"""
+
+
+def test_run_tools_calls_a_modules_functions_for_every_round(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE)
+    monkeypatch.chdir(tmp_path)  # a module next to the user, as `python -m` would find it
+    monkeypatch.delitem(sys.modules, "mytools", raising=False)
+    thread = server.state.create_thread(statuses=["requires_action"], tool_calls=2, rounds=2)
+    (run,) = server.state.runs(thread)
+    code, out, err = run_cli(
+        "run-tools", thread, run.id, "--module", "mytools", "--base-url", server.base_url
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split(":")[0] for line in lines[:4]] == [
+        "round 1",
+        "round 1",
+        "round 2",
+        "round 2",
+    ]
+    assert lines[0].startswith("round 1: get_weather({")
+    assert lines[2].startswith("round 2: get_local_time({")
+    assert lines[4] == "reply: " + (server.state.reply_text(run.id) or "")
+    assert err.startswith(f"final run: {run.id}")
+    assert "after 2 round(s)" in err
+
+
+def test_run_tools_json_reports_calls_events_and_the_final_run(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "mytools", raising=False)
+    thread = server.state.create_thread(statuses=["requires_action"], tool_calls=1)
+    (run,) = server.state.runs(thread)
+    code, out, _ = run_cli(
+        "run-tools", thread, run.id, "--module", "mytools", "--json", "--base-url", server.base_url
+    )
+    assert code == 0
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["tool_call"]["name"] == "get_weather"
+    assert lines[0]["tool_call"]["round"] == 1
+    assert lines[-1]["final_run"]["status"] == "completed"
+    assert any(line.get("event") == "thread.message.delta" for line in lines)
+
+
+def test_run_tools_with_a_module_that_cannot_be_imported_is_one_line(
+    server: RunningServer,
+) -> None:
+    code, out, err = run_cli(
+        "run-tools",
+        "thread_1",
+        "run_1",
+        "--module",
+        "no_such_module_here",
         "--base-url",
         server.base_url,
     )
-    assert code == 0
-    assert json.loads(out)["id"] == first
-
-    code, out, _ = run_cli(
-        "submit",
-        thread,
-        second,
-        "--output",
-        f"{call_2}=sunny",
-        "--stream",
-        "--base-url",
-        server.base_url,
-    )
-    assert code == 0
-    assert "thread.message.delta" in out
-    assert out.rstrip().splitlines()[-1].startswith(f"final run: {second}")
-    assert "completed" in out.splitlines()[-1]
+    assert (code, out) == (1, "")
+    assert err.startswith("portkey-runs: error: --module no_such_module_here: cannot import it")
+    assert err.count("\n") == 1
 
 
 def test_errors_are_one_line_and_a_non_zero_exit(server: RunningServer) -> None:
@@ -131,14 +218,21 @@ def test_a_missing_api_key_is_one_clear_line(
     assert err.count("\n") == 1
 
 
-def test_demo_shows_the_whole_flow() -> None:
+def test_demo_runs_a_two_round_tool_loop() -> None:
     code, out, err = run_cli("demo", "--runs", "120")
-    assert code == 0
+    assert code == 0, err
     assert "listed 120/120 runs (2 pages)" in err
-    assert "requires action: 2 tool call(s)" in out
-    assert "thread.message.delta" in out
-    assert "final run:" in out
-    assert out.rstrip().endswith("gpt-4o")
+    lines = out.splitlines()
+    assert "requires action (2 tool calls): the tool loop" in lines[1]
+    rounds = [line.split(":")[0] for line in lines if line.startswith("round ")]
+    assert rounds == ["round 1", "round 1", "round 2", "round 2"]
+    assert any(line.startswith("round 1: get_weather(") for line in lines)
+    assert any(line.startswith("round 2: get_local_time(") for line in lines)
+    reply = next(line for line in lines if line.startswith("reply: "))
+    assert reply.startswith("reply: Here is what the tools returned: get_weather(")
+    assert "final run:" in err
+    assert "completed" in err.splitlines()[-1]
+    assert err.rstrip().endswith("after 2 round(s)")
 
 
 def test_demo_json_is_json_lines() -> None:
@@ -146,7 +240,8 @@ def test_demo_json_is_json_lines() -> None:
     assert code == 0
     lines = [json.loads(line) for line in out.splitlines()]
     assert lines[0]["runs"] == 20
-    assert lines[-1]["event"] == "thread.run.completed"
+    assert [line["tool_call"]["round"] for line in lines if "tool_call" in line] == [1, 1, 2, 2]
+    assert lines[-1]["final_run"]["status"] == "completed"
 
 
 def test_the_console_script_runs_without_a_traceback() -> None:

@@ -415,14 +415,18 @@ def test_a_cursor_that_comes_back_is_a_pagination_error_not_a_loop(
             {**EMPTY_PAGE, "data": data, "first_id": ids[0], "last_id": last, "has_more": True}
         )
 
-    loopback.replies += [page(["run_1", "run_2"], "run_2"), page(["run_3", "run_4"], "run_2")]
+    loopback.replies += [
+        page(["run_1", "run_2"], "run_2"),
+        page(["run_3", "run_4"], "run_4"),
+        page(["run_1", "run_2"], "run_2"),  # the first page again
+    ]
     with Client("pk", base_url=loopback.url) as client:
         got: list[str] = []
-        with pytest.raises(portkey_runs.PaginationError, match="cursor 'run_2' was used before"):
+        with pytest.raises(portkey_runs.PaginationError, match="'run_2', a cursor used before"):
             for run in client.runs.list("thread_1", order="asc"):
                 got.append(run.id)
-    assert got == ["run_1", "run_2", "run_3", "run_4"]
-    assert len(loopback.requests) == 2
+    assert got == ["run_1", "run_2", "run_3", "run_4"], "each run once, then the error"
+    assert len(loopback.requests) == 3
 
 
 def test_walking_a_thread_keeps_no_list_of_every_run(server: RunningServer) -> None:
@@ -462,3 +466,112 @@ def _a_run() -> None:
     state = ReferenceState(seed=2)
     thread = state.create_thread(1)
     RUN.update(state.list_runs(thread)["data"][0])
+
+
+# ------------------------------------------------------------------------ from review
+
+
+def test_a_page_whose_cursor_is_not_its_edge_run_is_a_pagination_error(
+    loopback: LoopbackServer,
+) -> None:
+    data = [{**RUN, "id": "run_a"}, {**RUN, "id": "run_b"}]
+    page = {**EMPTY_PAGE, "data": data, "first_id": "run_a", "last_id": "cur_0", "has_more": True}
+    loopback.replies.append(Reply.json(page))
+    with Client("pk", base_url=loopback.url) as client:
+        with pytest.raises(
+            portkey_runs.PaginationError, match="last_id 'cur_0' is not its last run 'run_b'"
+        ):
+            list(client.runs.list("thread_1", order="asc"))
+    assert len(loopback.requests) == 1
+
+
+def test_headers_a_call_names_as_sensitive_are_dropped_on_a_redirect_off_origin(
+    loopback: LoopbackServer,
+) -> None:
+    from tests._loopback import serve as serve_loopback
+
+    for other in serve_loopback():
+        other.replies.append(Reply.json(EMPTY_PAGE))
+        loopback.replies.append(Reply(307, b"", {"location": other.url + "/v1/threads/t/runs"}))
+        named = {"x-portkey-sensitive-headers": "x-custom", "x-custom": "custom-SECRET"}
+        with Client("pk", base_url=loopback.url, follow_redirects=True) as client:
+            list(client.runs.list("t", extra_headers=named))
+        assert loopback.requests[0].headers["x-custom"] == "custom-SECRET"
+        (moved,) = other.requests
+        assert "x-custom" not in moved.headers
+
+
+async def test_no_repr_shows_a_password_in_the_base_url() -> None:
+    url = "https://user:PASS-SECRET@api.example.invalid/v1"
+    with Client("pk", base_url=url) as client:
+        for shown in (repr(client), repr(client.api), str(client)):
+            assert "PASS-SECRET" not in shown
+        assert "https://api.example.invalid/v1" in repr(client)
+    async with AsyncClient("pk", base_url=url) as async_client:
+        assert "PASS-SECRET" not in repr(async_client)
+
+
+def test_a_closed_client_refuses_to_send_with_a_clear_error(server: RunningServer) -> None:
+    thread = server.state.create_thread(1)
+    with Client("pk", base_url=server.base_url) as client:
+        pass
+    with pytest.raises(RuntimeError, match="this client is closed"):
+        list(client.runs.list(thread))
+    with Client("pk", base_url=server.base_url) as used:
+        list(used.runs.list(thread))
+    with pytest.raises(RuntimeError, match="this client is closed"):
+        used.runs.submit_tool_outputs(thread, "run_1", [{"tool_call_id": "c", "output": "o"}])
+    assert len(server.state.requests) == 1
+
+
+async def test_aclose_closes_both_httpx_clients() -> None:
+    client = AsyncClient("pk")
+    sync_http, async_http = client.api.get_httpx_client(), client.api.get_async_httpx_client()
+    await client.aclose()
+    assert sync_http.is_closed
+    assert async_http.is_closed
+
+
+def test_a_pickled_status_error_carries_no_credentials(loopback: LoopbackServer) -> None:
+    import pickle
+
+    loopback.replies.append(
+        Reply.json({"error": {"message": "nope"}}, 404, **{"x-request-id": "req_1"})
+    )
+    with Client("pk-SECRET", base_url=loopback.url, authorization="sk-SECRET") as client:
+        with pytest.raises(NotFoundError) as info:
+            list(client.runs.list("t"))
+    data = pickle.dumps(info.value)
+    assert b"SECRET" not in data
+    copy = pickle.loads(data)
+    assert (copy.status_code, copy.request_id, str(copy)) == (404, "req_1", str(info.value))
+
+
+@pytest.mark.parametrize("timeout", [0, -1, True, "5"])
+def test_a_client_timeout_that_is_not_a_positive_number_is_refused(timeout: Any) -> None:
+    with pytest.raises(ValueError, match="timeout must be a number of seconds > 0"):
+        Client("pk", timeout=timeout)
+
+
+def test_extra_headers_replace_a_generated_header_whatever_its_case(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.replies.append(Reply.json(RUN))
+    with Client("pk", base_url=loopback.url) as client:
+        client.runs.submit_tool_outputs(
+            "t",
+            "r",
+            [{"tool_call_id": "c", "output": "o"}],
+            extra_headers={"content-type": "application/json; charset=utf-8"},
+        )
+    (request,) = loopback.requests
+    assert request.headers["content-type"] == "application/json; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "name", ["X-Provider-Auth", "x-portkey-vertex-service-account-json", "x-session"]
+)
+def test_more_header_names_count_as_secrets(name: str) -> None:
+    from portkey_runs._headers import redact_headers
+
+    assert redact_headers({name: "value"})[name] == "<redacted>"

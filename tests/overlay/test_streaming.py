@@ -474,3 +474,54 @@ async def test_an_async_stream_is_an_iterator_that_continues_where_it_stopped(
                 pass
     assert len(loopback.requests) == 1
     assert stream.response.is_closed
+
+
+def test_a_stream_that_failed_raises_again_instead_of_ending_quietly(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    events = [("thread.run.queued", run_data("queued")), ("error", '{"message": "boom"}')]
+    loopback.replies.append(Reply(200, [sse(events)], {**SSE_HEADERS, "x-request-id": "req_9"}))
+    with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+        with pytest.raises(StreamError, match="boom") as first:
+            list(stream)
+        for again in (lambda: next(stream), stream.until_done, stream.final_text):
+            with pytest.raises(StreamError, match="boom") as info:
+                again()
+            assert info.value is first.value
+    assert first.value.request_id == "req_9", "a stream error carries the answer's metadata"
+
+
+def test_a_cut_stream_raises_again_on_until_done(loopback: LoopbackServer, client: Client) -> None:
+    loopback.replies.append(
+        Reply(200, [sse([("thread.run.queued", run_data("queued"))])], SSE_HEADERS)
+    )
+    with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+        with pytest.raises(IncompleteStreamError):
+            stream.until_done()
+        with pytest.raises(IncompleteStreamError):
+            stream.until_done()
+        with pytest.raises(IncompleteStreamError):
+            list(stream)
+
+
+async def test_an_async_stream_that_failed_raises_again(loopback: LoopbackServer) -> None:
+    events = [("thread.run.queued", run_data("queued")), ("error", "plain words, not JSON")]
+    loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))
+    async with AsyncClient("pk", base_url=loopback.url) as client:
+        async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+            with pytest.raises(StreamError, match="reported an error: plain words, not JSON"):
+                await stream.until_done()
+            with pytest.raises(StreamError, match="plain words"):
+                await anext(stream)
+
+
+def test_a_completed_stream_leaves_its_connection_for_the_next_request(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
+    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    for _ in range(2):
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+            stream.until_done()
+        assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"

@@ -19,7 +19,7 @@ nothing.
 from __future__ import annotations
 
 import re
-from re import _parser as sre_parse  # type: ignore[attr-defined]  # Python 3.11+
+from re import _parser as sre_parse  # type: ignore[attr-defined,unused-ignore]  # 3.11+
 from typing import Any
 
 #: Character-class categories, as the sets of other categories they contain.

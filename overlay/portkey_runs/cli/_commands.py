@@ -1,17 +1,32 @@
-"""``portkey-runs list`` and ``portkey-runs submit``."""
+"""``portkey-runs list``, ``submit`` and ``run-tools``."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from typing import TextIO
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TextIO
 
 from portkey_runs_api.models import Run
 
 from .._client import Client
+from .._snapshots import delta_texts
+from .._tools import ToolCall, ToolLoop
 from ._output import Progress, json_line, print_event, run_line
 
-__all__ = ["CLIError", "client_of", "cmd_list", "cmd_submit", "parse_outputs", "submit"]
+__all__ = [
+    "CLIError",
+    "client_of",
+    "cmd_list",
+    "cmd_run_tools",
+    "cmd_submit",
+    "parse_outputs",
+    "print_loop",
+    "tools_of",
+]
 
 
 class CLIError(Exception):
@@ -60,42 +75,124 @@ def cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def submit(
-    client: Client,
-    thread_id: str,
-    run_id: str,
-    outputs: list[dict[str, str]],
-    *,
-    stream: bool,
-    as_json: bool,
-    out: TextIO,
-) -> Run | None:
-    if not stream:
-        run = client.runs.submit_tool_outputs(thread_id, run_id, outputs)
-        if as_json:
-            json_line(run.to_dict(), out)
-        else:
-            out.write(run_line(run) + "\n")
-        return run
-    with client.runs.stream_tool_outputs(thread_id, run_id, outputs) as events:
-        for event in events:
-            print_event(event, as_json, out)
-        final = events.final_run
-    if final is not None and not as_json:
-        out.write(f"final run: {run_line(final)}\n")
-    return final
-
-
 def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outputs = parse_outputs(args.output)
     with client_of(args) as client:
-        submit(
-            client,
-            args.thread_id,
-            args.run_id,
-            outputs,
-            stream=args.stream,
-            as_json=args.json,
-            out=out,
-        )
+        if not args.stream:
+            run = client.runs.submit_tool_outputs(args.thread_id, args.run_id, outputs)
+            if args.json:
+                json_line(run.to_dict(), out)
+            else:
+                out.write(run_line(run) + "\n")
+            return 0
+        with client.runs.stream_tool_outputs(args.thread_id, args.run_id, outputs) as stream:
+            if args.json or args.events:
+                for event in stream:
+                    print_event(event, args.json, out)
+            else:  # the assistant's text, as it arrives
+                for text in stream.text_deltas:
+                    out.write(text)
+                    out.flush()
+                out.write("\n")
+            final = stream.final_run
+    if final is not None and not args.json:
+        err.write(f"final run: {run_line(final)}\n")
     return 0
+
+
+def tools_of(module_name: str) -> dict[str, Callable[..., Any]]:
+    """The tool functions of a module: its ``__all__``, else its public functions."""
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # a module next to you, as `python -m` would find it
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CLIError(f"--module {module_name}: cannot import it ({exc})") from None
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [
+            name
+            for name, value in vars(module).items()
+            if inspect.isfunction(value)
+            and value.__module__ == module.__name__
+            and not name.startswith("_")
+        ]
+    tools = {name: getattr(module, name) for name in names if callable(getattr(module, name, None))}
+    if not tools:
+        raise CLIError(f"--module {module_name}: it has no public functions to call")
+    return tools
+
+
+def print_loop(loop: ToolLoop, *, as_json: bool, out: TextIO) -> Run:
+    """The calls of each round, the reply text as it streams (or, ``as_json``, each call and
+    event as a JSON line); the final run."""
+    shown = 0
+    writing = False
+    for event in loop:
+        for call in loop.calls[shown:]:
+            if as_json:
+                json_line({"tool_call": _call_dict(call)}, out)
+            else:
+                problem = f"  [error: {call.error}]" if call.error else ""
+                out.write(
+                    f"round {call.round}: {call.name}({call.arguments}) -> {call.output}{problem}\n"
+                )
+        shown = len(loop.calls)
+        if as_json:
+            print_event(event, True, out)
+        elif event.event == "thread.message.delta":
+            for text in delta_texts(event.data.to_dict()):
+                if not writing:
+                    out.write("reply: ")
+                    writing = True
+                out.write(text)
+            out.flush()
+        elif event.event in ("thread.message.completed", "thread.message.incomplete") and writing:
+            out.write("\n")
+            writing = False
+    return loop.until_done()
+
+
+def _call_dict(call: ToolCall) -> dict[str, Any]:
+    return {
+        "id": call.id,
+        "name": call.name,
+        "arguments": call.arguments,
+        "output": call.output,
+        "error": call.error,
+        "round": call.round,
+    }
+
+
+def run_tools(
+    client: Client,
+    thread_id: str,
+    run: Run | str,
+    tools: Mapping[str, Callable[..., Any]],
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+) -> Run:
+    loop = client.runs.run_tools(
+        thread_id,
+        run,
+        tools=tools,
+        max_rounds=args.max_rounds,
+        tool_timeout=args.tool_timeout,
+        parallel=not args.sequential,
+        on_tool_error=args.on_tool_error,
+    )
+    with loop:
+        final = print_loop(loop, as_json=args.json, out=out)
+    if args.json:
+        json_line({"final_run": final.to_dict()}, out)
+    else:
+        err.write(f"final run: {run_line(final)} after {loop.rounds} round(s)\n")
+    return final
+
+
+def cmd_run_tools(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    tools = tools_of(args.module)
+    with client_of(args) as client:
+        final = run_tools(client, args.thread_id, args.run_id, tools, args, out, err)
+    return 0 if final.status.value == "completed" else 1

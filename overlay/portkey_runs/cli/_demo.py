@@ -1,29 +1,35 @@
-"""``portkey-runs demo``: the whole flow against the embedded reference server.
+"""``portkey-runs demo``: the whole job against the embedded reference server.
 
 It starts the reference server on a free loopback port, seeds a thread with a few hundred
 runs, lists them all across pages (progress on stderr), finds the run waiting for tool
-outputs, computes them, submits them as a stream, and prints the events as they arrive and
-the final run. Nothing leaves the machine.
+outputs, and runs the tool loop on it with the example tools of ``portkey_runs.testing.tools``:
+two rounds of two parallel calls, printing each call, the reply's text as it streams, and the
+final run. Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
-import hashlib
+import argparse
 import json
 import random
 from collections import Counter
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from portkey_runs_api.models import Run, RunStatus
 
 from .._client import Client
-from ..testing import ReferenceState, serve
-from ._commands import submit
+from ..testing import ReferenceState, serve, tools
+from ._commands import run_tools
 from ._output import Progress
 
-__all__ = ["demo_statuses", "run_demo", "weather"]
+__all__ = ["demo_statuses", "run_demo"]
 
 OTHER_STATUSES = ["completed"] * 12 + ["failed", "cancelled", "expired", "incomplete"]
+TOOLS: dict[str, Callable[..., Any]] = {
+    "get_weather": tools.get_weather,
+    "get_local_time": tools.get_local_time,
+}
 
 
 def demo_statuses(runs: int, seed: int = 7) -> list[str]:
@@ -36,17 +42,10 @@ def demo_statuses(runs: int, seed: int = 7) -> list[str]:
     return statuses
 
 
-def weather(arguments: str) -> str:
-    """The demo's tool: a made-up, deterministic forecast for ``{"location": ...}``."""
-    location = json.loads(arguments).get("location", "nowhere")
-    digest = hashlib.sha256(location.encode()).digest()
-    sky = ["sunny", "cloudy", "rainy", "windy"][digest[0] % 4]
-    return json.dumps({"location": location, "temperature_c": 5 + digest[1] % 25, "sky": sky})
-
-
-def run_demo(*, runs: int, as_json: bool, out: TextIO, err: TextIO) -> int:
+def run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = ReferenceState(seed=7)
-    thread_id = state.create_thread(statuses=demo_statuses(runs), tool_calls=2)
+    runs = args.runs
+    thread_id = state.create_thread(statuses=demo_statuses(runs), tool_calls=2, rounds=2)
     with serve(state) as server, Client("pk-demo", base_url=server.base_url) as client:
         err.write(f"reference server at {server.base_url}; thread {thread_id} has {runs} runs\n")
         waiting: Run | None = None
@@ -62,7 +61,7 @@ def run_demo(*, runs: int, as_json: bool, out: TextIO, err: TextIO) -> int:
             progress.show(f"listed {count}/{runs} runs ({number} pages)")
         progress.done()
         summary = ", ".join(f"{n} {s}" for s, n in statuses.most_common())
-        if as_json:
+        if args.json:
             out.write(json.dumps({"thread_id": thread_id, "runs": count, "statuses": statuses}))
             out.write("\n")
         else:
@@ -70,18 +69,8 @@ def run_demo(*, runs: int, as_json: bool, out: TextIO, err: TextIO) -> int:
         if waiting is None or waiting.required_action is None:
             err.write("no run is waiting for tool outputs\n")
             return 1
-        calls = waiting.required_action.submit_tool_outputs.tool_calls
-        outputs = [
-            {"tool_call_id": call.id, "output": weather(call.function.arguments)} for call in calls
-        ]
-        if not as_json:
-            out.write(f"run {waiting.id} requires action: {len(calls)} tool call(s)\n")
-            for call, output in zip(calls, outputs, strict=True):
-                out.write(
-                    f"  {call.function.name}({call.function.arguments}) -> {output['output']}\n"
-                )
-            out.write("submitting the outputs, streaming the run's events:\n")
-        final = submit(
-            client, thread_id, waiting.id, outputs, stream=True, as_json=as_json, out=out
-        )
-    return 0 if final is not None and final.status == RunStatus.COMPLETED else 1
+        if not args.json:
+            calls = len(waiting.required_action.submit_tool_outputs.tool_calls)
+            out.write(f"run {waiting.id} requires action ({calls} tool calls): the tool loop\n")
+        final = run_tools(client, thread_id, waiting, TOOLS, args, out, err)
+    return 0 if final.status == RunStatus.COMPLETED else 1

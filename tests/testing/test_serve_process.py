@@ -1,0 +1,147 @@
+"""``portkey-runs serve`` / ``python -m portkey_runs.testing``: the reference server as a
+process, driven by the client over loopback, stopped by a signal, silent on stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import portkey_runs
+from portkey_runs.testing import ReferenceState, tools
+from portkey_runs.testing._app import _EventStream
+from portkey_runs.testing._faults import Fault
+
+TOOLS: dict[str, Callable[..., Any]] = {
+    "get_weather": tools.get_weather,
+    "get_local_time": tools.get_local_time,
+}
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portkey_runs.testing", "--json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # written once the server listens
+    if not line:
+        process.wait(timeout=30)
+        pytest.fail(f"the server did not start: {process.stderr.read() if process.stderr else ''}")
+    return process, json.loads(line)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    process, setup = _start("--threads", "2", "--runs", "5", "--rounds", "2", "--event-delay", "0")
+    try:
+        yield process, setup
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_server_process_serves_the_seeded_threads_to_the_client(
+    server: tuple[subprocess.Popen[str], dict[str, Any]],
+) -> None:
+    process, setup = server
+    base_url = setup["base_url"]
+    assert base_url.startswith("http://127.0.0.1:")
+    first, second = setup["threads"]
+    with portkey_runs.Client("pk-anything", base_url=base_url) as client:
+        runs = list(client.runs.list(first["id"]))
+        assert len(runs) == first["runs"] == 5
+        assert runs[0].id == first["waiting_run"], "the newest run waits"
+        with client.runs.run_tools(first["id"], runs[0], tools=TOOLS) as loop:
+            loop.until_done()
+        assert loop.rounds == 2
+        assert loop.final_run is not None
+        assert loop.final_run.status.value == "completed"
+        # Hang up in the middle of a stream: the server must take it in its stride.
+        (waiting,) = (r for r in client.runs.list(second["id"]) if r.id == second["waiting_run"])
+        assert waiting.required_action is not None
+        outputs = [
+            {"tool_call_id": call.id, "output": "x"}
+            for call in waiting.required_action.submit_tool_outputs.tool_calls
+        ]
+        with client.runs.stream_tool_outputs(second["id"], waiting.id, outputs) as stream:
+            next(stream)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert (out, err) == ("", ""), "a clean stop, and nothing on stderr"
+
+
+def test_ctrl_c_stops_the_server_cleanly() -> None:
+    process, setup = _start("--port", "0", "--seed", "3")
+    with portkey_runs.Client("pk", base_url=setup["base_url"]) as client:
+        assert len(list(client.runs.list(setup["threads"][0]["id"]))) == 20
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (0, "", "")
+
+
+def test_the_seed_fixes_the_ids() -> None:
+    ids = []
+    for _ in range(2):
+        process, setup = _start("--seed", "11", "--runs", "3")
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+        ids.append(
+            [t["id"] for t in setup["threads"]] + [t["waiting_run"] for t in setup["threads"]]
+        )
+    assert ids[0] == ids[1]
+
+
+def test_bad_arguments_are_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "portkey_runs.testing", "--rounds", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "argument --rounds: must be at least 1, got 0" in result.stderr
+
+
+async def test_a_stream_stops_writing_once_its_client_hangs_up_even_with_no_delay() -> None:
+    state = ReferenceState(seed=1)
+    thread = state.create_thread(statuses=["requires_action"], rounds=3, tool_calls=3)
+    (run,) = state.runs(thread)
+    from portkey_runs.testing._wire import SubmitToolOutputsRunRequest
+
+    request = SubmitToolOutputsRunRequest.model_validate(
+        {
+            "tool_outputs": [
+                {"tool_call_id": c, "output": "o"}
+                for c in state.pending_tool_call_ids(thread, run.id)
+            ]
+        }
+    )
+    events = state.submit_tool_outputs(thread, run.id, request).events
+    assert len(events) > 12
+    sent: list[Any] = []
+    hung_up = asyncio.Event()
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+        if len(sent) == 2:  # the answer's start and its first event: then the client goes away
+            asyncio.get_running_loop().call_soon(hung_up.set)
+
+    async def receive() -> Any:
+        await hung_up.wait()
+        return {"type": "http.disconnect"}
+
+    await _EventStream(events, Fault(), state, delay=0)({"type": "http"}, receive, send)
+    assert len(sent) <= 4, f"{len(sent)} messages sent: it kept writing after the hang-up"
+    assert state.hangups == 1
+    assert state.finished_streams == 0
