@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import ssl
-import urllib.request
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -50,6 +49,8 @@ OWN_ARGS = {
 def _environment_proxy(url: str) -> str | None:
     """The proxy the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``...) sets for
     ``url``: passing a transport to httpx turns its own lookup off, so we do it."""
+    import urllib.request  # here: it costs a sixth of the import of this package
+
     parsed = httpx.URL(url)
     if urllib.request.proxy_bypass(parsed.host):
         return None
