@@ -1,0 +1,74 @@
+"""Child process of the memory scenario: iterate N runs, print the peak RSS in KiB.
+
+    python -m benchmarks._memory {portkey-runs|floor} N
+
+Pages of 100 are made on request from one template page (only the ids change), so the
+payload itself takes the same memory whatever N; each run is dropped once seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import sys
+
+import httpx
+
+from benchmarks import contenders, payloads
+from benchmarks.inmemory import BASE_URL
+
+PER_PAGE = 100
+_MARK = b"PAGE" * 5  # 20 characters: the page number's digits in every id
+
+
+def _template() -> bytes:
+    runs = [payloads.make_run(i) for i in range(PER_PAGE)]
+    for n, run in enumerate(runs):
+        run["id"] = f"run_{_MARK.decode()}{n:04d}"
+    page = {
+        "object": "list",
+        "data": runs,
+        "first_id": "FIRST",
+        "last_id": "LAST",
+        "has_more": True,
+    }
+    return json.dumps(page, separators=(",", ":")).encode()
+
+
+def transport(total: int) -> httpx.MockTransport:
+    template = _template()
+    pages = -(-total // PER_PAGE)
+    last = re.compile(r"run_(\d{20})\d{4}")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        after = request.url.params.get("after")
+        number = 0 if after is None else int(last.fullmatch(after).group(1)) + 1  # type: ignore[union-attr]
+        digits = b"%020d" % number
+        body = template.replace(_MARK, digits)
+        body = body.replace(b'"FIRST"', b'"run_%s0000"' % digits)
+        body = body.replace(b'"LAST"', b'"run_%s%04d"' % (digits, PER_PAGE - 1))
+        if number == pages - 1:
+            body = body.replace(b'"has_more":true', b'"has_more":false')
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return httpx.MockTransport(handle)
+
+
+def main(contender: str, total: int) -> int:
+    thread = payloads.THREAD_ID
+    if contender == "portkey-runs":
+        client = contenders.portkey_runs_client(BASE_URL, transport=transport(total))
+        count = sum(1 for _ in contenders.portkey_runs_list(client, thread))
+    elif contender == "floor":
+        http = httpx.Client(base_url=BASE_URL + "/", transport=transport(total))
+        count = contenders.floor_list(http, thread)
+    else:
+        raise SystemExit(f"unknown contender {contender!r}")
+    if count != total:
+        raise SystemExit(f"{contender} listed {count} runs, not {total}")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+if __name__ == "__main__":
+    print(main(sys.argv[1], int(sys.argv[2])))
