@@ -60,17 +60,19 @@ class AssistantToolsFileSearch:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "file_search":
                 raise ParseError.expected(repr("file_search"), type_)
 
             _at = "file_search"
-            _file_search = d.pop("file_search", UNSET)
+            _file_search = d.get("file_search", UNSET)
             file_search: AssistantToolsFileSearchOptions | Unset = UNSET
             if _file_search is not UNSET:
                 file_search = AssistantToolsFileSearchOptions.from_dict(_file_search)
@@ -82,13 +84,18 @@ class AssistantToolsFileSearch:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        assistant_tools_file_search = cls(
-            type_=type_,
-            file_search=file_search,
-        )
-
-        assistant_tools_file_search.additional_properties = d
-        return assistant_tools_file_search
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.file_search = file_search
+        if len(d) == 1 + (file_search is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,6 +113,14 @@ class AssistantToolsFileSearch:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives AssistantToolsFileSearch.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "file_search",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistant_tools_file_search_options import AssistantToolsFileSearchOptions

@@ -62,12 +62,14 @@ class AssistantToolsFileSearchOptions:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "max_num_results"
-            max_num_results = d.pop("max_num_results", UNSET)
+            max_num_results = d.get("max_num_results", UNSET)
             if (
                 max_num_results is not UNSET
                 and type(max_num_results) is not int
@@ -79,7 +81,7 @@ class AssistantToolsFileSearchOptions:
                 raise ParseError.expected("integer", max_num_results)
 
             _at = "ranking_options"
-            _ranking_options = d.pop("ranking_options", UNSET)
+            _ranking_options = d.get("ranking_options", UNSET)
             ranking_options: FileSearchRankingOptions | Unset = UNSET
             if _ranking_options is not UNSET:
                 ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
@@ -91,13 +93,20 @@ class AssistantToolsFileSearchOptions:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        assistant_tools_file_search_options = cls(
-            max_num_results=max_num_results,
-            ranking_options=ranking_options,
-        )
-
-        assistant_tools_file_search_options.additional_properties = d
-        return assistant_tools_file_search_options
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.max_num_results = max_num_results
+        _obj_.ranking_options = ranking_options
+        if len(d) == 0 + (max_num_results is not UNSET) + (
+            ranking_options is not UNSET
+        ):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -115,6 +124,14 @@ class AssistantToolsFileSearchOptions:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives AssistantToolsFileSearchOptions.
+_PROPERTIES = frozenset(
+    {
+        "max_num_results",
+        "ranking_options",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_ranking_options import FileSearchRankingOptions

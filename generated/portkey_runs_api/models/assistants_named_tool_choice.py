@@ -62,18 +62,20 @@ class AssistantsNamedToolChoice:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            _type_ = d.pop("type")
+            _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
             type_ = AssistantsNamedToolChoiceType._from_json(_type_)
 
             _at = "function"
-            _function = d.pop("function", UNSET)
+            _function = d.get("function", UNSET)
             function: AssistantsNamedToolChoiceFunction | Unset = UNSET
             if _function is not UNSET:
                 function = AssistantsNamedToolChoiceFunction.from_dict(_function)
@@ -85,13 +87,18 @@ class AssistantsNamedToolChoice:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        assistants_named_tool_choice = cls(
-            type_=type_,
-            function=function,
-        )
-
-        assistants_named_tool_choice.additional_properties = d
-        return assistants_named_tool_choice
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.function = function
+        if len(d) == 1 + (function is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -109,6 +116,14 @@ class AssistantsNamedToolChoice:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives AssistantsNamedToolChoice.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "function",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistants_named_tool_choice_function import (

@@ -65,17 +65,19 @@ class CodeInterpreterCall:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "input"
-            input_ = d.pop("input")
+            input_ = d["input"]
             if not isinstance(input_, str):
                 raise ParseError.expected("string", input_)
 
             _at = "outputs"
-            _outputs = d.pop("outputs")
+            _outputs = d["outputs"]
             if not isinstance(_outputs, list):
                 raise ParseError.expected("array", _outputs)
             outputs: list[
@@ -124,13 +126,18 @@ class CodeInterpreterCall:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_call = cls(
-            input_=input_,
-            outputs=outputs,
-        )
-
-        code_interpreter_call.additional_properties = d
-        return code_interpreter_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.input_ = input_
+        _obj_.outputs = outputs
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -148,6 +155,14 @@ class CodeInterpreterCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives CodeInterpreterCall.
+_PROPERTIES = frozenset(
+    {
+        "input",
+        "outputs",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_output_image import CodeInterpreterOutputImage

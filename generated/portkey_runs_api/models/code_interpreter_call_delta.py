@@ -71,17 +71,19 @@ class CodeInterpreterCallDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "input"
-            input_ = d.pop("input", UNSET)
+            input_ = d.get("input", UNSET)
             if input_ is not UNSET and not isinstance(input_, str):
                 raise ParseError.expected("string", input_)
 
             _at = "outputs"
-            _outputs = d.pop("outputs", UNSET)
+            _outputs = d.get("outputs", UNSET)
             outputs: (
                 list[
                     CodeInterpreterOutputImageDelta
@@ -139,13 +141,18 @@ class CodeInterpreterCallDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_call_delta = cls(
-            input_=input_,
-            outputs=outputs,
-        )
-
-        code_interpreter_call_delta.additional_properties = d
-        return code_interpreter_call_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.input_ = input_
+        _obj_.outputs = outputs
+        if len(d) == 0 + (input_ is not UNSET) + (outputs is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -163,6 +170,14 @@ class CodeInterpreterCallDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives CodeInterpreterCallDelta.
+_PROPERTIES = frozenset(
+    {
+        "input",
+        "outputs",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_output_image_delta import CodeInterpreterOutputImageDelta

@@ -65,24 +65,26 @@ class CodeInterpreterOutputImageDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "index"
-            index = d.pop("index")
+            index = d["index"]
             if type(index) is not int and (
                 isinstance(index, bool) or not isinstance(index, int)
             ):
                 raise ParseError.expected("integer", index)
 
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "image":
                 raise ParseError.expected(repr("image"), type_)
 
             _at = "image"
-            _image = d.pop("image", UNSET)
+            _image = d.get("image", UNSET)
             image: CodeInterpreterImageDelta | Unset = UNSET
             if _image is not UNSET:
                 image = CodeInterpreterImageDelta.from_dict(_image)
@@ -94,14 +96,19 @@ class CodeInterpreterOutputImageDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_output_image_delta = cls(
-            index=index,
-            type_=type_,
-            image=image,
-        )
-
-        code_interpreter_output_image_delta.additional_properties = d
-        return code_interpreter_output_image_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.index = index
+        _obj_.type_ = type_
+        _obj_.image = image
+        if len(d) == 2 + (image is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -119,6 +126,15 @@ class CodeInterpreterOutputImageDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives CodeInterpreterOutputImageDelta.
+_PROPERTIES = frozenset(
+    {
+        "index",
+        "type",
+        "image",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_image_delta import CodeInterpreterImageDelta

@@ -56,17 +56,19 @@ class CodeInterpreterOutputLogs:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "logs":
                 raise ParseError.expected(repr("logs"), type_)
 
             _at = "logs"
-            logs = d.pop("logs")
+            logs = d["logs"]
             if not isinstance(logs, str):
                 raise ParseError.expected("string", logs)
 
@@ -77,13 +79,18 @@ class CodeInterpreterOutputLogs:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_output_logs = cls(
-            type_=type_,
-            logs=logs,
-        )
-
-        code_interpreter_output_logs.additional_properties = d
-        return code_interpreter_output_logs
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.logs = logs
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -100,3 +107,12 @@ class CodeInterpreterOutputLogs:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives CodeInterpreterOutputLogs.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "logs",
+    }
+)

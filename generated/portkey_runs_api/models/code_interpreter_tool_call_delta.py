@@ -71,29 +71,31 @@ class CodeInterpreterToolCallDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "index"
-            index = d.pop("index")
+            index = d["index"]
             if type(index) is not int and (
                 isinstance(index, bool) or not isinstance(index, int)
             ):
                 raise ParseError.expected("integer", index)
 
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "code_interpreter":
                 raise ParseError.expected(repr("code_interpreter"), type_)
 
             _at = "id"
-            id = d.pop("id", UNSET)
+            id = d.get("id", UNSET)
             if id is not UNSET and not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "code_interpreter"
-            _code_interpreter = d.pop("code_interpreter", UNSET)
+            _code_interpreter = d.get("code_interpreter", UNSET)
             code_interpreter: CodeInterpreterCallDelta | Unset = UNSET
             if _code_interpreter is not UNSET:
                 code_interpreter = CodeInterpreterCallDelta.from_dict(_code_interpreter)
@@ -105,15 +107,20 @@ class CodeInterpreterToolCallDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_tool_call_delta = cls(
-            index=index,
-            type_=type_,
-            id=id,
-            code_interpreter=code_interpreter,
-        )
-
-        code_interpreter_tool_call_delta.additional_properties = d
-        return code_interpreter_tool_call_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.index = index
+        _obj_.type_ = type_
+        _obj_.id = id
+        _obj_.code_interpreter = code_interpreter
+        if len(d) == 2 + (id is not UNSET) + (code_interpreter is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -131,6 +138,16 @@ class CodeInterpreterToolCallDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives CodeInterpreterToolCallDelta.
+_PROPERTIES = frozenset(
+    {
+        "index",
+        "type",
+        "id",
+        "code_interpreter",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_call_delta import CodeInterpreterCallDelta

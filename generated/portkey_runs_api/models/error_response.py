@@ -51,12 +51,14 @@ class ErrorResponse:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "error"
-            error = ErrorObject.from_dict(d.pop("error"))
+            error = ErrorObject.from_dict(d["error"])
 
         except KeyError:
             raise ParseError(
@@ -65,12 +67,17 @@ class ErrorResponse:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        error_response = cls(
-            error=error,
-        )
-
-        error_response.additional_properties = d
-        return error_response
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.error = error
+        if len(d) == 1:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -88,6 +95,13 @@ class ErrorResponse:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ErrorResponse.
+_PROPERTIES = frozenset(
+    {
+        "error",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.error_object import ErrorObject

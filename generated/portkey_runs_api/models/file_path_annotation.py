@@ -71,32 +71,34 @@ class FilePathAnnotation:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "file_path":
                 raise ParseError.expected(repr("file_path"), type_)
 
             _at = "text"
-            text = d.pop("text")
+            text = d["text"]
             if not isinstance(text, str):
                 raise ParseError.expected("string", text)
 
             _at = "file_path"
-            file_path = FilePath.from_dict(d.pop("file_path"))
+            file_path = FilePath.from_dict(d["file_path"])
 
             _at = "start_index"
-            start_index = d.pop("start_index")
+            start_index = d["start_index"]
             if type(start_index) is not int and (
                 isinstance(start_index, bool) or not isinstance(start_index, int)
             ):
                 raise ParseError.expected("integer", start_index)
 
             _at = "end_index"
-            end_index = d.pop("end_index")
+            end_index = d["end_index"]
             if type(end_index) is not int and (
                 isinstance(end_index, bool) or not isinstance(end_index, int)
             ):
@@ -109,16 +111,21 @@ class FilePathAnnotation:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_path_annotation = cls(
-            type_=type_,
-            text=text,
-            file_path=file_path,
-            start_index=start_index,
-            end_index=end_index,
-        )
-
-        file_path_annotation.additional_properties = d
-        return file_path_annotation
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.text = text
+        _obj_.file_path = file_path
+        _obj_.start_index = start_index
+        _obj_.end_index = end_index
+        if len(d) == 5:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -136,6 +143,17 @@ class FilePathAnnotation:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FilePathAnnotation.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "text",
+        "file_path",
+        "start_index",
+        "end_index",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path import FilePath

@@ -83,35 +83,37 @@ class FilePathDeltaAnnotation:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "index"
-            index = d.pop("index")
+            index = d["index"]
             if type(index) is not int and (
                 isinstance(index, bool) or not isinstance(index, int)
             ):
                 raise ParseError.expected("integer", index)
 
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "file_path":
                 raise ParseError.expected(repr("file_path"), type_)
 
             _at = "text"
-            text = d.pop("text", UNSET)
+            text = d.get("text", UNSET)
             if text is not UNSET and not isinstance(text, str):
                 raise ParseError.expected("string", text)
 
             _at = "file_path"
-            _file_path = d.pop("file_path", UNSET)
+            _file_path = d.get("file_path", UNSET)
             file_path: FilePathDelta | Unset = UNSET
             if _file_path is not UNSET:
                 file_path = FilePathDelta.from_dict(_file_path)
 
             _at = "start_index"
-            start_index = d.pop("start_index", UNSET)
+            start_index = d.get("start_index", UNSET)
             if (
                 start_index is not UNSET
                 and type(start_index) is not int
@@ -120,7 +122,7 @@ class FilePathDeltaAnnotation:
                 raise ParseError.expected("integer", start_index)
 
             _at = "end_index"
-            end_index = d.pop("end_index", UNSET)
+            end_index = d.get("end_index", UNSET)
             if (
                 end_index is not UNSET
                 and type(end_index) is not int
@@ -135,17 +137,24 @@ class FilePathDeltaAnnotation:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_path_delta_annotation = cls(
-            index=index,
-            type_=type_,
-            text=text,
-            file_path=file_path,
-            start_index=start_index,
-            end_index=end_index,
-        )
-
-        file_path_delta_annotation.additional_properties = d
-        return file_path_delta_annotation
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.index = index
+        _obj_.type_ = type_
+        _obj_.text = text
+        _obj_.file_path = file_path
+        _obj_.start_index = start_index
+        _obj_.end_index = end_index
+        if len(d) == 2 + (text is not UNSET) + (file_path is not UNSET) + (
+            start_index is not UNSET
+        ) + (end_index is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -163,6 +172,18 @@ class FilePathDeltaAnnotation:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FilePathDeltaAnnotation.
+_PROPERTIES = frozenset(
+    {
+        "index",
+        "type",
+        "text",
+        "file_path",
+        "start_index",
+        "end_index",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path_delta import FilePathDelta

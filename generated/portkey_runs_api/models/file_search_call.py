@@ -63,12 +63,14 @@ class FileSearchCall:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "ranking_options"
-            _ranking_options = d.pop("ranking_options", UNSET)
+            _ranking_options = d.get("ranking_options", UNSET)
             ranking_options: FileSearchCallRankingOptions | Unset = UNSET
             if _ranking_options is not UNSET:
                 ranking_options = FileSearchCallRankingOptions.from_dict(
@@ -76,7 +78,7 @@ class FileSearchCall:
                 )
 
             _at = "results"
-            _results = d.pop("results", UNSET)
+            _results = d.get("results", UNSET)
             results: list[FileSearchResult] | Unset = UNSET
             if _results is not UNSET:
                 if not isinstance(_results, list):
@@ -97,13 +99,18 @@ class FileSearchCall:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_search_call = cls(
-            ranking_options=ranking_options,
-            results=results,
-        )
-
-        file_search_call.additional_properties = d
-        return file_search_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.ranking_options = ranking_options
+        _obj_.results = results
+        if len(d) == 0 + (ranking_options is not UNSET) + (results is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -121,6 +128,14 @@ class FileSearchCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FileSearchCall.
+_PROPERTIES = frozenset(
+    {
+        "ranking_options",
+        "results",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_call_ranking_options import FileSearchCallRankingOptions

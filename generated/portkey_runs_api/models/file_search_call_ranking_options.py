@@ -57,18 +57,20 @@ class FileSearchCallRankingOptions:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "ranker"
-            _ranker = d.pop("ranker")
+            _ranker = d["ranker"]
             if not isinstance(_ranker, str):
                 raise ParseError.expected("string", _ranker)
             ranker = FileSearchRanker._from_json(_ranker)
 
             _at = "score_threshold"
-            score_threshold = d.pop("score_threshold")
+            score_threshold = d["score_threshold"]
             if type(score_threshold) is not float and (
                 isinstance(score_threshold, bool)
                 or not isinstance(score_threshold, (int, float))
@@ -82,13 +84,18 @@ class FileSearchCallRankingOptions:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_search_call_ranking_options = cls(
-            ranker=ranker,
-            score_threshold=score_threshold,
-        )
-
-        file_search_call_ranking_options.additional_properties = d
-        return file_search_call_ranking_options
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.ranker = ranker
+        _obj_.score_threshold = score_threshold
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -105,3 +112,12 @@ class FileSearchCallRankingOptions:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives FileSearchCallRankingOptions.
+_PROPERTIES = frozenset(
+    {
+        "ranker",
+        "score_threshold",
+    }
+)

@@ -74,29 +74,31 @@ class FileSearchResult:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "file_id"
-            file_id = d.pop("file_id")
+            file_id = d["file_id"]
             if not isinstance(file_id, str):
                 raise ParseError.expected("string", file_id)
 
             _at = "file_name"
-            file_name = d.pop("file_name")
+            file_name = d["file_name"]
             if not isinstance(file_name, str):
                 raise ParseError.expected("string", file_name)
 
             _at = "score"
-            score = d.pop("score")
+            score = d["score"]
             if type(score) is not float and (
                 isinstance(score, bool) or not isinstance(score, (int, float))
             ):
                 raise ParseError.expected("number", score)
 
             _at = "content"
-            _content = d.pop("content", UNSET)
+            _content = d.get("content", UNSET)
             content: list[FileSearchResultContent] | Unset = UNSET
             if _content is not UNSET:
                 if not isinstance(_content, list):
@@ -119,15 +121,20 @@ class FileSearchResult:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_search_result = cls(
-            file_id=file_id,
-            file_name=file_name,
-            score=score,
-            content=content,
-        )
-
-        file_search_result.additional_properties = d
-        return file_search_result
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.file_id = file_id
+        _obj_.file_name = file_name
+        _obj_.score = score
+        _obj_.content = content
+        if len(d) == 3 + (content is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -145,6 +152,16 @@ class FileSearchResult:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FileSearchResult.
+_PROPERTIES = frozenset(
+    {
+        "file_id",
+        "file_name",
+        "score",
+        "content",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_result_content import FileSearchResultContent

@@ -59,12 +59,14 @@ class FileSearchResultContent:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            _type_ = d.pop("type", UNSET)
+            _type_ = d.get("type", UNSET)
             type_: FileSearchResultContentType | Unset = UNSET
             if _type_ is not UNSET:
                 if not isinstance(_type_, str):
@@ -72,7 +74,7 @@ class FileSearchResultContent:
                 type_ = FileSearchResultContentType._from_json(_type_)
 
             _at = "text"
-            text = d.pop("text", UNSET)
+            text = d.get("text", UNSET)
             if text is not UNSET and not isinstance(text, str):
                 raise ParseError.expected("string", text)
 
@@ -83,13 +85,18 @@ class FileSearchResultContent:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        file_search_result_content = cls(
-            type_=type_,
-            text=text,
-        )
-
-        file_search_result_content.additional_properties = d
-        return file_search_result_content
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.text = text
+        if len(d) == 0 + (type_ is not UNSET) + (text is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,3 +113,12 @@ class FileSearchResultContent:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives FileSearchResultContent.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "text",
+    }
+)

@@ -62,22 +62,24 @@ class FunctionCall:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "name"
-            name = d.pop("name")
+            name = d["name"]
             if not isinstance(name, str):
                 raise ParseError.expected("string", name)
 
             _at = "arguments"
-            arguments = d.pop("arguments")
+            arguments = d["arguments"]
             if not isinstance(arguments, str):
                 raise ParseError.expected("string", arguments)
 
             _at = "output"
-            output = d.pop("output")
+            output = d["output"]
             if output is not None and not isinstance(output, str):
                 raise ParseError.expected("null or string", output)
 
@@ -88,14 +90,19 @@ class FunctionCall:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        function_call = cls(
-            name=name,
-            arguments=arguments,
-            output=output,
-        )
-
-        function_call.additional_properties = d
-        return function_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.name = name
+        _obj_.arguments = arguments
+        _obj_.output = output
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -112,3 +119,13 @@ class FunctionCall:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives FunctionCall.
+_PROPERTIES = frozenset(
+    {
+        "name",
+        "arguments",
+        "output",
+    }
+)

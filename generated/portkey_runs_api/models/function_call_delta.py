@@ -66,22 +66,24 @@ class FunctionCallDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "name"
-            name = d.pop("name", UNSET)
+            name = d.get("name", UNSET)
             if name is not UNSET and not isinstance(name, str):
                 raise ParseError.expected("string", name)
 
             _at = "arguments"
-            arguments = d.pop("arguments", UNSET)
+            arguments = d.get("arguments", UNSET)
             if arguments is not UNSET and not isinstance(arguments, str):
                 raise ParseError.expected("string", arguments)
 
             _at = "output"
-            output = d.pop("output", UNSET)
+            output = d.get("output", UNSET)
             if (
                 output is not UNSET
                 and output is not None
@@ -96,14 +98,21 @@ class FunctionCallDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        function_call_delta = cls(
-            name=name,
-            arguments=arguments,
-            output=output,
-        )
-
-        function_call_delta.additional_properties = d
-        return function_call_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.name = name
+        _obj_.arguments = arguments
+        _obj_.output = output
+        if len(d) == 0 + (name is not UNSET) + (arguments is not UNSET) + (
+            output is not UNSET
+        ):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -120,3 +129,13 @@ class FunctionCallDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives FunctionCallDelta.
+_PROPERTIES = frozenset(
+    {
+        "name",
+        "arguments",
+        "output",
+    }
+)

@@ -43,12 +43,15 @@ class FunctionParameters:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
 
-        function_parameters = cls()
-
-        function_parameters.additional_properties = d
-        return function_parameters
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.additional_properties = dict(d)
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:

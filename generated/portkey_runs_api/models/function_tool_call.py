@@ -61,22 +61,24 @@ class FunctionToolCall:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "function":
                 raise ParseError.expected(repr("function"), type_)
 
             _at = "function"
-            function = FunctionCall.from_dict(d.pop("function"))
+            function = FunctionCall.from_dict(d["function"])
 
         except KeyError:
             raise ParseError(
@@ -85,14 +87,19 @@ class FunctionToolCall:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        function_tool_call = cls(
-            id=id,
-            type_=type_,
-            function=function,
-        )
-
-        function_tool_call.additional_properties = d
-        return function_tool_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.type_ = type_
+        _obj_.function = function
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -110,6 +117,15 @@ class FunctionToolCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FunctionToolCall.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "type",
+        "function",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.function_call import FunctionCall

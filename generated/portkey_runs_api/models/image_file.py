@@ -61,17 +61,19 @@ class ImageFile:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "file_id"
-            file_id = d.pop("file_id")
+            file_id = d["file_id"]
             if not isinstance(file_id, str):
                 raise ParseError.expected("string", file_id)
 
             _at = "detail"
-            _detail = d.pop("detail", UNSET)
+            _detail = d.get("detail", UNSET)
             detail: ImageDetail | Unset = UNSET
             if _detail is not UNSET:
                 if not isinstance(_detail, str):
@@ -85,13 +87,18 @@ class ImageFile:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        image_file = cls(
-            file_id=file_id,
-            detail=detail,
-        )
-
-        image_file.additional_properties = d
-        return image_file
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.file_id = file_id
+        _obj_.detail = detail
+        if len(d) == 1 + (detail is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -108,3 +115,12 @@ class ImageFile:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives ImageFile.
+_PROPERTIES = frozenset(
+    {
+        "file_id",
+        "detail",
+    }
+)

@@ -59,17 +59,19 @@ class ImageUrlDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "url"
-            url = d.pop("url", UNSET)
+            url = d.get("url", UNSET)
             if url is not UNSET and not isinstance(url, str):
                 raise ParseError.expected("string", url)
 
             _at = "detail"
-            _detail = d.pop("detail", UNSET)
+            _detail = d.get("detail", UNSET)
             detail: ImageDetail | Unset = UNSET
             if _detail is not UNSET:
                 if not isinstance(_detail, str):
@@ -83,13 +85,18 @@ class ImageUrlDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        image_url_delta = cls(
-            url=url,
-            detail=detail,
-        )
-
-        image_url_delta.additional_properties = d
-        return image_url_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.url = url
+        _obj_.detail = detail
+        if len(d) == 0 + (url is not UNSET) + (detail is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,3 +113,12 @@ class ImageUrlDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives ImageUrlDelta.
+_PROPERTIES = frozenset(
+    {
+        "url",
+        "detail",
+    }
+)

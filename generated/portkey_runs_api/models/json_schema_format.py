@@ -79,28 +79,30 @@ class JsonSchemaFormat:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "name"
-            name = d.pop("name")
+            name = d["name"]
             if not isinstance(name, str):
                 raise ParseError.expected("string", name)
 
             _at = "description"
-            description = d.pop("description", UNSET)
+            description = d.get("description", UNSET)
             if description is not UNSET and not isinstance(description, str):
                 raise ParseError.expected("string", description)
 
             _at = "schema"
-            _schema = d.pop("schema", UNSET)
+            _schema = d.get("schema", UNSET)
             schema: ResponseFormatJsonSchemaSchema | Unset = UNSET
             if _schema is not UNSET:
                 schema = ResponseFormatJsonSchemaSchema.from_dict(_schema)
 
             _at = "strict"
-            strict = d.pop("strict", UNSET)
+            strict = d.get("strict", UNSET)
             if strict is not UNSET and strict is not None and type(strict) is not bool:
                 raise ParseError.expected("null or boolean", strict)
 
@@ -111,15 +113,22 @@ class JsonSchemaFormat:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        json_schema_format = cls(
-            name=name,
-            description=description,
-            schema=schema,
-            strict=strict,
-        )
-
-        json_schema_format.additional_properties = d
-        return json_schema_format
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.name = name
+        _obj_.description = description
+        _obj_.schema = schema
+        _obj_.strict = strict
+        if len(d) == 1 + (description is not UNSET) + (schema is not UNSET) + (
+            strict is not UNSET
+        ):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -137,6 +146,16 @@ class JsonSchemaFormat:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives JsonSchemaFormat.
+_PROPERTIES = frozenset(
+    {
+        "name",
+        "description",
+        "schema",
+        "strict",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.response_format_json_schema_schema import ResponseFormatJsonSchemaSchema

@@ -76,17 +76,19 @@ class ListRunsResponse:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "object"
-            object_ = d.pop("object")
+            object_ = d["object"]
             if object_ != "list":
                 raise ParseError.expected(repr("list"), object_)
 
             _at = "data"
-            _data = d.pop("data")
+            _data = d["data"]
             if not isinstance(_data, list):
                 raise ParseError.expected("array", _data)
             data: list[Run] = []
@@ -99,17 +101,17 @@ class ListRunsResponse:
                 raise exc.at_index(len(data)) from None
 
             _at = "first_id"
-            first_id = d.pop("first_id")
+            first_id = d["first_id"]
             if first_id is not None and not isinstance(first_id, str):
                 raise ParseError.expected("null or string", first_id)
 
             _at = "last_id"
-            last_id = d.pop("last_id")
+            last_id = d["last_id"]
             if last_id is not None and not isinstance(last_id, str):
                 raise ParseError.expected("null or string", last_id)
 
             _at = "has_more"
-            has_more = d.pop("has_more")
+            has_more = d["has_more"]
             if type(has_more) is not bool:
                 raise ParseError.expected("boolean", has_more)
 
@@ -120,16 +122,21 @@ class ListRunsResponse:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        list_runs_response = cls(
-            object_=object_,
-            data=data,
-            first_id=first_id,
-            last_id=last_id,
-            has_more=has_more,
-        )
-
-        list_runs_response.additional_properties = d
-        return list_runs_response
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.object_ = object_
+        _obj_.data = data
+        _obj_.first_id = first_id
+        _obj_.last_id = last_id
+        _obj_.has_more = has_more
+        if len(d) == 5:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -147,6 +154,17 @@ class ListRunsResponse:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ListRunsResponse.
+_PROPERTIES = frozenset(
+    {
+        "object",
+        "data",
+        "first_id",
+        "last_id",
+        "has_more",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run import Run

@@ -152,40 +152,42 @@ class Message:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "object"
-            object_ = d.pop("object")
+            object_ = d["object"]
             if object_ != "thread.message":
                 raise ParseError.expected(repr("thread.message"), object_)
 
             _at = "created_at"
-            created_at = d.pop("created_at")
+            created_at = d["created_at"]
             if type(created_at) is not int and (
                 isinstance(created_at, bool) or not isinstance(created_at, int)
             ):
                 raise ParseError.expected("integer", created_at)
 
             _at = "thread_id"
-            thread_id = d.pop("thread_id")
+            thread_id = d["thread_id"]
             if not isinstance(thread_id, str):
                 raise ParseError.expected("string", thread_id)
 
             _at = "status"
-            _status = d.pop("status")
+            _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
             status = MessageStatus._from_json(_status)
 
             _at = "incomplete_details"
-            _incomplete_details = d.pop("incomplete_details")
+            _incomplete_details = d["incomplete_details"]
             incomplete_details: MessageIncompleteDetails | None
             if _incomplete_details is None:
                 incomplete_details = None
@@ -197,7 +199,7 @@ class Message:
                 raise ParseError.expected("null or object", _incomplete_details)
 
             _at = "completed_at"
-            completed_at = d.pop("completed_at")
+            completed_at = d["completed_at"]
             if (
                 completed_at is not None
                 and type(completed_at) is not int
@@ -208,7 +210,7 @@ class Message:
                 raise ParseError.expected("null or integer", completed_at)
 
             _at = "incomplete_at"
-            incomplete_at = d.pop("incomplete_at")
+            incomplete_at = d["incomplete_at"]
             if (
                 incomplete_at is not None
                 and type(incomplete_at) is not int
@@ -220,13 +222,13 @@ class Message:
                 raise ParseError.expected("null or integer", incomplete_at)
 
             _at = "role"
-            _role = d.pop("role")
+            _role = d["role"]
             if not isinstance(_role, str):
                 raise ParseError.expected("string", _role)
             role = MessageRole._from_json(_role)
 
             _at = "content"
-            _content = d.pop("content")
+            _content = d["content"]
             if not isinstance(_content, list):
                 raise ParseError.expected("array", _content)
             content: list[
@@ -283,17 +285,17 @@ class Message:
                 raise exc.at_index(len(content)) from None
 
             _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
+            assistant_id = d["assistant_id"]
             if assistant_id is not None and not isinstance(assistant_id, str):
                 raise ParseError.expected("null or string", assistant_id)
 
             _at = "run_id"
-            run_id = d.pop("run_id")
+            run_id = d["run_id"]
             if run_id is not None and not isinstance(run_id, str):
                 raise ParseError.expected("null or string", run_id)
 
             _at = "attachments"
-            _attachments = d.pop("attachments")
+            _attachments = d["attachments"]
             attachments: list[MessageAttachment] | None
             if _attachments is None:
                 attachments = None
@@ -314,7 +316,7 @@ class Message:
                 raise ParseError.expected("null or array", _attachments)
 
             _at = "metadata"
-            _metadata = d.pop("metadata")
+            _metadata = d["metadata"]
             metadata: Metadata | None
             if _metadata is None:
                 metadata = None
@@ -330,25 +332,30 @@ class Message:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        message = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            thread_id=thread_id,
-            status=status,
-            incomplete_details=incomplete_details,
-            completed_at=completed_at,
-            incomplete_at=incomplete_at,
-            role=role,
-            content=content,
-            assistant_id=assistant_id,
-            run_id=run_id,
-            attachments=attachments,
-            metadata=metadata,
-        )
-
-        message.additional_properties = d
-        return message
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.thread_id = thread_id
+        _obj_.status = status
+        _obj_.incomplete_details = incomplete_details
+        _obj_.completed_at = completed_at
+        _obj_.incomplete_at = incomplete_at
+        _obj_.role = role
+        _obj_.content = content
+        _obj_.assistant_id = assistant_id
+        _obj_.run_id = run_id
+        _obj_.attachments = attachments
+        _obj_.metadata = metadata
+        if len(d) == 14:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -366,6 +373,26 @@ class Message:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives Message.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "thread_id",
+        "status",
+        "incomplete_details",
+        "completed_at",
+        "incomplete_at",
+        "role",
+        "content",
+        "assistant_id",
+        "run_id",
+        "attachments",
+        "metadata",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_attachment import MessageAttachment

@@ -56,17 +56,19 @@ class MessageContentImageUrl:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "image_url":
                 raise ParseError.expected(repr("image_url"), type_)
 
             _at = "image_url"
-            image_url = ImageUrl.from_dict(d.pop("image_url"))
+            image_url = ImageUrl.from_dict(d["image_url"])
 
         except KeyError:
             raise ParseError(
@@ -75,13 +77,18 @@ class MessageContentImageUrl:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        message_content_image_url = cls(
-            type_=type_,
-            image_url=image_url,
-        )
-
-        message_content_image_url.additional_properties = d
-        return message_content_image_url
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.image_url = image_url
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -99,6 +106,14 @@ class MessageContentImageUrl:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageContentImageUrl.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "image_url",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.image_url import ImageUrl

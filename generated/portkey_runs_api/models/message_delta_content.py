@@ -77,12 +77,14 @@ class MessageDeltaContent:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "role"
-            _role = d.pop("role", UNSET)
+            _role = d.get("role", UNSET)
             role: MessageRole | Unset = UNSET
             if _role is not UNSET:
                 if not isinstance(_role, str):
@@ -90,7 +92,7 @@ class MessageDeltaContent:
                 role = MessageRole._from_json(_role)
 
             _at = "content"
-            _content = d.pop("content", UNSET)
+            _content = d.get("content", UNSET)
             content: (
                 list[
                     MessageDeltaContentImageFile
@@ -158,13 +160,18 @@ class MessageDeltaContent:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        message_delta_content = cls(
-            role=role,
-            content=content,
-        )
-
-        message_delta_content.additional_properties = d
-        return message_delta_content
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.role = role
+        _obj_.content = content
+        if len(d) == 0 + (role is not UNSET) + (content is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -182,6 +189,14 @@ class MessageDeltaContent:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageDeltaContent.
+_PROPERTIES = frozenset(
+    {
+        "role",
+        "content",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_delta_content_image_file import MessageDeltaContentImageFile

@@ -62,17 +62,19 @@ class MessageText:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "value"
-            value = d.pop("value")
+            value = d["value"]
             if not isinstance(value, str):
                 raise ParseError.expected("string", value)
 
             _at = "annotations"
-            _annotations = d.pop("annotations")
+            _annotations = d["annotations"]
             if not isinstance(_annotations, list):
                 raise ParseError.expected("array", _annotations)
             annotations: list[
@@ -121,13 +123,18 @@ class MessageText:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        message_text = cls(
-            value=value,
-            annotations=annotations,
-        )
-
-        message_text.additional_properties = d
-        return message_text
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.value = value
+        _obj_.annotations = annotations
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -145,6 +152,14 @@ class MessageText:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageText.
+_PROPERTIES = frozenset(
+    {
+        "value",
+        "annotations",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_citation_annotation import FileCitationAnnotation

@@ -67,17 +67,19 @@ class MessageTextDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "value"
-            value = d.pop("value", UNSET)
+            value = d.get("value", UNSET)
             if value is not UNSET and not isinstance(value, str):
                 raise ParseError.expected("string", value)
 
             _at = "annotations"
-            _annotations = d.pop("annotations", UNSET)
+            _annotations = d.get("annotations", UNSET)
             annotations: (
                 list[
                     FileCitationDeltaAnnotation
@@ -137,13 +139,18 @@ class MessageTextDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        message_text_delta = cls(
-            value=value,
-            annotations=annotations,
-        )
-
-        message_text_delta.additional_properties = d
-        return message_text_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.value = value
+        _obj_.annotations = annotations
+        if len(d) == 0 + (value is not UNSET) + (annotations is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -161,6 +168,14 @@ class MessageTextDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageTextDelta.
+_PROPERTIES = frozenset(
+    {
+        "value",
+        "annotations",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_citation_delta_annotation import FileCitationDeltaAnnotation

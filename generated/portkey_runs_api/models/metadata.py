@@ -43,7 +43,9 @@ class Metadata:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
@@ -62,10 +64,11 @@ class Metadata:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        metadata = cls()
-
-        metadata.additional_properties = additional_properties
-        return metadata
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.additional_properties = additional_properties
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,14 @@ class ResponseFormatText:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "text":
                 raise ParseError.expected(repr("text"), type_)
 
@@ -67,12 +69,17 @@ class ResponseFormatText:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        response_format_text = cls(
-            type_=type_,
-        )
-
-        response_format_text.additional_properties = d
-        return response_format_text
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        if len(d) == 1:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -89,3 +96,11 @@ class ResponseFormatText:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives ResponseFormatText.
+_PROPERTIES = frozenset(
+    {
+        "type",
+    }
+)

@@ -277,45 +277,47 @@ class Run:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "object"
-            object_ = d.pop("object")
+            object_ = d["object"]
             if object_ != "thread.run":
                 raise ParseError.expected(repr("thread.run"), object_)
 
             _at = "created_at"
-            created_at = d.pop("created_at")
+            created_at = d["created_at"]
             if type(created_at) is not int and (
                 isinstance(created_at, bool) or not isinstance(created_at, int)
             ):
                 raise ParseError.expected("integer", created_at)
 
             _at = "thread_id"
-            thread_id = d.pop("thread_id")
+            thread_id = d["thread_id"]
             if not isinstance(thread_id, str):
                 raise ParseError.expected("string", thread_id)
 
             _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
+            assistant_id = d["assistant_id"]
             if not isinstance(assistant_id, str):
                 raise ParseError.expected("string", assistant_id)
 
             _at = "status"
-            _status = d.pop("status")
+            _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
             status = RunStatus._from_json(_status)
 
             _at = "required_action"
-            _required_action = d.pop("required_action")
+            _required_action = d["required_action"]
             required_action: None | RunRequiredAction
             if _required_action is None:
                 required_action = None
@@ -325,7 +327,7 @@ class Run:
                 raise ParseError.expected("null or object", _required_action)
 
             _at = "last_error"
-            _last_error = d.pop("last_error")
+            _last_error = d["last_error"]
             last_error: None | RunLastError
             if _last_error is None:
                 last_error = None
@@ -335,7 +337,7 @@ class Run:
                 raise ParseError.expected("null or object", _last_error)
 
             _at = "expires_at"
-            expires_at = d.pop("expires_at")
+            expires_at = d["expires_at"]
             if (
                 expires_at is not None
                 and type(expires_at) is not int
@@ -344,7 +346,7 @@ class Run:
                 raise ParseError.expected("null or integer", expires_at)
 
             _at = "started_at"
-            started_at = d.pop("started_at")
+            started_at = d["started_at"]
             if (
                 started_at is not None
                 and type(started_at) is not int
@@ -353,7 +355,7 @@ class Run:
                 raise ParseError.expected("null or integer", started_at)
 
             _at = "cancelled_at"
-            cancelled_at = d.pop("cancelled_at")
+            cancelled_at = d["cancelled_at"]
             if (
                 cancelled_at is not None
                 and type(cancelled_at) is not int
@@ -364,7 +366,7 @@ class Run:
                 raise ParseError.expected("null or integer", cancelled_at)
 
             _at = "failed_at"
-            failed_at = d.pop("failed_at")
+            failed_at = d["failed_at"]
             if (
                 failed_at is not None
                 and type(failed_at) is not int
@@ -373,7 +375,7 @@ class Run:
                 raise ParseError.expected("null or integer", failed_at)
 
             _at = "completed_at"
-            completed_at = d.pop("completed_at")
+            completed_at = d["completed_at"]
             if (
                 completed_at is not None
                 and type(completed_at) is not int
@@ -384,7 +386,7 @@ class Run:
                 raise ParseError.expected("null or integer", completed_at)
 
             _at = "incomplete_details"
-            _incomplete_details = d.pop("incomplete_details")
+            _incomplete_details = d["incomplete_details"]
             incomplete_details: None | RunIncompleteDetails
             if _incomplete_details is None:
                 incomplete_details = None
@@ -394,17 +396,17 @@ class Run:
                 raise ParseError.expected("null or object", _incomplete_details)
 
             _at = "model"
-            model = d.pop("model")
+            model = d["model"]
             if not isinstance(model, str):
                 raise ParseError.expected("string", model)
 
             _at = "instructions"
-            instructions = d.pop("instructions")
+            instructions = d["instructions"]
             if instructions is not None and not isinstance(instructions, str):
                 raise ParseError.expected("null or string", instructions)
 
             _at = "tools"
-            _tools = d.pop("tools")
+            _tools = d["tools"]
             if not isinstance(_tools, list):
                 raise ParseError.expected("array", _tools)
             tools: list[
@@ -453,7 +455,7 @@ class Run:
                 raise exc.at_index(len(tools)) from None
 
             _at = "metadata"
-            _metadata = d.pop("metadata")
+            _metadata = d["metadata"]
             metadata: Metadata | None
             if _metadata is None:
                 metadata = None
@@ -463,7 +465,7 @@ class Run:
                 raise ParseError.expected("null or object", _metadata)
 
             _at = "usage"
-            _usage = d.pop("usage")
+            _usage = d["usage"]
             usage: None | RunCompletionUsage
             if _usage is None:
                 usage = None
@@ -473,7 +475,7 @@ class Run:
                 raise ParseError.expected("null or object", _usage)
 
             _at = "max_prompt_tokens"
-            max_prompt_tokens = d.pop("max_prompt_tokens")
+            max_prompt_tokens = d["max_prompt_tokens"]
             if (
                 max_prompt_tokens is not None
                 and type(max_prompt_tokens) is not int
@@ -485,7 +487,7 @@ class Run:
                 raise ParseError.expected("null or integer", max_prompt_tokens)
 
             _at = "max_completion_tokens"
-            max_completion_tokens = d.pop("max_completion_tokens")
+            max_completion_tokens = d["max_completion_tokens"]
             if (
                 max_completion_tokens is not None
                 and type(max_completion_tokens) is not int
@@ -497,7 +499,7 @@ class Run:
                 raise ParseError.expected("null or integer", max_completion_tokens)
 
             _at = "truncation_strategy"
-            _truncation_strategy = d.pop("truncation_strategy")
+            _truncation_strategy = d["truncation_strategy"]
             truncation_strategy: None | TruncationObject
             if _truncation_strategy is None:
                 truncation_strategy = None
@@ -507,7 +509,7 @@ class Run:
                 raise ParseError.expected("null or object", _truncation_strategy)
 
             _at = "tool_choice"
-            _tool_choice = d.pop("tool_choice")
+            _tool_choice = d["tool_choice"]
             tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
             if _tool_choice is None:
                 tool_choice = None
@@ -519,12 +521,12 @@ class Run:
                 raise ParseError.expected("null, string or object", _tool_choice)
 
             _at = "parallel_tool_calls"
-            parallel_tool_calls = d.pop("parallel_tool_calls")
+            parallel_tool_calls = d["parallel_tool_calls"]
             if type(parallel_tool_calls) is not bool:
                 raise ParseError.expected("boolean", parallel_tool_calls)
 
             _at = "response_format"
-            _response_format = d.pop("response_format")
+            _response_format = d["response_format"]
             response_format: (
                 None
                 | ResponseFormatAuto
@@ -563,7 +565,7 @@ class Run:
                 raise ParseError.expected("null, string or object", _response_format)
 
             _at = "temperature"
-            temperature = d.pop("temperature", UNSET)
+            temperature = d.get("temperature", UNSET)
             if (
                 temperature is not UNSET
                 and temperature is not None
@@ -576,7 +578,7 @@ class Run:
                 raise ParseError.expected("null or number", temperature)
 
             _at = "top_p"
-            top_p = d.pop("top_p", UNSET)
+            top_p = d.get("top_p", UNSET)
             if (
                 top_p is not UNSET
                 and top_p is not None
@@ -592,38 +594,43 @@ class Run:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            thread_id=thread_id,
-            assistant_id=assistant_id,
-            status=status,
-            required_action=required_action,
-            last_error=last_error,
-            expires_at=expires_at,
-            started_at=started_at,
-            cancelled_at=cancelled_at,
-            failed_at=failed_at,
-            completed_at=completed_at,
-            incomplete_details=incomplete_details,
-            model=model,
-            instructions=instructions,
-            tools=tools,
-            metadata=metadata,
-            usage=usage,
-            max_prompt_tokens=max_prompt_tokens,
-            max_completion_tokens=max_completion_tokens,
-            truncation_strategy=truncation_strategy,
-            tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
-            response_format=response_format,
-            temperature=temperature,
-            top_p=top_p,
-        )
-
-        run.additional_properties = d
-        return run
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.thread_id = thread_id
+        _obj_.assistant_id = assistant_id
+        _obj_.status = status
+        _obj_.required_action = required_action
+        _obj_.last_error = last_error
+        _obj_.expires_at = expires_at
+        _obj_.started_at = started_at
+        _obj_.cancelled_at = cancelled_at
+        _obj_.failed_at = failed_at
+        _obj_.completed_at = completed_at
+        _obj_.incomplete_details = incomplete_details
+        _obj_.model = model
+        _obj_.instructions = instructions
+        _obj_.tools = tools
+        _obj_.metadata = metadata
+        _obj_.usage = usage
+        _obj_.max_prompt_tokens = max_prompt_tokens
+        _obj_.max_completion_tokens = max_completion_tokens
+        _obj_.truncation_strategy = truncation_strategy
+        _obj_.tool_choice = tool_choice
+        _obj_.parallel_tool_calls = parallel_tool_calls
+        _obj_.response_format = response_format
+        _obj_.temperature = temperature
+        _obj_.top_p = top_p
+        if len(d) == 25 + (temperature is not UNSET) + (top_p is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -641,6 +648,39 @@ class Run:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives Run.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "thread_id",
+        "assistant_id",
+        "status",
+        "required_action",
+        "last_error",
+        "expires_at",
+        "started_at",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "incomplete_details",
+        "model",
+        "instructions",
+        "tools",
+        "metadata",
+        "usage",
+        "max_prompt_tokens",
+        "max_completion_tokens",
+        "truncation_strategy",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "temperature",
+        "top_p",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistant_tools_code import AssistantToolsCode

@@ -53,12 +53,14 @@ class RunIncompleteDetails:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "reason"
-            _reason = d.pop("reason", UNSET)
+            _reason = d.get("reason", UNSET)
             reason: RunIncompleteDetailsReason | Unset = UNSET
             if _reason is not UNSET:
                 if not isinstance(_reason, str):
@@ -72,12 +74,17 @@ class RunIncompleteDetails:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_incomplete_details = cls(
-            reason=reason,
-        )
-
-        run_incomplete_details.additional_properties = d
-        return run_incomplete_details
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.reason = reason
+        if len(d) == 0 + (reason is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -94,3 +101,11 @@ class RunIncompleteDetails:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives RunIncompleteDetails.
+_PROPERTIES = frozenset(
+    {
+        "reason",
+    }
+)

@@ -57,19 +57,21 @@ class RunRequiredAction:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            _type_ = d.pop("type")
+            _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
             type_ = RunRequiredActionType._from_json(_type_)
 
             _at = "submit_tool_outputs"
             submit_tool_outputs = RunSubmitToolOutputs.from_dict(
-                d.pop("submit_tool_outputs")
+                d["submit_tool_outputs"]
             )
 
         except KeyError:
@@ -79,13 +81,18 @@ class RunRequiredAction:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_required_action = cls(
-            type_=type_,
-            submit_tool_outputs=submit_tool_outputs,
-        )
-
-        run_required_action.additional_properties = d
-        return run_required_action
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.submit_tool_outputs = submit_tool_outputs
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -103,6 +110,14 @@ class RunRequiredAction:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunRequiredAction.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "submit_tool_outputs",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_submit_tool_outputs import RunSubmitToolOutputs

@@ -150,56 +150,58 @@ class RunStep:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "object"
-            object_ = d.pop("object")
+            object_ = d["object"]
             if object_ != "thread.run.step":
                 raise ParseError.expected(repr("thread.run.step"), object_)
 
             _at = "created_at"
-            created_at = d.pop("created_at")
+            created_at = d["created_at"]
             if type(created_at) is not int and (
                 isinstance(created_at, bool) or not isinstance(created_at, int)
             ):
                 raise ParseError.expected("integer", created_at)
 
             _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
+            assistant_id = d["assistant_id"]
             if not isinstance(assistant_id, str):
                 raise ParseError.expected("string", assistant_id)
 
             _at = "thread_id"
-            thread_id = d.pop("thread_id")
+            thread_id = d["thread_id"]
             if not isinstance(thread_id, str):
                 raise ParseError.expected("string", thread_id)
 
             _at = "run_id"
-            run_id = d.pop("run_id")
+            run_id = d["run_id"]
             if not isinstance(run_id, str):
                 raise ParseError.expected("string", run_id)
 
             _at = "type"
-            _type_ = d.pop("type")
+            _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
             type_ = RunStepType._from_json(_type_)
 
             _at = "status"
-            _status = d.pop("status")
+            _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
             status = RunStepStatus._from_json(_status)
 
             _at = "step_details"
-            _step_details = d.pop("step_details")
+            _step_details = d["step_details"]
             step_details: (
                 RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
             )
@@ -225,7 +227,7 @@ class RunStep:
                 raise ParseError.expected("object", _step_details)
 
             _at = "last_error"
-            _last_error = d.pop("last_error")
+            _last_error = d["last_error"]
             last_error: None | RunStepLastError
             if _last_error is None:
                 last_error = None
@@ -235,7 +237,7 @@ class RunStep:
                 raise ParseError.expected("null or object", _last_error)
 
             _at = "expired_at"
-            expired_at = d.pop("expired_at")
+            expired_at = d["expired_at"]
             if (
                 expired_at is not None
                 and type(expired_at) is not int
@@ -244,7 +246,7 @@ class RunStep:
                 raise ParseError.expected("null or integer", expired_at)
 
             _at = "cancelled_at"
-            cancelled_at = d.pop("cancelled_at")
+            cancelled_at = d["cancelled_at"]
             if (
                 cancelled_at is not None
                 and type(cancelled_at) is not int
@@ -255,7 +257,7 @@ class RunStep:
                 raise ParseError.expected("null or integer", cancelled_at)
 
             _at = "failed_at"
-            failed_at = d.pop("failed_at")
+            failed_at = d["failed_at"]
             if (
                 failed_at is not None
                 and type(failed_at) is not int
@@ -264,7 +266,7 @@ class RunStep:
                 raise ParseError.expected("null or integer", failed_at)
 
             _at = "completed_at"
-            completed_at = d.pop("completed_at")
+            completed_at = d["completed_at"]
             if (
                 completed_at is not None
                 and type(completed_at) is not int
@@ -275,7 +277,7 @@ class RunStep:
                 raise ParseError.expected("null or integer", completed_at)
 
             _at = "metadata"
-            _metadata = d.pop("metadata")
+            _metadata = d["metadata"]
             metadata: Metadata | None
             if _metadata is None:
                 metadata = None
@@ -285,7 +287,7 @@ class RunStep:
                 raise ParseError.expected("null or object", _metadata)
 
             _at = "usage"
-            _usage = d.pop("usage")
+            _usage = d["usage"]
             usage: None | RunStepCompletionUsage
             if _usage is None:
                 usage = None
@@ -301,27 +303,32 @@ class RunStep:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            assistant_id=assistant_id,
-            thread_id=thread_id,
-            run_id=run_id,
-            type_=type_,
-            status=status,
-            step_details=step_details,
-            last_error=last_error,
-            expired_at=expired_at,
-            cancelled_at=cancelled_at,
-            failed_at=failed_at,
-            completed_at=completed_at,
-            metadata=metadata,
-            usage=usage,
-        )
-
-        run_step.additional_properties = d
-        return run_step
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.assistant_id = assistant_id
+        _obj_.thread_id = thread_id
+        _obj_.run_id = run_id
+        _obj_.type_ = type_
+        _obj_.status = status
+        _obj_.step_details = step_details
+        _obj_.last_error = last_error
+        _obj_.expired_at = expired_at
+        _obj_.cancelled_at = cancelled_at
+        _obj_.failed_at = failed_at
+        _obj_.completed_at = completed_at
+        _obj_.metadata = metadata
+        _obj_.usage = usage
+        if len(d) == 16:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -339,6 +346,28 @@ class RunStep:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStep.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "assistant_id",
+        "thread_id",
+        "run_id",
+        "type",
+        "status",
+        "step_details",
+        "last_error",
+        "expired_at",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "metadata",
+        "usage",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.metadata import Metadata

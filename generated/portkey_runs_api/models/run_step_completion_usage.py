@@ -61,12 +61,14 @@ class RunStepCompletionUsage:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "completion_tokens"
-            completion_tokens = d.pop("completion_tokens")
+            completion_tokens = d["completion_tokens"]
             if type(completion_tokens) is not int and (
                 isinstance(completion_tokens, bool)
                 or not isinstance(completion_tokens, int)
@@ -74,14 +76,14 @@ class RunStepCompletionUsage:
                 raise ParseError.expected("integer", completion_tokens)
 
             _at = "prompt_tokens"
-            prompt_tokens = d.pop("prompt_tokens")
+            prompt_tokens = d["prompt_tokens"]
             if type(prompt_tokens) is not int and (
                 isinstance(prompt_tokens, bool) or not isinstance(prompt_tokens, int)
             ):
                 raise ParseError.expected("integer", prompt_tokens)
 
             _at = "total_tokens"
-            total_tokens = d.pop("total_tokens")
+            total_tokens = d["total_tokens"]
             if type(total_tokens) is not int and (
                 isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
             ):
@@ -94,14 +96,19 @@ class RunStepCompletionUsage:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step_completion_usage = cls(
-            completion_tokens=completion_tokens,
-            prompt_tokens=prompt_tokens,
-            total_tokens=total_tokens,
-        )
-
-        run_step_completion_usage.additional_properties = d
-        return run_step_completion_usage
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.completion_tokens = completion_tokens
+        _obj_.prompt_tokens = prompt_tokens
+        _obj_.total_tokens = total_tokens
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -118,3 +125,13 @@ class RunStepCompletionUsage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives RunStepCompletionUsage.
+_PROPERTIES = frozenset(
+    {
+        "completion_tokens",
+        "prompt_tokens",
+        "total_tokens",
+    }
+)

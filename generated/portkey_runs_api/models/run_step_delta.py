@@ -61,22 +61,24 @@ class RunStepDelta:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "object"
-            object_ = d.pop("object")
+            object_ = d["object"]
             if object_ != "thread.run.step.delta":
                 raise ParseError.expected(repr("thread.run.step.delta"), object_)
 
             _at = "delta"
-            delta = RunStepDeltaContent.from_dict(d.pop("delta"))
+            delta = RunStepDeltaContent.from_dict(d["delta"])
 
         except KeyError:
             raise ParseError(
@@ -85,14 +87,19 @@ class RunStepDelta:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step_delta = cls(
-            id=id,
-            object_=object_,
-            delta=delta,
-        )
-
-        run_step_delta.additional_properties = d
-        return run_step_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.delta = delta
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -110,6 +117,15 @@ class RunStepDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDelta.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "delta",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_step_delta_content import RunStepDeltaContent

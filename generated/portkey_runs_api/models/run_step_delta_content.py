@@ -57,12 +57,14 @@ class RunStepDeltaContent:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "step_details"
-            _step_details = d.pop("step_details", UNSET)
+            _step_details = d.get("step_details", UNSET)
             step_details: (
                 RunStepDeltaMessageCreation
                 | RunStepDeltaToolCalls
@@ -98,12 +100,17 @@ class RunStepDeltaContent:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step_delta_content = cls(
-            step_details=step_details,
-        )
-
-        run_step_delta_content.additional_properties = d
-        return run_step_delta_content
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.step_details = step_details
+        if len(d) == 0 + (step_details is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -121,6 +128,13 @@ class RunStepDeltaContent:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDeltaContent.
+_PROPERTIES = frozenset(
+    {
+        "step_details",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation

@@ -65,17 +65,19 @@ class RunStepDetailsToolCalls:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            type_ = d.pop("type")
+            type_ = d["type"]
             if type_ != "tool_calls":
                 raise ParseError.expected(repr("tool_calls"), type_)
 
             _at = "tool_calls"
-            _tool_calls = d.pop("tool_calls")
+            _tool_calls = d["tool_calls"]
             if not isinstance(_tool_calls, list):
                 raise ParseError.expected("array", _tool_calls)
             tool_calls: list[
@@ -132,13 +134,18 @@ class RunStepDetailsToolCalls:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step_details_tool_calls = cls(
-            type_=type_,
-            tool_calls=tool_calls,
-        )
-
-        run_step_details_tool_calls.additional_properties = d
-        return run_step_details_tool_calls
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.tool_calls = tool_calls
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -156,6 +163,14 @@ class RunStepDetailsToolCalls:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDetailsToolCalls.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "tool_calls",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_tool_call import CodeInterpreterToolCall

@@ -57,18 +57,20 @@ class RunStepLastError:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "code"
-            _code = d.pop("code")
+            _code = d["code"]
             if not isinstance(_code, str):
                 raise ParseError.expected("string", _code)
             code = RunStepLastErrorCode._from_json(_code)
 
             _at = "message"
-            message = d.pop("message")
+            message = d["message"]
             if not isinstance(message, str):
                 raise ParseError.expected("string", message)
 
@@ -79,13 +81,18 @@ class RunStepLastError:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_step_last_error = cls(
-            code=code,
-            message=message,
-        )
-
-        run_step_last_error.additional_properties = d
-        return run_step_last_error
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.code = code
+        _obj_.message = message
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -102,3 +109,12 @@ class RunStepLastError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives RunStepLastError.
+_PROPERTIES = frozenset(
+    {
+        "code",
+        "message",
+    }
+)

@@ -62,23 +62,25 @@ class RunToolCall:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "id"
-            id = d.pop("id")
+            id = d["id"]
             if not isinstance(id, str):
                 raise ParseError.expected("string", id)
 
             _at = "type"
-            _type_ = d.pop("type")
+            _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
             type_ = RunToolCallType._from_json(_type_)
 
             _at = "function"
-            function = RunToolCallFunction.from_dict(d.pop("function"))
+            function = RunToolCallFunction.from_dict(d["function"])
 
         except KeyError:
             raise ParseError(
@@ -87,14 +89,19 @@ class RunToolCall:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        run_tool_call = cls(
-            id=id,
-            type_=type_,
-            function=function,
-        )
-
-        run_tool_call.additional_properties = d
-        return run_tool_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.type_ = type_
+        _obj_.function = function
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -112,6 +119,15 @@ class RunToolCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunToolCall.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "type",
+        "function",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_tool_call_function import RunToolCallFunction

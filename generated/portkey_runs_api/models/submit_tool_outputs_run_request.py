@@ -67,12 +67,14 @@ class SubmitToolOutputsRunRequest:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "tool_outputs"
-            _tool_outputs = d.pop("tool_outputs")
+            _tool_outputs = d["tool_outputs"]
             if not isinstance(_tool_outputs, list):
                 raise ParseError.expected("array", _tool_outputs)
             tool_outputs: list[ToolOutput] = []
@@ -85,7 +87,7 @@ class SubmitToolOutputsRunRequest:
                 raise exc.at_index(len(tool_outputs)) from None
 
             _at = "stream"
-            stream = d.pop("stream", UNSET)
+            stream = d.get("stream", UNSET)
             if stream is not UNSET and stream is not None and type(stream) is not bool:
                 raise ParseError.expected("null or boolean", stream)
 
@@ -96,16 +98,30 @@ class SubmitToolOutputsRunRequest:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        if d:
-            raise ParseError("unexpected property", cls.__name__, (next(iter(d)),))
+        # Every required property is there (else KeyError above): any key beyond the required
+        # ones and the optional ones present is one the schema does not have.
+        if len(d) != 1 + (stream is not UNSET):
+            raise ParseError(
+                "unexpected property",
+                cls.__name__,
+                (next(k for k in d if k not in _PROPERTIES),),
+            )
 
-        submit_tool_outputs_run_request = cls(
-            tool_outputs=tool_outputs,
-            stream=stream,
-        )
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.tool_outputs = tool_outputs
+        _obj_.stream = stream
+        return _obj_
 
-        return submit_tool_outputs_run_request
 
+# The JSON names of the properties the schema gives SubmitToolOutputsRunRequest.
+_PROPERTIES = frozenset(
+    {
+        "tool_outputs",
+        "stream",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.tool_output import ToolOutput

@@ -56,17 +56,19 @@ class ThreadMessageIncompleteEvent:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "event"
-            event = d.pop("event")
+            event = d["event"]
             if event != "thread.message.incomplete":
                 raise ParseError.expected(repr("thread.message.incomplete"), event)
 
             _at = "data"
-            data = Message.from_dict(d.pop("data"))
+            data = Message.from_dict(d["data"])
 
         except KeyError:
             raise ParseError(
@@ -75,13 +77,18 @@ class ThreadMessageIncompleteEvent:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        thread_message_incomplete_event = cls(
-            event=event,
-            data=data,
-        )
-
-        thread_message_incomplete_event.additional_properties = d
-        return thread_message_incomplete_event
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.event = event
+        _obj_.data = data
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -99,6 +106,14 @@ class ThreadMessageIncompleteEvent:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ThreadMessageIncompleteEvent.
+_PROPERTIES = frozenset(
+    {
+        "event",
+        "data",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message import Message

@@ -67,18 +67,20 @@ class TruncationObject:
         """
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
+        # Read in place, never copied: the properties the schema names are looked up, and the
+        # others (unknown ones) are only looked for when the number of keys says there are some.
+        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
             _at = "type"
-            _type_ = d.pop("type")
+            _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
             type_ = TruncationType._from_json(_type_)
 
             _at = "last_messages"
-            last_messages = d.pop("last_messages", UNSET)
+            last_messages = d.get("last_messages", UNSET)
             if (
                 last_messages is not UNSET
                 and last_messages is not None
@@ -97,13 +99,18 @@ class TruncationObject:
         except ParseError as exc:
             raise exc.within(cls.__name__, _at) from None
 
-        truncation_object = cls(
-            type_=type_,
-            last_messages=last_messages,
-        )
-
-        truncation_object.additional_properties = d
-        return truncation_object
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.last_messages = last_messages
+        if len(d) == 1 + (last_messages is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -120,3 +127,12 @@ class TruncationObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives TruncationObject.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "last_messages",
+    }
+)
