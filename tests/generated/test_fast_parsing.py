@@ -16,6 +16,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import (
@@ -27,7 +29,7 @@ from portkey_runs_api.models import (
     SubmitToolOutputsRunRequest,
     ToolOutput,
 )
-from portkey_runs_api.types import UNSET
+from portkey_runs_api.types import UNSET, json_loads
 from tests.generated.test_hardening import _run, _run_with_action
 
 
@@ -145,3 +147,85 @@ def test_a_page_parses_the_same_from_json_text_and_back() -> None:
     parsed = ListRunsResponse.from_dict(json.loads(json.dumps(page)))
     assert parsed.to_dict() == page
     assert [type(run) for run in parsed.data] == [Run, Run]
+
+
+# ------------------------------------------------------------- the decoder (json_loads)
+
+_JSON_TEXT = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+).map(json.dumps)
+
+
+def _outcome(decode: Any, content: bytes | str) -> tuple[str, Any]:
+    try:
+        return "value", decode(content)
+    except (ValueError, RecursionError) as exc:
+        return "error", type(exc)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (unlike ``==``, for which ``1 == 1.0`` and
+    ``nan != nan``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and a != a:
+        return bool(b != b)
+    return bool(a == b)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@given(_JSON_TEXT)
+def test_json_loads_gives_what_the_json_module_gives_for_any_json_text(text: str) -> None:
+    for content in (text, text.encode()):
+        (kind, value), (expected_kind, expected) = (
+            _outcome(json_loads, content),
+            _outcome(json.loads, content),
+        )
+        assert kind == expected_kind
+        assert _same(value, expected), (text, value, expected)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.binary(max_size=40) | st.text(max_size=20))
+def test_json_loads_fails_where_the_json_module_fails(content: bytes | str) -> None:
+    ours, theirs = _outcome(json_loads, content), _outcome(json.loads, content)
+    assert ours[0] == theirs[0]
+    if ours[0] == "error":
+        assert ours[1] is theirs[1]
+    else:
+        assert _same(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "123456789012345678901234567890",  # beyond 64 bits: orjson would make it a float
+        "[18446744073709551616, -9223372036854775809]",
+        '{"tokens": 9223372036854775807}',
+        "NaN",
+        "[1e400, -Infinity]",
+        '"\\ud800"',
+        '{"a": 1, "a": 2}',
+        "1" * 5000,  # too many digits: ValueError, as from json
+        "[" * 100_000 + "]" * 100_000,  # too deep: RecursionError, as from json
+    ],
+)
+def test_json_loads_keeps_the_json_module_s_results_where_orjson_differs(text: str) -> None:
+    for content in (text, text.encode(), text.encode("utf-16")):
+        ours, theirs = _outcome(json_loads, content), _outcome(json.loads, content)
+        assert ours[0] == theirs[0]
+        assert _same(ours[1], theirs[1]) if ours[0] == "value" else ours[1] is theirs[1]
+    if text.startswith("1234"):
+        assert type(json_loads(text)) is int
