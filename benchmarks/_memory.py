@@ -9,7 +9,6 @@ payload itself takes the same memory whatever N; each run is dropped once seen.
 from __future__ import annotations
 
 import json
-import re
 import resource
 import sys
 
@@ -19,13 +18,27 @@ from benchmarks import contenders, payloads
 from benchmarks.inmemory import BASE_URL
 
 PER_PAGE = 100
-_MARK = b"PAGE" * 5  # 20 characters: the page number's digits in every id
+_MARK = b"PAGE" * 5  # 20 characters: the page number, in letters, in every id
+_LETTERS = b"abcdefghijklmnopqrstuvwxyz"
+
+
+def _letters(number: int) -> bytes:
+    """``number`` in 20 letters (ids have no long runs of digits, as the API's have none)."""
+    out = bytearray()
+    for _ in range(20):
+        number, digit = divmod(number, 26)
+        out.append(_LETTERS[digit])
+    return bytes(out)
+
+
+def _number(letters: str) -> int:
+    return sum(_LETTERS.index(c.encode()) * 26**n for n, c in enumerate(letters))
 
 
 def _template() -> bytes:
     runs = [payloads.make_run(i) for i in range(PER_PAGE)]
     for n, run in enumerate(runs):
-        run["id"] = f"run_{_MARK.decode()}{n:04d}"
+        run["id"] = f"run_{_MARK.decode()}{_letters(n)[:4].decode()}"
     page = {
         "object": "list",
         "data": runs,
@@ -39,15 +52,14 @@ def _template() -> bytes:
 def transport(total: int) -> httpx.MockTransport:
     template = _template()
     pages = -(-total // PER_PAGE)
-    last = re.compile(r"run_(\d{20})\d{4}")
 
     def handle(request: httpx.Request) -> httpx.Response:
         after = request.url.params.get("after")
-        number = 0 if after is None else int(last.fullmatch(after).group(1)) + 1  # type: ignore[union-attr]
-        digits = b"%020d" % number
-        body = template.replace(_MARK, digits)
-        body = body.replace(b'"FIRST"', b'"run_%s0000"' % digits)
-        body = body.replace(b'"LAST"', b'"run_%s%04d"' % (digits, PER_PAGE - 1))
+        number = 0 if after is None else _number(after[4:24]) + 1
+        page = _letters(number)
+        body = template.replace(_MARK, page)
+        body = body.replace(b'"FIRST"', b'"run_%s%s"' % (page, _letters(0)[:4]))
+        body = body.replace(b'"LAST"', b'"run_%s%s"' % (page, _letters(PER_PAGE - 1)[:4]))
         if number == pages - 1:
             body = body.replace(b'"has_more":true', b'"has_more":false')
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})

@@ -12,7 +12,9 @@ Everything is deterministic: the same call gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import string
 from typing import Any
 
 import portkey_runs_wire as wire
@@ -53,8 +55,21 @@ _STATUSES = ["requires_action", "completed", "completed", "failed", "in_progress
 _CITIES = ["Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Cairo", "Denver", "Hanoi", "Perth"]
 
 
+_BASE62 = string.digits + string.ascii_letters
+
+
+def opaque_id(prefix: str, index: int) -> str:
+    """An id like the API's (``run_`` and 24 base-62 characters), the same for the same index."""
+    number = int.from_bytes(hashlib.blake2b(b"%d" % index, digest_size=18).digest(), "big")
+    chars = []
+    for _ in range(24):
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return f"{prefix}_{''.join(chars)}"
+
+
 def run_id(index: int) -> str:
-    return f"run_{index:024d}"
+    return opaque_id("run", index)
 
 
 def make_run(index: int) -> JSON:
@@ -103,7 +118,7 @@ def make_run(index: int) -> JSON:
             "submit_tool_outputs": {
                 "tool_calls": [
                     {
-                        "id": f"call_{index:06d}_{n}",
+                        "id": opaque_id("call", index * 2 + n),
                         "type": "function",
                         "function": {
                             "name": "get_current_weather",
