@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -72,7 +72,14 @@ class AssistantsNamedToolChoice:
             _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = AssistantsNamedToolChoiceType._from_json(_type_)
+            _AssistantsNamedToolChoiceType_member = (
+                _AssistantsNamedToolChoiceType_members.get(_type_)
+            )
+            type_ = (
+                AssistantsNamedToolChoiceType._from_json(_type_)
+                if _AssistantsNamedToolChoiceType_member is None
+                else _AssistantsNamedToolChoiceType_member
+            )
 
             _at = "function"
             _function = d.get("function", UNSET)
@@ -128,4 +135,10 @@ _PROPERTIES = frozenset(
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistants_named_tool_choice_function import (
     AssistantsNamedToolChoiceFunction,
+)
+
+# The known members of the enums parsed here, by value.
+_AssistantsNamedToolChoiceType_members = cast(
+    "dict[str, AssistantsNamedToolChoiceType]",
+    AssistantsNamedToolChoiceType._value2member_map_,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -67,7 +67,12 @@ class FileSearchCallRankingOptions:
             _ranker = d["ranker"]
             if not isinstance(_ranker, str):
                 raise ParseError.expected("string", _ranker)
-            ranker = FileSearchRanker._from_json(_ranker)
+            _FileSearchRanker_member = _FileSearchRanker_members.get(_ranker)
+            ranker = (
+                FileSearchRanker._from_json(_ranker)
+                if _FileSearchRanker_member is None
+                else _FileSearchRanker_member
+            )
 
             _at = "score_threshold"
             score_threshold = d["score_threshold"]
@@ -120,4 +125,10 @@ _PROPERTIES = frozenset(
         "ranker",
         "score_threshold",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_FileSearchRanker_members = cast(
+    "dict[str, FileSearchRanker]", FileSearchRanker._value2member_map_
 )

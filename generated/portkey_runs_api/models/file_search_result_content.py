@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -71,7 +71,14 @@ class FileSearchResultContent:
             if _type_ is not UNSET:
                 if not isinstance(_type_, str):
                     raise ParseError.expected("string", _type_)
-                type_ = FileSearchResultContentType._from_json(_type_)
+                _FileSearchResultContentType_member = (
+                    _FileSearchResultContentType_members.get(_type_)
+                )
+                type_ = (
+                    FileSearchResultContentType._from_json(_type_)
+                    if _FileSearchResultContentType_member is None
+                    else _FileSearchResultContentType_member
+                )
 
             _at = "text"
             text = d.get("text", UNSET)
@@ -121,4 +128,11 @@ _PROPERTIES = frozenset(
         "type",
         "text",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_FileSearchResultContentType_members = cast(
+    "dict[str, FileSearchResultContentType]",
+    FileSearchResultContentType._value2member_map_,
 )

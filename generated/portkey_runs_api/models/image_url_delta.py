@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -76,7 +76,12 @@ class ImageUrlDelta:
             if _detail is not UNSET:
                 if not isinstance(_detail, str):
                     raise ParseError.expected("string", _detail)
-                detail = ImageDetail._from_json(_detail)
+                _ImageDetail_member = _ImageDetail_members.get(_detail)
+                detail = (
+                    ImageDetail._from_json(_detail)
+                    if _ImageDetail_member is None
+                    else _ImageDetail_member
+                )
 
         except KeyError:
             raise ParseError(
@@ -122,3 +127,7 @@ _PROPERTIES = frozenset(
         "detail",
     }
 )
+
+
+# The known members of the enums parsed here, by value.
+_ImageDetail_members = cast("dict[str, ImageDetail]", ImageDetail._value2member_map_)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -184,7 +184,12 @@ class Message:
             _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = MessageStatus._from_json(_status)
+            _MessageStatus_member = _MessageStatus_members.get(_status)
+            status = (
+                MessageStatus._from_json(_status)
+                if _MessageStatus_member is None
+                else _MessageStatus_member
+            )
 
             _at = "incomplete_details"
             _incomplete_details = d["incomplete_details"]
@@ -225,7 +230,12 @@ class Message:
             _role = d["role"]
             if not isinstance(_role, str):
                 raise ParseError.expected("string", _role)
-            role = MessageRole._from_json(_role)
+            _MessageRole_member = _MessageRole_members.get(_role)
+            role = (
+                MessageRole._from_json(_role)
+                if _MessageRole_member is None
+                else _MessageRole_member
+            )
 
             _at = "content"
             _content = d["content"]
@@ -402,3 +412,9 @@ from ..models.message_content_refusal import MessageContentRefusal
 from ..models.message_content_text import MessageContentText
 from ..models.message_incomplete_details import MessageIncompleteDetails
 from ..models.metadata import Metadata
+
+# The known members of the enums parsed here, by value.
+_MessageRole_members = cast("dict[str, MessageRole]", MessageRole._value2member_map_)
+_MessageStatus_members = cast(
+    "dict[str, MessageStatus]", MessageStatus._value2member_map_
+)

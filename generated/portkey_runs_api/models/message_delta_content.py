@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,7 +89,12 @@ class MessageDeltaContent:
             if _role is not UNSET:
                 if not isinstance(_role, str):
                     raise ParseError.expected("string", _role)
-                role = MessageRole._from_json(_role)
+                _MessageRole_member = _MessageRole_members.get(_role)
+                role = (
+                    MessageRole._from_json(_role)
+                    if _MessageRole_member is None
+                    else _MessageRole_member
+                )
 
             _at = "content"
             _content = d.get("content", UNSET)
@@ -203,3 +208,6 @@ from ..models.message_delta_content_image_file import MessageDeltaContentImageFi
 from ..models.message_delta_content_image_url import MessageDeltaContentImageUrl
 from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
 from ..models.message_delta_content_text import MessageDeltaContentText
+
+# The known members of the enums parsed here, by value.
+_MessageRole_members = cast("dict[str, MessageRole]", MessageRole._value2member_map_)

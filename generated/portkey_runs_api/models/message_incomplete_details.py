@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -62,7 +62,14 @@ class MessageIncompleteDetails:
             _reason = d["reason"]
             if not isinstance(_reason, str):
                 raise ParseError.expected("string", _reason)
-            reason = MessageIncompleteDetailsReason._from_json(_reason)
+            _MessageIncompleteDetailsReason_member = (
+                _MessageIncompleteDetailsReason_members.get(_reason)
+            )
+            reason = (
+                MessageIncompleteDetailsReason._from_json(_reason)
+                if _MessageIncompleteDetailsReason_member is None
+                else _MessageIncompleteDetailsReason_member
+            )
 
         except KeyError:
             raise ParseError(
@@ -105,4 +112,11 @@ _PROPERTIES = frozenset(
     {
         "reason",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_MessageIncompleteDetailsReason_members = cast(
+    "dict[str, MessageIncompleteDetailsReason]",
+    MessageIncompleteDetailsReason._value2member_map_,
 )

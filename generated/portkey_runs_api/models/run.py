@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -314,7 +314,12 @@ class Run:
             _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = RunStatus._from_json(_status)
+            _RunStatus_member = _RunStatus_members.get(_status)
+            status = (
+                RunStatus._from_json(_status)
+                if _RunStatus_member is None
+                else _RunStatus_member
+            )
 
             _at = "required_action"
             _required_action = d["required_action"]
@@ -514,7 +519,14 @@ class Run:
             if _tool_choice is None:
                 tool_choice = None
             elif isinstance(_tool_choice, str):
-                tool_choice = AssistantsApiToolChoiceMode._from_json(_tool_choice)
+                _AssistantsApiToolChoiceMode_member = (
+                    _AssistantsApiToolChoiceMode_members.get(_tool_choice)
+                )
+                tool_choice = (
+                    AssistantsApiToolChoiceMode._from_json(_tool_choice)
+                    if _AssistantsApiToolChoiceMode_member is None
+                    else _AssistantsApiToolChoiceMode_member
+                )
             elif isinstance(_tool_choice, dict):
                 tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
             else:
@@ -538,7 +550,14 @@ class Run:
             if _response_format is None:
                 response_format = None
             elif isinstance(_response_format, str):
-                response_format = ResponseFormatAuto._from_json(_response_format)
+                _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
+                    _response_format
+                )
+                response_format = (
+                    ResponseFormatAuto._from_json(_response_format)
+                    if _ResponseFormatAuto_member is None
+                    else _ResponseFormatAuto_member
+                )
             elif isinstance(_response_format, dict):
                 response_format_kind = _response_format.get("type")
                 if response_format_kind == "text":
@@ -696,3 +715,13 @@ from ..models.run_incomplete_details import RunIncompleteDetails
 from ..models.run_last_error import RunLastError
 from ..models.run_required_action import RunRequiredAction
 from ..models.truncation_object import TruncationObject
+
+# The known members of the enums parsed here, by value.
+_AssistantsApiToolChoiceMode_members = cast(
+    "dict[str, AssistantsApiToolChoiceMode]",
+    AssistantsApiToolChoiceMode._value2member_map_,
+)
+_ResponseFormatAuto_members = cast(
+    "dict[str, ResponseFormatAuto]", ResponseFormatAuto._value2member_map_
+)
+_RunStatus_members = cast("dict[str, RunStatus]", RunStatus._value2member_map_)

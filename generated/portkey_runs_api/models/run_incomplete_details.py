@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -65,7 +65,14 @@ class RunIncompleteDetails:
             if _reason is not UNSET:
                 if not isinstance(_reason, str):
                     raise ParseError.expected("string", _reason)
-                reason = RunIncompleteDetailsReason._from_json(_reason)
+                _RunIncompleteDetailsReason_member = (
+                    _RunIncompleteDetailsReason_members.get(_reason)
+                )
+                reason = (
+                    RunIncompleteDetailsReason._from_json(_reason)
+                    if _RunIncompleteDetailsReason_member is None
+                    else _RunIncompleteDetailsReason_member
+                )
 
         except KeyError:
             raise ParseError(
@@ -108,4 +115,11 @@ _PROPERTIES = frozenset(
     {
         "reason",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_RunIncompleteDetailsReason_members = cast(
+    "dict[str, RunIncompleteDetailsReason]",
+    RunIncompleteDetailsReason._value2member_map_,
 )

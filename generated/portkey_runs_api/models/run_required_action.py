@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -67,7 +67,12 @@ class RunRequiredAction:
             _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = RunRequiredActionType._from_json(_type_)
+            _RunRequiredActionType_member = _RunRequiredActionType_members.get(_type_)
+            type_ = (
+                RunRequiredActionType._from_json(_type_)
+                if _RunRequiredActionType_member is None
+                else _RunRequiredActionType_member
+            )
 
             _at = "submit_tool_outputs"
             submit_tool_outputs = RunSubmitToolOutputs.from_dict(
@@ -121,3 +126,8 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_submit_tool_outputs import RunSubmitToolOutputs
+
+# The known members of the enums parsed here, by value.
+_RunRequiredActionType_members = cast(
+    "dict[str, RunRequiredActionType]", RunRequiredActionType._value2member_map_
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -192,13 +192,23 @@ class RunStep:
             _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = RunStepType._from_json(_type_)
+            _RunStepType_member = _RunStepType_members.get(_type_)
+            type_ = (
+                RunStepType._from_json(_type_)
+                if _RunStepType_member is None
+                else _RunStepType_member
+            )
 
             _at = "status"
             _status = d["status"]
             if not isinstance(_status, str):
                 raise ParseError.expected("string", _status)
-            status = RunStepStatus._from_json(_status)
+            _RunStepStatus_member = _RunStepStatus_members.get(_status)
+            status = (
+                RunStepStatus._from_json(_status)
+                if _RunStepStatus_member is None
+                else _RunStepStatus_member
+            )
 
             _at = "step_details"
             _step_details = d["step_details"]
@@ -375,3 +385,9 @@ from ..models.run_step_completion_usage import RunStepCompletionUsage
 from ..models.run_step_details_message_creation import RunStepDetailsMessageCreation
 from ..models.run_step_details_tool_calls import RunStepDetailsToolCalls
 from ..models.run_step_last_error import RunStepLastError
+
+# The known members of the enums parsed here, by value.
+_RunStepStatus_members = cast(
+    "dict[str, RunStepStatus]", RunStepStatus._value2member_map_
+)
+_RunStepType_members = cast("dict[str, RunStepType]", RunStepType._value2member_map_)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -67,7 +67,12 @@ class RunStepLastError:
             _code = d["code"]
             if not isinstance(_code, str):
                 raise ParseError.expected("string", _code)
-            code = RunStepLastErrorCode._from_json(_code)
+            _RunStepLastErrorCode_member = _RunStepLastErrorCode_members.get(_code)
+            code = (
+                RunStepLastErrorCode._from_json(_code)
+                if _RunStepLastErrorCode_member is None
+                else _RunStepLastErrorCode_member
+            )
 
             _at = "message"
             message = d["message"]
@@ -117,4 +122,10 @@ _PROPERTIES = frozenset(
         "code",
         "message",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_RunStepLastErrorCode_members = cast(
+    "dict[str, RunStepLastErrorCode]", RunStepLastErrorCode._value2member_map_
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -77,7 +77,12 @@ class RunToolCall:
             _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = RunToolCallType._from_json(_type_)
+            _RunToolCallType_member = _RunToolCallType_members.get(_type_)
+            type_ = (
+                RunToolCallType._from_json(_type_)
+                if _RunToolCallType_member is None
+                else _RunToolCallType_member
+            )
 
             _at = "function"
             function = RunToolCallFunction.from_dict(d["function"])
@@ -131,3 +136,8 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_tool_call_function import RunToolCallFunction
+
+# The known members of the enums parsed here, by value.
+_RunToolCallType_members = cast(
+    "dict[str, RunToolCallType]", RunToolCallType._value2member_map_
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -77,7 +77,12 @@ class TruncationObject:
             _type_ = d["type"]
             if not isinstance(_type_, str):
                 raise ParseError.expected("string", _type_)
-            type_ = TruncationType._from_json(_type_)
+            _TruncationType_member = _TruncationType_members.get(_type_)
+            type_ = (
+                TruncationType._from_json(_type_)
+                if _TruncationType_member is None
+                else _TruncationType_member
+            )
 
             _at = "last_messages"
             last_messages = d.get("last_messages", UNSET)
@@ -135,4 +140,10 @@ _PROPERTIES = frozenset(
         "type",
         "last_messages",
     }
+)
+
+
+# The known members of the enums parsed here, by value.
+_TruncationType_members = cast(
+    "dict[str, TruncationType]", TruncationType._value2member_map_
 )
