@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -229,3 +230,16 @@ def test_json_loads_keeps_the_json_module_s_results_where_orjson_differs(text: s
         assert _same(ours[1], theirs[1]) if ours[0] == "value" else ours[1] is theirs[1]
     if text.startswith("1234"):
         assert type(json_loads(text)) is int
+
+
+def test_a_defaultdict_is_read_as_the_dict_it_holds_and_left_unchanged() -> None:
+    """Read in place, a defaultdict would answer a missing key with its default (and keep it):
+    a mapping that is not exactly a dict is copied first, as before the shortcut."""
+    data = _run()
+    del data["model"]
+    source: defaultdict[str, Any] = defaultdict(lambda: None, data)
+    with pytest.raises(ParseError, match=r"^Run\.model: missing required property$"):
+        Run.from_dict(source)
+    assert "model" not in source
+    source["model"] = "gpt-4o"
+    assert Run.from_dict(source).additional_properties == {}

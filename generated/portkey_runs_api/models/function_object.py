@@ -77,11 +77,16 @@ class FunctionObject:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # Read in place, never copied: the properties the schema names are looked up, and the
-        # others (unknown ones) are only looked for when the number of keys says there are some.
-        d = src_dict
         # The property being parsed: an error names it once, on its way out (no cost otherwise).
         _at = ""
         try:
