@@ -79,6 +79,23 @@ def main(contender: str, total: int) -> int:
         raise SystemExit(f"unknown contender {contender!r}")
     if count != total:
         raise SystemExit(f"{contender} listed {count} runs, not {total}")
+    return peak_kib()
+
+
+def peak_kib() -> int:
+    """This process's peak resident set size, in KiB.
+
+    Linux's ``VmHWM``: the high-water mark of this program's memory. Not ``ru_maxrss``, which
+    Linux carries over from the parent through fork and exec (a child of a large benchmark
+    process would report the parent's size).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
