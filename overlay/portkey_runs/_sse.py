@@ -6,16 +6,21 @@ streams; only their I/O differs.
 
 from __future__ import annotations
 
-from attrs import frozen
+from typing import NamedTuple
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 
-@frozen
-class ServerSentEvent:
+class ServerSentEvent(NamedTuple):
+    """One event: its name (``message`` when it had none), its data lines joined with ``\\n``,
+    and the last event id seen. Immutable; a tuple, so that making one per event costs little."""
+
     event: str
     data: str
     id: str | None = None
+
+
+_new_event = tuple.__new__  # ServerSentEvent(...) without the keyword-argument handling
 
 
 class SSEDecoder:
@@ -92,7 +97,8 @@ class SSEDecoder:
             if not line:
                 # An event with no data line is not dispatched, per the format.
                 if data:
-                    events.append(ServerSentEvent(event or "message", "\n".join(data), self._id))
+                    fields = (event or "message", "\n".join(data), self._id)
+                    events.append(_new_event(ServerSentEvent, fields))
                     data = []
                 event, pending = "", False
             elif line.startswith("data:"):  # the most frequent lines first
