@@ -70,33 +70,39 @@ class AssistantToolsFileSearchOptions:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "max_num_results"
-            max_num_results = d.get("max_num_results", UNSET)
-            if (
-                max_num_results is not UNSET
-                and type(max_num_results) is not int
-                and (
-                    isinstance(max_num_results, bool)
-                    or not isinstance(max_num_results, int)
-                )
-            ):
-                raise ParseError.expected("integer", max_num_results)
+            try:
+                max_num_results = d.get("max_num_results", UNSET)
+                if (
+                    max_num_results is not UNSET
+                    and type(max_num_results) is not int
+                    and (
+                        isinstance(max_num_results, bool)
+                        or not isinstance(max_num_results, int)
+                    )
+                ):
+                    raise ParseError.expected("integer", max_num_results)
 
-            _at = "ranking_options"
-            _ranking_options = d.get("ranking_options", UNSET)
-            ranking_options: FileSearchRankingOptions | Unset = UNSET
-            if _ranking_options is not UNSET:
-                ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "max_num_results") from None
+            try:
+                _ranking_options = d.get("ranking_options", UNSET)
+                ranking_options: FileSearchRankingOptions | Unset = UNSET
+                if _ranking_options is not UNSET:
+                    ranking_options = FileSearchRankingOptions.from_dict(
+                        _ranking_options
+                    )
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "ranking_options") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

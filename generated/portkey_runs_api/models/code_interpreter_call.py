@@ -73,63 +73,69 @@ class CodeInterpreterCall:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "input"
-            input_ = d["input"]
-            if not isinstance(input_, str):
-                raise ParseError.expected("string", input_)
-
-            _at = "outputs"
-            _outputs = d["outputs"]
-            if not isinstance(_outputs, list):
-                raise ParseError.expected("array", _outputs)
-            outputs: list[
-                CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
-            ] = []
             try:
-                for outputs_item_data in _outputs:
-                    outputs_item: (
-                        CodeInterpreterOutputImage
-                        | CodeInterpreterOutputLogs
-                        | UnknownVariant
-                    )
-                    if isinstance(outputs_item_data, dict):
-                        outputs_item_kind = outputs_item_data.get("type")
-                        if outputs_item_kind == "logs":
-                            outputs_item = CodeInterpreterOutputLogs.from_dict(
-                                outputs_item_data
-                            )
-                        elif outputs_item_kind == "image":
-                            outputs_item = CodeInterpreterOutputImage.from_dict(
-                                outputs_item_data
-                            )
-                        elif isinstance(outputs_item_kind, str):
-                            outputs_item = UnknownVariant(
-                                "type", outputs_item_kind, dict(outputs_item_data)
-                            )
-                        elif "type" in outputs_item_data:
-                            raise ParseError.expected(
-                                "string", outputs_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", outputs_item_data)
+                input_ = d["input"]
+                if not isinstance(input_, str):
+                    raise ParseError.expected("string", input_)
 
-                    outputs.append(outputs_item)
             except ParseError as exc:
-                raise exc.at_index(len(outputs)) from None
+                raise exc.within(cls.__name__, "input") from None
+            try:
+                _outputs = d["outputs"]
+                if not isinstance(_outputs, list):
+                    raise ParseError.expected("array", _outputs)
+                outputs: list[
+                    CodeInterpreterOutputImage
+                    | CodeInterpreterOutputLogs
+                    | UnknownVariant
+                ] = []
+                try:
+                    for outputs_item_data in _outputs:
+                        outputs_item: (
+                            CodeInterpreterOutputImage
+                            | CodeInterpreterOutputLogs
+                            | UnknownVariant
+                        )
+                        if isinstance(outputs_item_data, dict):
+                            outputs_item_kind = outputs_item_data.get("type")
+                            if outputs_item_kind == "logs":
+                                outputs_item = CodeInterpreterOutputLogs.from_dict(
+                                    outputs_item_data
+                                )
+                            elif outputs_item_kind == "image":
+                                outputs_item = CodeInterpreterOutputImage.from_dict(
+                                    outputs_item_data
+                                )
+                            elif isinstance(outputs_item_kind, str):
+                                outputs_item = UnknownVariant(
+                                    "type", outputs_item_kind, dict(outputs_item_data)
+                                )
+                            elif "type" in outputs_item_data:
+                                raise ParseError.expected(
+                                    "string", outputs_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", outputs_item_data)
 
-        except KeyError:
+                        outputs.append(outputs_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(outputs)) from None
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "outputs") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -79,38 +79,48 @@ class CodeInterpreterToolCallDelta:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "index"
-            index = d["index"]
-            if type(index) is not int and (
-                isinstance(index, bool) or not isinstance(index, int)
-            ):
-                raise ParseError.expected("integer", index)
+            try:
+                index = d["index"]
+                if type(index) is not int and (
+                    isinstance(index, bool) or not isinstance(index, int)
+                ):
+                    raise ParseError.expected("integer", index)
 
-            _at = "type"
-            type_ = d["type"]
-            if type_ != "code_interpreter":
-                raise ParseError.expected(repr("code_interpreter"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "index") from None
+            try:
+                type_ = d["type"]
+                if type_ != "code_interpreter":
+                    raise ParseError.expected(repr("code_interpreter"), type_)
 
-            _at = "id"
-            id = d.get("id", UNSET)
-            if id is not UNSET and not isinstance(id, str):
-                raise ParseError.expected("string", id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                id = d.get("id", UNSET)
+                if id is not UNSET and not isinstance(id, str):
+                    raise ParseError.expected("string", id)
 
-            _at = "code_interpreter"
-            _code_interpreter = d.get("code_interpreter", UNSET)
-            code_interpreter: CodeInterpreterCallDelta | Unset = UNSET
-            if _code_interpreter is not UNSET:
-                code_interpreter = CodeInterpreterCallDelta.from_dict(_code_interpreter)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                _code_interpreter = d.get("code_interpreter", UNSET)
+                code_interpreter: CodeInterpreterCallDelta | Unset = UNSET
+                if _code_interpreter is not UNSET:
+                    code_interpreter = CodeInterpreterCallDelta.from_dict(
+                        _code_interpreter
+                    )
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "code_interpreter") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -76,35 +76,43 @@ class ErrorObject:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "message"
-            message = d["message"]
-            if not isinstance(message, str):
-                raise ParseError.expected("string", message)
+            try:
+                message = d["message"]
+                if not isinstance(message, str):
+                    raise ParseError.expected("string", message)
 
-            _at = "type"
-            type_ = d["type"]
-            if not isinstance(type_, str):
-                raise ParseError.expected("string", type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "message") from None
+            try:
+                type_ = d["type"]
+                if not isinstance(type_, str):
+                    raise ParseError.expected("string", type_)
 
-            _at = "param"
-            param = d["param"]
-            if param is not None and not isinstance(param, str):
-                raise ParseError.expected("null or string", param)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                param = d["param"]
+                if param is not None and not isinstance(param, str):
+                    raise ParseError.expected("null or string", param)
 
-            _at = "code"
-            code = d["code"]
-            if code is not None and not isinstance(code, str):
-                raise ParseError.expected("null or string", code)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "param") from None
+            try:
+                code = d["code"]
+                if code is not None and not isinstance(code, str):
+                    raise ParseError.expected("null or string", code)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "code") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -64,25 +64,29 @@ class FileCitationDelta:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.get("file_id", UNSET)
-            if file_id is not UNSET and not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
+            try:
+                file_id = d.get("file_id", UNSET)
+                if file_id is not UNSET and not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
 
-            _at = "quote"
-            quote = d.get("quote", UNSET)
-            if quote is not UNSET and not isinstance(quote, str):
-                raise ParseError.expected("string", quote)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                quote = d.get("quote", UNSET)
+                if quote is not UNSET and not isinstance(quote, str):
+                    raise ParseError.expected("string", quote)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "quote") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -91,56 +91,71 @@ class FileCitationDeltaAnnotation:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "index"
-            index = d["index"]
-            if type(index) is not int and (
-                isinstance(index, bool) or not isinstance(index, int)
-            ):
-                raise ParseError.expected("integer", index)
+            try:
+                index = d["index"]
+                if type(index) is not int and (
+                    isinstance(index, bool) or not isinstance(index, int)
+                ):
+                    raise ParseError.expected("integer", index)
 
-            _at = "type"
-            type_ = d["type"]
-            if type_ != "file_citation":
-                raise ParseError.expected(repr("file_citation"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "index") from None
+            try:
+                type_ = d["type"]
+                if type_ != "file_citation":
+                    raise ParseError.expected(repr("file_citation"), type_)
 
-            _at = "text"
-            text = d.get("text", UNSET)
-            if text is not UNSET and not isinstance(text, str):
-                raise ParseError.expected("string", text)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                text = d.get("text", UNSET)
+                if text is not UNSET and not isinstance(text, str):
+                    raise ParseError.expected("string", text)
 
-            _at = "file_citation"
-            _file_citation = d.get("file_citation", UNSET)
-            file_citation: FileCitationDelta | Unset = UNSET
-            if _file_citation is not UNSET:
-                file_citation = FileCitationDelta.from_dict(_file_citation)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "text") from None
+            try:
+                _file_citation = d.get("file_citation", UNSET)
+                file_citation: FileCitationDelta | Unset = UNSET
+                if _file_citation is not UNSET:
+                    file_citation = FileCitationDelta.from_dict(_file_citation)
 
-            _at = "start_index"
-            start_index = d.get("start_index", UNSET)
-            if (
-                start_index is not UNSET
-                and type(start_index) is not int
-                and (isinstance(start_index, bool) or not isinstance(start_index, int))
-            ):
-                raise ParseError.expected("integer", start_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_citation") from None
+            try:
+                start_index = d.get("start_index", UNSET)
+                if (
+                    start_index is not UNSET
+                    and type(start_index) is not int
+                    and (
+                        isinstance(start_index, bool)
+                        or not isinstance(start_index, int)
+                    )
+                ):
+                    raise ParseError.expected("integer", start_index)
 
-            _at = "end_index"
-            end_index = d.get("end_index", UNSET)
-            if (
-                end_index is not UNSET
-                and type(end_index) is not int
-                and (isinstance(end_index, bool) or not isinstance(end_index, int))
-            ):
-                raise ParseError.expected("integer", end_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "start_index") from None
+            try:
+                end_index = d.get("end_index", UNSET)
+                if (
+                    end_index is not UNSET
+                    and type(end_index) is not int
+                    and (isinstance(end_index, bool) or not isinstance(end_index, int))
+                ):
+                    raise ParseError.expected("integer", end_index)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "end_index") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

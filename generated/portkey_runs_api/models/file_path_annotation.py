@@ -79,42 +79,52 @@ class FilePathAnnotation:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d["type"]
-            if type_ != "file_path":
-                raise ParseError.expected(repr("file_path"), type_)
+            try:
+                type_ = d["type"]
+                if type_ != "file_path":
+                    raise ParseError.expected(repr("file_path"), type_)
 
-            _at = "text"
-            text = d["text"]
-            if not isinstance(text, str):
-                raise ParseError.expected("string", text)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                text = d["text"]
+                if not isinstance(text, str):
+                    raise ParseError.expected("string", text)
 
-            _at = "file_path"
-            file_path = FilePath.from_dict(d["file_path"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "text") from None
+            try:
+                file_path = FilePath.from_dict(d["file_path"])
 
-            _at = "start_index"
-            start_index = d["start_index"]
-            if type(start_index) is not int and (
-                isinstance(start_index, bool) or not isinstance(start_index, int)
-            ):
-                raise ParseError.expected("integer", start_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_path") from None
+            try:
+                start_index = d["start_index"]
+                if type(start_index) is not int and (
+                    isinstance(start_index, bool) or not isinstance(start_index, int)
+                ):
+                    raise ParseError.expected("integer", start_index)
 
-            _at = "end_index"
-            end_index = d["end_index"]
-            if type(end_index) is not int and (
-                isinstance(end_index, bool) or not isinstance(end_index, int)
-            ):
-                raise ParseError.expected("integer", end_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "start_index") from None
+            try:
+                end_index = d["end_index"]
+                if type(end_index) is not int and (
+                    isinstance(end_index, bool) or not isinstance(end_index, int)
+                ):
+                    raise ParseError.expected("integer", end_index)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "end_index") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -71,38 +71,42 @@ class FileSearchCall:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "ranking_options"
-            _ranking_options = d.get("ranking_options", UNSET)
-            ranking_options: FileSearchCallRankingOptions | Unset = UNSET
-            if _ranking_options is not UNSET:
-                ranking_options = FileSearchCallRankingOptions.from_dict(
-                    _ranking_options
-                )
+            try:
+                _ranking_options = d.get("ranking_options", UNSET)
+                ranking_options: FileSearchCallRankingOptions | Unset = UNSET
+                if _ranking_options is not UNSET:
+                    ranking_options = FileSearchCallRankingOptions.from_dict(
+                        _ranking_options
+                    )
 
-            _at = "results"
-            _results = d.get("results", UNSET)
-            results: list[FileSearchResult] | Unset = UNSET
-            if _results is not UNSET:
-                if not isinstance(_results, list):
-                    raise ParseError.expected("array", _results)
-                results = []
-                try:
-                    for results_item_data in _results:
-                        results_item = FileSearchResult.from_dict(results_item_data)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "ranking_options") from None
+            try:
+                _results = d.get("results", UNSET)
+                results: list[FileSearchResult] | Unset = UNSET
+                if _results is not UNSET:
+                    if not isinstance(_results, list):
+                        raise ParseError.expected("array", _results)
+                    results = []
+                    try:
+                        for results_item_data in _results:
+                            results_item = FileSearchResult.from_dict(results_item_data)
 
-                        results.append(results_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(results)) from None
+                            results.append(results_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(results)) from None
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "results") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -71,36 +71,40 @@ class FileSearchRankingOptions:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "score_threshold"
-            score_threshold = d["score_threshold"]
-            if type(score_threshold) is not float and (
-                isinstance(score_threshold, bool)
-                or not isinstance(score_threshold, (int, float))
-            ):
-                raise ParseError.expected("number", score_threshold)
+            try:
+                score_threshold = d["score_threshold"]
+                if type(score_threshold) is not float and (
+                    isinstance(score_threshold, bool)
+                    or not isinstance(score_threshold, (int, float))
+                ):
+                    raise ParseError.expected("number", score_threshold)
 
-            _at = "ranker"
-            _ranker = d.get("ranker", UNSET)
-            ranker: FileSearchRanker | Unset = UNSET
-            if _ranker is not UNSET:
-                if not isinstance(_ranker, str):
-                    raise ParseError.expected("string", _ranker)
-                _FileSearchRanker_member = _FileSearchRanker_members.get(_ranker)
-                ranker = (
-                    FileSearchRanker._from_json(_ranker)
-                    if _FileSearchRanker_member is None
-                    else _FileSearchRanker_member
-                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "score_threshold") from None
+            try:
+                _ranker = d.get("ranker", UNSET)
+                ranker: FileSearchRanker | Unset = UNSET
+                if _ranker is not UNSET:
+                    if not isinstance(_ranker, str):
+                        raise ParseError.expected("string", _ranker)
+                    _FileSearchRanker_member = _FileSearchRanker_members.get(_ranker)
+                    ranker = (
+                        FileSearchRanker._from_json(_ranker)
+                        if _FileSearchRanker_member is None
+                        else _FileSearchRanker_member
+                    )
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "ranker") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

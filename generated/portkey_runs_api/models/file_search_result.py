@@ -82,49 +82,57 @@ class FileSearchResult:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d["file_id"]
-            if not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
+            try:
+                file_id = d["file_id"]
+                if not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
 
-            _at = "file_name"
-            file_name = d["file_name"]
-            if not isinstance(file_name, str):
-                raise ParseError.expected("string", file_name)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                file_name = d["file_name"]
+                if not isinstance(file_name, str):
+                    raise ParseError.expected("string", file_name)
 
-            _at = "score"
-            score = d["score"]
-            if type(score) is not float and (
-                isinstance(score, bool) or not isinstance(score, (int, float))
-            ):
-                raise ParseError.expected("number", score)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_name") from None
+            try:
+                score = d["score"]
+                if type(score) is not float and (
+                    isinstance(score, bool) or not isinstance(score, (int, float))
+                ):
+                    raise ParseError.expected("number", score)
 
-            _at = "content"
-            _content = d.get("content", UNSET)
-            content: list[FileSearchResultContent] | Unset = UNSET
-            if _content is not UNSET:
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content = []
-                try:
-                    for content_item_data in _content:
-                        content_item = FileSearchResultContent.from_dict(
-                            content_item_data
-                        )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "score") from None
+            try:
+                _content = d.get("content", UNSET)
+                content: list[FileSearchResultContent] | Unset = UNSET
+                if _content is not UNSET:
+                    if not isinstance(_content, list):
+                        raise ParseError.expected("array", _content)
+                    content = []
+                    try:
+                        for content_item_data in _content:
+                            content_item = FileSearchResultContent.from_dict(
+                                content_item_data
+                            )
 
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
+                            content.append(content_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(content)) from None
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -70,30 +70,36 @@ class FunctionCall:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "name"
-            name = d["name"]
-            if not isinstance(name, str):
-                raise ParseError.expected("string", name)
+            try:
+                name = d["name"]
+                if not isinstance(name, str):
+                    raise ParseError.expected("string", name)
 
-            _at = "arguments"
-            arguments = d["arguments"]
-            if not isinstance(arguments, str):
-                raise ParseError.expected("string", arguments)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "name") from None
+            try:
+                arguments = d["arguments"]
+                if not isinstance(arguments, str):
+                    raise ParseError.expected("string", arguments)
 
-            _at = "output"
-            output = d["output"]
-            if output is not None and not isinstance(output, str):
-                raise ParseError.expected("null or string", output)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "arguments") from None
+            try:
+                output = d["output"]
+                if output is not None and not isinstance(output, str):
+                    raise ParseError.expected("null or string", output)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "output") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

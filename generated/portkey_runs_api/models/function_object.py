@@ -87,36 +87,48 @@ class FunctionObject:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "name"
-            name = d["name"]
-            if not isinstance(name, str):
-                raise ParseError.expected("string", name)
+            try:
+                name = d["name"]
+                if not isinstance(name, str):
+                    raise ParseError.expected("string", name)
 
-            _at = "description"
-            description = d.get("description", UNSET)
-            if description is not UNSET and not isinstance(description, str):
-                raise ParseError.expected("string", description)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "name") from None
+            try:
+                description = d.get("description", UNSET)
+                if description is not UNSET and not isinstance(description, str):
+                    raise ParseError.expected("string", description)
 
-            _at = "parameters"
-            _parameters = d.get("parameters", UNSET)
-            parameters: FunctionParameters | Unset = UNSET
-            if _parameters is not UNSET:
-                parameters = FunctionParameters.from_dict(_parameters)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "description") from None
+            try:
+                _parameters = d.get("parameters", UNSET)
+                parameters: FunctionParameters | Unset = UNSET
+                if _parameters is not UNSET:
+                    parameters = FunctionParameters.from_dict(_parameters)
 
-            _at = "strict"
-            strict = d.get("strict", UNSET)
-            if strict is not UNSET and strict is not None and type(strict) is not bool:
-                raise ParseError.expected("null or boolean", strict)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "parameters") from None
+            try:
+                strict = d.get("strict", UNSET)
+                if (
+                    strict is not UNSET
+                    and strict is not None
+                    and type(strict) is not bool
+                ):
+                    raise ParseError.expected("null or boolean", strict)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "strict") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -67,33 +67,37 @@ class ImageFileDelta:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.get("file_id", UNSET)
-            if file_id is not UNSET and not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
+            try:
+                file_id = d.get("file_id", UNSET)
+                if file_id is not UNSET and not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
 
-            _at = "detail"
-            _detail = d.get("detail", UNSET)
-            detail: ImageDetail | Unset = UNSET
-            if _detail is not UNSET:
-                if not isinstance(_detail, str):
-                    raise ParseError.expected("string", _detail)
-                _ImageDetail_member = _ImageDetail_members.get(_detail)
-                detail = (
-                    ImageDetail._from_json(_detail)
-                    if _ImageDetail_member is None
-                    else _ImageDetail_member
-                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                _detail = d.get("detail", UNSET)
+                detail: ImageDetail | Unset = UNSET
+                if _detail is not UNSET:
+                    if not isinstance(_detail, str):
+                        raise ParseError.expected("string", _detail)
+                    _ImageDetail_member = _ImageDetail_members.get(_detail)
+                    detail = (
+                        ImageDetail._from_json(_detail)
+                        if _ImageDetail_member is None
+                        else _ImageDetail_member
+                    )
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "detail") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

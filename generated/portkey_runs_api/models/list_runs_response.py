@@ -84,48 +84,58 @@ class ListRunsResponse:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "object"
-            object_ = d["object"]
-            if object_ != "list":
-                raise ParseError.expected(repr("list"), object_)
-
-            _at = "data"
-            _data = d["data"]
-            if not isinstance(_data, list):
-                raise ParseError.expected("array", _data)
-            data: list[Run] = []
             try:
-                for data_item_data in _data:
-                    data_item = Run.from_dict(data_item_data)
+                object_ = d["object"]
+                if object_ != "list":
+                    raise ParseError.expected(repr("list"), object_)
 
-                    data.append(data_item)
             except ParseError as exc:
-                raise exc.at_index(len(data)) from None
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                _data = d["data"]
+                if not isinstance(_data, list):
+                    raise ParseError.expected("array", _data)
+                data: list[Run] = []
+                try:
+                    for data_item_data in _data:
+                        data_item = Run.from_dict(data_item_data)
 
-            _at = "first_id"
-            first_id = d["first_id"]
-            if first_id is not None and not isinstance(first_id, str):
-                raise ParseError.expected("null or string", first_id)
+                        data.append(data_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(data)) from None
 
-            _at = "last_id"
-            last_id = d["last_id"]
-            if last_id is not None and not isinstance(last_id, str):
-                raise ParseError.expected("null or string", last_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "data") from None
+            try:
+                first_id = d["first_id"]
+                if first_id is not None and not isinstance(first_id, str):
+                    raise ParseError.expected("null or string", first_id)
 
-            _at = "has_more"
-            has_more = d["has_more"]
-            if type(has_more) is not bool:
-                raise ParseError.expected("boolean", has_more)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "first_id") from None
+            try:
+                last_id = d["last_id"]
+                if last_id is not None and not isinstance(last_id, str):
+                    raise ParseError.expected("null or string", last_id)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_id") from None
+            try:
+                has_more = d["has_more"]
+                if type(has_more) is not bool:
+                    raise ParseError.expected("boolean", has_more)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "has_more") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

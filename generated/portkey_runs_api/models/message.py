@@ -160,192 +160,221 @@ class Message:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d["id"]
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "object"
-            object_ = d["object"]
-            if object_ != "thread.message":
-                raise ParseError.expected(repr("thread.message"), object_)
-
-            _at = "created_at"
-            created_at = d["created_at"]
-            if type(created_at) is not int and (
-                isinstance(created_at, bool) or not isinstance(created_at, int)
-            ):
-                raise ParseError.expected("integer", created_at)
-
-            _at = "thread_id"
-            thread_id = d["thread_id"]
-            if not isinstance(thread_id, str):
-                raise ParseError.expected("string", thread_id)
-
-            _at = "status"
-            _status = d["status"]
-            if not isinstance(_status, str):
-                raise ParseError.expected("string", _status)
-            _MessageStatus_member = _MessageStatus_members.get(_status)
-            status = (
-                MessageStatus._from_json(_status)
-                if _MessageStatus_member is None
-                else _MessageStatus_member
-            )
-
-            _at = "incomplete_details"
-            _incomplete_details = d["incomplete_details"]
-            incomplete_details: MessageIncompleteDetails | None
-            if _incomplete_details is None:
-                incomplete_details = None
-            elif isinstance(_incomplete_details, dict):
-                incomplete_details = MessageIncompleteDetails.from_dict(
-                    _incomplete_details
-                )
-            else:
-                raise ParseError.expected("null or object", _incomplete_details)
-
-            _at = "completed_at"
-            completed_at = d["completed_at"]
-            if (
-                completed_at is not None
-                and type(completed_at) is not int
-                and (
-                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", completed_at)
-
-            _at = "incomplete_at"
-            incomplete_at = d["incomplete_at"]
-            if (
-                incomplete_at is not None
-                and type(incomplete_at) is not int
-                and (
-                    isinstance(incomplete_at, bool)
-                    or not isinstance(incomplete_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", incomplete_at)
-
-            _at = "role"
-            _role = d["role"]
-            if not isinstance(_role, str):
-                raise ParseError.expected("string", _role)
-            _MessageRole_member = _MessageRole_members.get(_role)
-            role = (
-                MessageRole._from_json(_role)
-                if _MessageRole_member is None
-                else _MessageRole_member
-            )
-
-            _at = "content"
-            _content = d["content"]
-            if not isinstance(_content, list):
-                raise ParseError.expected("array", _content)
-            content: list[
-                MessageContentImageFile
-                | MessageContentImageUrl
-                | MessageContentRefusal
-                | MessageContentText
-                | UnknownVariant
-            ] = []
             try:
-                for content_item_data in _content:
-                    content_item: (
-                        MessageContentImageFile
-                        | MessageContentImageUrl
-                        | MessageContentRefusal
-                        | MessageContentText
-                        | UnknownVariant
-                    )
-                    if isinstance(content_item_data, dict):
-                        content_item_kind = content_item_data.get("type")
-                        if content_item_kind == "image_file":
-                            content_item = MessageContentImageFile.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "image_url":
-                            content_item = MessageContentImageUrl.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "text":
-                            content_item = MessageContentText.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "refusal":
-                            content_item = MessageContentRefusal.from_dict(
-                                content_item_data
-                            )
-                        elif isinstance(content_item_kind, str):
-                            content_item = UnknownVariant(
-                                "type", content_item_kind, dict(content_item_data)
-                            )
-                        elif "type" in content_item_data:
-                            raise ParseError.expected(
-                                "string", content_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", content_item_data)
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
 
-                    content.append(content_item)
             except ParseError as exc:
-                raise exc.at_index(len(content)) from None
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.message":
+                    raise ParseError.expected(repr("thread.message"), object_)
 
-            _at = "assistant_id"
-            assistant_id = d["assistant_id"]
-            if assistant_id is not None and not isinstance(assistant_id, str):
-                raise ParseError.expected("null or string", assistant_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                created_at = d["created_at"]
+                if type(created_at) is not int and (
+                    isinstance(created_at, bool) or not isinstance(created_at, int)
+                ):
+                    raise ParseError.expected("integer", created_at)
 
-            _at = "run_id"
-            run_id = d["run_id"]
-            if run_id is not None and not isinstance(run_id, str):
-                raise ParseError.expected("null or string", run_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "created_at") from None
+            try:
+                thread_id = d["thread_id"]
+                if not isinstance(thread_id, str):
+                    raise ParseError.expected("string", thread_id)
 
-            _at = "attachments"
-            _attachments = d["attachments"]
-            attachments: list[MessageAttachment] | None
-            if _attachments is None:
-                attachments = None
-            elif isinstance(_attachments, list):
-                if not isinstance(_attachments, list):
-                    raise ParseError.expected("array", _attachments)
-                attachments = []
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "thread_id") from None
+            try:
+                _status = d["status"]
+                if not isinstance(_status, str):
+                    raise ParseError.expected("string", _status)
+                _MessageStatus_member = _MessageStatus_members.get(_status)
+                status = (
+                    MessageStatus._from_json(_status)
+                    if _MessageStatus_member is None
+                    else _MessageStatus_member
+                )
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "status") from None
+            try:
+                _incomplete_details = d["incomplete_details"]
+                incomplete_details: MessageIncompleteDetails | None
+                if _incomplete_details is None:
+                    incomplete_details = None
+                elif isinstance(_incomplete_details, dict):
+                    incomplete_details = MessageIncompleteDetails.from_dict(
+                        _incomplete_details
+                    )
+                else:
+                    raise ParseError.expected("null or object", _incomplete_details)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "incomplete_details") from None
+            try:
+                completed_at = d["completed_at"]
+                if (
+                    completed_at is not None
+                    and type(completed_at) is not int
+                    and (
+                        isinstance(completed_at, bool)
+                        or not isinstance(completed_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", completed_at)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completed_at") from None
+            try:
+                incomplete_at = d["incomplete_at"]
+                if (
+                    incomplete_at is not None
+                    and type(incomplete_at) is not int
+                    and (
+                        isinstance(incomplete_at, bool)
+                        or not isinstance(incomplete_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", incomplete_at)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "incomplete_at") from None
+            try:
+                _role = d["role"]
+                if not isinstance(_role, str):
+                    raise ParseError.expected("string", _role)
+                _MessageRole_member = _MessageRole_members.get(_role)
+                role = (
+                    MessageRole._from_json(_role)
+                    if _MessageRole_member is None
+                    else _MessageRole_member
+                )
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "role") from None
+            try:
+                _content = d["content"]
+                if not isinstance(_content, list):
+                    raise ParseError.expected("array", _content)
+                content: list[
+                    MessageContentImageFile
+                    | MessageContentImageUrl
+                    | MessageContentRefusal
+                    | MessageContentText
+                    | UnknownVariant
+                ] = []
                 try:
-                    for attachments_type_0_item_data in _attachments:
-                        attachments_type_0_item = MessageAttachment.from_dict(
-                            attachments_type_0_item_data
+                    for content_item_data in _content:
+                        content_item: (
+                            MessageContentImageFile
+                            | MessageContentImageUrl
+                            | MessageContentRefusal
+                            | MessageContentText
+                            | UnknownVariant
                         )
+                        if isinstance(content_item_data, dict):
+                            content_item_kind = content_item_data.get("type")
+                            if content_item_kind == "image_file":
+                                content_item = MessageContentImageFile.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "image_url":
+                                content_item = MessageContentImageUrl.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "text":
+                                content_item = MessageContentText.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "refusal":
+                                content_item = MessageContentRefusal.from_dict(
+                                    content_item_data
+                                )
+                            elif isinstance(content_item_kind, str):
+                                content_item = UnknownVariant(
+                                    "type", content_item_kind, dict(content_item_data)
+                                )
+                            elif "type" in content_item_data:
+                                raise ParseError.expected(
+                                    "string", content_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", content_item_data)
 
-                        attachments.append(attachments_type_0_item)
+                        content.append(content_item)
                 except ParseError as exc:
-                    raise exc.at_index(len(attachments)) from None
-            else:
-                raise ParseError.expected("null or array", _attachments)
+                    raise exc.at_index(len(content)) from None
 
-            _at = "metadata"
-            _metadata = d["metadata"]
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+            try:
+                assistant_id = d["assistant_id"]
+                if assistant_id is not None and not isinstance(assistant_id, str):
+                    raise ParseError.expected("null or string", assistant_id)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "assistant_id") from None
+            try:
+                run_id = d["run_id"]
+                if run_id is not None and not isinstance(run_id, str):
+                    raise ParseError.expected("null or string", run_id)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "run_id") from None
+            try:
+                _attachments = d["attachments"]
+                attachments: list[MessageAttachment] | None
+                if _attachments is None:
+                    attachments = None
+                elif isinstance(_attachments, list):
+                    if not isinstance(_attachments, list):
+                        raise ParseError.expected("array", _attachments)
+                    attachments = []
+                    try:
+                        for attachments_type_0_item_data in _attachments:
+                            attachments_type_0_item = MessageAttachment.from_dict(
+                                attachments_type_0_item_data
+                            )
+
+                            attachments.append(attachments_type_0_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(attachments)) from None
+                else:
+                    raise ParseError.expected("null or array", _attachments)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "attachments") from None
+            try:
+                _metadata = d["metadata"]
+                metadata: Metadata | None
+                if _metadata is None:
+                    metadata = None
+                elif isinstance(_metadata, dict):
+                    metadata = Metadata.from_dict(_metadata)
+                else:
+                    raise ParseError.expected("null or object", _metadata)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "metadata") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

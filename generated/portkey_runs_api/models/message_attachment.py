@@ -75,70 +75,76 @@ class MessageAttachment:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.get("file_id", UNSET)
-            if file_id is not UNSET and not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
+            try:
+                file_id = d.get("file_id", UNSET)
+                if file_id is not UNSET and not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
 
-            _at = "tools"
-            _tools = d.get("tools", UNSET)
-            tools: (
-                list[
-                    AssistantToolsCode
-                    | AssistantToolsFileSearchTypeOnly
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _tools is not UNSET:
-                if not isinstance(_tools, list):
-                    raise ParseError.expected("array", _tools)
-                tools = []
-                try:
-                    for tools_item_data in _tools:
-                        tools_item: (
-                            AssistantToolsCode
-                            | AssistantToolsFileSearchTypeOnly
-                            | UnknownVariant
-                        )
-                        if isinstance(tools_item_data, dict):
-                            tools_item_kind = tools_item_data.get("type")
-                            if tools_item_kind == "code_interpreter":
-                                tools_item = AssistantToolsCode.from_dict(
-                                    tools_item_data
-                                )
-                            elif tools_item_kind == "file_search":
-                                tools_item = AssistantToolsFileSearchTypeOnly.from_dict(
-                                    tools_item_data
-                                )
-                            elif isinstance(tools_item_kind, str):
-                                tools_item = UnknownVariant(
-                                    "type", tools_item_kind, dict(tools_item_data)
-                                )
-                            elif "type" in tools_item_data:
-                                raise ParseError.expected(
-                                    "string", tools_item_kind
-                                ).within("", "type")
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                _tools = d.get("tools", UNSET)
+                tools: (
+                    list[
+                        AssistantToolsCode
+                        | AssistantToolsFileSearchTypeOnly
+                        | UnknownVariant
+                    ]
+                    | Unset
+                ) = UNSET
+                if _tools is not UNSET:
+                    if not isinstance(_tools, list):
+                        raise ParseError.expected("array", _tools)
+                    tools = []
+                    try:
+                        for tools_item_data in _tools:
+                            tools_item: (
+                                AssistantToolsCode
+                                | AssistantToolsFileSearchTypeOnly
+                                | UnknownVariant
+                            )
+                            if isinstance(tools_item_data, dict):
+                                tools_item_kind = tools_item_data.get("type")
+                                if tools_item_kind == "code_interpreter":
+                                    tools_item = AssistantToolsCode.from_dict(
+                                        tools_item_data
+                                    )
+                                elif tools_item_kind == "file_search":
+                                    tools_item = (
+                                        AssistantToolsFileSearchTypeOnly.from_dict(
+                                            tools_item_data
+                                        )
+                                    )
+                                elif isinstance(tools_item_kind, str):
+                                    tools_item = UnknownVariant(
+                                        "type", tools_item_kind, dict(tools_item_data)
+                                    )
+                                elif "type" in tools_item_data:
+                                    raise ParseError.expected(
+                                        "string", tools_item_kind
+                                    ).within("", "type")
+                                else:
+                                    raise ParseError(
+                                        "missing required property"
+                                    ).within("", "type")
                             else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
-                        else:
-                            raise ParseError.expected("object", tools_item_data)
+                                raise ParseError.expected("object", tools_item_data)
 
-                        tools.append(tools_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(tools)) from None
+                            tools.append(tools_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(tools)) from None
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tools") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -85,90 +85,100 @@ class MessageDeltaContent:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "role"
-            _role = d.get("role", UNSET)
-            role: MessageRole | Unset = UNSET
-            if _role is not UNSET:
-                if not isinstance(_role, str):
-                    raise ParseError.expected("string", _role)
-                _MessageRole_member = _MessageRole_members.get(_role)
-                role = (
-                    MessageRole._from_json(_role)
-                    if _MessageRole_member is None
-                    else _MessageRole_member
-                )
+            try:
+                _role = d.get("role", UNSET)
+                role: MessageRole | Unset = UNSET
+                if _role is not UNSET:
+                    if not isinstance(_role, str):
+                        raise ParseError.expected("string", _role)
+                    _MessageRole_member = _MessageRole_members.get(_role)
+                    role = (
+                        MessageRole._from_json(_role)
+                        if _MessageRole_member is None
+                        else _MessageRole_member
+                    )
 
-            _at = "content"
-            _content = d.get("content", UNSET)
-            content: (
-                list[
-                    MessageDeltaContentImageFile
-                    | MessageDeltaContentImageUrl
-                    | MessageDeltaContentRefusal
-                    | MessageDeltaContentText
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _content is not UNSET:
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content = []
-                try:
-                    for content_item_data in _content:
-                        content_item: (
-                            MessageDeltaContentImageFile
-                            | MessageDeltaContentImageUrl
-                            | MessageDeltaContentRefusal
-                            | MessageDeltaContentText
-                            | UnknownVariant
-                        )
-                        if isinstance(content_item_data, dict):
-                            content_item_kind = content_item_data.get("type")
-                            if content_item_kind == "image_file":
-                                content_item = MessageDeltaContentImageFile.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "text":
-                                content_item = MessageDeltaContentText.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "refusal":
-                                content_item = MessageDeltaContentRefusal.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "image_url":
-                                content_item = MessageDeltaContentImageUrl.from_dict(
-                                    content_item_data
-                                )
-                            elif isinstance(content_item_kind, str):
-                                content_item = UnknownVariant(
-                                    "type", content_item_kind, dict(content_item_data)
-                                )
-                            elif "type" in content_item_data:
-                                raise ParseError.expected(
-                                    "string", content_item_kind
-                                ).within("", "type")
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "role") from None
+            try:
+                _content = d.get("content", UNSET)
+                content: (
+                    list[
+                        MessageDeltaContentImageFile
+                        | MessageDeltaContentImageUrl
+                        | MessageDeltaContentRefusal
+                        | MessageDeltaContentText
+                        | UnknownVariant
+                    ]
+                    | Unset
+                ) = UNSET
+                if _content is not UNSET:
+                    if not isinstance(_content, list):
+                        raise ParseError.expected("array", _content)
+                    content = []
+                    try:
+                        for content_item_data in _content:
+                            content_item: (
+                                MessageDeltaContentImageFile
+                                | MessageDeltaContentImageUrl
+                                | MessageDeltaContentRefusal
+                                | MessageDeltaContentText
+                                | UnknownVariant
+                            )
+                            if isinstance(content_item_data, dict):
+                                content_item_kind = content_item_data.get("type")
+                                if content_item_kind == "image_file":
+                                    content_item = (
+                                        MessageDeltaContentImageFile.from_dict(
+                                            content_item_data
+                                        )
+                                    )
+                                elif content_item_kind == "text":
+                                    content_item = MessageDeltaContentText.from_dict(
+                                        content_item_data
+                                    )
+                                elif content_item_kind == "refusal":
+                                    content_item = MessageDeltaContentRefusal.from_dict(
+                                        content_item_data
+                                    )
+                                elif content_item_kind == "image_url":
+                                    content_item = (
+                                        MessageDeltaContentImageUrl.from_dict(
+                                            content_item_data
+                                        )
+                                    )
+                                elif isinstance(content_item_kind, str):
+                                    content_item = UnknownVariant(
+                                        "type",
+                                        content_item_kind,
+                                        dict(content_item_data),
+                                    )
+                                elif "type" in content_item_data:
+                                    raise ParseError.expected(
+                                        "string", content_item_kind
+                                    ).within("", "type")
+                                else:
+                                    raise ParseError(
+                                        "missing required property"
+                                    ).within("", "type")
                             else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
-                        else:
-                            raise ParseError.expected("object", content_item_data)
+                                raise ParseError.expected("object", content_item_data)
 
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
+                            content.append(content_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(content)) from None
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

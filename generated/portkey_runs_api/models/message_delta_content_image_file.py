@@ -73,33 +73,39 @@ class MessageDeltaContentImageFile:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "index"
-            index = d["index"]
-            if type(index) is not int and (
-                isinstance(index, bool) or not isinstance(index, int)
-            ):
-                raise ParseError.expected("integer", index)
+            try:
+                index = d["index"]
+                if type(index) is not int and (
+                    isinstance(index, bool) or not isinstance(index, int)
+                ):
+                    raise ParseError.expected("integer", index)
 
-            _at = "type"
-            type_ = d["type"]
-            if type_ != "image_file":
-                raise ParseError.expected(repr("image_file"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "index") from None
+            try:
+                type_ = d["type"]
+                if type_ != "image_file":
+                    raise ParseError.expected(repr("image_file"), type_)
 
-            _at = "image_file"
-            _image_file = d.get("image_file", UNSET)
-            image_file: ImageFileDelta | Unset = UNSET
-            if _image_file is not UNSET:
-                image_file = ImageFileDelta.from_dict(_image_file)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _image_file = d.get("image_file", UNSET)
+                image_file: ImageFileDelta | Unset = UNSET
+                if _image_file is not UNSET:
+                    image_file = ImageFileDelta.from_dict(_image_file)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "image_file") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -75,74 +75,84 @@ class MessageTextDelta:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "value"
-            value = d.get("value", UNSET)
-            if value is not UNSET and not isinstance(value, str):
-                raise ParseError.expected("string", value)
+            try:
+                value = d.get("value", UNSET)
+                if value is not UNSET and not isinstance(value, str):
+                    raise ParseError.expected("string", value)
 
-            _at = "annotations"
-            _annotations = d.get("annotations", UNSET)
-            annotations: (
-                list[
-                    FileCitationDeltaAnnotation
-                    | FilePathDeltaAnnotation
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _annotations is not UNSET:
-                if not isinstance(_annotations, list):
-                    raise ParseError.expected("array", _annotations)
-                annotations = []
-                try:
-                    for annotations_item_data in _annotations:
-                        annotations_item: (
-                            FileCitationDeltaAnnotation
-                            | FilePathDeltaAnnotation
-                            | UnknownVariant
-                        )
-                        if isinstance(annotations_item_data, dict):
-                            annotations_item_kind = annotations_item_data.get("type")
-                            if annotations_item_kind == "file_citation":
-                                annotations_item = (
-                                    FileCitationDeltaAnnotation.from_dict(
-                                        annotations_item_data
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "value") from None
+            try:
+                _annotations = d.get("annotations", UNSET)
+                annotations: (
+                    list[
+                        FileCitationDeltaAnnotation
+                        | FilePathDeltaAnnotation
+                        | UnknownVariant
+                    ]
+                    | Unset
+                ) = UNSET
+                if _annotations is not UNSET:
+                    if not isinstance(_annotations, list):
+                        raise ParseError.expected("array", _annotations)
+                    annotations = []
+                    try:
+                        for annotations_item_data in _annotations:
+                            annotations_item: (
+                                FileCitationDeltaAnnotation
+                                | FilePathDeltaAnnotation
+                                | UnknownVariant
+                            )
+                            if isinstance(annotations_item_data, dict):
+                                annotations_item_kind = annotations_item_data.get(
+                                    "type"
+                                )
+                                if annotations_item_kind == "file_citation":
+                                    annotations_item = (
+                                        FileCitationDeltaAnnotation.from_dict(
+                                            annotations_item_data
+                                        )
                                     )
-                                )
-                            elif annotations_item_kind == "file_path":
-                                annotations_item = FilePathDeltaAnnotation.from_dict(
-                                    annotations_item_data
-                                )
-                            elif isinstance(annotations_item_kind, str):
-                                annotations_item = UnknownVariant(
-                                    "type",
-                                    annotations_item_kind,
-                                    dict(annotations_item_data),
-                                )
-                            elif "type" in annotations_item_data:
-                                raise ParseError.expected(
-                                    "string", annotations_item_kind
-                                ).within("", "type")
+                                elif annotations_item_kind == "file_path":
+                                    annotations_item = (
+                                        FilePathDeltaAnnotation.from_dict(
+                                            annotations_item_data
+                                        )
+                                    )
+                                elif isinstance(annotations_item_kind, str):
+                                    annotations_item = UnknownVariant(
+                                        "type",
+                                        annotations_item_kind,
+                                        dict(annotations_item_data),
+                                    )
+                                elif "type" in annotations_item_data:
+                                    raise ParseError.expected(
+                                        "string", annotations_item_kind
+                                    ).within("", "type")
+                                else:
+                                    raise ParseError(
+                                        "missing required property"
+                                    ).within("", "type")
                             else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
+                                raise ParseError.expected(
+                                    "object", annotations_item_data
                                 )
-                        else:
-                            raise ParseError.expected("object", annotations_item_data)
 
-                        annotations.append(annotations_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(annotations)) from None
+                            annotations.append(annotations_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(annotations)) from None
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "annotations") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

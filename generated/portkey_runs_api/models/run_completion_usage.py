@@ -69,37 +69,44 @@ class RunCompletionUsage:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "completion_tokens"
-            completion_tokens = d["completion_tokens"]
-            if type(completion_tokens) is not int and (
-                isinstance(completion_tokens, bool)
-                or not isinstance(completion_tokens, int)
-            ):
-                raise ParseError.expected("integer", completion_tokens)
+            try:
+                completion_tokens = d["completion_tokens"]
+                if type(completion_tokens) is not int and (
+                    isinstance(completion_tokens, bool)
+                    or not isinstance(completion_tokens, int)
+                ):
+                    raise ParseError.expected("integer", completion_tokens)
 
-            _at = "prompt_tokens"
-            prompt_tokens = d["prompt_tokens"]
-            if type(prompt_tokens) is not int and (
-                isinstance(prompt_tokens, bool) or not isinstance(prompt_tokens, int)
-            ):
-                raise ParseError.expected("integer", prompt_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completion_tokens") from None
+            try:
+                prompt_tokens = d["prompt_tokens"]
+                if type(prompt_tokens) is not int and (
+                    isinstance(prompt_tokens, bool)
+                    or not isinstance(prompt_tokens, int)
+                ):
+                    raise ParseError.expected("integer", prompt_tokens)
 
-            _at = "total_tokens"
-            total_tokens = d["total_tokens"]
-            if type(total_tokens) is not int and (
-                isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
-            ):
-                raise ParseError.expected("integer", total_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "prompt_tokens") from None
+            try:
+                total_tokens = d["total_tokens"]
+                if type(total_tokens) is not int and (
+                    isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
+                ):
+                    raise ParseError.expected("integer", total_tokens)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "total_tokens") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

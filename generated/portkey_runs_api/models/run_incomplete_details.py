@@ -61,30 +61,32 @@ class RunIncompleteDetails:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "reason"
-            _reason = d.get("reason", UNSET)
-            reason: RunIncompleteDetailsReason | Unset = UNSET
-            if _reason is not UNSET:
-                if not isinstance(_reason, str):
-                    raise ParseError.expected("string", _reason)
-                _RunIncompleteDetailsReason_member = (
-                    _RunIncompleteDetailsReason_members.get(_reason)
-                )
-                reason = (
-                    RunIncompleteDetailsReason._from_json(_reason)
-                    if _RunIncompleteDetailsReason_member is None
-                    else _RunIncompleteDetailsReason_member
-                )
+            try:
+                _reason = d.get("reason", UNSET)
+                reason: RunIncompleteDetailsReason | Unset = UNSET
+                if _reason is not UNSET:
+                    if not isinstance(_reason, str):
+                        raise ParseError.expected("string", _reason)
+                    _RunIncompleteDetailsReason_member = (
+                        _RunIncompleteDetailsReason_members.get(_reason)
+                    )
+                    reason = (
+                        RunIncompleteDetailsReason._from_json(_reason)
+                        if _RunIncompleteDetailsReason_member is None
+                        else _RunIncompleteDetailsReason_member
+                    )
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "reason") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

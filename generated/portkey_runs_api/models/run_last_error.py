@@ -65,31 +65,35 @@ class RunLastError:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "code"
-            _code = d["code"]
-            if not isinstance(_code, str):
-                raise ParseError.expected("string", _code)
-            _RunLastErrorCode_member = _RunLastErrorCode_members.get(_code)
-            code = (
-                RunLastErrorCode._from_json(_code)
-                if _RunLastErrorCode_member is None
-                else _RunLastErrorCode_member
-            )
+            try:
+                _code = d["code"]
+                if not isinstance(_code, str):
+                    raise ParseError.expected("string", _code)
+                _RunLastErrorCode_member = _RunLastErrorCode_members.get(_code)
+                code = (
+                    RunLastErrorCode._from_json(_code)
+                    if _RunLastErrorCode_member is None
+                    else _RunLastErrorCode_member
+                )
 
-            _at = "message"
-            message = d["message"]
-            if not isinstance(message, str):
-                raise ParseError.expected("string", message)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "code") from None
+            try:
+                message = d["message"]
+                if not isinstance(message, str):
+                    raise ParseError.expected("string", message)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "message") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

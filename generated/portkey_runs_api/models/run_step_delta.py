@@ -69,28 +69,34 @@ class RunStepDelta:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d["id"]
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
+            try:
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
 
-            _at = "object"
-            object_ = d["object"]
-            if object_ != "thread.run.step.delta":
-                raise ParseError.expected(repr("thread.run.step.delta"), object_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.run.step.delta":
+                    raise ParseError.expected(repr("thread.run.step.delta"), object_)
 
-            _at = "delta"
-            delta = RunStepDeltaContent.from_dict(d["delta"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                delta = RunStepDeltaContent.from_dict(d["delta"])
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "delta") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

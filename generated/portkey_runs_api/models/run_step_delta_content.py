@@ -65,45 +65,51 @@ class RunStepDeltaContent:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "step_details"
-            _step_details = d.get("step_details", UNSET)
-            step_details: (
-                RunStepDeltaMessageCreation
-                | RunStepDeltaToolCalls
-                | UnknownVariant
-                | Unset
-            ) = UNSET
-            if _step_details is not UNSET:
-                if isinstance(_step_details, dict):
-                    step_details_kind = _step_details.get("type")
-                    if step_details_kind == "message_creation":
-                        step_details = RunStepDeltaMessageCreation.from_dict(
-                            _step_details
-                        )
-                    elif step_details_kind == "tool_calls":
-                        step_details = RunStepDeltaToolCalls.from_dict(_step_details)
-                    elif isinstance(step_details_kind, str):
-                        step_details = UnknownVariant(
-                            "type", step_details_kind, dict(_step_details)
-                        )
-                    elif "type" in _step_details:
-                        raise ParseError.expected("string", step_details_kind).within(
-                            "", "type"
-                        )
+            try:
+                _step_details = d.get("step_details", UNSET)
+                step_details: (
+                    RunStepDeltaMessageCreation
+                    | RunStepDeltaToolCalls
+                    | UnknownVariant
+                    | Unset
+                ) = UNSET
+                if _step_details is not UNSET:
+                    if isinstance(_step_details, dict):
+                        step_details_kind = _step_details.get("type")
+                        if step_details_kind == "message_creation":
+                            step_details = RunStepDeltaMessageCreation.from_dict(
+                                _step_details
+                            )
+                        elif step_details_kind == "tool_calls":
+                            step_details = RunStepDeltaToolCalls.from_dict(
+                                _step_details
+                            )
+                        elif isinstance(step_details_kind, str):
+                            step_details = UnknownVariant(
+                                "type", step_details_kind, dict(_step_details)
+                            )
+                        elif "type" in _step_details:
+                            raise ParseError.expected(
+                                "string", step_details_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
                     else:
-                        raise ParseError("missing required property").within("", "type")
-                else:
-                    raise ParseError.expected("object", _step_details)
+                        raise ParseError.expected("object", _step_details)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "step_details") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -68,26 +68,30 @@ class RunStepDeltaMessageCreation:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d["type"]
-            if type_ != "message_creation":
-                raise ParseError.expected(repr("message_creation"), type_)
+            try:
+                type_ = d["type"]
+                if type_ != "message_creation":
+                    raise ParseError.expected(repr("message_creation"), type_)
 
-            _at = "message_creation"
-            _message_creation = d.get("message_creation", UNSET)
-            message_creation: MessageCreationDelta | Unset = UNSET
-            if _message_creation is not UNSET:
-                message_creation = MessageCreationDelta.from_dict(_message_creation)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _message_creation = d.get("message_creation", UNSET)
+                message_creation: MessageCreationDelta | Unset = UNSET
+                if _message_creation is not UNSET:
+                    message_creation = MessageCreationDelta.from_dict(_message_creation)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "message_creation") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

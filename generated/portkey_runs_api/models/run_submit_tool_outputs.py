@@ -62,28 +62,30 @@ class RunSubmitToolOutputs:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_calls"
-            _tool_calls = d["tool_calls"]
-            if not isinstance(_tool_calls, list):
-                raise ParseError.expected("array", _tool_calls)
-            tool_calls: list[RunToolCall] = []
             try:
-                for tool_calls_item_data in _tool_calls:
-                    tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
+                _tool_calls = d["tool_calls"]
+                if not isinstance(_tool_calls, list):
+                    raise ParseError.expected("array", _tool_calls)
+                tool_calls: list[RunToolCall] = []
+                try:
+                    for tool_calls_item_data in _tool_calls:
+                        tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
 
-                    tool_calls.append(tool_calls_item)
+                        tool_calls.append(tool_calls_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_calls)) from None
+
             except ParseError as exc:
-                raise exc.at_index(len(tool_calls)) from None
-
-        except KeyError:
+                raise exc.within(cls.__name__, "tool_calls") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

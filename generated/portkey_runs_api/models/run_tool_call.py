@@ -70,34 +70,40 @@ class RunToolCall:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d["id"]
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
+            try:
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
 
-            _at = "type"
-            _type_ = d["type"]
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            _RunToolCallType_member = _RunToolCallType_members.get(_type_)
-            type_ = (
-                RunToolCallType._from_json(_type_)
-                if _RunToolCallType_member is None
-                else _RunToolCallType_member
-            )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _RunToolCallType_member = _RunToolCallType_members.get(_type_)
+                type_ = (
+                    RunToolCallType._from_json(_type_)
+                    if _RunToolCallType_member is None
+                    else _RunToolCallType_member
+                )
 
-            _at = "function"
-            function = RunToolCallFunction.from_dict(d["function"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                function = RunToolCallFunction.from_dict(d["function"])
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "function") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -75,33 +75,41 @@ class SubmitToolOutputsRunRequest:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_outputs"
-            _tool_outputs = d["tool_outputs"]
-            if not isinstance(_tool_outputs, list):
-                raise ParseError.expected("array", _tool_outputs)
-            tool_outputs: list[ToolOutput] = []
             try:
-                for tool_outputs_item_data in _tool_outputs:
-                    tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
+                _tool_outputs = d["tool_outputs"]
+                if not isinstance(_tool_outputs, list):
+                    raise ParseError.expected("array", _tool_outputs)
+                tool_outputs: list[ToolOutput] = []
+                try:
+                    for tool_outputs_item_data in _tool_outputs:
+                        tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
 
-                    tool_outputs.append(tool_outputs_item)
+                        tool_outputs.append(tool_outputs_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_outputs)) from None
+
             except ParseError as exc:
-                raise exc.at_index(len(tool_outputs)) from None
+                raise exc.within(cls.__name__, "tool_outputs") from None
+            try:
+                stream = d.get("stream", UNSET)
+                if (
+                    stream is not UNSET
+                    and stream is not None
+                    and type(stream) is not bool
+                ):
+                    raise ParseError.expected("null or boolean", stream)
 
-            _at = "stream"
-            stream = d.get("stream", UNSET)
-            if stream is not UNSET and stream is not None and type(stream) is not bool:
-                raise ParseError.expected("null or boolean", stream)
-
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "stream") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Every required property is there (else KeyError above): any key beyond the required
         # ones and the optional ones present is one the schema does not have.

@@ -68,23 +68,27 @@ class ThreadRunInProgressEvent:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "event"
-            event = d["event"]
-            if event != "thread.run.in_progress":
-                raise ParseError.expected(repr("thread.run.in_progress"), event)
+            try:
+                event = d["event"]
+                if event != "thread.run.in_progress":
+                    raise ParseError.expected(repr("thread.run.in_progress"), event)
 
-            _at = "data"
-            data = Run.from_dict(d["data"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "event") from None
+            try:
+                data = Run.from_dict(d["data"])
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "data") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -66,25 +66,29 @@ class ToolOutput:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_call_id"
-            tool_call_id = d["tool_call_id"]
-            if not isinstance(tool_call_id, str):
-                raise ParseError.expected("string", tool_call_id)
+            try:
+                tool_call_id = d["tool_call_id"]
+                if not isinstance(tool_call_id, str):
+                    raise ParseError.expected("string", tool_call_id)
 
-            _at = "output"
-            output = d["output"]
-            if not isinstance(output, str):
-                raise ParseError.expected("string", output)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tool_call_id") from None
+            try:
+                output = d["output"]
+                if not isinstance(output, str):
+                    raise ParseError.expected("string", output)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "output") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Every required property is there (else KeyError above): any key beyond the required
         # ones and the optional ones present is one the schema does not have.

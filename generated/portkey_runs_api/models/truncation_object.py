@@ -75,39 +75,43 @@ class TruncationObject:
             d = dict(src_dict)
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            _type_ = d["type"]
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            _TruncationType_member = _TruncationType_members.get(_type_)
-            type_ = (
-                TruncationType._from_json(_type_)
-                if _TruncationType_member is None
-                else _TruncationType_member
-            )
-
-            _at = "last_messages"
-            last_messages = d.get("last_messages", UNSET)
-            if (
-                last_messages is not UNSET
-                and last_messages is not None
-                and type(last_messages) is not int
-                and (
-                    isinstance(last_messages, bool)
-                    or not isinstance(last_messages, int)
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _TruncationType_member = _TruncationType_members.get(_type_)
+                type_ = (
+                    TruncationType._from_json(_type_)
+                    if _TruncationType_member is None
+                    else _TruncationType_member
                 )
-            ):
-                raise ParseError.expected("null or integer", last_messages)
 
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                last_messages = d.get("last_messages", UNSET)
+                if (
+                    last_messages is not UNSET
+                    and last_messages is not None
+                    and type(last_messages) is not int
+                    and (
+                        isinstance(last_messages, bool)
+                        or not isinstance(last_messages, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", last_messages)
+
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_messages") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
