@@ -28,8 +28,7 @@ def portkey_runs_client(
 ) -> Any:
     """A configured client. With a transport, the client's own stack (authentication, retry
     transport, request hooks) sends through it instead of a socket."""
-    from portkey_runs import RetryPolicy, RetryTransport, make_client
-    from portkey_runs._retries import AsyncRetryTransport
+    from portkey_runs import AsyncRetryTransport, RetryPolicy, RetryTransport, make_client
 
     client = make_client("pk-bench", base_url=base_url, virtual_key="vk-bench")
     if transport is not None:

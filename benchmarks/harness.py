@@ -202,5 +202,7 @@ def table(result: Result) -> str:
             wanted = f"{t.op} {t.threshold:<4g}" if t.op else " " * 7
             note = f"  [{t.note}]" if t.note else ""
             lines.append(f"    {label:<{span}} {measured:<22} {wanted}  {verdict}{note}")
+            per_round = " ".join(f"{r:.2f}" for r in ratio.per_round)
+            lines.append(f"      per round: {per_round}")
     lines.extend(f"  note: {note}" for note in result.notes)
     return "\n".join(lines)
