@@ -22,23 +22,23 @@ Job = Callable[[], int]
 
 @dataclass
 class Samples:
-    """One contender's results: microseconds per unit, one sample per round."""
+    """One contender's results: one measurement per round, in the scenario's unit."""
 
-    per_unit: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
     error: str | None = None
 
     @property
     def median(self) -> float:
-        return statistics.median(self.per_unit)
+        return statistics.median(self.values)
 
     def as_json(self) -> dict[str, Any]:
         if self.error is not None:
             return {"error": self.error}
         return {
             "median": self.median,
-            "min": min(self.per_unit),
-            "max": max(self.per_unit),
-            "samples": self.per_unit,
+            "min": min(self.values),
+            "max": max(self.values),
+            "samples": self.values,
         }
 
 
@@ -127,7 +127,7 @@ def ratios_of(contenders: dict[str, Samples], targets: list[Target]) -> list[Rat
         a, b = contenders.get(target.numerator), contenders.get(target.denominator)
         if a is None or b is None or a.error is not None or b.error is not None:
             continue
-        ratios.append(Ratio(target, [x / y for x, y in zip(a.per_unit, b.per_unit, strict=True)]))
+        ratios.append(Ratio(target, [x / y for x, y in zip(a.values, b.values, strict=True)]))
     return ratios
 
 
@@ -165,7 +165,7 @@ def run_scenario(
         progress(f"{name}: round {number + 1}/{rounds}")
         shift = number % len(order) if order else 0
         for contender in order[shift:] + order[:shift]:
-            samples[contender].per_unit.append(live[contender]())
+            samples[contender].values.append(live[contender]())
     return Result(name, description, unit, samples, ratios_of(samples, targets))
 
 
@@ -185,7 +185,7 @@ def table(result: Result) -> str:
             continue
         lines.append(
             f"    {contender:<{width}}  {_fmt(samples.median):>8}  "
-            f"({_fmt(min(samples.per_unit))}-{_fmt(max(samples.per_unit))})"
+            f"({_fmt(min(samples.values))}-{_fmt(max(samples.values))})"
         )
     if result.ratios:
         labels = [f"{r.target.numerator} / {r.target.denominator}" for r in result.ratios]
