@@ -218,13 +218,15 @@ def test_json_loads_fails_where_the_json_module_fails(content: bytes | str) -> N
         "NaN",
         "[1e400, -Infinity]",
         '"\\ud800"',
+        '"a\ud800b"',  # a lone surrogate in the text itself (json.loads of a str accepts it)
         '{"a": 1, "a": 2}',
         "1" * 5000,  # too many digits: ValueError, as from json
         "[" * 100_000 + "]" * 100_000,  # too deep: RecursionError, as from json
     ],
 )
 def test_json_loads_keeps_the_json_module_s_results_where_orjson_differs(text: str) -> None:
-    for content in (text, text.encode(), text.encode("utf-16")):
+    encoded = [text.encode(enc, "surrogatepass") for enc in ("utf-8", "utf-16")]
+    for content in (text, *encoded):
         ours, theirs = _outcome(json_loads, content), _outcome(json.loads, content)
         assert ours[0] == theirs[0]
         assert _same(ours[1], theirs[1]) if ours[0] == "value" else ours[1] is theirs[1]
