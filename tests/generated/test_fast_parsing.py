@@ -225,8 +225,9 @@ def test_json_loads_fails_where_the_json_module_fails(content: bytes | str) -> N
     ],
 )
 def test_json_loads_keeps_the_json_module_s_results_where_orjson_differs(text: str) -> None:
-    encoded = [text.encode(enc, "surrogatepass") for enc in ("utf-8", "utf-16")]
-    for content in (text, *encoded):
+    contents: list[bytes | str] = [text]
+    contents += [text.encode(encoding, "surrogatepass") for encoding in ("utf-8", "utf-16")]
+    for content in contents:
         ours, theirs = _outcome(json_loads, content), _outcome(json.loads, content)
         assert ours[0] == theirs[0]
         assert _same(ours[1], theirs[1]) if ours[0] == "value" else ours[1] is theirs[1]
