@@ -66,7 +66,6 @@ class AssistantToolsCode:
                 type_ = d["type"]
                 if type_ != "code_interpreter":
                     raise ParseError.expected(repr("code_interpreter"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
         except KeyError as exc:

@@ -75,7 +75,6 @@ class AssistantToolsFileSearch:
                 type_ = d["type"]
                 if type_ != "file_search":
                     raise ParseError.expected(repr("file_search"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -85,7 +84,6 @@ class AssistantToolsFileSearch:
                     file_search = AssistantToolsFileSearchOptions.from_dict(
                         _file_search
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_search") from None
         except KeyError as exc:

@@ -84,7 +84,6 @@ class AssistantToolsFileSearchOptions:
                     )
                 ):
                     raise ParseError.expected("integer", max_num_results)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "max_num_results") from None
             try:
@@ -94,7 +93,6 @@ class AssistantToolsFileSearchOptions:
                     ranking_options = FileSearchRankingOptions.from_dict(
                         _ranking_options
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "ranking_options") from None
         except KeyError as exc:

@@ -66,7 +66,6 @@ class AssistantToolsFileSearchTypeOnly:
                 type_ = d["type"]
                 if type_ != "file_search":
                     raise ParseError.expected(repr("file_search"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
         except KeyError as exc:

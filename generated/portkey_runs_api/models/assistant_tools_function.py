@@ -71,12 +71,10 @@ class AssistantToolsFunction:
                 type_ = d["type"]
                 if type_ != "function":
                     raise ParseError.expected(repr("function"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 function = FunctionObject.from_dict(d["function"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "function") from None
         except KeyError as exc:

@@ -85,7 +85,6 @@ class AssistantsNamedToolChoice:
                     if _AssistantsNamedToolChoiceType_member is None
                     else _AssistantsNamedToolChoiceType_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -93,7 +92,6 @@ class AssistantsNamedToolChoice:
                 function: AssistantsNamedToolChoiceFunction | Unset = UNSET
                 if _function is not UNSET:
                     function = AssistantsNamedToolChoiceFunction.from_dict(_function)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "function") from None
         except KeyError as exc:

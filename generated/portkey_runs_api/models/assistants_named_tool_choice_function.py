@@ -66,7 +66,6 @@ class AssistantsNamedToolChoiceFunction:
                 name = d["name"]
                 if not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
         except KeyError as exc:

@@ -80,7 +80,6 @@ class CodeInterpreterCall:
                 input_ = d["input"]
                 if not isinstance(input_, str):
                     raise ParseError.expected("string", input_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "input") from None
             try:
@@ -127,7 +126,6 @@ class CodeInterpreterCall:
                         outputs.append(outputs_item)
                 except ParseError as exc:
                     raise exc.at_index(len(outputs)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "outputs") from None
         except KeyError as exc:

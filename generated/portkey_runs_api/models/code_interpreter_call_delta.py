@@ -86,7 +86,6 @@ class CodeInterpreterCallDelta:
                 input_ = d.get("input", UNSET)
                 if input_ is not UNSET and not isinstance(input_, str):
                     raise ParseError.expected("string", input_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "input") from None
             try:
@@ -144,7 +143,6 @@ class CodeInterpreterCallDelta:
                             outputs.append(outputs_item)
                     except ParseError as exc:
                         raise exc.at_index(len(outputs)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "outputs") from None
         except KeyError as exc:

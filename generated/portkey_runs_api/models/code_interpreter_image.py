@@ -66,7 +66,6 @@ class CodeInterpreterImage:
                 file_id = d["file_id"]
                 if not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
         except KeyError as exc:

@@ -65,7 +65,6 @@ class CodeInterpreterImageDelta:
                 file_id = d.get("file_id", UNSET)
                 if file_id is not UNSET and not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
         except KeyError as exc:

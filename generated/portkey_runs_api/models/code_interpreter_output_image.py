@@ -71,12 +71,10 @@ class CodeInterpreterOutputImage:
                 type_ = d["type"]
                 if type_ != "image":
                     raise ParseError.expected(repr("image"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 image = CodeInterpreterImage.from_dict(d["image"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image") from None
         except KeyError as exc:

@@ -82,14 +82,12 @@ class CodeInterpreterOutputImageDelta:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "image":
                     raise ParseError.expected(repr("image"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -97,7 +95,6 @@ class CodeInterpreterOutputImageDelta:
                 image: CodeInterpreterImageDelta | Unset = UNSET
                 if _image is not UNSET:
                     image = CodeInterpreterImageDelta.from_dict(_image)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image") from None
         except KeyError as exc:

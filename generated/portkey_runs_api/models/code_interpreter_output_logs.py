@@ -71,14 +71,12 @@ class CodeInterpreterOutputLogs:
                 type_ = d["type"]
                 if type_ != "logs":
                     raise ParseError.expected(repr("logs"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 logs = d["logs"]
                 if not isinstance(logs, str):
                     raise ParseError.expected("string", logs)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "logs") from None
         except KeyError as exc:

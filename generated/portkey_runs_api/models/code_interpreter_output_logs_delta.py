@@ -80,21 +80,18 @@ class CodeInterpreterOutputLogsDelta:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "logs":
                     raise ParseError.expected(repr("logs"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 logs = d.get("logs", UNSET)
                 if logs is not UNSET and not isinstance(logs, str):
                     raise ParseError.expected("string", logs)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "logs") from None
         except KeyError as exc:

@@ -76,19 +76,16 @@ class CodeInterpreterToolCall:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 type_ = d["type"]
                 if type_ != "code_interpreter":
                     raise ParseError.expected(repr("code_interpreter"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 code_interpreter = CodeInterpreterCall.from_dict(d["code_interpreter"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "code_interpreter") from None
         except KeyError as exc:

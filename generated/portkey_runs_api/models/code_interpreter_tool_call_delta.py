@@ -88,21 +88,18 @@ class CodeInterpreterToolCallDelta:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "code_interpreter":
                     raise ParseError.expected(repr("code_interpreter"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 id = d.get("id", UNSET)
                 if id is not UNSET and not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
@@ -112,7 +109,6 @@ class CodeInterpreterToolCallDelta:
                     code_interpreter = CodeInterpreterCallDelta.from_dict(
                         _code_interpreter
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "code_interpreter") from None
         except KeyError as exc:

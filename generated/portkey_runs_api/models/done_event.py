@@ -71,14 +71,12 @@ class DoneEvent:
                 event = d["event"]
                 if event != "done":
                     raise ParseError.expected(repr("done"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = d["data"]
                 if data != "[DONE]":
                     raise ParseError.expected(repr("[DONE]"), data)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

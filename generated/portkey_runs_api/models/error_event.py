@@ -71,12 +71,10 @@ class ErrorEvent:
                 event = d["event"]
                 if event != "error":
                     raise ParseError.expected(repr("error"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = ErrorObject.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

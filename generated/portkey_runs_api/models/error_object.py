@@ -83,28 +83,24 @@ class ErrorObject:
                 message = d["message"]
                 if not isinstance(message, str):
                     raise ParseError.expected("string", message)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message") from None
             try:
                 type_ = d["type"]
                 if not isinstance(type_, str):
                     raise ParseError.expected("string", type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 param = d["param"]
                 if param is not None and not isinstance(param, str):
                     raise ParseError.expected("null or string", param)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "param") from None
             try:
                 code = d["code"]
                 if code is not None and not isinstance(code, str):
                     raise ParseError.expected("null or string", code)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "code") from None
         except KeyError as exc:

@@ -64,7 +64,6 @@ class ErrorResponse:
         try:
             try:
                 error = ErrorObject.from_dict(d["error"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "error") from None
         except KeyError as exc:

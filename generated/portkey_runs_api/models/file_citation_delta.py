@@ -71,14 +71,12 @@ class FileCitationDelta:
                 file_id = d.get("file_id", UNSET)
                 if file_id is not UNSET and not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
             try:
                 quote = d.get("quote", UNSET)
                 if quote is not UNSET and not isinstance(quote, str):
                     raise ParseError.expected("string", quote)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "quote") from None
         except KeyError as exc:

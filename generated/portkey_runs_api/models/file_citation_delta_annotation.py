@@ -100,21 +100,18 @@ class FileCitationDeltaAnnotation:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "file_citation":
                     raise ParseError.expected(repr("file_citation"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 text = d.get("text", UNSET)
                 if text is not UNSET and not isinstance(text, str):
                     raise ParseError.expected("string", text)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
             try:
@@ -122,7 +119,6 @@ class FileCitationDeltaAnnotation:
                 file_citation: FileCitationDelta | Unset = UNSET
                 if _file_citation is not UNSET:
                     file_citation = FileCitationDelta.from_dict(_file_citation)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_citation") from None
             try:
@@ -136,7 +132,6 @@ class FileCitationDeltaAnnotation:
                     )
                 ):
                     raise ParseError.expected("integer", start_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "start_index") from None
             try:
@@ -147,7 +142,6 @@ class FileCitationDeltaAnnotation:
                     and (isinstance(end_index, bool) or not isinstance(end_index, int))
                 ):
                     raise ParseError.expected("integer", end_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "end_index") from None
         except KeyError as exc:

@@ -86,19 +86,16 @@ class FilePathAnnotation:
                 type_ = d["type"]
                 if type_ != "file_path":
                     raise ParseError.expected(repr("file_path"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 text = d["text"]
                 if not isinstance(text, str):
                     raise ParseError.expected("string", text)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
             try:
                 file_path = FilePath.from_dict(d["file_path"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_path") from None
             try:
@@ -107,7 +104,6 @@ class FilePathAnnotation:
                     isinstance(start_index, bool) or not isinstance(start_index, int)
                 ):
                     raise ParseError.expected("integer", start_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "start_index") from None
             try:
@@ -116,7 +112,6 @@ class FilePathAnnotation:
                     isinstance(end_index, bool) or not isinstance(end_index, int)
                 ):
                     raise ParseError.expected("integer", end_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "end_index") from None
         except KeyError as exc:

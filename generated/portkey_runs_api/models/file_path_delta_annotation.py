@@ -100,21 +100,18 @@ class FilePathDeltaAnnotation:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "file_path":
                     raise ParseError.expected(repr("file_path"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 text = d.get("text", UNSET)
                 if text is not UNSET and not isinstance(text, str):
                     raise ParseError.expected("string", text)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
             try:
@@ -122,7 +119,6 @@ class FilePathDeltaAnnotation:
                 file_path: FilePathDelta | Unset = UNSET
                 if _file_path is not UNSET:
                     file_path = FilePathDelta.from_dict(_file_path)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_path") from None
             try:
@@ -136,7 +132,6 @@ class FilePathDeltaAnnotation:
                     )
                 ):
                     raise ParseError.expected("integer", start_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "start_index") from None
             try:
@@ -147,7 +142,6 @@ class FilePathDeltaAnnotation:
                     and (isinstance(end_index, bool) or not isinstance(end_index, int))
                 ):
                     raise ParseError.expected("integer", end_index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "end_index") from None
         except KeyError as exc:

@@ -81,7 +81,6 @@ class FileSearchCall:
                     ranking_options = FileSearchCallRankingOptions.from_dict(
                         _ranking_options
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "ranking_options") from None
             try:
@@ -98,7 +97,6 @@ class FileSearchCall:
                             results.append(results_item)
                     except ParseError as exc:
                         raise exc.at_index(len(results)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "results") from None
         except KeyError as exc:

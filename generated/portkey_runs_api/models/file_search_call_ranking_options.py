@@ -78,7 +78,6 @@ class FileSearchCallRankingOptions:
                     if _FileSearchRanker_member is None
                     else _FileSearchRanker_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "ranker") from None
             try:
@@ -88,7 +87,6 @@ class FileSearchCallRankingOptions:
                     or not isinstance(score_threshold, (int, float))
                 ):
                     raise ParseError.expected("number", score_threshold)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "score_threshold") from None
         except KeyError as exc:

@@ -81,7 +81,6 @@ class FileSearchRankingOptions:
                     or not isinstance(score_threshold, (int, float))
                 ):
                     raise ParseError.expected("number", score_threshold)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "score_threshold") from None
             try:
@@ -96,7 +95,6 @@ class FileSearchRankingOptions:
                         if _FileSearchRanker_member is None
                         else _FileSearchRanker_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "ranker") from None
         except KeyError as exc:

@@ -89,14 +89,12 @@ class FileSearchResult:
                 file_id = d["file_id"]
                 if not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
             try:
                 file_name = d["file_name"]
                 if not isinstance(file_name, str):
                     raise ParseError.expected("string", file_name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_name") from None
             try:
@@ -105,7 +103,6 @@ class FileSearchResult:
                     isinstance(score, bool) or not isinstance(score, (int, float))
                 ):
                     raise ParseError.expected("number", score)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "score") from None
             try:
@@ -124,7 +121,6 @@ class FileSearchResult:
                             content.append(content_item)
                     except ParseError as exc:
                         raise exc.at_index(len(content)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "content") from None
         except KeyError as exc:

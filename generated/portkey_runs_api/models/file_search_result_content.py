@@ -84,14 +84,12 @@ class FileSearchResultContent:
                         if _FileSearchResultContentType_member is None
                         else _FileSearchResultContentType_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 text = d.get("text", UNSET)
                 if text is not UNSET and not isinstance(text, str):
                     raise ParseError.expected("string", text)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
         except KeyError as exc:

@@ -76,19 +76,16 @@ class FileSearchToolCall:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 type_ = d["type"]
                 if type_ != "file_search":
                     raise ParseError.expected(repr("file_search"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 file_search = FileSearchCall.from_dict(d["file_search"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_search") from None
         except KeyError as exc:

@@ -85,26 +85,22 @@ class FileSearchToolCallDelta:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "file_search":
                     raise ParseError.expected(repr("file_search"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 file_search = FileSearchCallDelta.from_dict(d["file_search"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_search") from None
             try:
                 id = d.get("id", UNSET)
                 if id is not UNSET and not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
         except KeyError as exc:

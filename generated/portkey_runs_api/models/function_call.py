@@ -77,21 +77,18 @@ class FunctionCall:
                 name = d["name"]
                 if not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
             try:
                 arguments = d["arguments"]
                 if not isinstance(arguments, str):
                     raise ParseError.expected("string", arguments)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "arguments") from None
             try:
                 output = d["output"]
                 if output is not None and not isinstance(output, str):
                     raise ParseError.expected("null or string", output)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "output") from None
         except KeyError as exc:

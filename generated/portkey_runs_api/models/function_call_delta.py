@@ -81,14 +81,12 @@ class FunctionCallDelta:
                 name = d.get("name", UNSET)
                 if name is not UNSET and not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
             try:
                 arguments = d.get("arguments", UNSET)
                 if arguments is not UNSET and not isinstance(arguments, str):
                     raise ParseError.expected("string", arguments)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "arguments") from None
             try:
@@ -99,7 +97,6 @@ class FunctionCallDelta:
                     and not isinstance(output, str)
                 ):
                     raise ParseError.expected("null or string", output)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "output") from None
         except KeyError as exc:

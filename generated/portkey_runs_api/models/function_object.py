@@ -94,14 +94,12 @@ class FunctionObject:
                 name = d["name"]
                 if not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
             try:
                 description = d.get("description", UNSET)
                 if description is not UNSET and not isinstance(description, str):
                     raise ParseError.expected("string", description)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "description") from None
             try:
@@ -109,7 +107,6 @@ class FunctionObject:
                 parameters: FunctionParameters | Unset = UNSET
                 if _parameters is not UNSET:
                     parameters = FunctionParameters.from_dict(_parameters)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "parameters") from None
             try:
@@ -120,7 +117,6 @@ class FunctionObject:
                     and type(strict) is not bool
                 ):
                     raise ParseError.expected("null or boolean", strict)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "strict") from None
         except KeyError as exc:

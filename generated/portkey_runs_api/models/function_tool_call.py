@@ -76,19 +76,16 @@ class FunctionToolCall:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 type_ = d["type"]
                 if type_ != "function":
                     raise ParseError.expected(repr("function"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 function = FunctionCall.from_dict(d["function"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "function") from None
         except KeyError as exc:

@@ -88,21 +88,18 @@ class FunctionToolCallDelta:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "function":
                     raise ParseError.expected(repr("function"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 id = d.get("id", UNSET)
                 if id is not UNSET and not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
@@ -110,7 +107,6 @@ class FunctionToolCallDelta:
                 function: FunctionCallDelta | Unset = UNSET
                 if _function is not UNSET:
                     function = FunctionCallDelta.from_dict(_function)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "function") from None
         except KeyError as exc:

@@ -76,7 +76,6 @@ class ImageFile:
                 file_id = d["file_id"]
                 if not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
             try:
@@ -91,7 +90,6 @@ class ImageFile:
                         if _ImageDetail_member is None
                         else _ImageDetail_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "detail") from None
         except KeyError as exc:

@@ -74,7 +74,6 @@ class ImageFileDelta:
                 file_id = d.get("file_id", UNSET)
                 if file_id is not UNSET and not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
             try:
@@ -89,7 +88,6 @@ class ImageFileDelta:
                         if _ImageDetail_member is None
                         else _ImageDetail_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "detail") from None
         except KeyError as exc:

@@ -78,7 +78,6 @@ class ImageUrl:
                 url = d["url"]
                 if not isinstance(url, str):
                     raise ParseError.expected("string", url)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "url") from None
             try:
@@ -93,7 +92,6 @@ class ImageUrl:
                         if _ImageDetail_member is None
                         else _ImageDetail_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "detail") from None
         except KeyError as exc:

@@ -74,7 +74,6 @@ class ImageUrlDelta:
                 url = d.get("url", UNSET)
                 if url is not UNSET and not isinstance(url, str):
                     raise ParseError.expected("string", url)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "url") from None
             try:
@@ -89,7 +88,6 @@ class ImageUrlDelta:
                         if _ImageDetail_member is None
                         else _ImageDetail_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "detail") from None
         except KeyError as exc:

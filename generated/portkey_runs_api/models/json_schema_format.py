@@ -94,14 +94,12 @@ class JsonSchemaFormat:
                 name = d["name"]
                 if not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
             try:
                 description = d.get("description", UNSET)
                 if description is not UNSET and not isinstance(description, str):
                     raise ParseError.expected("string", description)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "description") from None
             try:
@@ -109,7 +107,6 @@ class JsonSchemaFormat:
                 schema: ResponseFormatJsonSchemaSchema | Unset = UNSET
                 if _schema is not UNSET:
                     schema = ResponseFormatJsonSchemaSchema.from_dict(_schema)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "schema") from None
             try:
@@ -120,7 +117,6 @@ class JsonSchemaFormat:
                     and type(strict) is not bool
                 ):
                     raise ParseError.expected("null or boolean", strict)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "strict") from None
         except KeyError as exc:

@@ -91,7 +91,6 @@ class ListRunsResponse:
                 object_ = d["object"]
                 if object_ != "list":
                     raise ParseError.expected(repr("list"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
@@ -106,28 +105,24 @@ class ListRunsResponse:
                         data.append(data_item)
                 except ParseError as exc:
                     raise exc.at_index(len(data)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
             try:
                 first_id = d["first_id"]
                 if first_id is not None and not isinstance(first_id, str):
                     raise ParseError.expected("null or string", first_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "first_id") from None
             try:
                 last_id = d["last_id"]
                 if last_id is not None and not isinstance(last_id, str):
                     raise ParseError.expected("null or string", last_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "last_id") from None
             try:
                 has_more = d["has_more"]
                 if type(has_more) is not bool:
                     raise ParseError.expected("boolean", has_more)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "has_more") from None
         except KeyError as exc:

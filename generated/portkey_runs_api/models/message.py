@@ -167,14 +167,12 @@ class Message:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 object_ = d["object"]
                 if object_ != "thread.message":
                     raise ParseError.expected(repr("thread.message"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
@@ -183,14 +181,12 @@ class Message:
                     isinstance(created_at, bool) or not isinstance(created_at, int)
                 ):
                     raise ParseError.expected("integer", created_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "created_at") from None
             try:
                 thread_id = d["thread_id"]
                 if not isinstance(thread_id, str):
                     raise ParseError.expected("string", thread_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "thread_id") from None
             try:
@@ -203,7 +199,6 @@ class Message:
                     if _MessageStatus_member is None
                     else _MessageStatus_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "status") from None
             try:
@@ -217,7 +212,6 @@ class Message:
                     )
                 else:
                     raise ParseError.expected("null or object", _incomplete_details)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "incomplete_details") from None
             try:
@@ -231,7 +225,6 @@ class Message:
                     )
                 ):
                     raise ParseError.expected("null or integer", completed_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "completed_at") from None
             try:
@@ -245,7 +238,6 @@ class Message:
                     )
                 ):
                     raise ParseError.expected("null or integer", incomplete_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "incomplete_at") from None
             try:
@@ -258,7 +250,6 @@ class Message:
                     if _MessageRole_member is None
                     else _MessageRole_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "role") from None
             try:
@@ -317,21 +308,18 @@ class Message:
                         content.append(content_item)
                 except ParseError as exc:
                     raise exc.at_index(len(content)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "content") from None
             try:
                 assistant_id = d["assistant_id"]
                 if assistant_id is not None and not isinstance(assistant_id, str):
                     raise ParseError.expected("null or string", assistant_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "assistant_id") from None
             try:
                 run_id = d["run_id"]
                 if run_id is not None and not isinstance(run_id, str):
                     raise ParseError.expected("null or string", run_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "run_id") from None
             try:
@@ -354,7 +342,6 @@ class Message:
                         raise exc.at_index(len(attachments)) from None
                 else:
                     raise ParseError.expected("null or array", _attachments)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "attachments") from None
             try:
@@ -366,7 +353,6 @@ class Message:
                     metadata = Metadata.from_dict(_metadata)
                 else:
                     raise ParseError.expected("null or object", _metadata)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "metadata") from None
         except KeyError as exc:

@@ -82,7 +82,6 @@ class MessageAttachment:
                 file_id = d.get("file_id", UNSET)
                 if file_id is not UNSET and not isinstance(file_id, str):
                     raise ParseError.expected("string", file_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "file_id") from None
             try:
@@ -136,7 +135,6 @@ class MessageAttachment:
                             tools.append(tools_item)
                     except ParseError as exc:
                         raise exc.at_index(len(tools)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tools") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class MessageContentImageFile:
                 type_ = d["type"]
                 if type_ != "image_file":
                     raise ParseError.expected(repr("image_file"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 image_file = ImageFile.from_dict(d["image_file"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image_file") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class MessageContentImageUrl:
                 type_ = d["type"]
                 if type_ != "image_url":
                     raise ParseError.expected(repr("image_url"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 image_url = ImageUrl.from_dict(d["image_url"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image_url") from None
         except KeyError as exc:

@@ -71,14 +71,12 @@ class MessageContentRefusal:
                 type_ = d["type"]
                 if type_ != "refusal":
                     raise ParseError.expected(repr("refusal"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 refusal = d["refusal"]
                 if not isinstance(refusal, str):
                     raise ParseError.expected("string", refusal)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "refusal") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class MessageContentText:
                 type_ = d["type"]
                 if type_ != "text":
                     raise ParseError.expected(repr("text"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 text = MessageText.from_dict(d["text"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
         except KeyError as exc:

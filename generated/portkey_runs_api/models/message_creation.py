@@ -66,7 +66,6 @@ class MessageCreation:
                 message_id = d["message_id"]
                 if not isinstance(message_id, str):
                     raise ParseError.expected("string", message_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message_id") from None
         except KeyError as exc:

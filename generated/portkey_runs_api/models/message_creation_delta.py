@@ -65,7 +65,6 @@ class MessageCreationDelta:
                 message_id = d.get("message_id", UNSET)
                 if message_id is not UNSET and not isinstance(message_id, str):
                     raise ParseError.expected("string", message_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message_id") from None
         except KeyError as exc:

@@ -76,19 +76,16 @@ class MessageDelta:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 object_ = d["object"]
                 if object_ != "thread.message.delta":
                     raise ParseError.expected(repr("thread.message.delta"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
                 delta = MessageDeltaContent.from_dict(d["delta"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "delta") from None
         except KeyError as exc:

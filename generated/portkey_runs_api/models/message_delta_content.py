@@ -100,7 +100,6 @@ class MessageDeltaContent:
                         if _MessageRole_member is None
                         else _MessageRole_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "role") from None
             try:
@@ -170,7 +169,6 @@ class MessageDeltaContent:
                             content.append(content_item)
                     except ParseError as exc:
                         raise exc.at_index(len(content)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "content") from None
         except KeyError as exc:

@@ -82,14 +82,12 @@ class MessageDeltaContentImageFile:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "image_file":
                     raise ParseError.expected(repr("image_file"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -97,7 +95,6 @@ class MessageDeltaContentImageFile:
                 image_file: ImageFileDelta | Unset = UNSET
                 if _image_file is not UNSET:
                     image_file = ImageFileDelta.from_dict(_image_file)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image_file") from None
         except KeyError as exc:

@@ -82,14 +82,12 @@ class MessageDeltaContentImageUrl:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "image_url":
                     raise ParseError.expected(repr("image_url"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -97,7 +95,6 @@ class MessageDeltaContentImageUrl:
                 image_url: ImageUrlDelta | Unset = UNSET
                 if _image_url is not UNSET:
                     image_url = ImageUrlDelta.from_dict(_image_url)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "image_url") from None
         except KeyError as exc:

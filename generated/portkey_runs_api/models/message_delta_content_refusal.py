@@ -80,21 +80,18 @@ class MessageDeltaContentRefusal:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "refusal":
                     raise ParseError.expected(repr("refusal"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 refusal = d.get("refusal", UNSET)
                 if refusal is not UNSET and not isinstance(refusal, str):
                     raise ParseError.expected("string", refusal)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "refusal") from None
         except KeyError as exc:

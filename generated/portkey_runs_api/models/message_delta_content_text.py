@@ -82,14 +82,12 @@ class MessageDeltaContentText:
                     isinstance(index, bool) or not isinstance(index, int)
                 ):
                     raise ParseError.expected("integer", index)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "index") from None
             try:
                 type_ = d["type"]
                 if type_ != "text":
                     raise ParseError.expected(repr("text"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -97,7 +95,6 @@ class MessageDeltaContentText:
                 text: MessageTextDelta | Unset = UNSET
                 if _text is not UNSET:
                     text = MessageTextDelta.from_dict(_text)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "text") from None
         except KeyError as exc:

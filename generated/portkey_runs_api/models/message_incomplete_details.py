@@ -75,7 +75,6 @@ class MessageIncompleteDetails:
                     if _MessageIncompleteDetailsReason_member is None
                     else _MessageIncompleteDetailsReason_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "reason") from None
         except KeyError as exc:

@@ -77,7 +77,6 @@ class MessageText:
                 value = d["value"]
                 if not isinstance(value, str):
                     raise ParseError.expected("string", value)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "value") from None
             try:
@@ -122,7 +121,6 @@ class MessageText:
                         annotations.append(annotations_item)
                 except ParseError as exc:
                     raise exc.at_index(len(annotations)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "annotations") from None
         except KeyError as exc:

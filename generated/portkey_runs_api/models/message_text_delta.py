@@ -82,7 +82,6 @@ class MessageTextDelta:
                 value = d.get("value", UNSET)
                 if value is not UNSET and not isinstance(value, str):
                     raise ParseError.expected("string", value)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "value") from None
             try:
@@ -144,7 +143,6 @@ class MessageTextDelta:
                             annotations.append(annotations_item)
                     except ParseError as exc:
                         raise exc.at_index(len(annotations)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "annotations") from None
         except KeyError as exc:

@@ -60,7 +60,6 @@ class Metadata:
                     if not isinstance(prop_dict, str):
                         raise ParseError.expected("string", prop_dict)
                     prop_value = prop_dict
-
                 except ParseError as exc:
                     raise exc.within(cls.__name__, prop_name) from None
                 additional_properties[prop_name] = prop_value

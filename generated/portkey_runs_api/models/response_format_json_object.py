@@ -66,7 +66,6 @@ class ResponseFormatJsonObject:
                 type_ = d["type"]
                 if type_ != "json_object":
                     raise ParseError.expected(repr("json_object"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class ResponseFormatJsonSchema:
                 type_ = d["type"]
                 if type_ != "json_schema":
                     raise ParseError.expected(repr("json_schema"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 json_schema = JsonSchemaFormat.from_dict(d["json_schema"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "json_schema") from None
         except KeyError as exc:

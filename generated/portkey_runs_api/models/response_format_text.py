@@ -66,7 +66,6 @@ class ResponseFormatText:
                 type_ = d["type"]
                 if type_ != "text":
                     raise ParseError.expected(repr("text"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
         except KeyError as exc:

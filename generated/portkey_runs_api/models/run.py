@@ -292,14 +292,12 @@ class Run:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 object_ = d["object"]
                 if object_ != "thread.run":
                     raise ParseError.expected(repr("thread.run"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
@@ -308,21 +306,18 @@ class Run:
                     isinstance(created_at, bool) or not isinstance(created_at, int)
                 ):
                     raise ParseError.expected("integer", created_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "created_at") from None
             try:
                 thread_id = d["thread_id"]
                 if not isinstance(thread_id, str):
                     raise ParseError.expected("string", thread_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "thread_id") from None
             try:
                 assistant_id = d["assistant_id"]
                 if not isinstance(assistant_id, str):
                     raise ParseError.expected("string", assistant_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "assistant_id") from None
             try:
@@ -335,7 +330,6 @@ class Run:
                     if _RunStatus_member is None
                     else _RunStatus_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "status") from None
             try:
@@ -347,7 +341,6 @@ class Run:
                     required_action = RunRequiredAction.from_dict(_required_action)
                 else:
                     raise ParseError.expected("null or object", _required_action)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "required_action") from None
             try:
@@ -359,7 +352,6 @@ class Run:
                     last_error = RunLastError.from_dict(_last_error)
                 else:
                     raise ParseError.expected("null or object", _last_error)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "last_error") from None
             try:
@@ -372,7 +364,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", expires_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "expires_at") from None
             try:
@@ -385,7 +376,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", started_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "started_at") from None
             try:
@@ -399,7 +389,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", cancelled_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "cancelled_at") from None
             try:
@@ -410,7 +399,6 @@ class Run:
                     and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
                 ):
                     raise ParseError.expected("null or integer", failed_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "failed_at") from None
             try:
@@ -424,7 +412,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", completed_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "completed_at") from None
             try:
@@ -438,21 +425,18 @@ class Run:
                     )
                 else:
                     raise ParseError.expected("null or object", _incomplete_details)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "incomplete_details") from None
             try:
                 model = d["model"]
                 if not isinstance(model, str):
                     raise ParseError.expected("string", model)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "model") from None
             try:
                 instructions = d["instructions"]
                 if instructions is not None and not isinstance(instructions, str):
                     raise ParseError.expected("null or string", instructions)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "instructions") from None
             try:
@@ -505,7 +489,6 @@ class Run:
                         tools.append(tools_item)
                 except ParseError as exc:
                     raise exc.at_index(len(tools)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tools") from None
             try:
@@ -517,7 +500,6 @@ class Run:
                     metadata = Metadata.from_dict(_metadata)
                 else:
                     raise ParseError.expected("null or object", _metadata)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "metadata") from None
             try:
@@ -529,7 +511,6 @@ class Run:
                     usage = RunCompletionUsage.from_dict(_usage)
                 else:
                     raise ParseError.expected("null or object", _usage)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "usage") from None
             try:
@@ -543,7 +524,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", max_prompt_tokens)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "max_prompt_tokens") from None
             try:
@@ -557,7 +537,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or integer", max_completion_tokens)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "max_completion_tokens") from None
             try:
@@ -571,7 +550,6 @@ class Run:
                     )
                 else:
                     raise ParseError.expected("null or object", _truncation_strategy)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "truncation_strategy") from None
             try:
@@ -594,14 +572,12 @@ class Run:
                     tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
                 else:
                     raise ParseError.expected("null, string or object", _tool_choice)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_choice") from None
             try:
                 parallel_tool_calls = d["parallel_tool_calls"]
                 if type(parallel_tool_calls) is not bool:
                     raise ParseError.expected("boolean", parallel_tool_calls)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "parallel_tool_calls") from None
             try:
@@ -651,7 +627,6 @@ class Run:
                     raise ParseError.expected(
                         "null, string or object", _response_format
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "response_format") from None
             try:
@@ -666,7 +641,6 @@ class Run:
                     )
                 ):
                     raise ParseError.expected("null or number", temperature)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "temperature") from None
             try:
@@ -678,7 +652,6 @@ class Run:
                     and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
                 ):
                     raise ParseError.expected("null or number", top_p)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "top_p") from None
         except KeyError as exc:

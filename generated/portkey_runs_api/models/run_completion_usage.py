@@ -79,7 +79,6 @@ class RunCompletionUsage:
                     or not isinstance(completion_tokens, int)
                 ):
                     raise ParseError.expected("integer", completion_tokens)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "completion_tokens") from None
             try:
@@ -89,7 +88,6 @@ class RunCompletionUsage:
                     or not isinstance(prompt_tokens, int)
                 ):
                     raise ParseError.expected("integer", prompt_tokens)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "prompt_tokens") from None
             try:
@@ -98,7 +96,6 @@ class RunCompletionUsage:
                     isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
                 ):
                     raise ParseError.expected("integer", total_tokens)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "total_tokens") from None
         except KeyError as exc:

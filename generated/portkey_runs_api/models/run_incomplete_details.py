@@ -78,7 +78,6 @@ class RunIncompleteDetails:
                         if _RunIncompleteDetailsReason_member is None
                         else _RunIncompleteDetailsReason_member
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "reason") from None
         except KeyError as exc:

@@ -78,14 +78,12 @@ class RunLastError:
                     if _RunLastErrorCode_member is None
                     else _RunLastErrorCode_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "code") from None
             try:
                 message = d["message"]
                 if not isinstance(message, str):
                     raise ParseError.expected("string", message)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message") from None
         except KeyError as exc:

@@ -80,14 +80,12 @@ class RunRequiredAction:
                     if _RunRequiredActionType_member is None
                     else _RunRequiredActionType_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 submit_tool_outputs = RunSubmitToolOutputs.from_dict(
                     d["submit_tool_outputs"]
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "submit_tool_outputs") from None
         except KeyError as exc:

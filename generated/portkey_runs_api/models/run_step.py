@@ -165,14 +165,12 @@ class RunStep:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 object_ = d["object"]
                 if object_ != "thread.run.step":
                     raise ParseError.expected(repr("thread.run.step"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
@@ -181,28 +179,24 @@ class RunStep:
                     isinstance(created_at, bool) or not isinstance(created_at, int)
                 ):
                     raise ParseError.expected("integer", created_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "created_at") from None
             try:
                 assistant_id = d["assistant_id"]
                 if not isinstance(assistant_id, str):
                     raise ParseError.expected("string", assistant_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "assistant_id") from None
             try:
                 thread_id = d["thread_id"]
                 if not isinstance(thread_id, str):
                     raise ParseError.expected("string", thread_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "thread_id") from None
             try:
                 run_id = d["run_id"]
                 if not isinstance(run_id, str):
                     raise ParseError.expected("string", run_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "run_id") from None
             try:
@@ -215,7 +209,6 @@ class RunStep:
                     if _RunStepType_member is None
                     else _RunStepType_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -228,7 +221,6 @@ class RunStep:
                     if _RunStepStatus_member is None
                     else _RunStepStatus_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "status") from None
             try:
@@ -258,7 +250,6 @@ class RunStep:
                         raise ParseError("missing required property").within("", "type")
                 else:
                     raise ParseError.expected("object", _step_details)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "step_details") from None
             try:
@@ -270,7 +261,6 @@ class RunStep:
                     last_error = RunStepLastError.from_dict(_last_error)
                 else:
                     raise ParseError.expected("null or object", _last_error)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "last_error") from None
             try:
@@ -283,7 +273,6 @@ class RunStep:
                     )
                 ):
                     raise ParseError.expected("null or integer", expired_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "expired_at") from None
             try:
@@ -297,7 +286,6 @@ class RunStep:
                     )
                 ):
                     raise ParseError.expected("null or integer", cancelled_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "cancelled_at") from None
             try:
@@ -308,7 +296,6 @@ class RunStep:
                     and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
                 ):
                     raise ParseError.expected("null or integer", failed_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "failed_at") from None
             try:
@@ -322,7 +309,6 @@ class RunStep:
                     )
                 ):
                     raise ParseError.expected("null or integer", completed_at)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "completed_at") from None
             try:
@@ -334,7 +320,6 @@ class RunStep:
                     metadata = Metadata.from_dict(_metadata)
                 else:
                     raise ParseError.expected("null or object", _metadata)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "metadata") from None
             try:
@@ -346,7 +331,6 @@ class RunStep:
                     usage = RunStepCompletionUsage.from_dict(_usage)
                 else:
                     raise ParseError.expected("null or object", _usage)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "usage") from None
         except KeyError as exc:

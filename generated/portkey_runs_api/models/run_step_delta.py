@@ -76,19 +76,16 @@ class RunStepDelta:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
                 object_ = d["object"]
                 if object_ != "thread.run.step.delta":
                     raise ParseError.expected(repr("thread.run.step.delta"), object_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "object") from None
             try:
                 delta = RunStepDeltaContent.from_dict(d["delta"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "delta") from None
         except KeyError as exc:

@@ -101,7 +101,6 @@ class RunStepDeltaContent:
                             )
                     else:
                         raise ParseError.expected("object", _step_details)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "step_details") from None
         except KeyError as exc:

@@ -75,7 +75,6 @@ class RunStepDeltaMessageCreation:
                 type_ = d["type"]
                 if type_ != "message_creation":
                     raise ParseError.expected(repr("message_creation"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -83,7 +82,6 @@ class RunStepDeltaMessageCreation:
                 message_creation: MessageCreationDelta | Unset = UNSET
                 if _message_creation is not UNSET:
                     message_creation = MessageCreationDelta.from_dict(_message_creation)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message_creation") from None
         except KeyError as exc:

@@ -89,7 +89,6 @@ class RunStepDeltaToolCalls:
                 type_ = d["type"]
                 if type_ != "tool_calls":
                     raise ParseError.expected(repr("tool_calls"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -153,7 +152,6 @@ class RunStepDeltaToolCalls:
                             tool_calls.append(tool_calls_item)
                     except ParseError as exc:
                         raise exc.at_index(len(tool_calls)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_calls") from None
         except KeyError as exc:

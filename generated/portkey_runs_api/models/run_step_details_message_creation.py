@@ -71,12 +71,10 @@ class RunStepDetailsMessageCreation:
                 type_ = d["type"]
                 if type_ != "message_creation":
                     raise ParseError.expected(repr("message_creation"), type_)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 message_creation = MessageCreation.from_dict(d["message_creation"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "message_creation") from None
         except KeyError as exc:

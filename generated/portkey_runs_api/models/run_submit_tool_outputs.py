@@ -77,7 +77,6 @@ class RunSubmitToolOutputs:
                         tool_calls.append(tool_calls_item)
                 except ParseError as exc:
                     raise exc.at_index(len(tool_calls)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_calls") from None
         except KeyError as exc:

@@ -77,7 +77,6 @@ class RunToolCall:
                 id = d["id"]
                 if not isinstance(id, str):
                     raise ParseError.expected("string", id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "id") from None
             try:
@@ -90,12 +89,10 @@ class RunToolCall:
                     if _RunToolCallType_member is None
                     else _RunToolCallType_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
                 function = RunToolCallFunction.from_dict(d["function"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "function") from None
         except KeyError as exc:

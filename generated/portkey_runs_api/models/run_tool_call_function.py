@@ -71,14 +71,12 @@ class RunToolCallFunction:
                 name = d["name"]
                 if not isinstance(name, str):
                     raise ParseError.expected("string", name)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "name") from None
             try:
                 arguments = d["arguments"]
                 if not isinstance(arguments, str):
                     raise ParseError.expected("string", arguments)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "arguments") from None
         except KeyError as exc:

@@ -90,7 +90,6 @@ class SubmitToolOutputsRunRequest:
                         tool_outputs.append(tool_outputs_item)
                 except ParseError as exc:
                     raise exc.at_index(len(tool_outputs)) from None
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_outputs") from None
             try:
@@ -101,7 +100,6 @@ class SubmitToolOutputsRunRequest:
                     and type(stream) is not bool
                 ):
                     raise ParseError.expected("null or boolean", stream)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "stream") from None
         except KeyError as exc:

@@ -72,12 +72,10 @@ class ThreadMessageDeltaEvent:
                 event = d["event"]
                 if event != "thread.message.delta":
                     raise ParseError.expected(repr("thread.message.delta"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = MessageDelta.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class ThreadMessageInProgressEvent:
                 event = d["event"]
                 if event != "thread.message.in_progress":
                     raise ParseError.expected(repr("thread.message.in_progress"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Message.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class ThreadMessageIncompleteEvent:
                 event = d["event"]
                 if event != "thread.message.incomplete":
                     raise ParseError.expected(repr("thread.message.incomplete"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Message.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

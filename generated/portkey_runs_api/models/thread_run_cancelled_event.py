@@ -75,12 +75,10 @@ class ThreadRunCancelledEvent:
                 event = d["event"]
                 if event != "thread.run.cancelled":
                     raise ParseError.expected(repr("thread.run.cancelled"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Run.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

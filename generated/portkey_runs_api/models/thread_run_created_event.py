@@ -75,12 +75,10 @@ class ThreadRunCreatedEvent:
                 event = d["event"]
                 if event != "thread.run.created":
                     raise ParseError.expected(repr("thread.run.created"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Run.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

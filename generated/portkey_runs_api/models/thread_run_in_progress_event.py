@@ -75,12 +75,10 @@ class ThreadRunInProgressEvent:
                 event = d["event"]
                 if event != "thread.run.in_progress":
                     raise ParseError.expected(repr("thread.run.in_progress"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Run.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

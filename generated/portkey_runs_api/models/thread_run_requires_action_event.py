@@ -75,12 +75,10 @@ class ThreadRunRequiresActionEvent:
                 event = d["event"]
                 if event != "thread.run.requires_action":
                     raise ParseError.expected(repr("thread.run.requires_action"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = Run.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -72,12 +72,10 @@ class ThreadRunStepDeltaEvent:
                 event = d["event"]
                 if event != "thread.run.step.delta":
                     raise ParseError.expected(repr("thread.run.step.delta"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = RunStepDelta.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -71,12 +71,10 @@ class ThreadRunStepExpiredEvent:
                 event = d["event"]
                 if event != "thread.run.step.expired":
                     raise ParseError.expected(repr("thread.run.step.expired"), event)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = RunStep.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -73,12 +73,10 @@ class ThreadRunStepInProgressEvent:
                     raise ParseError.expected(
                         repr("thread.run.step.in_progress"), event
                     )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "event") from None
             try:
                 data = RunStep.from_dict(d["data"])
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "data") from None
         except KeyError as exc:

@@ -73,14 +73,12 @@ class ToolOutput:
                 tool_call_id = d["tool_call_id"]
                 if not isinstance(tool_call_id, str):
                     raise ParseError.expected("string", tool_call_id)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_call_id") from None
             try:
                 output = d["output"]
                 if not isinstance(output, str):
                     raise ParseError.expected("string", output)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "output") from None
         except KeyError as exc:

@@ -88,7 +88,6 @@ class TruncationObject:
                     if _TruncationType_member is None
                     else _TruncationType_member
                 )
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "type") from None
             try:
@@ -103,7 +102,6 @@ class TruncationObject:
                     )
                 ):
                     raise ParseError.expected("null or integer", last_messages)
-
             except ParseError as exc:
                 raise exc.within(cls.__name__, "last_messages") from None
         except KeyError as exc:
