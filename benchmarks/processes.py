@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,9 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 OURS, OPENAI, FLOOR = "portkey-runs", "openai", "floor: httpx + json.loads"
 
 
+# Children may write bytecode (as an installed package has it, compiled by the installer): the
+# warm-up round writes it, the measured rounds read it. PYTHONDONTWRITEBYTECODE, where it is set,
+# would make every import compile its source again, and measure the compiler.
+_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def _python(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True, input=stdin
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        input=stdin,
+        env=_ENV,
     )
 
 
