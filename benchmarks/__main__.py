@@ -1,87 +1,137 @@
-"""``make bench``: listing runs, this client against the official openai SDK and json.loads.
+"""``make bench``: every job of portkey-runs against the openai SDK, portkey-ai and the floors.
 
-All three read the same bytes, a page of 100 runs made by the reference server, served by an
-in-memory httpx transport so that only client-side work is measured. Prints microseconds
-per run and the ratios; the targets (at least 8x faster than the openai SDK, within 3x of
-json.loads) are reported, not asserted.
+    python -m benchmarks [--rounds N] [--only list,stream,...] [--quick]
+
+Scenarios (``--only`` takes their keys):
+
+* ``list``: 5,000 runs in pages of 100 from an in-memory transport, sync and async;
+* ``stream``: a 10,000-event stream of a tool-output submission, with and without the
+  accumulation of the message's text;
+* ``import``: ``import X`` in fresh interpreters;
+* ``memory``: peak RSS iterating 100,000 runs against 1,000, in fresh processes;
+* ``wire``: listing and streaming from the reference server on loopback.
+
+Within a scenario the contenders run interleaved, one after the other in each round (after a
+warm-up); each ratio is taken within a round, and its median over the rounds is compared with
+the issue's target: met or NOT MET, printed, never asserted. Everything measured is also
+written as JSON to ``.bench/`` (git-ignored): ``latest.json`` and one file per run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import statistics
+import platform
+import subprocess
+import sys
 import time
-import warnings
 from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
 
-import httpx
-import httpx2  # what openai 3.x is built on
-import openai
+from benchmarks import processes, scenarios
+from benchmarks.harness import Result, table
 
-import portkey_runs
-from portkey_runs.testing import ReferenceState
-
-RUNS = 100
-ROUNDS = 30
-
-
-def page_bytes() -> tuple[str, bytes]:
-    state = ReferenceState(seed=1)
-    statuses = ["completed", "requires_action", "failed", "in_progress"] * (RUNS // 4)
-    thread = state.create_thread(statuses=statuses)
-    page = state.list_runs(thread, limit=RUNS, order="desc", after=None, before=None)
-    return thread, json.dumps(page).encode()
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / ".bench"
+KEYS = ("list", "stream", "import", "memory", "wire")
+MIN_ROUNDS = 11
 
 
-def per_run(fn: Callable[[], object]) -> float:
-    """The median over rounds of the time per run, in microseconds."""
-    fn()  # warm up
-    samples = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) / RUNS * 1e6)
-    return statistics.median(samples)
+def _meta(rounds: int) -> dict[str, Any]:
+    def commit() -> str:
+        try:
+            return subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    packages = ["httpx", "httpx2", "openai", "portkey-ai", "attrs", "orjson"]
+    versions: dict[str, str | None] = {}
+    for package in packages:
+        try:
+            versions[package] = version(package)
+        except Exception:
+            versions[package] = None
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "commit": commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "rounds": rounds,
+        "versions": versions,
+    }
 
 
-def main() -> None:
-    thread, body = page_bytes()
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
-
-    def handler2(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, content=body, headers={"content-type": "application/json"})
-
-    ours = portkey_runs.Client(
-        "pk-bench",
-        base_url="http://bench.invalid/v1",
-        max_retries=0,
-        transport=httpx.MockTransport(handler),
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
     )
-    sdk = openai.OpenAI(
-        api_key="sk-bench",
-        base_url="http://bench.invalid/v1",
-        http_client=httpx2.Client(transport=httpx2.MockTransport(handler2)),
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help="rounds per scenario")
+    parser.add_argument("--only", default=",".join(KEYS), help="comma-separated scenario keys")
+    parser.add_argument(
+        "--quick", action="store_true", help="3 rounds: for development, not for numbers"
     )
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else args.rounds
+    only = [key.strip() for key in args.only.split(",") if key.strip()]
+    unknown = sorted(set(only) - set(KEYS))
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(KEYS)}")
+    if rounds < MIN_ROUNDS:
+        print(f"(only {rounds} rounds: numbers for development, not for the record)")
 
-    def with_sdk() -> list[object]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return list(sdk.beta.threads.runs.list(thread, limit=RUNS))
+    def progress(message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r\033[K  {message}", end="", file=sys.stderr, flush=True)
 
-    baseline = per_run(lambda: json.loads(body))
-    mine = per_run(lambda: list(ours.runs.list(thread, limit=RUNS)))
-    theirs = per_run(with_sdk)
-    assert len(list(ours.runs.list(thread, limit=RUNS))) == RUNS == len(with_sdk())
+    results: list[Result] = []
 
-    print(f"listing a page of {RUNS} runs, median of {ROUNDS} rounds, microseconds per run")
-    print(f"  json.loads of the same bytes   {baseline:8.1f}")
-    print(f"  portkey-runs (runs.list)       {mine:8.1f}")
-    print(f"  openai {openai.__version__:<10} (runs.list)  {theirs:8.1f}")
-    print(f"openai / portkey-runs     = {theirs / mine:5.1f}x  (target >= 8x)")
-    print(f"portkey-runs / json.loads = {mine / baseline:5.1f}x  (target <= 3x)")
+    def show(new: list[Result]) -> None:
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+        for result in new:
+            print(table(result), end="\n\n", flush=True)
+        results.extend(new)
+
+    fixture: scenarios.Fixture | None = None
+    runners: dict[str, Callable[[], list[Result]]] = {}
+    if "list" in only or "stream" in only:
+        fixture = scenarios.Fixture()
+    if fixture is not None:
+        fx = fixture
+        runners["list"] = lambda: [
+            scenarios.list_sync(fx, rounds, progress),
+            scenarios.list_async(fx, rounds, progress),
+        ]
+        runners["stream"] = lambda: [scenarios.stream(fx, rounds, progress)]
+    runners["import"] = lambda: [processes.import_time(rounds, progress)]
+    runners["memory"] = lambda: [processes.memory(rounds, progress)]
+    runners["wire"] = lambda: processes.wire(rounds, progress)
+    started = time.perf_counter()
+    for key in KEYS:
+        if key in only:
+            show(runners[key]())
+
+    verdicts = [ratio.met for result in results for ratio in result.ratios if ratio.met is not None]
+    print(
+        f"targets: {sum(verdicts)} of {len(verdicts)} met "
+        f"({rounds} rounds, {time.perf_counter() - started:.0f} s)"
+    )
+    OUT.mkdir(exist_ok=True)
+    document = {
+        "meta": _meta(rounds),
+        "scenarios": {result.name: result.as_json() for result in results},
+    }
+    text = json.dumps(document, indent=2)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (OUT / f"bench-{stamp}.json").write_text(text)
+    (OUT / "latest.json").write_text(text)
+    print(f"written to {(OUT / 'latest.json').relative_to(ROOT)} and bench-{stamp}.json")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

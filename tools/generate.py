@@ -86,6 +86,8 @@ STOCK_TEMPLATES = {
     "str_enum.py.jinja": "e4979a5e6b338351eda8bdac534017cfbeb51a809b494fd3c632db39414817fc",
     # Integer enums stop the generation, naming the enum (the stock IntEnum would be strict).
     "int_enum.py.jinja": "cf8776855b1d826971501d5f6d5b38c3cb496aad9276684b8ece268db67918bc",
+    # models/__init__.py: each model imported on first use (a module __getattr__), for import time.
+    "models_init.py.jinja": "4f64a3d6e1b15a561be5573c1b7702eb928c0e4fa6b67107d20e57a74c44d51a",
     # UnknownVariant, Response.status_code for any code, the endpoint helpers.
     "types.py.jinja": "93df9d75883a4eafac77dd21bc6907f3ef612e3f7841e08656618dcf6c4ce494",
 }

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import IO, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
+import orjson
 from attrs import define
 
 from .errors import ParseError
@@ -87,11 +88,42 @@ def status_of(code: int) -> HTTPStatus | int:
         return code
 
 
+# Byte -> b"9" for the ASCII digits, b" " otherwise: a run of 19 digits shows as _DIGITS_19.
+_DIGITS = bytes(57 if 48 <= byte <= 57 else 32 for byte in range(256))
+_DIGITS_19 = b"9" * 19
+
+
+def json_loads(content: bytes | str) -> Any:
+    """``json.loads(content)``, the same value and the same errors, at orjson's speed.
+
+    orjson decodes 2 to 3 times faster, but turns an integer beyond 64 bits into a ``float``
+    (where ``json`` keeps it exact) and refuses what ``json`` accepts beyond the JSON standard
+    (``NaN``, ``1e400``, a lone surrogate, a UTF-16 body). So a document with a run of 19 digits
+    or more anywhere (an integer that may be that large) is decoded by ``json``, and so is any
+    document orjson refuses: the result is always what ``json.loads`` gives.
+
+    Raises:
+        ValueError: as ``json.loads`` (``json.JSONDecodeError``, ``UnicodeDecodeError``, an
+            integer of too many digits); ``RecursionError`` for nesting too deep.
+    """
+    raw = (
+        content.encode("utf-8", "surrogatepass")
+        if isinstance(content, str)
+        else content
+    )
+    if _DIGITS_19 not in raw.translate(_DIGITS):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
+
+
 def json_or_unset(content: bytes) -> Any:
     """The JSON document in a response body, or ``UNSET`` when the body is not JSON: best effort,
     for error responses and bodies of another media type, which never raises."""
     try:
-        return json.loads(content)
+        return json_loads(content)
     # ValueError: json.JSONDecodeError, UnicodeDecodeError, an integer of too many digits;
     # RecursionError: arrays or objects nested too deeply for the decoder.
     except (ValueError, RecursionError):
@@ -119,7 +151,7 @@ def json_body(content: bytes, content_type: str | None) -> Any:
     if content_type is not None and not _is_json(content_type):
         return json_or_unset(content)
     try:
-        return json.loads(content)
+        return json_loads(content)
     except ValueError as exc:
         raise ParseError(f"the body is not valid JSON ({exc})") from exc
     except RecursionError:
@@ -197,5 +229,6 @@ __all__ = [
     "UnknownVariant",
     "Unset",
     "check_id",
+    "json_loads",
     "status_of",
 ]

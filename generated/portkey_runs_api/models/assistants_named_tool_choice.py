@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,38 +60,59 @@ class AssistantsNamedToolChoice:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            _type_ = d.pop("type")
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            type_ = AssistantsNamedToolChoiceType._from_json(_type_)
-
-            _at = "function"
-            _function = d.pop("function", UNSET)
-            function: AssistantsNamedToolChoiceFunction | Unset = UNSET
-            if _function is not UNSET:
-                function = AssistantsNamedToolChoiceFunction.from_dict(_function)
-
-        except KeyError:
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _AssistantsNamedToolChoiceType_member = (
+                    _AssistantsNamedToolChoiceType_members.get(_type_)
+                )
+                type_ = (
+                    AssistantsNamedToolChoiceType._from_json(_type_)
+                    if _AssistantsNamedToolChoiceType_member is None
+                    else _AssistantsNamedToolChoiceType_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _function = d.get("function", UNSET)
+                function: AssistantsNamedToolChoiceFunction | Unset = UNSET
+                if _function is not UNSET:
+                    function = AssistantsNamedToolChoiceFunction.from_dict(_function)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "function") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        assistants_named_tool_choice = cls(
-            type_=type_,
-            function=function,
-        )
-
-        assistants_named_tool_choice.additional_properties = d
-        return assistants_named_tool_choice
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.function = function
+        if len(d) == 1 + (function is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -110,7 +131,21 @@ class AssistantsNamedToolChoice:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives AssistantsNamedToolChoice.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "function",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistants_named_tool_choice_function import (
     AssistantsNamedToolChoiceFunction,
+)
+
+# The known members of the enums parsed here, by value.
+_AssistantsNamedToolChoiceType_members = cast(
+    "dict[str, AssistantsNamedToolChoiceType]",
+    AssistantsNamedToolChoiceType._value2member_map_,
 )

@@ -63,74 +63,90 @@ class CodeInterpreterCall:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "input"
-            input_ = d.pop("input")
-            if not isinstance(input_, str):
-                raise ParseError.expected("string", input_)
-
-            _at = "outputs"
-            _outputs = d.pop("outputs")
-            if not isinstance(_outputs, list):
-                raise ParseError.expected("array", _outputs)
-            outputs: list[
-                CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
-            ] = []
             try:
-                for outputs_item_data in _outputs:
-                    outputs_item: (
-                        CodeInterpreterOutputImage
-                        | CodeInterpreterOutputLogs
-                        | UnknownVariant
-                    )
-                    if isinstance(outputs_item_data, dict):
-                        outputs_item_kind = outputs_item_data.get("type")
-                        if outputs_item_kind == "logs":
-                            outputs_item = CodeInterpreterOutputLogs.from_dict(
-                                outputs_item_data
-                            )
-                        elif outputs_item_kind == "image":
-                            outputs_item = CodeInterpreterOutputImage.from_dict(
-                                outputs_item_data
-                            )
-                        elif isinstance(outputs_item_kind, str):
-                            outputs_item = UnknownVariant(
-                                "type", outputs_item_kind, dict(outputs_item_data)
-                            )
-                        elif "type" in outputs_item_data:
-                            raise ParseError.expected(
-                                "string", outputs_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", outputs_item_data)
-
-                    outputs.append(outputs_item)
+                input_ = d["input"]
+                if not isinstance(input_, str):
+                    raise ParseError.expected("string", input_)
             except ParseError as exc:
-                raise exc.at_index(len(outputs)) from None
+                raise exc.within(cls.__name__, "input") from None
+            try:
+                _outputs = d["outputs"]
+                if not isinstance(_outputs, list):
+                    raise ParseError.expected("array", _outputs)
+                outputs: list[
+                    CodeInterpreterOutputImage
+                    | CodeInterpreterOutputLogs
+                    | UnknownVariant
+                ] = []
+                try:
+                    for outputs_item_data in _outputs:
+                        outputs_item: (
+                            CodeInterpreterOutputImage
+                            | CodeInterpreterOutputLogs
+                            | UnknownVariant
+                        )
+                        if isinstance(outputs_item_data, dict):
+                            outputs_item_kind = outputs_item_data.get("type")
+                            if outputs_item_kind == "logs":
+                                outputs_item = CodeInterpreterOutputLogs.from_dict(
+                                    outputs_item_data
+                                )
+                            elif outputs_item_kind == "image":
+                                outputs_item = CodeInterpreterOutputImage.from_dict(
+                                    outputs_item_data
+                                )
+                            elif isinstance(outputs_item_kind, str):
+                                outputs_item = UnknownVariant(
+                                    "type", outputs_item_kind, dict(outputs_item_data)
+                                )
+                            elif "type" in outputs_item_data:
+                                raise ParseError.expected(
+                                    "string", outputs_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", outputs_item_data)
 
-        except KeyError:
+                        outputs.append(outputs_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(outputs)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "outputs") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_call = cls(
-            input_=input_,
-            outputs=outputs,
-        )
-
-        code_interpreter_call.additional_properties = d
-        return code_interpreter_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.input_ = input_
+        _obj_.outputs = outputs
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -148,6 +164,14 @@ class CodeInterpreterCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives CodeInterpreterCall.
+_PROPERTIES = frozenset(
+    {
+        "input",
+        "outputs",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_output_image import CodeInterpreterOutputImage

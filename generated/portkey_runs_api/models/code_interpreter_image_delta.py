@@ -48,30 +48,43 @@ class CodeInterpreterImageDelta:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.pop("file_id", UNSET)
-            if file_id is not UNSET and not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
-
-        except KeyError:
+            try:
+                file_id = d.get("file_id", UNSET)
+                if file_id is not UNSET and not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        code_interpreter_image_delta = cls(
-            file_id=file_id,
-        )
-
-        code_interpreter_image_delta.additional_properties = d
-        return code_interpreter_image_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.file_id = file_id
+        if len(d) == 0 + (file_id is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -88,3 +101,11 @@ class CodeInterpreterImageDelta:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives CodeInterpreterImageDelta.
+_PROPERTIES = frozenset(
+    {
+        "file_id",
+    }
+)

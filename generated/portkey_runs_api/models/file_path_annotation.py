@@ -69,56 +69,73 @@ class FilePathAnnotation:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "file_path":
-                raise ParseError.expected(repr("file_path"), type_)
-
-            _at = "text"
-            text = d.pop("text")
-            if not isinstance(text, str):
-                raise ParseError.expected("string", text)
-
-            _at = "file_path"
-            file_path = FilePath.from_dict(d.pop("file_path"))
-
-            _at = "start_index"
-            start_index = d.pop("start_index")
-            if type(start_index) is not int and (
-                isinstance(start_index, bool) or not isinstance(start_index, int)
-            ):
-                raise ParseError.expected("integer", start_index)
-
-            _at = "end_index"
-            end_index = d.pop("end_index")
-            if type(end_index) is not int and (
-                isinstance(end_index, bool) or not isinstance(end_index, int)
-            ):
-                raise ParseError.expected("integer", end_index)
-
-        except KeyError:
+            try:
+                type_ = d["type"]
+                if type_ != "file_path":
+                    raise ParseError.expected(repr("file_path"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                text = d["text"]
+                if not isinstance(text, str):
+                    raise ParseError.expected("string", text)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "text") from None
+            try:
+                file_path = FilePath.from_dict(d["file_path"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_path") from None
+            try:
+                start_index = d["start_index"]
+                if type(start_index) is not int and (
+                    isinstance(start_index, bool) or not isinstance(start_index, int)
+                ):
+                    raise ParseError.expected("integer", start_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "start_index") from None
+            try:
+                end_index = d["end_index"]
+                if type(end_index) is not int and (
+                    isinstance(end_index, bool) or not isinstance(end_index, int)
+                ):
+                    raise ParseError.expected("integer", end_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "end_index") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        file_path_annotation = cls(
-            type_=type_,
-            text=text,
-            file_path=file_path,
-            start_index=start_index,
-            end_index=end_index,
-        )
-
-        file_path_annotation.additional_properties = d
-        return file_path_annotation
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.text = text
+        _obj_.file_path = file_path
+        _obj_.start_index = start_index
+        _obj_.end_index = end_index
+        if len(d) == 5:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -136,6 +153,17 @@ class FilePathAnnotation:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FilePathAnnotation.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "text",
+        "file_path",
+        "start_index",
+        "end_index",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path import FilePath

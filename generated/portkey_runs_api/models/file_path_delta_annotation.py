@@ -81,71 +81,94 @@ class FilePathDeltaAnnotation:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "index"
-            index = d.pop("index")
-            if type(index) is not int and (
-                isinstance(index, bool) or not isinstance(index, int)
-            ):
-                raise ParseError.expected("integer", index)
-
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "file_path":
-                raise ParseError.expected(repr("file_path"), type_)
-
-            _at = "text"
-            text = d.pop("text", UNSET)
-            if text is not UNSET and not isinstance(text, str):
-                raise ParseError.expected("string", text)
-
-            _at = "file_path"
-            _file_path = d.pop("file_path", UNSET)
-            file_path: FilePathDelta | Unset = UNSET
-            if _file_path is not UNSET:
-                file_path = FilePathDelta.from_dict(_file_path)
-
-            _at = "start_index"
-            start_index = d.pop("start_index", UNSET)
-            if (
-                start_index is not UNSET
-                and type(start_index) is not int
-                and (isinstance(start_index, bool) or not isinstance(start_index, int))
-            ):
-                raise ParseError.expected("integer", start_index)
-
-            _at = "end_index"
-            end_index = d.pop("end_index", UNSET)
-            if (
-                end_index is not UNSET
-                and type(end_index) is not int
-                and (isinstance(end_index, bool) or not isinstance(end_index, int))
-            ):
-                raise ParseError.expected("integer", end_index)
-
-        except KeyError:
+            try:
+                index = d["index"]
+                if type(index) is not int and (
+                    isinstance(index, bool) or not isinstance(index, int)
+                ):
+                    raise ParseError.expected("integer", index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "index") from None
+            try:
+                type_ = d["type"]
+                if type_ != "file_path":
+                    raise ParseError.expected(repr("file_path"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                text = d.get("text", UNSET)
+                if text is not UNSET and not isinstance(text, str):
+                    raise ParseError.expected("string", text)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "text") from None
+            try:
+                _file_path = d.get("file_path", UNSET)
+                file_path: FilePathDelta | Unset = UNSET
+                if _file_path is not UNSET:
+                    file_path = FilePathDelta.from_dict(_file_path)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_path") from None
+            try:
+                start_index = d.get("start_index", UNSET)
+                if (
+                    start_index is not UNSET
+                    and type(start_index) is not int
+                    and (
+                        isinstance(start_index, bool)
+                        or not isinstance(start_index, int)
+                    )
+                ):
+                    raise ParseError.expected("integer", start_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "start_index") from None
+            try:
+                end_index = d.get("end_index", UNSET)
+                if (
+                    end_index is not UNSET
+                    and type(end_index) is not int
+                    and (isinstance(end_index, bool) or not isinstance(end_index, int))
+                ):
+                    raise ParseError.expected("integer", end_index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "end_index") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        file_path_delta_annotation = cls(
-            index=index,
-            type_=type_,
-            text=text,
-            file_path=file_path,
-            start_index=start_index,
-            end_index=end_index,
-        )
-
-        file_path_delta_annotation.additional_properties = d
-        return file_path_delta_annotation
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.index = index
+        _obj_.type_ = type_
+        _obj_.text = text
+        _obj_.file_path = file_path
+        _obj_.start_index = start_index
+        _obj_.end_index = end_index
+        if len(d) == 2 + (text is not UNSET) + (file_path is not UNSET) + (
+            start_index is not UNSET
+        ) + (end_index is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -163,6 +186,18 @@ class FilePathDeltaAnnotation:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FilePathDeltaAnnotation.
+_PROPERTIES = frozenset(
+    {
+        "index",
+        "type",
+        "text",
+        "file_path",
+        "start_index",
+        "end_index",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path_delta import FilePathDelta

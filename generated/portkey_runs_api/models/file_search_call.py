@@ -61,49 +61,63 @@ class FileSearchCall:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "ranking_options"
-            _ranking_options = d.pop("ranking_options", UNSET)
-            ranking_options: FileSearchCallRankingOptions | Unset = UNSET
-            if _ranking_options is not UNSET:
-                ranking_options = FileSearchCallRankingOptions.from_dict(
-                    _ranking_options
-                )
+            try:
+                _ranking_options = d.get("ranking_options", UNSET)
+                ranking_options: FileSearchCallRankingOptions | Unset = UNSET
+                if _ranking_options is not UNSET:
+                    ranking_options = FileSearchCallRankingOptions.from_dict(
+                        _ranking_options
+                    )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "ranking_options") from None
+            try:
+                _results = d.get("results", UNSET)
+                results: list[FileSearchResult] | Unset = UNSET
+                if _results is not UNSET:
+                    if not isinstance(_results, list):
+                        raise ParseError.expected("array", _results)
+                    results = []
+                    try:
+                        for results_item_data in _results:
+                            results_item = FileSearchResult.from_dict(results_item_data)
 
-            _at = "results"
-            _results = d.pop("results", UNSET)
-            results: list[FileSearchResult] | Unset = UNSET
-            if _results is not UNSET:
-                if not isinstance(_results, list):
-                    raise ParseError.expected("array", _results)
-                results = []
-                try:
-                    for results_item_data in _results:
-                        results_item = FileSearchResult.from_dict(results_item_data)
-
-                        results.append(results_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(results)) from None
-
-        except KeyError:
+                            results.append(results_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(results)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "results") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        file_search_call = cls(
-            ranking_options=ranking_options,
-            results=results,
-        )
-
-        file_search_call.additional_properties = d
-        return file_search_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.ranking_options = ranking_options
+        _obj_.results = results
+        if len(d) == 0 + (ranking_options is not UNSET) + (results is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -121,6 +135,14 @@ class FileSearchCall:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FileSearchCall.
+_PROPERTIES = frozenset(
+    {
+        "ranking_options",
+        "results",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_call_ranking_options import FileSearchCallRankingOptions

@@ -38,14 +38,22 @@ class FileSearchCallDelta:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
 
-        file_search_call_delta = cls()
-
-        file_search_call_delta.additional_properties = d
-        return file_search_call_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.additional_properties = dict(d)
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:

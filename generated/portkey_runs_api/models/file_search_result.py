@@ -72,62 +72,78 @@ class FileSearchResult:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.pop("file_id")
-            if not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
+            try:
+                file_id = d["file_id"]
+                if not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                file_name = d["file_name"]
+                if not isinstance(file_name, str):
+                    raise ParseError.expected("string", file_name)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_name") from None
+            try:
+                score = d["score"]
+                if type(score) is not float and (
+                    isinstance(score, bool) or not isinstance(score, (int, float))
+                ):
+                    raise ParseError.expected("number", score)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "score") from None
+            try:
+                _content = d.get("content", UNSET)
+                content: list[FileSearchResultContent] | Unset = UNSET
+                if _content is not UNSET:
+                    if not isinstance(_content, list):
+                        raise ParseError.expected("array", _content)
+                    content = []
+                    try:
+                        for content_item_data in _content:
+                            content_item = FileSearchResultContent.from_dict(
+                                content_item_data
+                            )
 
-            _at = "file_name"
-            file_name = d.pop("file_name")
-            if not isinstance(file_name, str):
-                raise ParseError.expected("string", file_name)
-
-            _at = "score"
-            score = d.pop("score")
-            if type(score) is not float and (
-                isinstance(score, bool) or not isinstance(score, (int, float))
-            ):
-                raise ParseError.expected("number", score)
-
-            _at = "content"
-            _content = d.pop("content", UNSET)
-            content: list[FileSearchResultContent] | Unset = UNSET
-            if _content is not UNSET:
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content = []
-                try:
-                    for content_item_data in _content:
-                        content_item = FileSearchResultContent.from_dict(
-                            content_item_data
-                        )
-
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
-
-        except KeyError:
+                            content.append(content_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(content)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        file_search_result = cls(
-            file_id=file_id,
-            file_name=file_name,
-            score=score,
-            content=content,
-        )
-
-        file_search_result.additional_properties = d
-        return file_search_result
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.file_id = file_id
+        _obj_.file_name = file_name
+        _obj_.score = score
+        _obj_.content = content
+        if len(d) == 3 + (content is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -145,6 +161,16 @@ class FileSearchResult:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FileSearchResult.
+_PROPERTIES = frozenset(
+    {
+        "file_id",
+        "file_name",
+        "score",
+        "content",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_result_content import FileSearchResultContent

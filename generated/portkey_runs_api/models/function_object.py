@@ -77,49 +77,71 @@ class FunctionObject:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "name"
-            name = d.pop("name")
-            if not isinstance(name, str):
-                raise ParseError.expected("string", name)
-
-            _at = "description"
-            description = d.pop("description", UNSET)
-            if description is not UNSET and not isinstance(description, str):
-                raise ParseError.expected("string", description)
-
-            _at = "parameters"
-            _parameters = d.pop("parameters", UNSET)
-            parameters: FunctionParameters | Unset = UNSET
-            if _parameters is not UNSET:
-                parameters = FunctionParameters.from_dict(_parameters)
-
-            _at = "strict"
-            strict = d.pop("strict", UNSET)
-            if strict is not UNSET and strict is not None and type(strict) is not bool:
-                raise ParseError.expected("null or boolean", strict)
-
-        except KeyError:
+            try:
+                name = d["name"]
+                if not isinstance(name, str):
+                    raise ParseError.expected("string", name)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "name") from None
+            try:
+                description = d.get("description", UNSET)
+                if description is not UNSET and not isinstance(description, str):
+                    raise ParseError.expected("string", description)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "description") from None
+            try:
+                _parameters = d.get("parameters", UNSET)
+                parameters: FunctionParameters | Unset = UNSET
+                if _parameters is not UNSET:
+                    parameters = FunctionParameters.from_dict(_parameters)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "parameters") from None
+            try:
+                strict = d.get("strict", UNSET)
+                if (
+                    strict is not UNSET
+                    and strict is not None
+                    and type(strict) is not bool
+                ):
+                    raise ParseError.expected("null or boolean", strict)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "strict") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        function_object = cls(
-            name=name,
-            description=description,
-            parameters=parameters,
-            strict=strict,
-        )
-
-        function_object.additional_properties = d
-        return function_object
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.name = name
+        _obj_.description = description
+        _obj_.parameters = parameters
+        _obj_.strict = strict
+        if len(d) == 1 + (description is not UNSET) + (parameters is not UNSET) + (
+            strict is not UNSET
+        ):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -137,6 +159,16 @@ class FunctionObject:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives FunctionObject.
+_PROPERTIES = frozenset(
+    {
+        "name",
+        "description",
+        "parameters",
+        "strict",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.function_parameters import FunctionParameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -59,39 +59,58 @@ class ImageFile:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "file_id"
-            file_id = d.pop("file_id")
-            if not isinstance(file_id, str):
-                raise ParseError.expected("string", file_id)
-
-            _at = "detail"
-            _detail = d.pop("detail", UNSET)
-            detail: ImageDetail | Unset = UNSET
-            if _detail is not UNSET:
-                if not isinstance(_detail, str):
-                    raise ParseError.expected("string", _detail)
-                detail = ImageDetail._from_json(_detail)
-
-        except KeyError:
+            try:
+                file_id = d["file_id"]
+                if not isinstance(file_id, str):
+                    raise ParseError.expected("string", file_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "file_id") from None
+            try:
+                _detail = d.get("detail", UNSET)
+                detail: ImageDetail | Unset = UNSET
+                if _detail is not UNSET:
+                    if not isinstance(_detail, str):
+                        raise ParseError.expected("string", _detail)
+                    _ImageDetail_member = _ImageDetail_members.get(_detail)
+                    detail = (
+                        ImageDetail._from_json(_detail)
+                        if _ImageDetail_member is None
+                        else _ImageDetail_member
+                    )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "detail") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        image_file = cls(
-            file_id=file_id,
-            detail=detail,
-        )
-
-        image_file.additional_properties = d
-        return image_file
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.file_id = file_id
+        _obj_.detail = detail
+        if len(d) == 1 + (detail is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -108,3 +127,16 @@ class ImageFile:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives ImageFile.
+_PROPERTIES = frozenset(
+    {
+        "file_id",
+        "detail",
+    }
+)
+
+
+# The known members of the enums parsed here, by value.
+_ImageDetail_members = cast("dict[str, ImageDetail]", ImageDetail._value2member_map_)

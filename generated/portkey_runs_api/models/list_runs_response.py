@@ -74,62 +74,79 @@ class ListRunsResponse:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "object"
-            object_ = d.pop("object")
-            if object_ != "list":
-                raise ParseError.expected(repr("list"), object_)
-
-            _at = "data"
-            _data = d.pop("data")
-            if not isinstance(_data, list):
-                raise ParseError.expected("array", _data)
-            data: list[Run] = []
             try:
-                for data_item_data in _data:
-                    data_item = Run.from_dict(data_item_data)
-
-                    data.append(data_item)
+                object_ = d["object"]
+                if object_ != "list":
+                    raise ParseError.expected(repr("list"), object_)
             except ParseError as exc:
-                raise exc.at_index(len(data)) from None
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                _data = d["data"]
+                if not isinstance(_data, list):
+                    raise ParseError.expected("array", _data)
+                data: list[Run] = []
+                try:
+                    for data_item_data in _data:
+                        data_item = Run.from_dict(data_item_data)
 
-            _at = "first_id"
-            first_id = d.pop("first_id")
-            if first_id is not None and not isinstance(first_id, str):
-                raise ParseError.expected("null or string", first_id)
-
-            _at = "last_id"
-            last_id = d.pop("last_id")
-            if last_id is not None and not isinstance(last_id, str):
-                raise ParseError.expected("null or string", last_id)
-
-            _at = "has_more"
-            has_more = d.pop("has_more")
-            if type(has_more) is not bool:
-                raise ParseError.expected("boolean", has_more)
-
-        except KeyError:
+                        data.append(data_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(data)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "data") from None
+            try:
+                first_id = d["first_id"]
+                if first_id is not None and not isinstance(first_id, str):
+                    raise ParseError.expected("null or string", first_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "first_id") from None
+            try:
+                last_id = d["last_id"]
+                if last_id is not None and not isinstance(last_id, str):
+                    raise ParseError.expected("null or string", last_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_id") from None
+            try:
+                has_more = d["has_more"]
+                if type(has_more) is not bool:
+                    raise ParseError.expected("boolean", has_more)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "has_more") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        list_runs_response = cls(
-            object_=object_,
-            data=data,
-            first_id=first_id,
-            last_id=last_id,
-            has_more=has_more,
-        )
-
-        list_runs_response.additional_properties = d
-        return list_runs_response
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.object_ = object_
+        _obj_.data = data
+        _obj_.first_id = first_id
+        _obj_.last_id = last_id
+        _obj_.has_more = has_more
+        if len(d) == 5:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -147,6 +164,17 @@ class ListRunsResponse:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ListRunsResponse.
+_PROPERTIES = frozenset(
+    {
+        "object",
+        "data",
+        "first_id",
+        "last_id",
+        "has_more",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run import Run

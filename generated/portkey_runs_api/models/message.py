@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -150,205 +150,242 @@ class Message:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d.pop("id")
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "object"
-            object_ = d.pop("object")
-            if object_ != "thread.message":
-                raise ParseError.expected(repr("thread.message"), object_)
-
-            _at = "created_at"
-            created_at = d.pop("created_at")
-            if type(created_at) is not int and (
-                isinstance(created_at, bool) or not isinstance(created_at, int)
-            ):
-                raise ParseError.expected("integer", created_at)
-
-            _at = "thread_id"
-            thread_id = d.pop("thread_id")
-            if not isinstance(thread_id, str):
-                raise ParseError.expected("string", thread_id)
-
-            _at = "status"
-            _status = d.pop("status")
-            if not isinstance(_status, str):
-                raise ParseError.expected("string", _status)
-            status = MessageStatus._from_json(_status)
-
-            _at = "incomplete_details"
-            _incomplete_details = d.pop("incomplete_details")
-            incomplete_details: MessageIncompleteDetails | None
-            if _incomplete_details is None:
-                incomplete_details = None
-            elif isinstance(_incomplete_details, dict):
-                incomplete_details = MessageIncompleteDetails.from_dict(
-                    _incomplete_details
-                )
-            else:
-                raise ParseError.expected("null or object", _incomplete_details)
-
-            _at = "completed_at"
-            completed_at = d.pop("completed_at")
-            if (
-                completed_at is not None
-                and type(completed_at) is not int
-                and (
-                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", completed_at)
-
-            _at = "incomplete_at"
-            incomplete_at = d.pop("incomplete_at")
-            if (
-                incomplete_at is not None
-                and type(incomplete_at) is not int
-                and (
-                    isinstance(incomplete_at, bool)
-                    or not isinstance(incomplete_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", incomplete_at)
-
-            _at = "role"
-            _role = d.pop("role")
-            if not isinstance(_role, str):
-                raise ParseError.expected("string", _role)
-            role = MessageRole._from_json(_role)
-
-            _at = "content"
-            _content = d.pop("content")
-            if not isinstance(_content, list):
-                raise ParseError.expected("array", _content)
-            content: list[
-                MessageContentImageFile
-                | MessageContentImageUrl
-                | MessageContentRefusal
-                | MessageContentText
-                | UnknownVariant
-            ] = []
             try:
-                for content_item_data in _content:
-                    content_item: (
-                        MessageContentImageFile
-                        | MessageContentImageUrl
-                        | MessageContentRefusal
-                        | MessageContentText
-                        | UnknownVariant
-                    )
-                    if isinstance(content_item_data, dict):
-                        content_item_kind = content_item_data.get("type")
-                        if content_item_kind == "image_file":
-                            content_item = MessageContentImageFile.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "image_url":
-                            content_item = MessageContentImageUrl.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "text":
-                            content_item = MessageContentText.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "refusal":
-                            content_item = MessageContentRefusal.from_dict(
-                                content_item_data
-                            )
-                        elif isinstance(content_item_kind, str):
-                            content_item = UnknownVariant(
-                                "type", content_item_kind, dict(content_item_data)
-                            )
-                        elif "type" in content_item_data:
-                            raise ParseError.expected(
-                                "string", content_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", content_item_data)
-
-                    content.append(content_item)
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
             except ParseError as exc:
-                raise exc.at_index(len(content)) from None
-
-            _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
-            if assistant_id is not None and not isinstance(assistant_id, str):
-                raise ParseError.expected("null or string", assistant_id)
-
-            _at = "run_id"
-            run_id = d.pop("run_id")
-            if run_id is not None and not isinstance(run_id, str):
-                raise ParseError.expected("null or string", run_id)
-
-            _at = "attachments"
-            _attachments = d.pop("attachments")
-            attachments: list[MessageAttachment] | None
-            if _attachments is None:
-                attachments = None
-            elif isinstance(_attachments, list):
-                if not isinstance(_attachments, list):
-                    raise ParseError.expected("array", _attachments)
-                attachments = []
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.message":
+                    raise ParseError.expected(repr("thread.message"), object_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                created_at = d["created_at"]
+                if type(created_at) is not int and (
+                    isinstance(created_at, bool) or not isinstance(created_at, int)
+                ):
+                    raise ParseError.expected("integer", created_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "created_at") from None
+            try:
+                thread_id = d["thread_id"]
+                if not isinstance(thread_id, str):
+                    raise ParseError.expected("string", thread_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "thread_id") from None
+            try:
+                _status = d["status"]
+                if not isinstance(_status, str):
+                    raise ParseError.expected("string", _status)
+                _MessageStatus_member = _MessageStatus_members.get(_status)
+                status = (
+                    MessageStatus._from_json(_status)
+                    if _MessageStatus_member is None
+                    else _MessageStatus_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "status") from None
+            try:
+                _incomplete_details = d["incomplete_details"]
+                incomplete_details: MessageIncompleteDetails | None
+                if _incomplete_details is None:
+                    incomplete_details = None
+                elif isinstance(_incomplete_details, dict):
+                    incomplete_details = MessageIncompleteDetails.from_dict(
+                        _incomplete_details
+                    )
+                else:
+                    raise ParseError.expected("null or object", _incomplete_details)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "incomplete_details") from None
+            try:
+                completed_at = d["completed_at"]
+                if (
+                    completed_at is not None
+                    and type(completed_at) is not int
+                    and (
+                        isinstance(completed_at, bool)
+                        or not isinstance(completed_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", completed_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completed_at") from None
+            try:
+                incomplete_at = d["incomplete_at"]
+                if (
+                    incomplete_at is not None
+                    and type(incomplete_at) is not int
+                    and (
+                        isinstance(incomplete_at, bool)
+                        or not isinstance(incomplete_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", incomplete_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "incomplete_at") from None
+            try:
+                _role = d["role"]
+                if not isinstance(_role, str):
+                    raise ParseError.expected("string", _role)
+                _MessageRole_member = _MessageRole_members.get(_role)
+                role = (
+                    MessageRole._from_json(_role)
+                    if _MessageRole_member is None
+                    else _MessageRole_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "role") from None
+            try:
+                _content = d["content"]
+                if not isinstance(_content, list):
+                    raise ParseError.expected("array", _content)
+                content: list[
+                    MessageContentImageFile
+                    | MessageContentImageUrl
+                    | MessageContentRefusal
+                    | MessageContentText
+                    | UnknownVariant
+                ] = []
                 try:
-                    for attachments_type_0_item_data in _attachments:
-                        attachments_type_0_item = MessageAttachment.from_dict(
-                            attachments_type_0_item_data
+                    for content_item_data in _content:
+                        content_item: (
+                            MessageContentImageFile
+                            | MessageContentImageUrl
+                            | MessageContentRefusal
+                            | MessageContentText
+                            | UnknownVariant
                         )
+                        if isinstance(content_item_data, dict):
+                            content_item_kind = content_item_data.get("type")
+                            if content_item_kind == "image_file":
+                                content_item = MessageContentImageFile.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "image_url":
+                                content_item = MessageContentImageUrl.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "text":
+                                content_item = MessageContentText.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "refusal":
+                                content_item = MessageContentRefusal.from_dict(
+                                    content_item_data
+                                )
+                            elif isinstance(content_item_kind, str):
+                                content_item = UnknownVariant(
+                                    "type", content_item_kind, dict(content_item_data)
+                                )
+                            elif "type" in content_item_data:
+                                raise ParseError.expected(
+                                    "string", content_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", content_item_data)
 
-                        attachments.append(attachments_type_0_item)
+                        content.append(content_item)
                 except ParseError as exc:
-                    raise exc.at_index(len(attachments)) from None
-            else:
-                raise ParseError.expected("null or array", _attachments)
+                    raise exc.at_index(len(content)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+            try:
+                assistant_id = d["assistant_id"]
+                if assistant_id is not None and not isinstance(assistant_id, str):
+                    raise ParseError.expected("null or string", assistant_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "assistant_id") from None
+            try:
+                run_id = d["run_id"]
+                if run_id is not None and not isinstance(run_id, str):
+                    raise ParseError.expected("null or string", run_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "run_id") from None
+            try:
+                _attachments = d["attachments"]
+                attachments: list[MessageAttachment] | None
+                if _attachments is None:
+                    attachments = None
+                elif isinstance(_attachments, list):
+                    if not isinstance(_attachments, list):
+                        raise ParseError.expected("array", _attachments)
+                    attachments = []
+                    try:
+                        for attachments_type_0_item_data in _attachments:
+                            attachments_type_0_item = MessageAttachment.from_dict(
+                                attachments_type_0_item_data
+                            )
 
-            _at = "metadata"
-            _metadata = d.pop("metadata")
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
-
-        except KeyError:
+                            attachments.append(attachments_type_0_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(attachments)) from None
+                else:
+                    raise ParseError.expected("null or array", _attachments)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "attachments") from None
+            try:
+                _metadata = d["metadata"]
+                metadata: Metadata | None
+                if _metadata is None:
+                    metadata = None
+                elif isinstance(_metadata, dict):
+                    metadata = Metadata.from_dict(_metadata)
+                else:
+                    raise ParseError.expected("null or object", _metadata)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "metadata") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        message = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            thread_id=thread_id,
-            status=status,
-            incomplete_details=incomplete_details,
-            completed_at=completed_at,
-            incomplete_at=incomplete_at,
-            role=role,
-            content=content,
-            assistant_id=assistant_id,
-            run_id=run_id,
-            attachments=attachments,
-            metadata=metadata,
-        )
-
-        message.additional_properties = d
-        return message
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.thread_id = thread_id
+        _obj_.status = status
+        _obj_.incomplete_details = incomplete_details
+        _obj_.completed_at = completed_at
+        _obj_.incomplete_at = incomplete_at
+        _obj_.role = role
+        _obj_.content = content
+        _obj_.assistant_id = assistant_id
+        _obj_.run_id = run_id
+        _obj_.attachments = attachments
+        _obj_.metadata = metadata
+        if len(d) == 14:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -367,6 +404,26 @@ class Message:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives Message.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "thread_id",
+        "status",
+        "incomplete_details",
+        "completed_at",
+        "incomplete_at",
+        "role",
+        "content",
+        "assistant_id",
+        "run_id",
+        "attachments",
+        "metadata",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_attachment import MessageAttachment
 from ..models.message_content_image_file import MessageContentImageFile
@@ -375,3 +432,9 @@ from ..models.message_content_refusal import MessageContentRefusal
 from ..models.message_content_text import MessageContentText
 from ..models.message_incomplete_details import MessageIncompleteDetails
 from ..models.metadata import Metadata
+
+# The known members of the enums parsed here, by value.
+_MessageRole_members = cast("dict[str, MessageRole]", MessageRole._value2member_map_)
+_MessageStatus_members = cast(
+    "dict[str, MessageStatus]", MessageStatus._value2member_map_
+)

@@ -59,40 +59,55 @@ class MessageDelta:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d.pop("id")
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "object"
-            object_ = d.pop("object")
-            if object_ != "thread.message.delta":
-                raise ParseError.expected(repr("thread.message.delta"), object_)
-
-            _at = "delta"
-            delta = MessageDeltaContent.from_dict(d.pop("delta"))
-
-        except KeyError:
+            try:
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.message.delta":
+                    raise ParseError.expected(repr("thread.message.delta"), object_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                delta = MessageDeltaContent.from_dict(d["delta"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "delta") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        message_delta = cls(
-            id=id,
-            object_=object_,
-            delta=delta,
-        )
-
-        message_delta.additional_properties = d
-        return message_delta
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.delta = delta
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -110,6 +125,15 @@ class MessageDelta:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageDelta.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "delta",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_delta_content import MessageDeltaContent

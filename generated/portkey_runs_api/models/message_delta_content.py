@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -75,96 +75,121 @@ class MessageDeltaContent:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "role"
-            _role = d.pop("role", UNSET)
-            role: MessageRole | Unset = UNSET
-            if _role is not UNSET:
-                if not isinstance(_role, str):
-                    raise ParseError.expected("string", _role)
-                role = MessageRole._from_json(_role)
-
-            _at = "content"
-            _content = d.pop("content", UNSET)
-            content: (
-                list[
-                    MessageDeltaContentImageFile
-                    | MessageDeltaContentImageUrl
-                    | MessageDeltaContentRefusal
-                    | MessageDeltaContentText
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _content is not UNSET:
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content = []
-                try:
-                    for content_item_data in _content:
-                        content_item: (
-                            MessageDeltaContentImageFile
-                            | MessageDeltaContentImageUrl
-                            | MessageDeltaContentRefusal
-                            | MessageDeltaContentText
-                            | UnknownVariant
-                        )
-                        if isinstance(content_item_data, dict):
-                            content_item_kind = content_item_data.get("type")
-                            if content_item_kind == "image_file":
-                                content_item = MessageDeltaContentImageFile.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "text":
-                                content_item = MessageDeltaContentText.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "refusal":
-                                content_item = MessageDeltaContentRefusal.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "image_url":
-                                content_item = MessageDeltaContentImageUrl.from_dict(
-                                    content_item_data
-                                )
-                            elif isinstance(content_item_kind, str):
-                                content_item = UnknownVariant(
-                                    "type", content_item_kind, dict(content_item_data)
-                                )
-                            elif "type" in content_item_data:
-                                raise ParseError.expected(
-                                    "string", content_item_kind
-                                ).within("", "type")
+            try:
+                _role = d.get("role", UNSET)
+                role: MessageRole | Unset = UNSET
+                if _role is not UNSET:
+                    if not isinstance(_role, str):
+                        raise ParseError.expected("string", _role)
+                    _MessageRole_member = _MessageRole_members.get(_role)
+                    role = (
+                        MessageRole._from_json(_role)
+                        if _MessageRole_member is None
+                        else _MessageRole_member
+                    )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "role") from None
+            try:
+                _content = d.get("content", UNSET)
+                content: (
+                    list[
+                        MessageDeltaContentImageFile
+                        | MessageDeltaContentImageUrl
+                        | MessageDeltaContentRefusal
+                        | MessageDeltaContentText
+                        | UnknownVariant
+                    ]
+                    | Unset
+                ) = UNSET
+                if _content is not UNSET:
+                    if not isinstance(_content, list):
+                        raise ParseError.expected("array", _content)
+                    content = []
+                    try:
+                        for content_item_data in _content:
+                            content_item: (
+                                MessageDeltaContentImageFile
+                                | MessageDeltaContentImageUrl
+                                | MessageDeltaContentRefusal
+                                | MessageDeltaContentText
+                                | UnknownVariant
+                            )
+                            if isinstance(content_item_data, dict):
+                                content_item_kind = content_item_data.get("type")
+                                if content_item_kind == "image_file":
+                                    content_item = (
+                                        MessageDeltaContentImageFile.from_dict(
+                                            content_item_data
+                                        )
+                                    )
+                                elif content_item_kind == "text":
+                                    content_item = MessageDeltaContentText.from_dict(
+                                        content_item_data
+                                    )
+                                elif content_item_kind == "refusal":
+                                    content_item = MessageDeltaContentRefusal.from_dict(
+                                        content_item_data
+                                    )
+                                elif content_item_kind == "image_url":
+                                    content_item = (
+                                        MessageDeltaContentImageUrl.from_dict(
+                                            content_item_data
+                                        )
+                                    )
+                                elif isinstance(content_item_kind, str):
+                                    content_item = UnknownVariant(
+                                        "type",
+                                        content_item_kind,
+                                        dict(content_item_data),
+                                    )
+                                elif "type" in content_item_data:
+                                    raise ParseError.expected(
+                                        "string", content_item_kind
+                                    ).within("", "type")
+                                else:
+                                    raise ParseError(
+                                        "missing required property"
+                                    ).within("", "type")
                             else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
-                        else:
-                            raise ParseError.expected("object", content_item_data)
+                                raise ParseError.expected("object", content_item_data)
 
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
-
-        except KeyError:
+                            content.append(content_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(content)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "content") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        message_delta_content = cls(
-            role=role,
-            content=content,
-        )
-
-        message_delta_content.additional_properties = d
-        return message_delta_content
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.role = role
+        _obj_.content = content
+        if len(d) == 0 + (role is not UNSET) + (content is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -183,8 +208,19 @@ class MessageDeltaContent:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives MessageDeltaContent.
+_PROPERTIES = frozenset(
+    {
+        "role",
+        "content",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_delta_content_image_file import MessageDeltaContentImageFile
 from ..models.message_delta_content_image_url import MessageDeltaContentImageUrl
 from ..models.message_delta_content_refusal import MessageDeltaContentRefusal
 from ..models.message_delta_content_text import MessageDeltaContentText
+
+# The known members of the enums parsed here, by value.
+_MessageRole_members = cast("dict[str, MessageRole]", MessageRole._value2member_map_)

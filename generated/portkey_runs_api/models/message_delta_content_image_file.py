@@ -63,45 +63,60 @@ class MessageDeltaContentImageFile:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "index"
-            index = d.pop("index")
-            if type(index) is not int and (
-                isinstance(index, bool) or not isinstance(index, int)
-            ):
-                raise ParseError.expected("integer", index)
-
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "image_file":
-                raise ParseError.expected(repr("image_file"), type_)
-
-            _at = "image_file"
-            _image_file = d.pop("image_file", UNSET)
-            image_file: ImageFileDelta | Unset = UNSET
-            if _image_file is not UNSET:
-                image_file = ImageFileDelta.from_dict(_image_file)
-
-        except KeyError:
+            try:
+                index = d["index"]
+                if type(index) is not int and (
+                    isinstance(index, bool) or not isinstance(index, int)
+                ):
+                    raise ParseError.expected("integer", index)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "index") from None
+            try:
+                type_ = d["type"]
+                if type_ != "image_file":
+                    raise ParseError.expected(repr("image_file"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _image_file = d.get("image_file", UNSET)
+                image_file: ImageFileDelta | Unset = UNSET
+                if _image_file is not UNSET:
+                    image_file = ImageFileDelta.from_dict(_image_file)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "image_file") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        message_delta_content_image_file = cls(
-            index=index,
-            type_=type_,
-            image_file=image_file,
-        )
-
-        message_delta_content_image_file.additional_properties = d
-        return message_delta_content_image_file
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.index = index
+        _obj_.type_ = type_
+        _obj_.image_file = image_file
+        if len(d) == 2 + (image_file is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -119,6 +134,15 @@ class MessageDeltaContentImageFile:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageDeltaContentImageFile.
+_PROPERTIES = frozenset(
+    {
+        "index",
+        "type",
+        "image_file",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.image_file_delta import ImageFileDelta

@@ -60,74 +60,88 @@ class MessageText:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "value"
-            value = d.pop("value")
-            if not isinstance(value, str):
-                raise ParseError.expected("string", value)
-
-            _at = "annotations"
-            _annotations = d.pop("annotations")
-            if not isinstance(_annotations, list):
-                raise ParseError.expected("array", _annotations)
-            annotations: list[
-                FileCitationAnnotation | FilePathAnnotation | UnknownVariant
-            ] = []
             try:
-                for annotations_item_data in _annotations:
-                    annotations_item: (
-                        FileCitationAnnotation | FilePathAnnotation | UnknownVariant
-                    )
-                    if isinstance(annotations_item_data, dict):
-                        annotations_item_kind = annotations_item_data.get("type")
-                        if annotations_item_kind == "file_citation":
-                            annotations_item = FileCitationAnnotation.from_dict(
-                                annotations_item_data
-                            )
-                        elif annotations_item_kind == "file_path":
-                            annotations_item = FilePathAnnotation.from_dict(
-                                annotations_item_data
-                            )
-                        elif isinstance(annotations_item_kind, str):
-                            annotations_item = UnknownVariant(
-                                "type",
-                                annotations_item_kind,
-                                dict(annotations_item_data),
-                            )
-                        elif "type" in annotations_item_data:
-                            raise ParseError.expected(
-                                "string", annotations_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", annotations_item_data)
-
-                    annotations.append(annotations_item)
+                value = d["value"]
+                if not isinstance(value, str):
+                    raise ParseError.expected("string", value)
             except ParseError as exc:
-                raise exc.at_index(len(annotations)) from None
+                raise exc.within(cls.__name__, "value") from None
+            try:
+                _annotations = d["annotations"]
+                if not isinstance(_annotations, list):
+                    raise ParseError.expected("array", _annotations)
+                annotations: list[
+                    FileCitationAnnotation | FilePathAnnotation | UnknownVariant
+                ] = []
+                try:
+                    for annotations_item_data in _annotations:
+                        annotations_item: (
+                            FileCitationAnnotation | FilePathAnnotation | UnknownVariant
+                        )
+                        if isinstance(annotations_item_data, dict):
+                            annotations_item_kind = annotations_item_data.get("type")
+                            if annotations_item_kind == "file_citation":
+                                annotations_item = FileCitationAnnotation.from_dict(
+                                    annotations_item_data
+                                )
+                            elif annotations_item_kind == "file_path":
+                                annotations_item = FilePathAnnotation.from_dict(
+                                    annotations_item_data
+                                )
+                            elif isinstance(annotations_item_kind, str):
+                                annotations_item = UnknownVariant(
+                                    "type",
+                                    annotations_item_kind,
+                                    dict(annotations_item_data),
+                                )
+                            elif "type" in annotations_item_data:
+                                raise ParseError.expected(
+                                    "string", annotations_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", annotations_item_data)
 
-        except KeyError:
+                        annotations.append(annotations_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(annotations)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "annotations") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        message_text = cls(
-            value=value,
-            annotations=annotations,
-        )
-
-        message_text.additional_properties = d
-        return message_text
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.value = value
+        _obj_.annotations = annotations
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -145,6 +159,14 @@ class MessageText:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives MessageText.
+_PROPERTIES = frozenset(
+    {
+        "value",
+        "annotations",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_citation_annotation import FileCitationAnnotation

@@ -54,34 +54,48 @@ class ResponseFormatJsonSchema:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "json_schema":
-                raise ParseError.expected(repr("json_schema"), type_)
-
-            _at = "json_schema"
-            json_schema = JsonSchemaFormat.from_dict(d.pop("json_schema"))
-
-        except KeyError:
+            try:
+                type_ = d["type"]
+                if type_ != "json_schema":
+                    raise ParseError.expected(repr("json_schema"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                json_schema = JsonSchemaFormat.from_dict(d["json_schema"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "json_schema") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        response_format_json_schema = cls(
-            type_=type_,
-            json_schema=json_schema,
-        )
-
-        response_format_json_schema.additional_properties = d
-        return response_format_json_schema
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.json_schema = json_schema
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -99,6 +113,14 @@ class ResponseFormatJsonSchema:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ResponseFormatJsonSchema.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "json_schema",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.json_schema_format import JsonSchemaFormat

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -275,355 +275,429 @@ class Run:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d.pop("id")
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "object"
-            object_ = d.pop("object")
-            if object_ != "thread.run":
-                raise ParseError.expected(repr("thread.run"), object_)
-
-            _at = "created_at"
-            created_at = d.pop("created_at")
-            if type(created_at) is not int and (
-                isinstance(created_at, bool) or not isinstance(created_at, int)
-            ):
-                raise ParseError.expected("integer", created_at)
-
-            _at = "thread_id"
-            thread_id = d.pop("thread_id")
-            if not isinstance(thread_id, str):
-                raise ParseError.expected("string", thread_id)
-
-            _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
-            if not isinstance(assistant_id, str):
-                raise ParseError.expected("string", assistant_id)
-
-            _at = "status"
-            _status = d.pop("status")
-            if not isinstance(_status, str):
-                raise ParseError.expected("string", _status)
-            status = RunStatus._from_json(_status)
-
-            _at = "required_action"
-            _required_action = d.pop("required_action")
-            required_action: None | RunRequiredAction
-            if _required_action is None:
-                required_action = None
-            elif isinstance(_required_action, dict):
-                required_action = RunRequiredAction.from_dict(_required_action)
-            else:
-                raise ParseError.expected("null or object", _required_action)
-
-            _at = "last_error"
-            _last_error = d.pop("last_error")
-            last_error: None | RunLastError
-            if _last_error is None:
-                last_error = None
-            elif isinstance(_last_error, dict):
-                last_error = RunLastError.from_dict(_last_error)
-            else:
-                raise ParseError.expected("null or object", _last_error)
-
-            _at = "expires_at"
-            expires_at = d.pop("expires_at")
-            if (
-                expires_at is not None
-                and type(expires_at) is not int
-                and (isinstance(expires_at, bool) or not isinstance(expires_at, int))
-            ):
-                raise ParseError.expected("null or integer", expires_at)
-
-            _at = "started_at"
-            started_at = d.pop("started_at")
-            if (
-                started_at is not None
-                and type(started_at) is not int
-                and (isinstance(started_at, bool) or not isinstance(started_at, int))
-            ):
-                raise ParseError.expected("null or integer", started_at)
-
-            _at = "cancelled_at"
-            cancelled_at = d.pop("cancelled_at")
-            if (
-                cancelled_at is not None
-                and type(cancelled_at) is not int
-                and (
-                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", cancelled_at)
-
-            _at = "failed_at"
-            failed_at = d.pop("failed_at")
-            if (
-                failed_at is not None
-                and type(failed_at) is not int
-                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
-            ):
-                raise ParseError.expected("null or integer", failed_at)
-
-            _at = "completed_at"
-            completed_at = d.pop("completed_at")
-            if (
-                completed_at is not None
-                and type(completed_at) is not int
-                and (
-                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", completed_at)
-
-            _at = "incomplete_details"
-            _incomplete_details = d.pop("incomplete_details")
-            incomplete_details: None | RunIncompleteDetails
-            if _incomplete_details is None:
-                incomplete_details = None
-            elif isinstance(_incomplete_details, dict):
-                incomplete_details = RunIncompleteDetails.from_dict(_incomplete_details)
-            else:
-                raise ParseError.expected("null or object", _incomplete_details)
-
-            _at = "model"
-            model = d.pop("model")
-            if not isinstance(model, str):
-                raise ParseError.expected("string", model)
-
-            _at = "instructions"
-            instructions = d.pop("instructions")
-            if instructions is not None and not isinstance(instructions, str):
-                raise ParseError.expected("null or string", instructions)
-
-            _at = "tools"
-            _tools = d.pop("tools")
-            if not isinstance(_tools, list):
-                raise ParseError.expected("array", _tools)
-            tools: list[
-                AssistantToolsCode
-                | AssistantToolsFileSearch
-                | AssistantToolsFunction
-                | UnknownVariant
-            ] = []
             try:
-                for tools_item_data in _tools:
-                    tools_item: (
-                        AssistantToolsCode
-                        | AssistantToolsFileSearch
-                        | AssistantToolsFunction
-                        | UnknownVariant
-                    )
-                    if isinstance(tools_item_data, dict):
-                        tools_item_kind = tools_item_data.get("type")
-                        if tools_item_kind == "code_interpreter":
-                            tools_item = AssistantToolsCode.from_dict(tools_item_data)
-                        elif tools_item_kind == "file_search":
-                            tools_item = AssistantToolsFileSearch.from_dict(
-                                tools_item_data
-                            )
-                        elif tools_item_kind == "function":
-                            tools_item = AssistantToolsFunction.from_dict(
-                                tools_item_data
-                            )
-                        elif isinstance(tools_item_kind, str):
-                            tools_item = UnknownVariant(
-                                "type", tools_item_kind, dict(tools_item_data)
-                            )
-                        elif "type" in tools_item_data:
-                            raise ParseError.expected("string", tools_item_kind).within(
-                                "", "type"
-                            )
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", tools_item_data)
-
-                    tools.append(tools_item)
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
             except ParseError as exc:
-                raise exc.at_index(len(tools)) from None
-
-            _at = "metadata"
-            _metadata = d.pop("metadata")
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
-
-            _at = "usage"
-            _usage = d.pop("usage")
-            usage: None | RunCompletionUsage
-            if _usage is None:
-                usage = None
-            elif isinstance(_usage, dict):
-                usage = RunCompletionUsage.from_dict(_usage)
-            else:
-                raise ParseError.expected("null or object", _usage)
-
-            _at = "max_prompt_tokens"
-            max_prompt_tokens = d.pop("max_prompt_tokens")
-            if (
-                max_prompt_tokens is not None
-                and type(max_prompt_tokens) is not int
-                and (
-                    isinstance(max_prompt_tokens, bool)
-                    or not isinstance(max_prompt_tokens, int)
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.run":
+                    raise ParseError.expected(repr("thread.run"), object_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                created_at = d["created_at"]
+                if type(created_at) is not int and (
+                    isinstance(created_at, bool) or not isinstance(created_at, int)
+                ):
+                    raise ParseError.expected("integer", created_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "created_at") from None
+            try:
+                thread_id = d["thread_id"]
+                if not isinstance(thread_id, str):
+                    raise ParseError.expected("string", thread_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "thread_id") from None
+            try:
+                assistant_id = d["assistant_id"]
+                if not isinstance(assistant_id, str):
+                    raise ParseError.expected("string", assistant_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "assistant_id") from None
+            try:
+                _status = d["status"]
+                if not isinstance(_status, str):
+                    raise ParseError.expected("string", _status)
+                _RunStatus_member = _RunStatus_members.get(_status)
+                status = (
+                    RunStatus._from_json(_status)
+                    if _RunStatus_member is None
+                    else _RunStatus_member
                 )
-            ):
-                raise ParseError.expected("null or integer", max_prompt_tokens)
-
-            _at = "max_completion_tokens"
-            max_completion_tokens = d.pop("max_completion_tokens")
-            if (
-                max_completion_tokens is not None
-                and type(max_completion_tokens) is not int
-                and (
-                    isinstance(max_completion_tokens, bool)
-                    or not isinstance(max_completion_tokens, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", max_completion_tokens)
-
-            _at = "truncation_strategy"
-            _truncation_strategy = d.pop("truncation_strategy")
-            truncation_strategy: None | TruncationObject
-            if _truncation_strategy is None:
-                truncation_strategy = None
-            elif isinstance(_truncation_strategy, dict):
-                truncation_strategy = TruncationObject.from_dict(_truncation_strategy)
-            else:
-                raise ParseError.expected("null or object", _truncation_strategy)
-
-            _at = "tool_choice"
-            _tool_choice = d.pop("tool_choice")
-            tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
-            if _tool_choice is None:
-                tool_choice = None
-            elif isinstance(_tool_choice, str):
-                tool_choice = AssistantsApiToolChoiceMode._from_json(_tool_choice)
-            elif isinstance(_tool_choice, dict):
-                tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
-            else:
-                raise ParseError.expected("null, string or object", _tool_choice)
-
-            _at = "parallel_tool_calls"
-            parallel_tool_calls = d.pop("parallel_tool_calls")
-            if type(parallel_tool_calls) is not bool:
-                raise ParseError.expected("boolean", parallel_tool_calls)
-
-            _at = "response_format"
-            _response_format = d.pop("response_format")
-            response_format: (
-                None
-                | ResponseFormatAuto
-                | ResponseFormatJsonObject
-                | ResponseFormatJsonSchema
-                | ResponseFormatText
-                | UnknownVariant
-            )
-            if _response_format is None:
-                response_format = None
-            elif isinstance(_response_format, str):
-                response_format = ResponseFormatAuto._from_json(_response_format)
-            elif isinstance(_response_format, dict):
-                response_format_kind = _response_format.get("type")
-                if response_format_kind == "text":
-                    response_format = ResponseFormatText.from_dict(_response_format)
-                elif response_format_kind == "json_object":
-                    response_format = ResponseFormatJsonObject.from_dict(
-                        _response_format
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "status") from None
+            try:
+                _required_action = d["required_action"]
+                required_action: None | RunRequiredAction
+                if _required_action is None:
+                    required_action = None
+                elif isinstance(_required_action, dict):
+                    required_action = RunRequiredAction.from_dict(_required_action)
+                else:
+                    raise ParseError.expected("null or object", _required_action)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "required_action") from None
+            try:
+                _last_error = d["last_error"]
+                last_error: None | RunLastError
+                if _last_error is None:
+                    last_error = None
+                elif isinstance(_last_error, dict):
+                    last_error = RunLastError.from_dict(_last_error)
+                else:
+                    raise ParseError.expected("null or object", _last_error)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_error") from None
+            try:
+                expires_at = d["expires_at"]
+                if (
+                    expires_at is not None
+                    and type(expires_at) is not int
+                    and (
+                        isinstance(expires_at, bool) or not isinstance(expires_at, int)
                     )
-                elif response_format_kind == "json_schema":
-                    response_format = ResponseFormatJsonSchema.from_dict(
-                        _response_format
+                ):
+                    raise ParseError.expected("null or integer", expires_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "expires_at") from None
+            try:
+                started_at = d["started_at"]
+                if (
+                    started_at is not None
+                    and type(started_at) is not int
+                    and (
+                        isinstance(started_at, bool) or not isinstance(started_at, int)
                     )
-                elif isinstance(response_format_kind, str):
-                    response_format = UnknownVariant(
-                        "type", response_format_kind, dict(_response_format)
+                ):
+                    raise ParseError.expected("null or integer", started_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "started_at") from None
+            try:
+                cancelled_at = d["cancelled_at"]
+                if (
+                    cancelled_at is not None
+                    and type(cancelled_at) is not int
+                    and (
+                        isinstance(cancelled_at, bool)
+                        or not isinstance(cancelled_at, int)
                     )
-                elif "type" in _response_format:
-                    raise ParseError.expected("string", response_format_kind).within(
-                        "", "type"
+                ):
+                    raise ParseError.expected("null or integer", cancelled_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "cancelled_at") from None
+            try:
+                failed_at = d["failed_at"]
+                if (
+                    failed_at is not None
+                    and type(failed_at) is not int
+                    and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+                ):
+                    raise ParseError.expected("null or integer", failed_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "failed_at") from None
+            try:
+                completed_at = d["completed_at"]
+                if (
+                    completed_at is not None
+                    and type(completed_at) is not int
+                    and (
+                        isinstance(completed_at, bool)
+                        or not isinstance(completed_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", completed_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completed_at") from None
+            try:
+                _incomplete_details = d["incomplete_details"]
+                incomplete_details: None | RunIncompleteDetails
+                if _incomplete_details is None:
+                    incomplete_details = None
+                elif isinstance(_incomplete_details, dict):
+                    incomplete_details = RunIncompleteDetails.from_dict(
+                        _incomplete_details
                     )
                 else:
-                    raise ParseError("missing required property").within("", "type")
-            else:
-                raise ParseError.expected("null, string or object", _response_format)
+                    raise ParseError.expected("null or object", _incomplete_details)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "incomplete_details") from None
+            try:
+                model = d["model"]
+                if not isinstance(model, str):
+                    raise ParseError.expected("string", model)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "model") from None
+            try:
+                instructions = d["instructions"]
+                if instructions is not None and not isinstance(instructions, str):
+                    raise ParseError.expected("null or string", instructions)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "instructions") from None
+            try:
+                _tools = d["tools"]
+                if not isinstance(_tools, list):
+                    raise ParseError.expected("array", _tools)
+                tools: list[
+                    AssistantToolsCode
+                    | AssistantToolsFileSearch
+                    | AssistantToolsFunction
+                    | UnknownVariant
+                ] = []
+                try:
+                    for tools_item_data in _tools:
+                        tools_item: (
+                            AssistantToolsCode
+                            | AssistantToolsFileSearch
+                            | AssistantToolsFunction
+                            | UnknownVariant
+                        )
+                        if isinstance(tools_item_data, dict):
+                            tools_item_kind = tools_item_data.get("type")
+                            if tools_item_kind == "code_interpreter":
+                                tools_item = AssistantToolsCode.from_dict(
+                                    tools_item_data
+                                )
+                            elif tools_item_kind == "file_search":
+                                tools_item = AssistantToolsFileSearch.from_dict(
+                                    tools_item_data
+                                )
+                            elif tools_item_kind == "function":
+                                tools_item = AssistantToolsFunction.from_dict(
+                                    tools_item_data
+                                )
+                            elif isinstance(tools_item_kind, str):
+                                tools_item = UnknownVariant(
+                                    "type", tools_item_kind, dict(tools_item_data)
+                                )
+                            elif "type" in tools_item_data:
+                                raise ParseError.expected(
+                                    "string", tools_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", tools_item_data)
 
-            _at = "temperature"
-            temperature = d.pop("temperature", UNSET)
-            if (
-                temperature is not UNSET
-                and temperature is not None
-                and type(temperature) is not float
-                and (
-                    isinstance(temperature, bool)
-                    or not isinstance(temperature, (int, float))
+                        tools.append(tools_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tools)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tools") from None
+            try:
+                _metadata = d["metadata"]
+                metadata: Metadata | None
+                if _metadata is None:
+                    metadata = None
+                elif isinstance(_metadata, dict):
+                    metadata = Metadata.from_dict(_metadata)
+                else:
+                    raise ParseError.expected("null or object", _metadata)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "metadata") from None
+            try:
+                _usage = d["usage"]
+                usage: None | RunCompletionUsage
+                if _usage is None:
+                    usage = None
+                elif isinstance(_usage, dict):
+                    usage = RunCompletionUsage.from_dict(_usage)
+                else:
+                    raise ParseError.expected("null or object", _usage)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "usage") from None
+            try:
+                max_prompt_tokens = d["max_prompt_tokens"]
+                if (
+                    max_prompt_tokens is not None
+                    and type(max_prompt_tokens) is not int
+                    and (
+                        isinstance(max_prompt_tokens, bool)
+                        or not isinstance(max_prompt_tokens, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", max_prompt_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "max_prompt_tokens") from None
+            try:
+                max_completion_tokens = d["max_completion_tokens"]
+                if (
+                    max_completion_tokens is not None
+                    and type(max_completion_tokens) is not int
+                    and (
+                        isinstance(max_completion_tokens, bool)
+                        or not isinstance(max_completion_tokens, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", max_completion_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "max_completion_tokens") from None
+            try:
+                _truncation_strategy = d["truncation_strategy"]
+                truncation_strategy: None | TruncationObject
+                if _truncation_strategy is None:
+                    truncation_strategy = None
+                elif isinstance(_truncation_strategy, dict):
+                    truncation_strategy = TruncationObject.from_dict(
+                        _truncation_strategy
+                    )
+                else:
+                    raise ParseError.expected("null or object", _truncation_strategy)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "truncation_strategy") from None
+            try:
+                _tool_choice = d["tool_choice"]
+                tool_choice: (
+                    AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
                 )
-            ):
-                raise ParseError.expected("null or number", temperature)
-
-            _at = "top_p"
-            top_p = d.pop("top_p", UNSET)
-            if (
-                top_p is not UNSET
-                and top_p is not None
-                and type(top_p) is not float
-                and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
-            ):
-                raise ParseError.expected("null or number", top_p)
-
-        except KeyError:
+                if _tool_choice is None:
+                    tool_choice = None
+                elif isinstance(_tool_choice, str):
+                    _AssistantsApiToolChoiceMode_member = (
+                        _AssistantsApiToolChoiceMode_members.get(_tool_choice)
+                    )
+                    tool_choice = (
+                        AssistantsApiToolChoiceMode._from_json(_tool_choice)
+                        if _AssistantsApiToolChoiceMode_member is None
+                        else _AssistantsApiToolChoiceMode_member
+                    )
+                elif isinstance(_tool_choice, dict):
+                    tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
+                else:
+                    raise ParseError.expected("null, string or object", _tool_choice)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tool_choice") from None
+            try:
+                parallel_tool_calls = d["parallel_tool_calls"]
+                if type(parallel_tool_calls) is not bool:
+                    raise ParseError.expected("boolean", parallel_tool_calls)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "parallel_tool_calls") from None
+            try:
+                _response_format = d["response_format"]
+                response_format: (
+                    None
+                    | ResponseFormatAuto
+                    | ResponseFormatJsonObject
+                    | ResponseFormatJsonSchema
+                    | ResponseFormatText
+                    | UnknownVariant
+                )
+                if _response_format is None:
+                    response_format = None
+                elif isinstance(_response_format, str):
+                    _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
+                        _response_format
+                    )
+                    response_format = (
+                        ResponseFormatAuto._from_json(_response_format)
+                        if _ResponseFormatAuto_member is None
+                        else _ResponseFormatAuto_member
+                    )
+                elif isinstance(_response_format, dict):
+                    response_format_kind = _response_format.get("type")
+                    if response_format_kind == "text":
+                        response_format = ResponseFormatText.from_dict(_response_format)
+                    elif response_format_kind == "json_object":
+                        response_format = ResponseFormatJsonObject.from_dict(
+                            _response_format
+                        )
+                    elif response_format_kind == "json_schema":
+                        response_format = ResponseFormatJsonSchema.from_dict(
+                            _response_format
+                        )
+                    elif isinstance(response_format_kind, str):
+                        response_format = UnknownVariant(
+                            "type", response_format_kind, dict(_response_format)
+                        )
+                    elif "type" in _response_format:
+                        raise ParseError.expected(
+                            "string", response_format_kind
+                        ).within("", "type")
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected(
+                        "null, string or object", _response_format
+                    )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "response_format") from None
+            try:
+                temperature = d.get("temperature", UNSET)
+                if (
+                    temperature is not UNSET
+                    and temperature is not None
+                    and type(temperature) is not float
+                    and (
+                        isinstance(temperature, bool)
+                        or not isinstance(temperature, (int, float))
+                    )
+                ):
+                    raise ParseError.expected("null or number", temperature)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "temperature") from None
+            try:
+                top_p = d.get("top_p", UNSET)
+                if (
+                    top_p is not UNSET
+                    and top_p is not None
+                    and type(top_p) is not float
+                    and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
+                ):
+                    raise ParseError.expected("null or number", top_p)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "top_p") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            thread_id=thread_id,
-            assistant_id=assistant_id,
-            status=status,
-            required_action=required_action,
-            last_error=last_error,
-            expires_at=expires_at,
-            started_at=started_at,
-            cancelled_at=cancelled_at,
-            failed_at=failed_at,
-            completed_at=completed_at,
-            incomplete_details=incomplete_details,
-            model=model,
-            instructions=instructions,
-            tools=tools,
-            metadata=metadata,
-            usage=usage,
-            max_prompt_tokens=max_prompt_tokens,
-            max_completion_tokens=max_completion_tokens,
-            truncation_strategy=truncation_strategy,
-            tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
-            response_format=response_format,
-            temperature=temperature,
-            top_p=top_p,
-        )
-
-        run.additional_properties = d
-        return run
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.thread_id = thread_id
+        _obj_.assistant_id = assistant_id
+        _obj_.status = status
+        _obj_.required_action = required_action
+        _obj_.last_error = last_error
+        _obj_.expires_at = expires_at
+        _obj_.started_at = started_at
+        _obj_.cancelled_at = cancelled_at
+        _obj_.failed_at = failed_at
+        _obj_.completed_at = completed_at
+        _obj_.incomplete_details = incomplete_details
+        _obj_.model = model
+        _obj_.instructions = instructions
+        _obj_.tools = tools
+        _obj_.metadata = metadata
+        _obj_.usage = usage
+        _obj_.max_prompt_tokens = max_prompt_tokens
+        _obj_.max_completion_tokens = max_completion_tokens
+        _obj_.truncation_strategy = truncation_strategy
+        _obj_.tool_choice = tool_choice
+        _obj_.parallel_tool_calls = parallel_tool_calls
+        _obj_.response_format = response_format
+        _obj_.temperature = temperature
+        _obj_.top_p = top_p
+        if len(d) == 25 + (temperature is not UNSET) + (top_p is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -642,6 +716,39 @@ class Run:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives Run.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "thread_id",
+        "assistant_id",
+        "status",
+        "required_action",
+        "last_error",
+        "expires_at",
+        "started_at",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "incomplete_details",
+        "model",
+        "instructions",
+        "tools",
+        "metadata",
+        "usage",
+        "max_prompt_tokens",
+        "max_completion_tokens",
+        "truncation_strategy",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "temperature",
+        "top_p",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistant_tools_code import AssistantToolsCode
 from ..models.assistant_tools_file_search import AssistantToolsFileSearch
@@ -656,3 +763,13 @@ from ..models.run_incomplete_details import RunIncompleteDetails
 from ..models.run_last_error import RunLastError
 from ..models.run_required_action import RunRequiredAction
 from ..models.truncation_object import TruncationObject
+
+# The known members of the enums parsed here, by value.
+_AssistantsApiToolChoiceMode_members = cast(
+    "dict[str, AssistantsApiToolChoiceMode]",
+    AssistantsApiToolChoiceMode._value2member_map_,
+)
+_ResponseFormatAuto_members = cast(
+    "dict[str, ResponseFormatAuto]", ResponseFormatAuto._value2member_map_
+)
+_RunStatus_members = cast("dict[str, RunStatus]", RunStatus._value2member_map_)

@@ -59,49 +59,65 @@ class RunCompletionUsage:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "completion_tokens"
-            completion_tokens = d.pop("completion_tokens")
-            if type(completion_tokens) is not int and (
-                isinstance(completion_tokens, bool)
-                or not isinstance(completion_tokens, int)
-            ):
-                raise ParseError.expected("integer", completion_tokens)
-
-            _at = "prompt_tokens"
-            prompt_tokens = d.pop("prompt_tokens")
-            if type(prompt_tokens) is not int and (
-                isinstance(prompt_tokens, bool) or not isinstance(prompt_tokens, int)
-            ):
-                raise ParseError.expected("integer", prompt_tokens)
-
-            _at = "total_tokens"
-            total_tokens = d.pop("total_tokens")
-            if type(total_tokens) is not int and (
-                isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
-            ):
-                raise ParseError.expected("integer", total_tokens)
-
-        except KeyError:
+            try:
+                completion_tokens = d["completion_tokens"]
+                if type(completion_tokens) is not int and (
+                    isinstance(completion_tokens, bool)
+                    or not isinstance(completion_tokens, int)
+                ):
+                    raise ParseError.expected("integer", completion_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completion_tokens") from None
+            try:
+                prompt_tokens = d["prompt_tokens"]
+                if type(prompt_tokens) is not int and (
+                    isinstance(prompt_tokens, bool)
+                    or not isinstance(prompt_tokens, int)
+                ):
+                    raise ParseError.expected("integer", prompt_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "prompt_tokens") from None
+            try:
+                total_tokens = d["total_tokens"]
+                if type(total_tokens) is not int and (
+                    isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
+                ):
+                    raise ParseError.expected("integer", total_tokens)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "total_tokens") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_completion_usage = cls(
-            completion_tokens=completion_tokens,
-            prompt_tokens=prompt_tokens,
-            total_tokens=total_tokens,
-        )
-
-        run_completion_usage.additional_properties = d
-        return run_completion_usage
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.completion_tokens = completion_tokens
+        _obj_.prompt_tokens = prompt_tokens
+        _obj_.total_tokens = total_tokens
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -118,3 +134,13 @@ class RunCompletionUsage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives RunCompletionUsage.
+_PROPERTIES = frozenset(
+    {
+        "completion_tokens",
+        "prompt_tokens",
+        "total_tokens",
+    }
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -55,37 +55,58 @@ class RunRequiredAction:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            _type_ = d.pop("type")
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            type_ = RunRequiredActionType._from_json(_type_)
-
-            _at = "submit_tool_outputs"
-            submit_tool_outputs = RunSubmitToolOutputs.from_dict(
-                d.pop("submit_tool_outputs")
-            )
-
-        except KeyError:
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _RunRequiredActionType_member = _RunRequiredActionType_members.get(
+                    _type_
+                )
+                type_ = (
+                    RunRequiredActionType._from_json(_type_)
+                    if _RunRequiredActionType_member is None
+                    else _RunRequiredActionType_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                submit_tool_outputs = RunSubmitToolOutputs.from_dict(
+                    d["submit_tool_outputs"]
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "submit_tool_outputs") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_required_action = cls(
-            type_=type_,
-            submit_tool_outputs=submit_tool_outputs,
-        )
-
-        run_required_action.additional_properties = d
-        return run_required_action
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.submit_tool_outputs = submit_tool_outputs
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -104,5 +125,18 @@ class RunRequiredAction:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives RunRequiredAction.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "submit_tool_outputs",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_submit_tool_outputs import RunSubmitToolOutputs
+
+# The known members of the enums parsed here, by value.
+_RunRequiredActionType_members = cast(
+    "dict[str, RunRequiredActionType]", RunRequiredActionType._value2member_map_
+)

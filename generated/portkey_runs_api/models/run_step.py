@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -148,180 +148,224 @@ class RunStep:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d.pop("id")
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "object"
-            object_ = d.pop("object")
-            if object_ != "thread.run.step":
-                raise ParseError.expected(repr("thread.run.step"), object_)
-
-            _at = "created_at"
-            created_at = d.pop("created_at")
-            if type(created_at) is not int and (
-                isinstance(created_at, bool) or not isinstance(created_at, int)
-            ):
-                raise ParseError.expected("integer", created_at)
-
-            _at = "assistant_id"
-            assistant_id = d.pop("assistant_id")
-            if not isinstance(assistant_id, str):
-                raise ParseError.expected("string", assistant_id)
-
-            _at = "thread_id"
-            thread_id = d.pop("thread_id")
-            if not isinstance(thread_id, str):
-                raise ParseError.expected("string", thread_id)
-
-            _at = "run_id"
-            run_id = d.pop("run_id")
-            if not isinstance(run_id, str):
-                raise ParseError.expected("string", run_id)
-
-            _at = "type"
-            _type_ = d.pop("type")
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            type_ = RunStepType._from_json(_type_)
-
-            _at = "status"
-            _status = d.pop("status")
-            if not isinstance(_status, str):
-                raise ParseError.expected("string", _status)
-            status = RunStepStatus._from_json(_status)
-
-            _at = "step_details"
-            _step_details = d.pop("step_details")
-            step_details: (
-                RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
-            )
-            if isinstance(_step_details, dict):
-                step_details_kind = _step_details.get("type")
-                if step_details_kind == "message_creation":
-                    step_details = RunStepDetailsMessageCreation.from_dict(
-                        _step_details
-                    )
-                elif step_details_kind == "tool_calls":
-                    step_details = RunStepDetailsToolCalls.from_dict(_step_details)
-                elif isinstance(step_details_kind, str):
-                    step_details = UnknownVariant(
-                        "type", step_details_kind, dict(_step_details)
-                    )
-                elif "type" in _step_details:
-                    raise ParseError.expected("string", step_details_kind).within(
-                        "", "type"
-                    )
+            try:
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                object_ = d["object"]
+                if object_ != "thread.run.step":
+                    raise ParseError.expected(repr("thread.run.step"), object_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "object") from None
+            try:
+                created_at = d["created_at"]
+                if type(created_at) is not int and (
+                    isinstance(created_at, bool) or not isinstance(created_at, int)
+                ):
+                    raise ParseError.expected("integer", created_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "created_at") from None
+            try:
+                assistant_id = d["assistant_id"]
+                if not isinstance(assistant_id, str):
+                    raise ParseError.expected("string", assistant_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "assistant_id") from None
+            try:
+                thread_id = d["thread_id"]
+                if not isinstance(thread_id, str):
+                    raise ParseError.expected("string", thread_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "thread_id") from None
+            try:
+                run_id = d["run_id"]
+                if not isinstance(run_id, str):
+                    raise ParseError.expected("string", run_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "run_id") from None
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _RunStepType_member = _RunStepType_members.get(_type_)
+                type_ = (
+                    RunStepType._from_json(_type_)
+                    if _RunStepType_member is None
+                    else _RunStepType_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _status = d["status"]
+                if not isinstance(_status, str):
+                    raise ParseError.expected("string", _status)
+                _RunStepStatus_member = _RunStepStatus_members.get(_status)
+                status = (
+                    RunStepStatus._from_json(_status)
+                    if _RunStepStatus_member is None
+                    else _RunStepStatus_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "status") from None
+            try:
+                _step_details = d["step_details"]
+                step_details: (
+                    RunStepDetailsMessageCreation
+                    | RunStepDetailsToolCalls
+                    | UnknownVariant
+                )
+                if isinstance(_step_details, dict):
+                    step_details_kind = _step_details.get("type")
+                    if step_details_kind == "message_creation":
+                        step_details = RunStepDetailsMessageCreation.from_dict(
+                            _step_details
+                        )
+                    elif step_details_kind == "tool_calls":
+                        step_details = RunStepDetailsToolCalls.from_dict(_step_details)
+                    elif isinstance(step_details_kind, str):
+                        step_details = UnknownVariant(
+                            "type", step_details_kind, dict(_step_details)
+                        )
+                    elif "type" in _step_details:
+                        raise ParseError.expected("string", step_details_kind).within(
+                            "", "type"
+                        )
+                    else:
+                        raise ParseError("missing required property").within("", "type")
                 else:
-                    raise ParseError("missing required property").within("", "type")
-            else:
-                raise ParseError.expected("object", _step_details)
-
-            _at = "last_error"
-            _last_error = d.pop("last_error")
-            last_error: None | RunStepLastError
-            if _last_error is None:
-                last_error = None
-            elif isinstance(_last_error, dict):
-                last_error = RunStepLastError.from_dict(_last_error)
-            else:
-                raise ParseError.expected("null or object", _last_error)
-
-            _at = "expired_at"
-            expired_at = d.pop("expired_at")
-            if (
-                expired_at is not None
-                and type(expired_at) is not int
-                and (isinstance(expired_at, bool) or not isinstance(expired_at, int))
-            ):
-                raise ParseError.expected("null or integer", expired_at)
-
-            _at = "cancelled_at"
-            cancelled_at = d.pop("cancelled_at")
-            if (
-                cancelled_at is not None
-                and type(cancelled_at) is not int
-                and (
-                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", cancelled_at)
-
-            _at = "failed_at"
-            failed_at = d.pop("failed_at")
-            if (
-                failed_at is not None
-                and type(failed_at) is not int
-                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
-            ):
-                raise ParseError.expected("null or integer", failed_at)
-
-            _at = "completed_at"
-            completed_at = d.pop("completed_at")
-            if (
-                completed_at is not None
-                and type(completed_at) is not int
-                and (
-                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
-                )
-            ):
-                raise ParseError.expected("null or integer", completed_at)
-
-            _at = "metadata"
-            _metadata = d.pop("metadata")
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
-
-            _at = "usage"
-            _usage = d.pop("usage")
-            usage: None | RunStepCompletionUsage
-            if _usage is None:
-                usage = None
-            elif isinstance(_usage, dict):
-                usage = RunStepCompletionUsage.from_dict(_usage)
-            else:
-                raise ParseError.expected("null or object", _usage)
-
-        except KeyError:
+                    raise ParseError.expected("object", _step_details)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "step_details") from None
+            try:
+                _last_error = d["last_error"]
+                last_error: None | RunStepLastError
+                if _last_error is None:
+                    last_error = None
+                elif isinstance(_last_error, dict):
+                    last_error = RunStepLastError.from_dict(_last_error)
+                else:
+                    raise ParseError.expected("null or object", _last_error)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_error") from None
+            try:
+                expired_at = d["expired_at"]
+                if (
+                    expired_at is not None
+                    and type(expired_at) is not int
+                    and (
+                        isinstance(expired_at, bool) or not isinstance(expired_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", expired_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "expired_at") from None
+            try:
+                cancelled_at = d["cancelled_at"]
+                if (
+                    cancelled_at is not None
+                    and type(cancelled_at) is not int
+                    and (
+                        isinstance(cancelled_at, bool)
+                        or not isinstance(cancelled_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", cancelled_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "cancelled_at") from None
+            try:
+                failed_at = d["failed_at"]
+                if (
+                    failed_at is not None
+                    and type(failed_at) is not int
+                    and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+                ):
+                    raise ParseError.expected("null or integer", failed_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "failed_at") from None
+            try:
+                completed_at = d["completed_at"]
+                if (
+                    completed_at is not None
+                    and type(completed_at) is not int
+                    and (
+                        isinstance(completed_at, bool)
+                        or not isinstance(completed_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", completed_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "completed_at") from None
+            try:
+                _metadata = d["metadata"]
+                metadata: Metadata | None
+                if _metadata is None:
+                    metadata = None
+                elif isinstance(_metadata, dict):
+                    metadata = Metadata.from_dict(_metadata)
+                else:
+                    raise ParseError.expected("null or object", _metadata)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "metadata") from None
+            try:
+                _usage = d["usage"]
+                usage: None | RunStepCompletionUsage
+                if _usage is None:
+                    usage = None
+                elif isinstance(_usage, dict):
+                    usage = RunStepCompletionUsage.from_dict(_usage)
+                else:
+                    raise ParseError.expected("null or object", _usage)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "usage") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_step = cls(
-            id=id,
-            object_=object_,
-            created_at=created_at,
-            assistant_id=assistant_id,
-            thread_id=thread_id,
-            run_id=run_id,
-            type_=type_,
-            status=status,
-            step_details=step_details,
-            last_error=last_error,
-            expired_at=expired_at,
-            cancelled_at=cancelled_at,
-            failed_at=failed_at,
-            completed_at=completed_at,
-            metadata=metadata,
-            usage=usage,
-        )
-
-        run_step.additional_properties = d
-        return run_step
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.object_ = object_
+        _obj_.created_at = created_at
+        _obj_.assistant_id = assistant_id
+        _obj_.thread_id = thread_id
+        _obj_.run_id = run_id
+        _obj_.type_ = type_
+        _obj_.status = status
+        _obj_.step_details = step_details
+        _obj_.last_error = last_error
+        _obj_.expired_at = expired_at
+        _obj_.cancelled_at = cancelled_at
+        _obj_.failed_at = failed_at
+        _obj_.completed_at = completed_at
+        _obj_.metadata = metadata
+        _obj_.usage = usage
+        if len(d) == 16:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -340,9 +384,37 @@ class RunStep:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives RunStep.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "object",
+        "created_at",
+        "assistant_id",
+        "thread_id",
+        "run_id",
+        "type",
+        "status",
+        "step_details",
+        "last_error",
+        "expired_at",
+        "cancelled_at",
+        "failed_at",
+        "completed_at",
+        "metadata",
+        "usage",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.metadata import Metadata
 from ..models.run_step_completion_usage import RunStepCompletionUsage
 from ..models.run_step_details_message_creation import RunStepDetailsMessageCreation
 from ..models.run_step_details_tool_calls import RunStepDetailsToolCalls
 from ..models.run_step_last_error import RunStepLastError
+
+# The known members of the enums parsed here, by value.
+_RunStepStatus_members = cast(
+    "dict[str, RunStepStatus]", RunStepStatus._value2member_map_
+)
+_RunStepType_members = cast("dict[str, RunStepType]", RunStepType._value2member_map_)

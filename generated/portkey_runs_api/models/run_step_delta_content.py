@@ -55,55 +55,72 @@ class RunStepDeltaContent:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "step_details"
-            _step_details = d.pop("step_details", UNSET)
-            step_details: (
-                RunStepDeltaMessageCreation
-                | RunStepDeltaToolCalls
-                | UnknownVariant
-                | Unset
-            ) = UNSET
-            if _step_details is not UNSET:
-                if isinstance(_step_details, dict):
-                    step_details_kind = _step_details.get("type")
-                    if step_details_kind == "message_creation":
-                        step_details = RunStepDeltaMessageCreation.from_dict(
-                            _step_details
-                        )
-                    elif step_details_kind == "tool_calls":
-                        step_details = RunStepDeltaToolCalls.from_dict(_step_details)
-                    elif isinstance(step_details_kind, str):
-                        step_details = UnknownVariant(
-                            "type", step_details_kind, dict(_step_details)
-                        )
-                    elif "type" in _step_details:
-                        raise ParseError.expected("string", step_details_kind).within(
-                            "", "type"
-                        )
+            try:
+                _step_details = d.get("step_details", UNSET)
+                step_details: (
+                    RunStepDeltaMessageCreation
+                    | RunStepDeltaToolCalls
+                    | UnknownVariant
+                    | Unset
+                ) = UNSET
+                if _step_details is not UNSET:
+                    if isinstance(_step_details, dict):
+                        step_details_kind = _step_details.get("type")
+                        if step_details_kind == "message_creation":
+                            step_details = RunStepDeltaMessageCreation.from_dict(
+                                _step_details
+                            )
+                        elif step_details_kind == "tool_calls":
+                            step_details = RunStepDeltaToolCalls.from_dict(
+                                _step_details
+                            )
+                        elif isinstance(step_details_kind, str):
+                            step_details = UnknownVariant(
+                                "type", step_details_kind, dict(_step_details)
+                            )
+                        elif "type" in _step_details:
+                            raise ParseError.expected(
+                                "string", step_details_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
                     else:
-                        raise ParseError("missing required property").within("", "type")
-                else:
-                    raise ParseError.expected("object", _step_details)
-
-        except KeyError:
+                        raise ParseError.expected("object", _step_details)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "step_details") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_step_delta_content = cls(
-            step_details=step_details,
-        )
-
-        run_step_delta_content.additional_properties = d
-        return run_step_delta_content
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.step_details = step_details
+        if len(d) == 0 + (step_details is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -121,6 +138,13 @@ class RunStepDeltaContent:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDeltaContent.
+_PROPERTIES = frozenset(
+    {
+        "step_details",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_step_delta_message_creation import RunStepDeltaMessageCreation

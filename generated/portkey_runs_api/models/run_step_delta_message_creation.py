@@ -58,37 +58,51 @@ class RunStepDeltaMessageCreation:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "message_creation":
-                raise ParseError.expected(repr("message_creation"), type_)
-
-            _at = "message_creation"
-            _message_creation = d.pop("message_creation", UNSET)
-            message_creation: MessageCreationDelta | Unset = UNSET
-            if _message_creation is not UNSET:
-                message_creation = MessageCreationDelta.from_dict(_message_creation)
-
-        except KeyError:
+            try:
+                type_ = d["type"]
+                if type_ != "message_creation":
+                    raise ParseError.expected(repr("message_creation"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _message_creation = d.get("message_creation", UNSET)
+                message_creation: MessageCreationDelta | Unset = UNSET
+                if _message_creation is not UNSET:
+                    message_creation = MessageCreationDelta.from_dict(_message_creation)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "message_creation") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_step_delta_message_creation = cls(
-            type_=type_,
-            message_creation=message_creation,
-        )
-
-        run_step_delta_message_creation.additional_properties = d
-        return run_step_delta_message_creation
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.message_creation = message_creation
+        if len(d) == 1 + (message_creation is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -106,6 +120,14 @@ class RunStepDeltaMessageCreation:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDeltaMessageCreation.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "message_creation",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_creation_delta import MessageCreationDelta

@@ -72,91 +72,107 @@ class RunStepDeltaToolCalls:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            type_ = d.pop("type")
-            if type_ != "tool_calls":
-                raise ParseError.expected(repr("tool_calls"), type_)
-
-            _at = "tool_calls"
-            _tool_calls = d.pop("tool_calls", UNSET)
-            tool_calls: (
-                list[
-                    CodeInterpreterToolCallDelta
-                    | FileSearchToolCallDelta
-                    | FunctionToolCallDelta
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _tool_calls is not UNSET:
-                if not isinstance(_tool_calls, list):
-                    raise ParseError.expected("array", _tool_calls)
-                tool_calls = []
-                try:
-                    for tool_calls_item_data in _tool_calls:
-                        tool_calls_item: (
-                            CodeInterpreterToolCallDelta
-                            | FileSearchToolCallDelta
-                            | FunctionToolCallDelta
-                            | UnknownVariant
-                        )
-                        if isinstance(tool_calls_item_data, dict):
-                            tool_calls_item_kind = tool_calls_item_data.get("type")
-                            if tool_calls_item_kind == "code_interpreter":
-                                tool_calls_item = (
-                                    CodeInterpreterToolCallDelta.from_dict(
+            try:
+                type_ = d["type"]
+                if type_ != "tool_calls":
+                    raise ParseError.expected(repr("tool_calls"), type_)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                _tool_calls = d.get("tool_calls", UNSET)
+                tool_calls: (
+                    list[
+                        CodeInterpreterToolCallDelta
+                        | FileSearchToolCallDelta
+                        | FunctionToolCallDelta
+                        | UnknownVariant
+                    ]
+                    | Unset
+                ) = UNSET
+                if _tool_calls is not UNSET:
+                    if not isinstance(_tool_calls, list):
+                        raise ParseError.expected("array", _tool_calls)
+                    tool_calls = []
+                    try:
+                        for tool_calls_item_data in _tool_calls:
+                            tool_calls_item: (
+                                CodeInterpreterToolCallDelta
+                                | FileSearchToolCallDelta
+                                | FunctionToolCallDelta
+                                | UnknownVariant
+                            )
+                            if isinstance(tool_calls_item_data, dict):
+                                tool_calls_item_kind = tool_calls_item_data.get("type")
+                                if tool_calls_item_kind == "code_interpreter":
+                                    tool_calls_item = (
+                                        CodeInterpreterToolCallDelta.from_dict(
+                                            tool_calls_item_data
+                                        )
+                                    )
+                                elif tool_calls_item_kind == "file_search":
+                                    tool_calls_item = FileSearchToolCallDelta.from_dict(
                                         tool_calls_item_data
                                     )
-                                )
-                            elif tool_calls_item_kind == "file_search":
-                                tool_calls_item = FileSearchToolCallDelta.from_dict(
-                                    tool_calls_item_data
-                                )
-                            elif tool_calls_item_kind == "function":
-                                tool_calls_item = FunctionToolCallDelta.from_dict(
-                                    tool_calls_item_data
-                                )
-                            elif isinstance(tool_calls_item_kind, str):
-                                tool_calls_item = UnknownVariant(
-                                    "type",
-                                    tool_calls_item_kind,
-                                    dict(tool_calls_item_data),
-                                )
-                            elif "type" in tool_calls_item_data:
-                                raise ParseError.expected(
-                                    "string", tool_calls_item_kind
-                                ).within("", "type")
+                                elif tool_calls_item_kind == "function":
+                                    tool_calls_item = FunctionToolCallDelta.from_dict(
+                                        tool_calls_item_data
+                                    )
+                                elif isinstance(tool_calls_item_kind, str):
+                                    tool_calls_item = UnknownVariant(
+                                        "type",
+                                        tool_calls_item_kind,
+                                        dict(tool_calls_item_data),
+                                    )
+                                elif "type" in tool_calls_item_data:
+                                    raise ParseError.expected(
+                                        "string", tool_calls_item_kind
+                                    ).within("", "type")
+                                else:
+                                    raise ParseError(
+                                        "missing required property"
+                                    ).within("", "type")
                             else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
+                                raise ParseError.expected(
+                                    "object", tool_calls_item_data
                                 )
-                        else:
-                            raise ParseError.expected("object", tool_calls_item_data)
 
-                        tool_calls.append(tool_calls_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(tool_calls)) from None
-
-        except KeyError:
+                            tool_calls.append(tool_calls_item)
+                    except ParseError as exc:
+                        raise exc.at_index(len(tool_calls)) from None
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tool_calls") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_step_delta_tool_calls = cls(
-            type_=type_,
-            tool_calls=tool_calls,
-        )
-
-        run_step_delta_tool_calls.additional_properties = d
-        return run_step_delta_tool_calls
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.tool_calls = tool_calls
+        if len(d) == 1 + (tool_calls is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -174,6 +190,14 @@ class RunStepDeltaToolCalls:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunStepDeltaToolCalls.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "tool_calls",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_tool_call_delta import CodeInterpreterToolCallDelta

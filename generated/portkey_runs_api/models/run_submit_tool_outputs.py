@@ -52,38 +52,51 @@ class RunSubmitToolOutputs:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_calls"
-            _tool_calls = d.pop("tool_calls")
-            if not isinstance(_tool_calls, list):
-                raise ParseError.expected("array", _tool_calls)
-            tool_calls: list[RunToolCall] = []
             try:
-                for tool_calls_item_data in _tool_calls:
-                    tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
+                _tool_calls = d["tool_calls"]
+                if not isinstance(_tool_calls, list):
+                    raise ParseError.expected("array", _tool_calls)
+                tool_calls: list[RunToolCall] = []
+                try:
+                    for tool_calls_item_data in _tool_calls:
+                        tool_calls_item = RunToolCall.from_dict(tool_calls_item_data)
 
-                    tool_calls.append(tool_calls_item)
+                        tool_calls.append(tool_calls_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_calls)) from None
             except ParseError as exc:
-                raise exc.at_index(len(tool_calls)) from None
-
-        except KeyError:
+                raise exc.within(cls.__name__, "tool_calls") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_submit_tool_outputs = cls(
-            tool_calls=tool_calls,
-        )
-
-        run_submit_tool_outputs.additional_properties = d
-        return run_submit_tool_outputs
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.tool_calls = tool_calls
+        if len(d) == 1:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -101,6 +114,13 @@ class RunSubmitToolOutputs:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives RunSubmitToolOutputs.
+_PROPERTIES = frozenset(
+    {
+        "tool_calls",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_tool_call import RunToolCall

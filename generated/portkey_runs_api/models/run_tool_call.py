@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -60,41 +60,61 @@ class RunToolCall:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "id"
-            id = d.pop("id")
-            if not isinstance(id, str):
-                raise ParseError.expected("string", id)
-
-            _at = "type"
-            _type_ = d.pop("type")
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            type_ = RunToolCallType._from_json(_type_)
-
-            _at = "function"
-            function = RunToolCallFunction.from_dict(d.pop("function"))
-
-        except KeyError:
+            try:
+                id = d["id"]
+                if not isinstance(id, str):
+                    raise ParseError.expected("string", id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "id") from None
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _RunToolCallType_member = _RunToolCallType_members.get(_type_)
+                type_ = (
+                    RunToolCallType._from_json(_type_)
+                    if _RunToolCallType_member is None
+                    else _RunToolCallType_member
+                )
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                function = RunToolCallFunction.from_dict(d["function"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "function") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        run_tool_call = cls(
-            id=id,
-            type_=type_,
-            function=function,
-        )
-
-        run_tool_call.additional_properties = d
-        return run_tool_call
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.id = id
+        _obj_.type_ = type_
+        _obj_.function = function
+        if len(d) == 3:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -113,5 +133,19 @@ class RunToolCall:
         return key in self.additional_properties
 
 
+# The JSON names of the properties the schema gives RunToolCall.
+_PROPERTIES = frozenset(
+    {
+        "id",
+        "type",
+        "function",
+    }
+)
+
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_tool_call_function import RunToolCallFunction
+
+# The known members of the enums parsed here, by value.
+_RunToolCallType_members = cast(
+    "dict[str, RunToolCallType]", RunToolCallType._value2member_map_
+)

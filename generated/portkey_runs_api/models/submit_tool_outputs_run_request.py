@@ -65,47 +65,74 @@ class SubmitToolOutputsRunRequest:
                 the wrong JSON type, a property the schema does not have); it names this model
                 and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_outputs"
-            _tool_outputs = d.pop("tool_outputs")
-            if not isinstance(_tool_outputs, list):
-                raise ParseError.expected("array", _tool_outputs)
-            tool_outputs: list[ToolOutput] = []
             try:
-                for tool_outputs_item_data in _tool_outputs:
-                    tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
+                _tool_outputs = d["tool_outputs"]
+                if not isinstance(_tool_outputs, list):
+                    raise ParseError.expected("array", _tool_outputs)
+                tool_outputs: list[ToolOutput] = []
+                try:
+                    for tool_outputs_item_data in _tool_outputs:
+                        tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
 
-                    tool_outputs.append(tool_outputs_item)
+                        tool_outputs.append(tool_outputs_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_outputs)) from None
             except ParseError as exc:
-                raise exc.at_index(len(tool_outputs)) from None
-
-            _at = "stream"
-            stream = d.pop("stream", UNSET)
-            if stream is not UNSET and stream is not None and type(stream) is not bool:
-                raise ParseError.expected("null or boolean", stream)
-
-        except KeyError:
+                raise exc.within(cls.__name__, "tool_outputs") from None
+            try:
+                stream = d.get("stream", UNSET)
+                if (
+                    stream is not UNSET
+                    and stream is not None
+                    and type(stream) is not bool
+                ):
+                    raise ParseError.expected("null or boolean", stream)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "stream") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        if d:
-            raise ParseError("unexpected property", cls.__name__, (next(iter(d)),))
+        # Every required property is there (else KeyError above): any key beyond the required
+        # ones and the optional ones present is one the schema does not have.
+        if len(d) != 1 + (stream is not UNSET):
+            raise ParseError(
+                "unexpected property",
+                cls.__name__,
+                (next(k for k in d if k not in _PROPERTIES),),
+            )
 
-        submit_tool_outputs_run_request = cls(
-            tool_outputs=tool_outputs,
-            stream=stream,
-        )
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.tool_outputs = tool_outputs
+        _obj_.stream = stream
+        return _obj_
 
-        return submit_tool_outputs_run_request
 
+# The JSON names of the properties the schema gives SubmitToolOutputsRunRequest.
+_PROPERTIES = frozenset(
+    {
+        "tool_outputs",
+        "stream",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.tool_output import ToolOutput

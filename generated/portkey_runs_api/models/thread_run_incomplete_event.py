@@ -58,34 +58,48 @@ class ThreadRunIncompleteEvent:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "event"
-            event = d.pop("event")
-            if event != "thread.run.incomplete":
-                raise ParseError.expected(repr("thread.run.incomplete"), event)
-
-            _at = "data"
-            data = Run.from_dict(d.pop("data"))
-
-        except KeyError:
+            try:
+                event = d["event"]
+                if event != "thread.run.incomplete":
+                    raise ParseError.expected(repr("thread.run.incomplete"), event)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "event") from None
+            try:
+                data = Run.from_dict(d["data"])
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "data") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        thread_run_incomplete_event = cls(
-            event=event,
-            data=data,
-        )
-
-        thread_run_incomplete_event.additional_properties = d
-        return thread_run_incomplete_event
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.event = event
+        _obj_.data = data
+        if len(d) == 2:
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -103,6 +117,14 @@ class ThreadRunIncompleteEvent:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
+
+# The JSON names of the properties the schema gives ThreadRunIncompleteEvent.
+_PROPERTIES = frozenset(
+    {
+        "event",
+        "data",
+    }
+)
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run import Run

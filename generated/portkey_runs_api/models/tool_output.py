@@ -56,35 +56,59 @@ class ToolOutput:
                 the wrong JSON type, a property the schema does not have); it names this model
                 and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "tool_call_id"
-            tool_call_id = d.pop("tool_call_id")
-            if not isinstance(tool_call_id, str):
-                raise ParseError.expected("string", tool_call_id)
-
-            _at = "output"
-            output = d.pop("output")
-            if not isinstance(output, str):
-                raise ParseError.expected("string", output)
-
-        except KeyError:
+            try:
+                tool_call_id = d["tool_call_id"]
+                if not isinstance(tool_call_id, str):
+                    raise ParseError.expected("string", tool_call_id)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tool_call_id") from None
+            try:
+                output = d["output"]
+                if not isinstance(output, str):
+                    raise ParseError.expected("string", output)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "output") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        if d:
-            raise ParseError("unexpected property", cls.__name__, (next(iter(d)),))
+        # Every required property is there (else KeyError above): any key beyond the required
+        # ones and the optional ones present is one the schema does not have.
+        if len(d) != 2:
+            raise ParseError(
+                "unexpected property",
+                cls.__name__,
+                (next(k for k in d if k not in _PROPERTIES),),
+            )
 
-        tool_output = cls(
-            tool_call_id=tool_call_id,
-            output=output,
-        )
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.tool_call_id = tool_call_id
+        _obj_.output = output
+        return _obj_
 
-        return tool_output
+
+# The JSON names of the properties the schema gives ToolOutput.
+_PROPERTIES = frozenset(
+    {
+        "tool_call_id",
+        "output",
+    }
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -65,45 +65,64 @@ class TruncationObject:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
         """
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
+        # A dict (what a JSON decoder gives) is read in place, never copied: the properties the
+        # schema names are looked up, and the others (unknown ones) are only looked for when the
+        # number of keys says there are some. Any other mapping is copied into a dict first, so
+        # that its own lookups (a defaultdict's default) cannot take part.
+        if type(src_dict) is dict:
+            d = src_dict
+        elif isinstance(src_dict, Mapping):
+            d = dict(src_dict)
+        else:
             raise ParseError.expected("object", src_dict, cls.__name__)
-        d = dict(src_dict)
-        # The property being parsed: an error names it once, on its way out (no cost otherwise).
-        _at = ""
+        # Each property's statements are in a try block of their own, which costs nothing
+        # unless it raises: then the error gets this model's name and the property's.
         try:
-            _at = "type"
-            _type_ = d.pop("type")
-            if not isinstance(_type_, str):
-                raise ParseError.expected("string", _type_)
-            type_ = TruncationType._from_json(_type_)
-
-            _at = "last_messages"
-            last_messages = d.pop("last_messages", UNSET)
-            if (
-                last_messages is not UNSET
-                and last_messages is not None
-                and type(last_messages) is not int
-                and (
-                    isinstance(last_messages, bool)
-                    or not isinstance(last_messages, int)
+            try:
+                _type_ = d["type"]
+                if not isinstance(_type_, str):
+                    raise ParseError.expected("string", _type_)
+                _TruncationType_member = _TruncationType_members.get(_type_)
+                type_ = (
+                    TruncationType._from_json(_type_)
+                    if _TruncationType_member is None
+                    else _TruncationType_member
                 )
-            ):
-                raise ParseError.expected("null or integer", last_messages)
-
-        except KeyError:
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "type") from None
+            try:
+                last_messages = d.get("last_messages", UNSET)
+                if (
+                    last_messages is not UNSET
+                    and last_messages is not None
+                    and type(last_messages) is not int
+                    and (
+                        isinstance(last_messages, bool)
+                        or not isinstance(last_messages, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", last_messages)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "last_messages") from None
+        except KeyError as exc:
+            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
+            # its own into a ParseError. The key is the missing property.
             raise ParseError(
-                "missing required property", cls.__name__, (_at,)
+                "missing required property", cls.__name__, (exc.args[0],)
             ) from None
-        except ParseError as exc:
-            raise exc.within(cls.__name__, _at) from None
 
-        truncation_object = cls(
-            type_=type_,
-            last_messages=last_messages,
-        )
-
-        truncation_object.additional_properties = d
-        return truncation_object
+        # Built without the attrs __init__ (whose keyword call costs more than the parse of a
+        # small model): every field is set here, as __init__ would set it.
+        _obj_ = object.__new__(cls)
+        _obj_.type_ = type_
+        _obj_.last_messages = last_messages
+        if len(d) == 1 + (last_messages is not UNSET):
+            _obj_.additional_properties = {}
+        else:
+            _obj_.additional_properties = {
+                k: v for k, v in d.items() if k not in _PROPERTIES
+            }
+        return _obj_
 
     @property
     def additional_keys(self) -> list[str]:
@@ -120,3 +139,18 @@ class TruncationObject:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The JSON names of the properties the schema gives TruncationObject.
+_PROPERTIES = frozenset(
+    {
+        "type",
+        "last_messages",
+    }
+)
+
+
+# The known members of the enums parsed here, by value.
+_TruncationType_members = cast(
+    "dict[str, TruncationType]", TruncationType._value2member_map_
+)
