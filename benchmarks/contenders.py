@@ -9,7 +9,7 @@ they all did the whole job.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -26,73 +26,47 @@ def portkey_runs_client(
     transport: httpx.BaseTransport | None = None,
     async_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Any:
-    """A configured client. With a transport, the client's own stack (authentication, retry
-    transport, request hooks) sends through it instead of a socket."""
-    from portkey_runs import AsyncRetryTransport, RetryPolicy, RetryTransport, make_client
+    """A configured client, as a user makes it. With a transport, the client's own stack
+    (authentication, retry transport, request hooks) sends through it instead of a socket."""
+    import portkey_runs
 
-    client = make_client("pk-bench", base_url=base_url, virtual_key="vk-bench")
-    if transport is not None:
-        args = client._client_args(client._strip_secrets_off_origin)
-        client.set_httpx_client(
-            httpx.Client(transport=RetryTransport(transport, RetryPolicy()), **args)
-        )
     if async_transport is not None:
-
-        async def strip(request: httpx.Request) -> None:
-            client._strip_secrets_off_origin(request)
-
-        args = client._client_args(strip)
-        client.set_async_httpx_client(
-            httpx.AsyncClient(transport=AsyncRetryTransport(async_transport, RetryPolicy()), **args)
+        return portkey_runs.AsyncClient(
+            "pk-bench", base_url=base_url, virtual_key="vk-bench", transport=async_transport
         )
-    return client
+    return portkey_runs.Client(
+        "pk-bench", base_url=base_url, virtual_key="vk-bench", transport=transport
+    )
 
 
-def portkey_runs_list(client: Any, thread_id: str) -> Iterator[Any]:
+def portkey_runs_list(client: Any, thread_id: str) -> Iterable[Any]:
     """Every run of the thread, in pages of 100."""
-    from portkey_runs import iter_runs
-
-    runs: Iterator[Any] = iter_runs(client, thread_id, limit=100)
+    runs: Iterable[Any] = client.runs.list(thread_id, limit=100)
     return runs
 
 
-def portkey_runs_alist(client: Any, thread_id: str) -> AsyncIterator[Any]:
+def portkey_runs_alist(client: Any, thread_id: str) -> AsyncIterable[Any]:
     """The async twin of :func:`portkey_runs_list`."""
-    from portkey_runs import aiter_runs
-
-    runs: AsyncIterator[Any] = aiter_runs(client, thread_id, limit=100)
+    runs: AsyncIterable[Any] = client.runs.list(thread_id, limit=100)
     return runs
 
 
 def portkey_runs_stream(
     client: Any, thread_id: str, run_id: str, outputs: Outputs
-) -> AbstractContextManager[Iterable[Any]]:
+) -> AbstractContextManager[Any]:
     """A streamed submission: a context manager whose value iterates the typed events."""
-    from portkey_runs import stream_tool_outputs
-
-    stream: AbstractContextManager[Iterable[Any]] = stream_tool_outputs(
-        client, thread_id, run_id, outputs
+    stream: AbstractContextManager[Any] = client.runs.stream_tool_outputs(
+        thread_id, run_id, outputs
     )
     return stream
 
 
-def portkey_runs_accumulate(events: Iterable[Any]) -> tuple[int, str]:
-    """PROVISIONAL, until the overlay accumulates snapshots itself (the tool-loop issue): the
-    number of events, and the text of the message, merged from its deltas by hand."""
-    from portkey_runs_api.models import MessageDeltaContentText
-    from portkey_runs_api.types import Unset
-
-    parts: dict[int, list[str]] = {}
-    count = 0
-    for event in events:
-        count += 1
-        if event.event == "thread.message.delta":
-            for part in event.data.delta.content or ():
-                if isinstance(part, MessageDeltaContentText) and not isinstance(part.text, Unset):
-                    value = part.text.value
-                    if not isinstance(value, Unset):
-                        parts.setdefault(part.index, []).append(value)
-    return count, "".join("".join(parts[index]) for index in sorted(parts))
+def portkey_runs_accumulate(stream: Any) -> tuple[int, str]:
+    """The number of events, and the text of the message as the stream's own snapshots have
+    it (``final_text()``)."""
+    count = sum(1 for _ in stream)
+    text: str = stream.final_text()
+    return count, text
 
 
 # ----------------------------------------------------------------------------- openai

@@ -17,7 +17,7 @@ import json
 import string
 from typing import Any
 
-import portkey_runs_wire as wire
+from portkey_runs.testing import _wire as wire
 
 JSON = dict[str, Any]
 

@@ -41,12 +41,16 @@ def _python(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
 # ------------------------------------------------------------------------------- import
 
 IMPORTS = {
-    "httpx": "httpx",
-    "portkey_runs": "portkey_runs",
-    "portkey_runs_api": "portkey_runs_api",
-    "portkey_runs_api.models": "portkey_runs_api.models",
-    "openai": "openai",
-    "portkey_ai": "portkey_ai",
+    "httpx": "import httpx",
+    "portkey_runs": "import portkey_runs",
+    "portkey_runs_api": "import portkey_runs_api",
+    "portkey_runs_api.models": "import portkey_runs_api.models",
+    "openai": "import openai",
+    "portkey_ai": "import portkey_ai",
+    # portkey_runs loads what a job needs when it is first used: these show what that costs.
+    "httpx + Client()": "import httpx; httpx.Client()",
+    "portkey_runs + Client()": "import portkey_runs; portkey_runs.Client('pk')",
+    "portkey_runs + Client().runs": "import portkey_runs; portkey_runs.Client('pk').runs",
 }
 # httpx imports its command-line tool's dependencies (click, rich, pygments) when they are
 # installed, as they are in this project's development environment (through the generator), but
@@ -54,13 +58,13 @@ IMPORTS = {
 _USER_LIKE = "import sys; sys.modules.update(dict.fromkeys(['click', 'rich', 'pygments']))"
 _IMPORT = (
     _USER_LIKE
-    + "; import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    + "; import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 )
 
 
-def _import_ms(module: str) -> Callable[[], float]:
+def _import_ms(statement: str) -> Callable[[], float]:
     def measure() -> float:
-        return float(_python("-c", _IMPORT.format(module=module)).stdout) * 1e3
+        return float(_python("-c", _IMPORT.format(statement=statement)).stdout) * 1e3
 
     return measure
 
@@ -83,9 +87,11 @@ def import_time(rounds: int, progress: Callable[[str], None]) -> Result:
         "`import X` in a fresh interpreter (bytecode cached), timed inside it, without httpx's "
         "CLI dependencies (click, rich, pygments), as a user's environment has them",
         "milliseconds",
-        {name: _import_ms(module) for name, module in IMPORTS.items()},
+        {name: _import_ms(statement) for name, statement in IMPORTS.items()},
         [
             Target("portkey_runs", "httpx", "<=", 1.3),
+            Target("portkey_runs + Client()", "httpx + Client()", ""),
+            Target("portkey_runs + Client().runs", "httpx", ""),
             Target("portkey_runs_api", "httpx", ""),
             Target("portkey_runs_api.models", "httpx", ""),
             Target("openai", "portkey_runs", ""),
@@ -142,9 +148,16 @@ def memory(rounds: int, progress: Callable[[str], None]) -> Result:
 class ReferenceServer:
     """The reference server in a child process (``benchmarks._server``)."""
 
-    def __init__(self, runs: int, submissions: int) -> None:
+    def __init__(self, runs: int, submissions: int, events: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._server", str(runs), str(submissions)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks._server",
+                str(runs),
+                str(submissions),
+                str(events),
+            ],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -173,7 +186,8 @@ class ReferenceServer:
         self.process.wait(timeout=30)
 
 
-EVENTS_PER_SUBMISSION = 14  # the reference server's stream: 14 events, then done
+#: What each call of a tool outputs: long enough for a reply of 10,000 text deltas.
+LONG_OUTPUT = "21 degrees and sunny. " * 500
 
 
 def wire(
@@ -181,9 +195,8 @@ def wire(
 ) -> list[Result]:
     import httpx
 
-    submissions = -(-events // EVENTS_PER_SUBMISSION)
     contenders = 3
-    server = ReferenceServer(runs, submissions * contenders * (rounds + 1))
+    server = ReferenceServer(runs, contenders * (rounds + 1), events)
     try:
         base = server.base_url
         ours = c.portkey_runs_client(base)
@@ -222,11 +235,9 @@ def wire(
 
         def streams(stream_one: Callable[[str, str, c.Outputs], int]) -> Callable[[], int]:
             def job() -> int:
-                total = 0
-                for thread_id, run_id, calls in server.take(submissions):
-                    outputs = [{"tool_call_id": call, "output": "21 degrees"} for call in calls]
-                    total += stream_one(thread_id, run_id, outputs)
-                return total
+                ((thread_id, run_id, calls),) = server.take(1)
+                outputs = [{"tool_call_id": call, "output": LONG_OUTPUT} for call in calls]
+                return stream_one(thread_id, run_id, outputs)
 
             return job
 
@@ -236,11 +247,11 @@ def wire(
 
         streamed = run_scenario(
             "stream over the wire",
-            f"{submissions * EVENTS_PER_SUBMISSION:,} events: {submissions} streamed submissions "
-            "to the reference server on loopback (14 events each, no delay between events)",
+            f"a {events:,}-event stream (one submission) from the reference server on loopback "
+            "(no delay between events)",
             "microseconds per event",
             {
-                name: per_unit(job, submissions * EVENTS_PER_SUBMISSION, name)
+                name: per_unit(job, events, name)
                 for name, job in {
                     OURS: streams(ours_one),
                     OPENAI: quiet(streams(lambda t, r, o: c.openai_stream(sdk, t, r, o))),

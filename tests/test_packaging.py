@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 import portkey_runs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +122,37 @@ def test_make_help_lists_every_job_from_its_comment() -> None:
     assert listed == documented
     for job in ("demo", "test", "generate", "check", "spec-diff", "bench"):
         assert job in listed, job
+
+
+def test_the_lazy_names_are_the_ones_type_checkers_see() -> None:
+    init = ast.parse((OVERLAY / "__init__.py").read_text())
+    seen: dict[str, str] = {}
+    for node in init.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                module = "." * statement.level + (statement.module or "")
+                seen |= {alias.name: module for alias in statement.names}
+    assert seen == portkey_runs._LAZY
+    for name in portkey_runs.__all__:
+        assert getattr(portkey_runs, name) is not None, name
+    assert set(dir(portkey_runs)) >= set(portkey_runs.__all__)
+
+
+def test_import_portkey_runs_loads_the_models_only_when_a_job_needs_them() -> None:
+    code = (
+        "import sys, portkey_runs\n"
+        "print('portkey_runs_api.models.run' in sys.modules)\n"
+        "client = portkey_runs.Client('pk')\n"
+        "print('portkey_runs_api.models.run' in sys.modules)\n"
+        "client.runs\n"
+        "print('portkey_runs_api.models.run' in sys.modules)\n"
+        "print(portkey_runs.Run.__module__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.split() == ["False", "False", "True", "portkey_runs_api.models.run"]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'portkey_runs' has no attribute 'Clent'"):
+        portkey_runs.Clent  # noqa: B018

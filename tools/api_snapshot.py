@@ -185,7 +185,11 @@ def _overlay(package: Path, title: str) -> Iterator[str]:
     init = _module(package / "__init__.py")
     where: dict[str, str] = {}
     public: list[str] = []
-    for node in init.body:
+    body: list[ast.stmt] = []
+    for node in init.body:  # imports under `if TYPE_CHECKING:` are the lazily loaded names
+        lazy = isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        body += node.body if lazy else [node]  # type: ignore[attr-defined]
+    for node in body:
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
             for alias in node.names:
                 where[alias.asname or alias.name] = node.module

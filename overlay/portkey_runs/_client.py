@@ -12,14 +12,16 @@ import os
 import ssl
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 
 from ._generated import ApiClient
 from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
-from ._resources import AsyncRuns, Runs
 from ._retries import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._resources import AsyncRuns, Runs
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
@@ -108,9 +110,6 @@ def _api_client(
     public, secret = _split_secrets(
         {**portkey_headers(api_key, **portkey), **checked_headers(headers, "headers")}
     )
-    if verify_ssl is True and transport is None:
-        # httpx's default (certifi), made once for both transports: loading it is what costs.
-        verify_ssl = httpx.create_ssl_context()
     return ApiClient(
         base_url=url,
         headers=public,
@@ -231,7 +230,10 @@ class Client(_BaseClient[httpx.BaseTransport]):
 
     @functools.cached_property
     def runs(self) -> Runs:
-        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``."""
+        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``,
+        ``run_tools``."""
+        from ._resources import Runs  # on first use: it brings the models
+
         return Runs(self)
 
     def close(self) -> None:
@@ -260,7 +262,10 @@ class AsyncClient(_BaseClient[httpx.AsyncBaseTransport]):
 
     @functools.cached_property
     def runs(self) -> AsyncRuns:
-        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``."""
+        """A thread's runs: ``list``, ``submit_tool_outputs``, ``stream_tool_outputs``,
+        ``run_tools``."""
+        from ._resources import AsyncRuns
+
         return AsyncRuns(self)
 
     async def aclose(self) -> None:

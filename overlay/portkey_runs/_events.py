@@ -13,12 +13,12 @@ type checker could narrow no event of the union by its name — and its ``name``
 from __future__ import annotations
 
 import functools
-import json
 import typing
 from typing import Any, ClassVar, Literal
 
 from attrs import frozen
 
+from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import (
     ThreadMessageCompletedEvent,
     ThreadMessageCreatedEvent,
@@ -43,10 +43,11 @@ from portkey_runs_api.models import (
     ThreadRunStepFailedEvent,
     ThreadRunStepInProgressEvent,
 )
+from portkey_runs_api.types import json_loads
 
 from ._http import parse
 from ._sse import ServerSentEvent
-from .errors import StreamError, error_object
+from .errors import ResponseValidationError, StreamError, error_object
 
 __all__ = ["AssistantStreamEvent", "RunStreamEvent", "UnknownEvent", "decode_event", "event_types"]
 
@@ -111,26 +112,31 @@ def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
 def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
     """The typed event for ``sse`` and its JSON data, or ``None`` for the end marker;
     ``error`` raises."""
-    if sse.event == "done" or (sse.event == "message" and sse.data.strip() == "[DONE]"):
+    name = sse.event
+    if name == "done" or (name == "message" and sse.data.strip() == "[DONE]"):
         return None
-    known = event_types().get(sse.event)
+    known = event_types().get(name)
     try:
-        payload = json.loads(sse.data)
+        payload = json_loads(sse.data)
     except (ValueError, RecursionError) as exc:
-        if sse.event == "error":  # the server's words, whatever their format
+        if name == "error":  # the server's words, whatever their format
             raise StreamError(f"the server reported an error: {sse.data[:200]}") from None
         if known is None:
-            return UnknownEvent(sse.event, sse.data), sse.data  # not ours to judge: the text
-        raise StreamError(f"event {sse.event}: data is not JSON ({exc})") from exc
-    if sse.event == "error":
+            return UnknownEvent(name, sse.data), sse.data  # not ours to judge: the text
+        raise StreamError(f"event {name}: data is not JSON ({exc})") from exc
+    if name == "error":
         error = error_object(payload)
         if error is None:
             raise StreamError(f"the server reported an error: {sse.data[:200]}")
         raise StreamError(f"the server reported an error: {error.message}", error)
     if known is None:
-        return UnknownEvent(sse.event, payload), payload
+        return UnknownEvent(name, payload), payload
     event_model, data_model = known
-    event: RunStreamEvent = event_model(
-        event=sse.event, data=parse(data_model, payload, where=f"event {sse.event}: ")
-    )
+    if type(payload) is not dict:
+        parse(data_model, payload, where=f"event {name}: ")  # raises, naming the model
+    try:
+        data = data_model.from_dict(payload)
+    except ParseError as exc:
+        raise ResponseValidationError(f"event {name}: {exc}", payload, exc.location) from exc
+    event: RunStreamEvent = event_model(event=name, data=data)
     return event, payload

@@ -21,8 +21,7 @@ import httpx
 from attrs import define, field
 
 from portkey_runs_api import Client
-from portkey_runs_api.api.runs import list_runs, submit_tool_outputs_to_run
-from portkey_runs_api.models import ListOrder, SubmitToolOutputsRunRequest, ToolOutput
+from portkey_runs_api.models.tool_output import ToolOutput
 from portkey_runs_api.types import UNSET, check_id
 
 from ._headers import REDACTED, redact_headers, safe_url
@@ -132,11 +131,18 @@ class ApiClient(Client):
         if self._closed:
             raise RuntimeError("this client is closed: make a new one to send more requests")
 
+    def _verify(self) -> Any:
+        """What the transports verify with: httpx's default (certifi) made once for both,
+        when the first one is made (loading it is what costs)."""
+        if self._verify_ssl is True:
+            self._verify_ssl = httpx.create_ssl_context()
+        return self._verify_ssl
+
     def get_httpx_client(self) -> httpx.Client:
         self._check_open()
         if self._client is None:
             inner = self._transport or httpx.HTTPTransport(
-                verify=self._verify_ssl, **self._transport_args
+                verify=self._verify(), **self._transport_args
             )
             self._client = httpx.Client(
                 transport=RetryTransport(inner, self._retry_policy),
@@ -152,7 +158,7 @@ class ApiClient(Client):
                 self._strip_secrets_off_origin(request)
 
             inner = self._async_transport or httpx.AsyncHTTPTransport(
-                verify=self._verify_ssl, **self._transport_args
+                verify=self._verify(), **self._transport_args
             )
             self._async_client = httpx.AsyncClient(
                 transport=AsyncRetryTransport(inner, self._retry_policy),
@@ -183,6 +189,9 @@ def list_runs_request(
         raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
     if after is not None and before is not None:
         raise ValueError("pass after= or before=, not both")
+    from portkey_runs_api.api.runs import list_runs  # on first use: it brings the models
+    from portkey_runs_api.models.list_order import ListOrder
+
     return list_runs._get_kwargs(
         thread_id,
         limit=limit,
@@ -228,6 +237,9 @@ def submit_request(
     thread_id: str, run_id: str, tool_outputs: Iterable[ToolOutputLike], *, stream: bool
 ) -> dict[str, Any]:
     """The keyword arguments of ``httpx.Client.request`` for a submission; bad ones raise."""
+    from portkey_runs_api.api.runs import submit_tool_outputs_to_run
+    from portkey_runs_api.models.submit_tool_outputs_run_request import SubmitToolOutputsRunRequest
+
     body = SubmitToolOutputsRunRequest(tool_outputs=tool_output_models(tool_outputs), stream=stream)
     kwargs = submit_tool_outputs_to_run._get_kwargs(thread_id, run_id, body=body)
     if stream:

@@ -11,8 +11,8 @@ event replaces it with the server's object. The merge:
   is dropped, as the whole objects do not have it;
 * the streamed strings — text ``value``, function ``arguments``, code interpreter ``input``
   and ``logs``, a ``refusal`` — are concatenated;
-* objects are merged key by key; anything else (a status, a number, a list without indexes)
-  is replaced, never added.
+* objects are merged key by key; an empty list adds nothing; anything else (a status, a
+  number, a list without indexes) is replaced, never added.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def merge_delta(snapshot: JSON, delta: JSON) -> None:
             merge_delta(old, value)
         elif isinstance(value, list) and _indexed(value):
             snapshot[key] = _merge_indexed(old if isinstance(old, list) else [], value)
+        elif value == [] and isinstance(old, list):
+            continue  # a delta's empty list (``annotations: []``) adds nothing
         else:
             snapshot[key] = _without_indexes(value)
 
@@ -114,22 +116,118 @@ def delta_texts(data: JSON) -> list[str]:
 
 class Snapshots:
     """The messages and run steps of one stream (or of every round of a tool loop), by id, in
-    the order they first appeared."""
+    the order they first appeared.
+
+    The common delta — more text for a text part — is only noted (the pieces of each part are
+    joined when the messages are read), so that a long reply costs one list append a piece;
+    any other delta is merged at once, by the rules above.
+    """
 
     def __init__(self) -> None:
-        self.messages: dict[str, JSON] = {}
+        self._messages: dict[str, JSON] = {}
+        self._pieces: dict[str, dict[int, list[str]]] = {}
         self.steps: dict[str, JSON] = {}
         self.current_message: str | None = None
 
-    def feed(self, event: str, data: Any) -> None:
-        """Take one event (its SSE name and JSON data); events of other kinds are ignored."""
-        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            return
+    @property
+    def messages(self) -> dict[str, JSON]:
+        for message_id in list(self._pieces):
+            self._join(message_id)
+        return self._messages
+
+    def feed(self, event: str, data: Any) -> list[str]:
+        """Take one event (its SSE name and JSON data); the text pieces it brings, in order.
+        Events of other kinds are ignored."""
+        if type(data) is not dict or type(data.get("id")) is not str:
+            return []
+        if event == "thread.message.delta":
+            self.current_message = data["id"]
+            return self._message_delta(data)
         if event.startswith("thread.message."):
-            self._feed(self.messages, event.removeprefix("thread.message."), data)
+            self._join(data["id"])
+            self._feed(self._messages, event.removeprefix("thread.message."), data)
             self.current_message = data["id"]
         elif event.startswith("thread.run.step."):
             self._feed(self.steps, event.removeprefix("thread.run.step."), data)
+        return []
+
+    def _message_delta(self, data: JSON) -> list[str]:
+        message_id = data["id"]
+        # The hot path: one more piece of a text part already being noted.
+        delta = data.get("delta")
+        if type(delta) is dict and len(delta) == 1:
+            content = delta.get("content")
+            if type(content) is list and len(content) == 1:
+                part = content[0]
+                if type(part) is dict and len(part) == 3 and part.get("type") == "text":
+                    text, noted = part.get("text"), self._pieces.get(message_id)
+                    if noted is not None and type(text) is dict:
+                        value, pieces = text.get("value"), noted.get(part.get("index", -1))
+                        if (
+                            pieces is not None
+                            and type(value) is str
+                            and (
+                                len(text) == 1 or (len(text) == 2 and text.get("annotations") == [])
+                            )
+                        ):
+                            pieces.append(value)
+                            return [value] if value else []
+        message = self._messages.get(message_id)
+        if message is None:
+            message = self._messages[message_id] = {"id": message_id}
+        if type(delta) is not dict:
+            return []
+        content = delta.get("content")
+        if len(delta) == 1 and type(content) is list:
+            found = self._note(message_id, message, content)
+            if found is not None:
+                return found
+        self._join(message_id)  # what was noted comes first
+        merge_delta(message, delta)
+        return [text for text in _texts(content) if text]
+
+    def _note(self, message_id: str, message: JSON, content: list[Any]) -> list[str] | None:
+        """The pieces of ``content`` noted for their parts, if it is text and nothing else;
+        else ``None``, and nothing noted."""
+        parts = message.get("content")
+        if parts is None:
+            parts = message["content"] = []
+        elif type(parts) is not list:
+            return None
+        found: list[tuple[int, str]] = []
+        size = len(parts)
+        for part in content:
+            if type(part) is not dict or part.get("type") != "text" or len(part) != 3:
+                return None
+            index, text = part.get("index"), part.get("text")
+            if type(index) is not int or type(text) is not dict or index > size:
+                return None
+            value = text.get("value")
+            if type(value) is not str or len(text) != (2 if "annotations" in text else 1):
+                return None
+            if text.get("annotations", ()) != [] and "annotations" in text:
+                return None  # annotations to append: the general merge
+            if index == size:  # a new part
+                size += 1
+            elif type(parts[index]) is not dict or parts[index].get("type") != "text":
+                return None
+            found.append((index, value))
+        pieces = self._pieces.setdefault(message_id, {})
+        for index, value in found:
+            if index == len(parts):
+                parts.append(copy.deepcopy(_EMPTY["text"]) | {"type": "text"})
+            pieces.setdefault(index, []).append(value)
+        return [value for _, value in found if value]
+
+    def _join(self, message_id: str) -> None:
+        """Put the noted pieces of a message into its parts."""
+        pieces = self._pieces.pop(message_id, None)
+        if not pieces:
+            return
+        parts = self._messages[message_id]["content"]
+        for index, noted in pieces.items():
+            text = parts[index]["text"]
+            text["value"] = text.get("value", "") + "".join(noted)
 
     @staticmethod
     def _feed(objects: dict[str, JSON], kind: str, data: JSON) -> None:

@@ -8,7 +8,7 @@ classes only differ in how they read the connection. A stream is an iterator: ``
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Generic, TypeVar
 
 import httpx
@@ -18,7 +18,7 @@ from portkey_runs_api.models import Message, Run, RunStep
 from ._events import RunStreamEvent, decode_event
 from ._http import parse
 from ._response import RawResponse, ResponseMeta
-from ._snapshots import Snapshots, delta_texts, text_of
+from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
 from .errors import IncompleteStreamError, PortkeyError, StreamError, connection_error
 
@@ -36,7 +36,11 @@ S = TypeVar("S", "RunStream", "AsyncRunStream")
 
 class _Decoder:
     """Bytes in, typed events out; remembers the last Run, whether ``done`` came, the text
-    pieces of the last event, and the snapshots of the messages and steps."""
+    pieces of the last event, and the snapshots of the messages and steps.
+
+    A chunk is split into server-sent events at once (cheap tuples); each is typed when it is
+    read, so that only the event in hand is alive as a model.
+    """
 
     def __init__(self, snapshots: Snapshots | None = None) -> None:
         self.sse = SSEDecoder()
@@ -47,32 +51,27 @@ class _Decoder:
         self.texts: list[str] = []
         self.failure: PortkeyError | None = None
 
-    def feed(self, chunk: bytes) -> Iterator[RunStreamEvent]:
-        return self._typed(self.sse.feed(chunk))
+    def one(self, sse: ServerSentEvent) -> RunStreamEvent | None:
+        """The typed event; ``None`` for ``done``; a stream error or bad data raises."""
+        decoded = decode_event(sse)
+        if decoded is None:
+            self.finished = True
+            return None
+        event, data = decoded
+        if isinstance(event.data, Run):
+            self.final_run = event.data
+            self.texts = []
+        elif event.event == "unknown":
+            self.texts = []
+        else:
+            self.texts = self.snapshots.feed(sse.event, data)
+        self.count += 1
+        return event
 
-    def _typed(self, events: list[ServerSentEvent]) -> Iterator[RunStreamEvent]:
-        # A generator: the events before an ``error`` event are handed over before it raises.
-        for sse in events:
-            decoded = decode_event(sse)
-            if decoded is None:
-                self.finished = True
-                return
-            event, data = decoded
-            if isinstance(event.data, Run):
-                self.final_run = event.data
-            elif event.event != "unknown":
-                self.snapshots.feed(sse.event, data)
-            self.texts = delta_texts(data) if event.event == "thread.message.delta" else []
-            self.count += 1
-            yield event
-
-    def end(self) -> Iterator[RunStreamEvent]:
-        """The events completed by the end of the body; raises unless ``done`` came."""
-        if not self.finished:
-            yield from self._typed(self.sse.end())
-        if not self.finished:
-            where = "in the middle of an event" if self.sse.mid_event else "before its done event"
-            raise IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
+    def ended(self) -> IncompleteStreamError:
+        """The error of a body that ended before ``done``."""
+        where = "in the middle of an event" if self.sse.mid_event else "before its done event"
+        return IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
 
     def broken(self, exc: httpx.HTTPError) -> IncompleteStreamError:
         error = connection_error(exc)
@@ -153,40 +152,66 @@ class RunStream(_Views):
         self._decoder = _Decoder(snapshots)
         self._snapshots = self._decoder.snapshots
         self._closed = False
-        self._events = self._read()
+        self._chunks = response.iter_bytes()
+        self._ended = False
+        self._raw: list[ServerSentEvent] = []
+        self._next = 0
 
     @property
     def final_run(self) -> Run | None:
         return self._decoder.final_run
 
-    def _read(self) -> Generator[RunStreamEvent, None, None]:
-        decoder = self._decoder
-        chunks = self.response.iter_bytes()
-        try:
-            for chunk in chunks:
-                yield from decoder.feed(chunk)
-                if decoder.finished:
-                    break
-            else:
-                yield from decoder.end()
-        except httpx.HTTPError as exc:
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        except PortkeyError as exc:
-            raise decoder.failed(exc, self.meta) from exc.__cause__
-        finally:
-            if not decoder.finished:
-                self.response.close()
-        # After ``done``, read the end of the body, so that the connection can be used again.
-        with contextlib.suppress(httpx.HTTPError):
-            for _ in chunks:
-                pass
+    @property
+    def _last_texts(self) -> list[str]:
+        return self._decoder.texts
 
     def __iter__(self) -> RunStream:
         return self
 
     def __next__(self) -> RunStreamEvent:
-        self._decoder.check(self._closed)
-        return next(self._events)
+        """The next event: from the chunk in hand, else from the next chunk read."""
+        decoder = self._decoder
+        while True:
+            index = self._next
+            if index >= len(self._raw):
+                self._fill()
+                continue
+            self._next = index + 1
+            try:
+                event = decoder.one(self._raw[index])
+            except PortkeyError as exc:
+                self.response.close()
+                raise decoder.failed(exc, self.meta) from exc.__cause__
+            if event is not None:
+                return event
+            # ``done``: read the end of the body, so that the connection can be used again.
+            self._raw, self._next = [], 0
+            with contextlib.suppress(httpx.HTTPError):
+                for _ in self._chunks:
+                    pass
+            raise StopIteration
+
+    def _fill(self) -> None:
+        """The next chunk's server-sent events in hand; ``StopIteration`` after ``done``, the
+        failure again after one, ``IncompleteStreamError`` for a body that ends early."""
+        decoder = self._decoder
+        decoder.check(self._closed)
+        if decoder.finished:
+            raise StopIteration
+        if self._ended:
+            self.response.close()
+            raise decoder.failed(decoder.ended(), self.meta)
+        try:
+            chunk = next(self._chunks, None)
+        except httpx.HTTPError as exc:
+            self.response.close()
+            raise decoder.failed(decoder.broken(exc), self.meta) from None
+        if chunk is None:
+            self._ended = True
+            self._raw = decoder.sse.end()
+        else:
+            self._raw = decoder.sse.feed(chunk)
+        self._next = 0
 
     @property
     def text_deltas(self) -> Iterator[str]:
@@ -221,7 +246,7 @@ class RunStream(_Views):
 
     def close(self) -> None:
         self._closed = True
-        self._events.close()
+        self._raw, self._next = [], 0
         self.response.close()
 
     def __enter__(self) -> RunStream:
@@ -241,41 +266,65 @@ class AsyncRunStream(_Views):
         self._decoder = _Decoder(snapshots)
         self._snapshots = self._decoder.snapshots
         self._closed = False
-        self._events = self._read()
+        self._chunks = response.aiter_bytes()
+        self._ended = False
+        self._raw: list[ServerSentEvent] = []
+        self._next = 0
 
     @property
     def final_run(self) -> Run | None:
         return self._decoder.final_run
 
-    async def _read(self) -> AsyncGenerator[RunStreamEvent, None]:
-        decoder = self._decoder
-        chunks = self.response.aiter_bytes()
-        try:
-            async for chunk in chunks:
-                for event in decoder.feed(chunk):
-                    yield event
-                if decoder.finished:
-                    break
-            else:
-                for event in decoder.end():
-                    yield event
-        except httpx.HTTPError as exc:
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        except PortkeyError as exc:
-            raise decoder.failed(exc, self.meta) from exc.__cause__
-        finally:
-            if not decoder.finished:
-                await self.response.aclose()
-        with contextlib.suppress(httpx.HTTPError):
-            async for _ in chunks:
-                pass
+    @property
+    def _last_texts(self) -> list[str]:
+        return self._decoder.texts
 
     def __aiter__(self) -> AsyncRunStream:
         return self
 
     async def __anext__(self) -> RunStreamEvent:
-        self._decoder.check(self._closed)
-        return await anext(self._events)
+        decoder = self._decoder
+        while True:
+            index = self._next
+            if index >= len(self._raw):
+                await self._fill()
+                continue
+            self._next = index + 1
+            try:
+                event = decoder.one(self._raw[index])
+            except PortkeyError as exc:
+                await self.response.aclose()
+                raise decoder.failed(exc, self.meta) from exc.__cause__
+            if event is not None:
+                return event
+            # ``done``: read the end of the body, so that the connection can be used again.
+            self._raw, self._next = [], 0
+            with contextlib.suppress(httpx.HTTPError):
+                async for _ in self._chunks:
+                    pass
+            raise StopAsyncIteration
+
+    async def _fill(self) -> None:
+        """The next chunk's server-sent events in hand; ``StopAsyncIteration`` after ``done``, the
+        failure again after one, ``IncompleteStreamError`` for a body that ends early."""
+        decoder = self._decoder
+        decoder.check(self._closed)
+        if decoder.finished:
+            raise StopAsyncIteration
+        if self._ended:
+            await self.response.aclose()
+            raise decoder.failed(decoder.ended(), self.meta)
+        try:
+            chunk = await anext(self._chunks, None)
+        except httpx.HTTPError as exc:
+            await self.response.aclose()
+            raise decoder.failed(decoder.broken(exc), self.meta) from None
+        if chunk is None:
+            self._ended = True
+            self._raw = decoder.sse.end()
+        else:
+            self._raw = decoder.sse.feed(chunk)
+        self._next = 0
 
     @property
     async def text_deltas(self) -> AsyncIterator[str]:
@@ -305,7 +354,7 @@ class AsyncRunStream(_Views):
 
     async def close(self) -> None:
         self._closed = True
-        await self._events.aclose()
+        self._raw, self._next = [], 0
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncRunStream:

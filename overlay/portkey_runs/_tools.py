@@ -357,7 +357,7 @@ class ToolLoop(_LoopViews):
             with manager as stream:
                 self._stream = stream
                 for event in stream:
-                    self._pieces = stream._decoder.texts
+                    self._pieces = stream._last_texts
                     yield event
                 run = stream.until_done()
             self._stream = None
@@ -489,7 +489,7 @@ class AsyncToolLoop(_LoopViews):
             )
             async with manager as stream:
                 async for event in stream:
-                    self._pieces = stream._decoder.texts
+                    self._pieces = stream._last_texts
                     yield event
                 run = await stream.until_done()
         loop.final_run = run

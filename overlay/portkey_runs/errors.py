@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from portkey_runs_api.models import ErrorObject
+from portkey_runs_api.models.error_object import ErrorObject
 
 from ._headers import safe_url
 from ._response import ResponseMeta

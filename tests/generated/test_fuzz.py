@@ -82,8 +82,17 @@ EXPECTED = [
 
 def _decode(chunks: list[bytes]) -> list[str]:
     decoder = _Decoder()
-    names: list[str] = [event.event for chunk in chunks for event in decoder.feed(chunk)]
-    return names + [event.event for event in decoder.end()]
+    names: list[str] = []
+    for raw in [*(decoder.sse.feed(chunk) for chunk in chunks), decoder.sse.end()]:
+        for sse in raw:
+            if decoder.finished:
+                return names
+            event = decoder.one(sse)
+            if event is not None:
+                names.append(event.event)
+    if not decoder.finished:
+        raise decoder.ended()  # as a stream does
+    return names
 
 
 @FUZZ

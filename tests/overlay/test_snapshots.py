@@ -348,3 +348,51 @@ def test_the_reply_text_of_every_reference_stream_equals_its_completed_message(
                 outputs = [{"tool_call_id": c.id, "output": f"round {c.id}"} for c in calls]
     (message,) = messages
     assert "".join(pieces) == text_of(message.to_dict()) == state.reply_text(run)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(0, 2),  # the part
+            st.text(max_size=6),  # its piece
+            st.sampled_from(["plain", "bare", "annotated", "status"]),
+        ),
+        max_size=25,
+    )
+)
+def test_noted_text_pieces_give_what_the_general_merge_gives(
+    steps: list[tuple[int, str, str]],
+) -> None:
+    """The fast path for plain text deltas (pieces noted, joined when read) agrees with
+    merging every delta by the general rules, whatever comes in between."""
+    snapshots = Snapshots()
+    snapshots.feed("thread.message.created", MESSAGE)
+    expected = copy.deepcopy(MESSAGE)
+    parts = 0
+    texts: list[str] = []
+    for index, piece, kind in steps:
+        index = min(index, parts)  # a part index the server could send: known, or the next one
+        parts = max(parts, index + 1)
+        if kind == "plain":
+            data = text_delta(index, piece, annotations=[])
+        elif kind == "bare":
+            data = text_delta(index, piece)
+        elif kind == "annotated":
+            note = {
+                "index": 0,
+                "type": "file_path",
+                "text": piece,
+                "start_index": 0,
+                "end_index": 1,
+            }
+            data = text_delta(index, piece, annotations=[note])
+        else:
+            data = {
+                **text_delta(index, piece),
+                "delta": {"role": "assistant", **text_delta(index, piece)["delta"]},
+            }
+        texts += snapshots.feed("thread.message.delta", data)
+        merge_delta(expected, data["delta"])  # the general merge alone
+    assert snapshots.messages["msg_1"] == expected
+    assert "".join(texts) == "".join(piece for _, piece, _ in steps)

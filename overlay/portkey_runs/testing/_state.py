@@ -98,6 +98,8 @@ class _Plan:
     answers: list[str]
     #: The tool-calls step of the round it waits for, once streamed (its id and creation).
     step: JSON | None = None
+    #: How many text deltas the reply is cut into (``None``: a few, at random).
+    reply_deltas: int | None = None
 
 
 class APIError(Exception):
@@ -193,6 +195,7 @@ class ReferenceState:
         tool_calls: int = 1,
         rounds: int = 1,
         bad_arguments: bool = False,
+        reply_deltas: int | None = None,
     ) -> str:
         """A new thread with ``n_runs`` runs, oldest first; its id.
 
@@ -201,7 +204,9 @@ class ReferenceState:
         ``tool_calls`` calls of ``get_weather`` and asks for tool outputs ``rounds`` times in
         all (the later rounds call ``get_local_time``, then ``get_weather``, in turn) before it
         completes; with ``bad_arguments`` the first call's arguments are not valid JSON.
-        ``seed`` makes this thread's ids independent of what was created before.
+        ``reply_deltas`` cuts the reply into that many text deltas (as many as it has characters
+        at most; a long stream for a benchmark), instead of a few. ``seed`` makes this thread's
+        ids independent of what was created before.
         """
         if isinstance(statuses, str) or statuses is None:
             count = n_runs or 0
@@ -217,7 +222,9 @@ class ReferenceState:
             thread_id = self._new_id("thread", rng)
             self._threads[thread_id] = []
             for status in chosen:
-                self._add_run(thread_id, status, tool_calls, rng, rounds, bad_arguments)
+                run_id = self._add_run(thread_id, status, tool_calls, rng, rounds, bad_arguments)
+                if run_id in self._plans:
+                    self._plans[run_id].reply_deltas = reply_deltas
             return thread_id
 
     def add_run(
@@ -228,6 +235,7 @@ class ReferenceState:
         tool_calls: int = 1,
         rounds: int = 1,
         bad_arguments: bool = False,
+        reply_deltas: int | None = None,
     ) -> str:
         """A new run (the thread's latest) in ``status``; its id. ``KeyError`` if no such thread.
         The keywords are those of :meth:`create_thread`."""
@@ -235,7 +243,10 @@ class ReferenceState:
         with self._lock:
             if thread_id not in self._threads:
                 raise KeyError(thread_id)
-            return self._add_run(thread_id, status, tool_calls, self._rng, rounds, bad_arguments)
+            run_id = self._add_run(thread_id, status, tool_calls, self._rng, rounds, bad_arguments)
+            if run_id in self._plans:
+                self._plans[run_id].reply_deltas = reply_deltas
+            return run_id
 
     def get_run(self, thread_id: str, run_id: str) -> Run:
         """The stored run; ``KeyError`` if the thread has no such run."""
@@ -557,7 +568,9 @@ class ReferenceState:
             events += asked
         else:
             text = "Here is what the tools returned: " + "; ".join(plan.answers)
-            written, stored = self._write_reply(in_progress, text, step_common, now + 1, tool_usage)
+            written, stored = self._write_reply(
+                in_progress, text, step_common, now + 1, tool_usage, plan.reply_deltas
+            )
             events += written
             self._replies[run.id] = text
         events.append(("done", "[DONE]"))
@@ -650,7 +663,13 @@ class ReferenceState:
         return events, waiting, step
 
     def _write_reply(
-        self, run: JSON, text: str, step_common: JSON, at: int, tool_usage: JSON
+        self,
+        run: JSON,
+        text: str,
+        step_common: JSON,
+        at: int,
+        tool_usage: JSON,
+        deltas_wanted: int | None = None,
     ) -> tuple[list[tuple[str, JSON | str]], JSON]:
         """The run writing its reply, streamed as text deltas, and completing."""
         rng = self._rng
@@ -699,7 +718,7 @@ class ReferenceState:
                     ]
                 },
             }
-            for piece in _pieces(text, rng, at_least=3)
+            for piece in _pieces(text, rng, at_least=3, exactly=deltas_wanted)
         ]
         done_at = at + 1
         content = [{"type": "text", "text": {"value": text, "annotations": []}}]
@@ -785,9 +804,12 @@ def _usage(prompt: int, completion: int) -> JSON:
     }
 
 
-def _pieces(text: str, rng: random.Random, at_least: int = 1) -> list[str]:
-    """``text`` cut at random places into pieces (``at_least`` of them, when it is long
-    enough) that add up to exactly ``text``."""
-    count = min(len(text), rng.randint(max(at_least, 2), max(at_least, 8)))
+def _pieces(
+    text: str, rng: random.Random, at_least: int = 1, exactly: int | None = None
+) -> list[str]:
+    """``text`` cut at random places into pieces (``at_least`` of them, or ``exactly`` that
+    many, when it is long enough) that add up to exactly ``text``."""
+    wanted = exactly if exactly is not None else rng.randint(max(at_least, 2), max(at_least, 8))
+    count = max(1, min(len(text), wanted))
     cuts = sorted(rng.sample(range(1, len(text)), count - 1)) if count > 1 else []
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
