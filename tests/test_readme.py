@@ -64,7 +64,6 @@ def test_the_examples_print_what_their_comments_say(printed: list[str]) -> None:
     assert "\ncompleted 2\n" in text, "the tool loop: two rounds, then completed"
     assert "1 get_weather {" in text
     assert "2 get_local_time {" in text
-    assert "completed 2\n" in text
     assert "\ncompleted\n" in text, "the stream ends with the completed run"
     assert "'content': [{'index': 0, 'type': 'text'" in text, "message deltas were printed"
     assert "404 No thread found" in text

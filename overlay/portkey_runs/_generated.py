@@ -14,6 +14,7 @@ either. Everything else in the overlay goes through this module or the generated
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -83,6 +84,8 @@ class ApiClient(Client):
     )
 
     _closed: bool = field(default=False, init=False, repr=False)
+    # Two threads making the first request at once make one httpx client, not two.
+    _building: threading.Lock = field(factory=threading.Lock, init=False, repr=False)
 
     @property
     def base_url(self) -> str:
@@ -141,6 +144,12 @@ class ApiClient(Client):
     def get_httpx_client(self) -> httpx.Client:
         self._check_open()
         if self._client is None:
+            with self._building:
+                return self._build_client()
+        return self._client
+
+    def _build_client(self) -> httpx.Client:
+        if self._client is None:
             inner = self._transport or httpx.HTTPTransport(
                 verify=self._verify(), **self._transport_args
             )
@@ -152,6 +161,12 @@ class ApiClient(Client):
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
         self._check_open()
+        if self._async_client is None:
+            with self._building:
+                return self._build_async_client()
+        return self._async_client
+
+    def _build_async_client(self) -> httpx.AsyncClient:
         if self._async_client is None:
 
             async def strip(request: httpx.Request) -> None:

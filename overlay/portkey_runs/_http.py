@@ -113,8 +113,7 @@ def parse(model: type[M], data: Any, where: str = "") -> M:
 
 
 _pause_lock = threading.Lock()
-_pauses = 0
-_collecting = False
+_pausing = False
 
 
 @contextlib.contextmanager
@@ -123,21 +122,24 @@ def gc_paused() -> Iterator[None]:
 
     A page of runs makes thousands of objects at once, and none of them in a cycle; left on,
     the collector would walk every object alive again and again while they are made (more
-    than half the time of a listing). Pauses nest and overlap across threads: the collector
-    is on again once the last one ends, if it was on before the first.
+    than half the time of a listing). One pause at a time, for the few milliseconds of one
+    parse: a parse that starts while another thread's pause is on does not extend it, so that
+    the collector is never kept off for long. If the collector was off already, nothing
+    changes; the one thing it cannot tell is a ``gc.disable()`` made by other code during
+    those milliseconds, which the end of the pause undoes.
     """
-    global _pauses, _collecting
+    global _pausing
     with _pause_lock:
-        if _pauses == 0:
-            _collecting = gc.isenabled()
+        owner = not _pausing and gc.isenabled()
+        if owner:
+            _pausing = True
             gc.disable()
-        _pauses += 1
     try:
         yield
     finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _collecting:
+        if owner:
+            with _pause_lock:
+                _pausing = False
                 gc.enable()
 
 

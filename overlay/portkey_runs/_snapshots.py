@@ -114,6 +114,46 @@ def delta_texts(data: JSON) -> list[str]:
     )
 
 
+def _arguments_only(delta: Any) -> tuple[int, str] | None:
+    """``(index, piece)`` when a run step's delta is more arguments of one function call and
+    nothing else."""
+    if type(delta) is not dict or len(delta) != 1:
+        return None
+    details = delta.get("step_details")
+    if type(details) is not dict or len(details) != 2 or details.get("type") != "tool_calls":
+        return None
+    calls = details.get("tool_calls")
+    if type(calls) is not list or len(calls) != 1:
+        return None
+    call = calls[0]
+    if type(call) is not dict or len(call) != 3 or call.get("type") != "function":
+        return None
+    index, function = call.get("index"), call.get("function")
+    if type(index) is not int or index < 0 or type(function) is not dict or len(function) != 1:
+        return None
+    piece = function.get("arguments")
+    return (index, piece) if type(piece) is str else None
+
+
+def _function_arguments(step: JSON, index: int) -> JSON | None:
+    """The ``function`` object of the step's tool call ``index``, if its arguments are text."""
+    details = step.get("step_details")
+    calls = details.get("tool_calls") if type(details) is dict else None
+    if type(calls) is not list or not 0 <= index < len(calls):
+        return None
+    call = calls[index]
+    function = call.get("function") if type(call) is dict else None
+    if type(function) is dict and type(function.get("arguments")) is str:
+        return function
+    return None
+
+
+def _is_text_part(part: Any) -> bool:
+    """Whether ``part`` is a whole text part, whose text the noted pieces can extend."""
+    text = part.get("text") if type(part) is dict and part.get("type") == "text" else None
+    return type(text) is dict and type(text.get("value")) is str
+
+
 class Snapshots:
     """The messages and run steps of one stream (or of every round of a tool loop), by id, in
     the order they first appeared.
@@ -126,7 +166,8 @@ class Snapshots:
     def __init__(self) -> None:
         self._messages: dict[str, JSON] = {}
         self._pieces: dict[str, dict[int, list[str]]] = {}
-        self.steps: dict[str, JSON] = {}
+        self._steps: dict[str, JSON] = {}
+        self._arguments: dict[str, dict[int, list[str]]] = {}
         self.current_message: str | None = None
 
     @property
@@ -134,6 +175,12 @@ class Snapshots:
         for message_id in list(self._pieces):
             self._join(message_id)
         return self._messages
+
+    @property
+    def steps(self) -> dict[str, JSON]:
+        for step_id in list(self._arguments):
+            self._join_arguments(step_id)
+        return self._steps
 
     def feed(self, event: str, data: Any) -> list[str]:
         """Take one event (its SSE name and JSON data); the text pieces it brings, in order.
@@ -147,8 +194,11 @@ class Snapshots:
             self._join(data["id"])
             self._feed(self._messages, event.removeprefix("thread.message."), data)
             self.current_message = data["id"]
+        elif event == "thread.run.step.delta":
+            self._step_delta(data)
         elif event.startswith("thread.run.step."):
-            self._feed(self.steps, event.removeprefix("thread.run.step."), data)
+            self._join_arguments(data["id"])
+            self._feed(self._steps, event.removeprefix("thread.run.step."), data)
         return []
 
     def _message_delta(self, data: JSON) -> list[str]:
@@ -161,8 +211,9 @@ class Snapshots:
                 part = content[0]
                 if type(part) is dict and len(part) == 3 and part.get("type") == "text":
                     text, noted = part.get("text"), self._pieces.get(message_id)
-                    if noted is not None and type(text) is dict:
-                        value, pieces = text.get("value"), noted.get(part.get("index", -1))
+                    index = part.get("index")
+                    if noted is not None and type(text) is dict and type(index) is int:
+                        value, pieces = text.get("value"), noted.get(index)
                         if (
                             pieces is not None
                             and type(value) is str
@@ -200,7 +251,7 @@ class Snapshots:
             if type(part) is not dict or part.get("type") != "text" or len(part) != 3:
                 return None
             index, text = part.get("index"), part.get("text")
-            if type(index) is not int or type(text) is not dict or index > size:
+            if type(index) is not int or type(text) is not dict or not 0 <= index <= size:
                 return None
             value = text.get("value")
             if type(value) is not str or len(text) != (2 if "annotations" in text else 1):
@@ -209,8 +260,8 @@ class Snapshots:
                 return None  # annotations to append: the general merge
             if index == size:  # a new part
                 size += 1
-            elif type(parts[index]) is not dict or parts[index].get("type") != "text":
-                return None
+            elif index < len(parts) and not _is_text_part(parts[index]):
+                return None  # (index >= len(parts): a part this delta adds, seen again)
             found.append((index, value))
         pieces = self._pieces.setdefault(message_id, {})
         for index, value in found:
@@ -228,6 +279,31 @@ class Snapshots:
         for index, noted in pieces.items():
             text = parts[index]["text"]
             text["value"] = text.get("value", "") + "".join(noted)
+
+    def _step_delta(self, data: JSON) -> None:
+        """A run step's delta. The common one — more of a function call's arguments — is only
+        noted, as message text is; any other is merged by the general rules."""
+        step_id = data["id"]
+        call = _arguments_only(data.get("delta"))
+        if call is not None:
+            index, piece = call
+            noted = self._arguments.get(step_id, {}).get(index)
+            if noted is not None:
+                noted.append(piece)
+                return
+        self._join_arguments(step_id)
+        self._feed(self._steps, "delta", data)
+        if call is not None and _function_arguments(self._steps[step_id], call[0]) is not None:
+            self._arguments.setdefault(step_id, {})[call[0]] = []  # the next pieces: noted
+
+    def _join_arguments(self, step_id: str) -> None:
+        noted = self._arguments.pop(step_id, None)
+        if not noted:
+            return
+        for index, pieces in noted.items():
+            function = _function_arguments(self._steps[step_id], index)
+            assert function is not None  # noted only for such a call
+            function["arguments"] += "".join(pieces)
 
     @staticmethod
     def _feed(objects: dict[str, JSON], kind: str, data: JSON) -> None:

@@ -20,7 +20,7 @@ from ._http import parse
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import IncompleteStreamError, PortkeyError, StreamError, connection_error
+from .errors import IncompleteStreamError, StreamError, connection_error
 
 __all__ = [
     "AsyncRunStream",
@@ -29,6 +29,9 @@ __all__ = [
     "RunStreamManager",
     "raw_stream",
 ]
+
+#: How much of a body may follow ``done`` and still be read, to keep the connection.
+_DRAIN = 64 * 1024
 
 T = TypeVar("T")
 S = TypeVar("S", "RunStream", "AsyncRunStream")
@@ -49,7 +52,7 @@ class _Decoder:
         self.finished = False
         self.count = 0
         self.texts: list[str] = []
-        self.failure: PortkeyError | None = None
+        self.failure: Exception | None = None
 
     def one(self, sse: ServerSentEvent) -> RunStreamEvent | None:
         """The typed event; ``None`` for ``done``; a stream error or bad data raises."""
@@ -77,7 +80,7 @@ class _Decoder:
         error = connection_error(exc)
         return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
 
-    def failed(self, error: PortkeyError, meta: ResponseMeta) -> PortkeyError:
+    def failed(self, error: Exception, meta: ResponseMeta) -> Exception:
         """``error`` recorded, so that reading on raises it again instead of ending quietly;
         a stream error gets the answer's metadata."""
         if isinstance(error, StreamError) and error.meta is None:
@@ -179,16 +182,23 @@ class RunStream(_Views):
             self._next = index + 1
             try:
                 event = decoder.one(self._raw[index])
-            except PortkeyError as exc:
+            except Exception as exc:
+                # Nothing more of the stream is handed over: the rest of the chunk is dropped.
+                self._raw, self._next = [], 0
                 self.response.close()
                 raise decoder.failed(exc, self.meta) from exc.__cause__
             if event is not None:
                 return event
-            # ``done``: read the end of the body, so that the connection can be used again.
+            # ``done``: read the end of the body (a little of it at most), so that the connection
+            # can be used again; a body that goes on is closed instead.
             self._raw, self._next = [], 0
             with contextlib.suppress(httpx.HTTPError):
-                for _ in self._chunks:
-                    pass
+                left = _DRAIN
+                for chunk in self._chunks:
+                    left -= len(chunk)
+                    if left < 0:
+                        self.response.close()
+                        break
             raise StopIteration
 
     def _fill(self) -> None:
@@ -292,16 +302,21 @@ class AsyncRunStream(_Views):
             self._next = index + 1
             try:
                 event = decoder.one(self._raw[index])
-            except PortkeyError as exc:
+            except Exception as exc:
+                # Nothing more of the stream is handed over: the rest of the chunk is dropped.
+                self._raw, self._next = [], 0
                 await self.response.aclose()
                 raise decoder.failed(exc, self.meta) from exc.__cause__
             if event is not None:
                 return event
-            # ``done``: read the end of the body, so that the connection can be used again.
             self._raw, self._next = [], 0
             with contextlib.suppress(httpx.HTTPError):
-                async for _ in self._chunks:
-                    pass
+                left = _DRAIN
+                async for chunk in self._chunks:
+                    left -= len(chunk)
+                    if left < 0:
+                        await self.response.aclose()
+                        break
             raise StopAsyncIteration
 
     async def _fill(self) -> None:
@@ -352,7 +367,8 @@ class AsyncRunStream(_Views):
         await self._drain()
         return self._text()
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
+        """Close the connection (as httpx's ``aclose``)."""
         self._closed = True
         self._raw, self._next = [], 0
         await self.response.aclose()
@@ -361,7 +377,7 @@ class AsyncRunStream(_Views):
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
+        await self.aclose()
 
 
 class RunStreamManager(Generic[T]):
@@ -418,7 +434,7 @@ class AsyncRunStreamManager(Generic[T]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._stream is not None:
-            await self._stream.close()
+            await self._stream.aclose()
 
 
 _SENT = "this submission was sent already: call the method again to submit again"

@@ -11,9 +11,9 @@ loop in tasks.
 
 from __future__ import annotations
 
-import concurrent.futures
 import inspect
 import json
+import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +24,7 @@ from portkey_runs_api.models import Message, Run, RunStatus, RunStep
 
 from ._events import RunStreamEvent
 from ._snapshots import Snapshots
-from ._streaming import RunStream, _Views
+from ._streaming import AsyncRunStream, RunStream, _Views
 from .errors import ToolError, ToolLoopError
 
 if TYPE_CHECKING:
@@ -133,6 +133,8 @@ class _Loop:
         self.parallel = parallel
         self.tool_timeout = tool_timeout
         self.round = 0
+        #: Rounds whose submission was sent, or tried (``round`` counts those planned).
+        self.submitted = 0
         self.calls: list[ToolCall] = []
         self.snapshots = Snapshots()
         self.final_run: Run | None = None
@@ -210,12 +212,16 @@ class _Loop:
             if error is None and exc is not None:
                 kind = "TimeoutError" if isinstance(exc, _Timeout) else type(exc).__name__
                 error = f"{kind}: {exc}" if str(exc) else kind
+            if error is None and inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()  # never awaited: say so here, not in a RuntimeWarning
+                error = f"{plan.name} returned an awaitable: an async tool needs AsyncClient"
             if error is None:
                 try:
                     output = (
                         result
                         if isinstance(result, str)
-                        else json.dumps(result, separators=(",", ":"))
+                        else json.dumps(result, separators=(",", ":"), allow_nan=False)
                     )
                 except (TypeError, ValueError) as json_error:
                     error = f"the result of {plan.name} is not JSON: {json_error}"
@@ -243,9 +249,14 @@ class _LoopViews(_Views):
 
     _loop: _Loop
 
+    _current: RunStream | AsyncRunStream | None
+
     @property
     def final_run(self) -> Run | None:
         """The run as the last event (or the listing) gave it."""
+        current = self._current
+        if current is not None and current.final_run is not None:
+            return current.final_run
         return self._loop.final_run
 
     @property
@@ -256,11 +267,19 @@ class _LoopViews(_Views):
     @property
     def rounds(self) -> int:
         """How many rounds were submitted."""
-        return self._loop.round
+        return self._loop.submitted
 
     _closed: bool
     _done: bool
-    _failure: Exception | None
+    _failure: BaseException | None
+
+    def _failed(self, exc: BaseException) -> None:
+        """Record why the loop stopped: reading on raises it again (an interruption or a
+        cancellation, as a ``ToolLoopError``), rather than end quietly with a stale run."""
+        if isinstance(exc, Exception):
+            self._failure = exc
+        else:
+            self._failure = ToolLoopError(f"the tool loop was interrupted ({type(exc).__name__})")
 
     def _check(self) -> None:
         """Before reading on: a failure raises again; so does a loop closed before its end."""
@@ -277,34 +296,25 @@ class _LoopViews(_Views):
 
 
 def _call_sync(planned: list[_Planned], loop: _Loop) -> list[Outcome]:
-    """Call the round's functions: at once in threads (``parallel``), else one by one."""
+    """Call the round's functions: at once, each in a thread of its own (``parallel``), else
+    one by one. With ``tool_timeout`` each call runs in a daemon thread that is waited for so
+    long: one that does not return in time is reported and left to finish on its own, without
+    holding up the next call or the interpreter's exit."""
     outcomes: list[Outcome] = [(None, None)] * len(planned)
     runnable = [i for i, plan in enumerate(planned) if plan.function is not None]
-    if not runnable:
-        return outcomes
-    if loop.tool_timeout is None and (not loop.parallel or len(runnable) == 1):
+    if loop.tool_timeout is None and (not loop.parallel or len(runnable) <= 1):
         for i in runnable:
             outcomes[i] = _call_one(planned[i])
         return outcomes
-    workers = len(runnable) if loop.parallel else 1
-    executor = concurrent.futures.ThreadPoolExecutor(
-        workers, thread_name_prefix="portkey-runs-tool"
-    )
-    try:
-        if loop.parallel:
-            futures = {i: executor.submit(_call_one, planned[i]) for i in runnable}
-            deadline = None if loop.tool_timeout is None else time.monotonic() + loop.tool_timeout
-            for i, future in futures.items():
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                outcomes[i] = _result(future, left, loop, planned[i])
-        else:
-            for i in runnable:
-                outcomes[i] = _result(
-                    executor.submit(_call_one, planned[i]), loop.tool_timeout, loop, planned[i]
-                )
-    finally:
-        # A call that timed out keeps its thread until it returns; nothing waits for it.
-        executor.shutdown(wait=False, cancel_futures=True)
+    if loop.parallel:
+        started = [(i, _Call(planned[i])) for i in runnable]
+        deadline = None if loop.tool_timeout is None else time.monotonic() + loop.tool_timeout
+        for i, call in started:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            outcomes[i] = call.outcome(left, loop)
+    else:
+        for i in runnable:
+            outcomes[i] = _Call(planned[i]).outcome(loop.tool_timeout, loop)
     return outcomes
 
 
@@ -316,13 +326,25 @@ def _call_one(plan: _Planned) -> Outcome:
         return None, exc
 
 
-def _result(
-    future: concurrent.futures.Future[Outcome], timeout: float | None, loop: _Loop, plan: _Planned
-) -> Outcome:
-    try:
-        return future.result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
-        return None, loop.timeout_error(plan)
+class _Call:
+    """One function call in a daemon thread of its own, started at once."""
+
+    def __init__(self, plan: _Planned) -> None:
+        self.plan = plan
+        self.result: Outcome | None = None
+        self.thread = threading.Thread(
+            target=self._run, name=f"portkey-runs-tool-{plan.name}", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.result = _call_one(self.plan)
+
+    def outcome(self, timeout: float | None, loop: _Loop) -> Outcome:
+        self.thread.join(timeout)
+        if self.result is None:  # still running
+            return None, loop.timeout_error(self.plan)
+        return self.result
 
 
 class ToolLoop(_LoopViews):
@@ -339,10 +361,10 @@ class ToolLoop(_LoopViews):
         self._loop = loop
         self._snapshots = loop.snapshots
         self._options = options
-        self._stream: RunStream | None = None
         self._closed = False
         self._done = False
-        self._failure: Exception | None = None
+        self._failure: BaseException | None = None
+        self._current = None
         self._pieces: list[str] = []
         self._events = self._rounds(run)
 
@@ -354,13 +376,15 @@ class ToolLoop(_LoopViews):
             manager = self._runs._stream(
                 loop.thread_id, run.id, outputs, self._options, loop.snapshots
             )
+            loop.submitted += 1  # sent now, once, whatever its answer
             with manager as stream:
-                self._stream = stream
+                self._current = stream
                 for event in stream:
                     self._pieces = stream._last_texts
                     yield event
                 run = stream.until_done()
-            self._stream = None
+            self._current = None
+            loop.final_run = run
         loop.final_run = run
         self._done = True
 
@@ -379,8 +403,8 @@ class ToolLoop(_LoopViews):
             return next(self._events)
         except StopIteration:
             raise
-        except Exception as exc:  # reading on raises it again, rather than ending quietly
-            self._failure = exc
+        except BaseException as exc:  # reading on raises it again, rather than end quietly
+            self._failed(exc)
             raise
 
     @property
@@ -475,7 +499,8 @@ class AsyncToolLoop(_LoopViews):
         self._options = options
         self._closed = False
         self._done = False
-        self._failure: Exception | None = None
+        self._failure: BaseException | None = None
+        self._current = None
         self._pieces: list[str] = []
         self._events = self._rounds(run)
 
@@ -487,11 +512,15 @@ class AsyncToolLoop(_LoopViews):
             manager = self._runs._stream(
                 loop.thread_id, run.id, outputs, self._options, loop.snapshots
             )
+            loop.submitted += 1
             async with manager as stream:
+                self._current = stream
                 async for event in stream:
                     self._pieces = stream._last_texts
                     yield event
                 run = await stream.until_done()
+            self._current = None
+            loop.final_run = run
         loop.final_run = run
         self._done = True
 
@@ -510,8 +539,8 @@ class AsyncToolLoop(_LoopViews):
             return await anext(self._events)
         except StopAsyncIteration:
             raise
-        except Exception as exc:
-            self._failure = exc
+        except BaseException as exc:
+            self._failed(exc)
             raise
 
     @property

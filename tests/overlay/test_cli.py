@@ -279,3 +279,23 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
         os.close(write_end)
     assert result.returncode == 141
     assert b"Traceback" not in result.stderr
+
+
+def test_run_tools_refuses_a_module_whose_all_names_no_function(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "badtools.py").write_text(
+        '__all__ = ["get_weather", "LIMIT"]\n'
+        "LIMIT = 3\n"
+        "def get_weather(location):\n"
+        "    return location\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "badtools", raising=False)
+    code, _, err = run_cli(
+        "run-tools", "thread_1", "run_1", "--module", "badtools", "--base-url", server.base_url
+    )
+    assert (code, err) == (
+        1,
+        "portkey-runs: error: --module badtools: LIMIT in __all__ is not a function\n",
+    )

@@ -4,6 +4,7 @@ response metadata and raw responses — over loopback, against the reference ser
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -575,3 +576,49 @@ def test_more_header_names_count_as_secrets(name: str) -> None:
     from portkey_runs._headers import redact_headers
 
     assert redact_headers({name: "value"})[name] == "<redacted>"
+
+
+def test_the_gc_pause_restores_what_it_found_and_is_one_at_a_time() -> None:
+    import gc
+
+    from portkey_runs._http import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the outer one owns the pause
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"), gc_paused():
+        raise ValueError("boom")
+    assert gc.isenabled(), "an error in the parse does not leave the collector off"
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled(), "a collector someone turned off stays off"
+    finally:
+        gc.enable()
+
+
+def test_a_parse_in_another_thread_does_not_keep_the_collector_off() -> None:
+    import gc
+
+    from portkey_runs._http import gc_paused
+
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with gc_paused():  # starts while this thread's pause is on: it does not own one
+            inside.set()
+            release.wait(10)
+
+    with gc_paused():
+        worker = threading.Thread(target=other)
+        worker.start()
+        assert inside.wait(10)
+    assert gc.isenabled(), "the owner's end turns it on, whatever the other parse does"
+    release.set()
+    worker.join(10)
+    assert gc.isenabled()

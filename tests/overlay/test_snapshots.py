@@ -350,34 +350,45 @@ def test_the_reply_text_of_every_reference_stream_equals_its_completed_message(
     assert "".join(pieces) == text_of(message.to_dict()) == state.reply_text(run)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
+    created=st.booleans(),
     steps=st.lists(
         st.tuples(
-            st.integers(0, 2),  # the part
-            st.text(max_size=6),  # its piece
-            st.sampled_from(["plain", "bare", "annotated", "status"]),
+            st.sampled_from(["plain", "bare", "twice", "annotated", "role", "in_progress", "read"]),
+            st.integers(-1, 2),  # the part (-1: an index no part has)
+            st.text(max_size=6),  # a piece
         ),
         max_size=25,
-    )
+    ),
 )
 def test_noted_text_pieces_give_what_the_general_merge_gives(
-    steps: list[tuple[int, str, str]],
+    created: bool, steps: list[tuple[str, int, str]]
 ) -> None:
-    """The fast path for plain text deltas (pieces noted, joined when read) agrees with
-    merging every delta by the general rules, whatever comes in between."""
+    """The fast path for plain text deltas (pieces noted, joined when read) agrees with merging
+    every delta by the general rules, whatever comes in between, read at any moment."""
     snapshots = Snapshots()
-    snapshots.feed("thread.message.created", MESSAGE)
-    expected = copy.deepcopy(MESSAGE)
-    parts = 0
+    expected: dict[str, Any] = copy.deepcopy(MESSAGE) if created else {"id": "msg_1"}
+    if created:
+        snapshots.feed("thread.message.created", MESSAGE)
     texts: list[str] = []
-    for index, piece, kind in steps:
-        index = min(index, parts)  # a part index the server could send: known, or the next one
-        parts = max(parts, index + 1)
-        if kind == "plain":
-            data = text_delta(index, piece, annotations=[])
-        elif kind == "bare":
-            data = text_delta(index, piece)
+    sent: list[str] = []
+    for kind, index, piece in steps:
+        parts = len(expected.get("content", []))
+        index = -1 if index < 0 else min(index, parts)  # a known part, the next one, or -1
+        if kind == "read":  # mid-stream, as current_message_snapshot does
+            if "msg_1" in snapshots.messages:
+                assert snapshots.messages["msg_1"] == expected
+            continue
+        if kind == "in_progress":
+            if "content" in expected:
+                update = {**MESSAGE, "metadata": {"read": piece}}
+                snapshots.feed("thread.message.in_progress", update)
+                expected |= {k: v for k, v in update.items() if k != "content"}
+            continue
+        data = text_delta(index, piece, **({} if kind == "bare" else {"annotations": []}))
+        if kind == "twice":
+            data["delta"]["content"].append(copy.deepcopy(data["delta"]["content"][0]))
         elif kind == "annotated":
             note = {
                 "index": 0,
@@ -386,13 +397,59 @@ def test_noted_text_pieces_give_what_the_general_merge_gives(
                 "start_index": 0,
                 "end_index": 1,
             }
-            data = text_delta(index, piece, annotations=[note])
-        else:
-            data = {
-                **text_delta(index, piece),
-                "delta": {"role": "assistant", **text_delta(index, piece)["delta"]},
-            }
+            data["delta"]["content"][0]["text"]["annotations"] = [note]
+        elif kind == "role":
+            data["delta"]["role"] = "assistant"
         texts += snapshots.feed("thread.message.delta", data)
-        merge_delta(expected, data["delta"])  # the general merge alone
-    assert snapshots.messages["msg_1"] == expected
-    assert "".join(texts) == "".join(piece for _, piece, _ in steps)
+        sent += [part["text"]["value"] for part in data["delta"]["content"]]
+        merge_delta(expected, copy.deepcopy(data["delta"]))  # the general merge alone
+    if "msg_1" in snapshots.messages:
+        assert snapshots.messages["msg_1"] == expected
+    assert "".join(texts) == "".join(sent)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 2), st.text(max_size=6), st.booleans()), max_size=25)
+)
+def test_noted_argument_pieces_give_what_the_general_merge_gives(
+    steps: list[tuple[int, str, bool]],
+) -> None:
+    snapshots = Snapshots()
+    snapshots.feed("thread.run.step.created", STEP)
+    expected: dict[str, Any] = copy.deepcopy(STEP)
+    calls = 0
+    for index, piece, read in steps:
+        index = min(index, calls)
+        if index == calls:  # a new call: its first delta names it
+            data = call_delta(
+                index,
+                id=f"call_{index}",
+                type="function",
+                function={"name": "f", "arguments": piece},
+            )
+            calls += 1
+        else:
+            data = call_delta(index, type="function", function={"arguments": piece})
+        snapshots.feed("thread.run.step.delta", data)
+        merge_delta(expected, copy.deepcopy(data["delta"]))
+        if read:
+            assert snapshots.steps["step_1"] == expected
+    assert snapshots.steps["step_1"] == expected
+
+
+def test_two_pieces_for_a_new_part_in_one_delta_join_in_order() -> None:
+    snapshots = Snapshots()
+    snapshots.feed("thread.message.created", MESSAGE)
+    data = text_delta(0, "a")
+    data["delta"]["content"].append({"index": 0, "type": "text", "text": {"value": "b"}})
+    assert snapshots.feed("thread.message.delta", data) == ["a", "b"]
+    assert text_of(snapshots.messages["msg_1"]) == "ab"
+
+
+def test_a_negative_part_index_is_a_part_of_its_own_as_in_the_general_merge() -> None:
+    snapshots = Snapshots()
+    snapshots.feed("thread.message.created", MESSAGE)
+    for index, piece in ((0, "a"), (1, "b"), (-1, "c")):
+        snapshots.feed("thread.message.delta", text_delta(index, piece))
+    assert [p["text"]["value"] for p in snapshots.messages["msg_1"]["content"]] == ["a", "b", "c"]

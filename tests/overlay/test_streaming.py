@@ -525,3 +525,43 @@ def test_a_completed_stream_leaves_its_connection_for_the_next_request(
         with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             stream.until_done()
         assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
+
+
+def test_nothing_after_an_error_in_the_same_chunk_is_handed_over(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    events = [
+        ("thread.run.queued", run_data("queued")),
+        ("error", '{"message": "boom"}'),
+        ("thread.run.completed", run_data("completed")),
+        ("done", "[DONE]"),
+    ]
+    loopback.replies.append(Reply(200, [sse(events)], SSE_HEADERS))  # one chunk
+    with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+        assert next(stream).event == "thread.run.queued"
+        for _ in range(2):
+            with pytest.raises(StreamError, match="boom"):
+                next(stream)
+        assert stream.final_run is not None
+        assert stream.final_run.status.value == "queued"
+
+
+def test_a_body_that_goes_on_after_done_is_closed_not_read_to_its_end(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    done = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
+    chatter = b": keep-alive\n\n" * 10_000  # more than is read after done
+    gate = threading.Event()  # never set: the rest would never come
+    reply = Reply(
+        200,
+        [done, chatter, b"never sent"],
+        SSE_HEADERS,
+        gates=[threading.Event(), threading.Event(), gate],
+    )
+    reply.gates[0].set()
+    reply.gates[1].set()
+    loopback.replies.append(reply)
+    with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+        assert stream.until_done().status.value == "completed"
+        assert stream.response.is_closed
+    gate.set()

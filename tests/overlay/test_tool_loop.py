@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -165,11 +167,10 @@ def test_an_unknown_function_and_arguments_that_are_not_json_are_reported(
     thread, run = waiting(server, tool_calls=2, bad_arguments=True)
     with client.runs.run_tools(thread, run, tools={"get_local_time": tools.get_local_time}) as loop:
         loop.until_done()
-    bad_json, unknown = loop.calls
-    assert bad_json.error is not None
-    assert bad_json.error.startswith("unknown function 'get_weather'")
-    assert unknown.error is not None
-    assert "the tools are: get_local_time" in unknown.error
+    for unknown in loop.calls:  # get_weather is not among the tools: unknown first of all
+        assert unknown.error is not None
+        assert unknown.error.startswith("unknown function 'get_weather'")
+        assert "the tools are: get_local_time" in unknown.error
     thread, run = waiting(server, tool_calls=1, bad_arguments=True)
     with client.runs.run_tools(thread, run, tools=TOOLS) as loop:
         loop.until_done()
@@ -300,11 +301,12 @@ def test_without_parallel_the_calls_run_one_by_one_in_order(
 ) -> None:
     thread, run = waiting(server, tool_calls=3)
     running: list[int] = []
+    most: list[int] = []
     order: list[str] = []
 
     def get_weather(location: str) -> str:
         running.append(1)
-        assert len(running) == 1, "two calls at once"
+        most.append(len(running))
         order.append(location)
         running.pop()
         return location
@@ -313,29 +315,143 @@ def test_without_parallel_the_calls_run_one_by_one_in_order(
         thread, run, tools={"get_weather": get_weather}, parallel=False
     ) as loop:
         loop.until_done()
+    assert most == [1, 1, 1], "never two calls at once"
     assert order == [json.loads(c.arguments)["location"] for c in loop.calls]
 
 
 @pytest.mark.parametrize("parallel", [True, False])
-def test_a_call_that_outlives_tool_timeout_is_reported(
+def test_a_call_that_outlives_tool_timeout_is_reported_and_holds_up_no_other(
     parallel: bool, server: RunningServer, client: Client
 ) -> None:
     thread, run = waiting(server, tool_calls=2)
     release = threading.Event()
+    seen: list[str] = []
 
-    def slow(location: str) -> str:
-        release.wait(30)  # never set while the loop waits: the call cannot finish in time
-        return "late"
+    def get_weather(location: str) -> str:
+        seen.append(location)
+        if len(seen) == 1:
+            release.wait(30)  # never set while the loop waits: this call cannot finish in time
+        return "in time"
 
     try:
         with client.runs.run_tools(
-            thread, run, tools={"get_weather": slow}, tool_timeout=0.05, parallel=parallel
+            thread, run, tools={"get_weather": get_weather}, tool_timeout=1, parallel=parallel
         ) as loop:
             assert loop.until_done().status.value == "completed"
     finally:
         release.set()
-    for call in loop.calls:
-        assert call.error == "TimeoutError: get_weather did not return within 0.05 s"
+    late, fine = sorted(loop.calls, key=lambda call: call.error is None)
+    assert late.error == "TimeoutError: get_weather did not return within 1 s"
+    assert (fine.error, fine.output) == (None, "in time"), "the other call was not held up"
+
+
+def test_a_call_that_never_returns_does_not_hold_up_the_interpreters_exit(
+    server: RunningServer,
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    code = f"""
+import threading, portkey_runs
+def stuck(location):
+    threading.Event().wait()  # for ever
+with portkey_runs.Client("pk", base_url={server.base_url!r}) as client:
+    tools = {{"get_weather": stuck}}
+    with client.runs.run_tools({thread!r}, {run.id!r}, tools=tools, tool_timeout=0.1) as loop:
+        print(loop.until_done().status.value, loop.calls[0].error)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "completed TimeoutError: get_weather did not return within 0.1 s\n"
+
+
+def test_an_interruption_in_a_tool_stops_the_loop_and_says_so_on_reading_on(
+    server: RunningServer, client: Client
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+
+    def get_weather(location: str) -> str:
+        raise KeyboardInterrupt
+
+    with client.runs.run_tools(
+        thread, run, tools={"get_weather": get_weather}, parallel=False
+    ) as loop:
+        with pytest.raises(KeyboardInterrupt):
+            next(loop)
+        with pytest.raises(ToolLoopError, match=r"interrupted \(KeyboardInterrupt\)"):
+            loop.until_done()
+    assert (posts(server), loop.rounds) == (0, 0)
+
+
+async def test_a_cancelled_async_loop_says_so_on_reading_on(server: RunningServer) -> None:
+    import anyio
+
+    thread, run = waiting(server, tool_calls=1)
+
+    async def get_weather(location: str) -> str:
+        await asyncio.Event().wait()  # for ever
+        return location
+
+    async with AsyncClient("pk", base_url=server.base_url) as client:
+        async with client.runs.run_tools(thread, run, tools={"get_weather": get_weather}) as loop:
+            with anyio.move_on_after(0.1):
+                await loop.until_done()
+            with pytest.raises(ToolLoopError, match="interrupted"):
+                await loop.until_done()
+    assert posts(server) == 0
+
+
+def test_final_run_follows_the_events_of_the_round(server: RunningServer, client: Client) -> None:
+    thread, run = waiting(server)
+    statuses = []
+    with client.runs.run_tools(thread, run, tools=TOOLS) as loop:
+        for event in loop:
+            if event.event.startswith("thread.run.") and not event.event.startswith(
+                "thread.run.step"
+            ):
+                assert loop.final_run is not None
+                statuses.append(loop.final_run.status.value)
+    assert statuses == ["queued", "in_progress", "completed"]
+
+
+def test_a_str_result_is_sent_as_is(server: RunningServer, client: Client) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    text = '  not JSON, "quoted", ünïcode\n'
+    with client.runs.run_tools(thread, run, tools={"get_weather": lambda location: text}) as loop:
+        loop.until_done()
+    assert loop.calls[0].output == text
+    assert f'said "{text}"' in (server.state.reply_text(run.id) or "")
+
+
+@pytest.mark.parametrize(
+    ("result", "error"),
+    [
+        (float("nan"), "the result of get_weather is not JSON: Out of range float values"),
+        ({"t": float("inf")}, "the result of get_weather is not JSON: Out of range float values"),
+    ],
+)
+def test_a_result_json_cannot_carry_is_reported(
+    result: Any, error: str, server: RunningServer, client: Client
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    with client.runs.run_tools(thread, run, tools={"get_weather": lambda location: result}) as loop:
+        loop.until_done()
+    assert (loop.calls[0].error or "").startswith(error)
+
+
+def test_a_tool_that_returns_a_coroutine_in_the_sync_loop_is_reported(
+    server: RunningServer, client: Client
+) -> None:
+    class Weather:
+        async def __call__(self, location: str) -> str:
+            return location
+
+    thread, run = waiting(server, tool_calls=1)
+    with client.runs.run_tools(thread, run, tools={"get_weather": Weather()}) as loop:
+        loop.until_done()
+    assert (
+        loop.calls[0].error == "get_weather returned an awaitable: an async tool needs AsyncClient"
+    )
 
 
 @pytest.mark.parametrize(

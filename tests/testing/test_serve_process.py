@@ -91,15 +91,16 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
 
 
 def test_the_seed_fixes_the_ids() -> None:
-    ids = []
-    for _ in range(2):
-        process, setup = _start("--seed", "11", "--runs", "3")
+    def ids(seed: str) -> list[str]:
+        process, setup = _start("--seed", seed, "--runs", "3")
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
-        ids.append(
-            [t["id"] for t in setup["threads"]] + [t["waiting_run"] for t in setup["threads"]]
-        )
-    assert ids[0] == ids[1]
+        threads = setup["threads"]
+        return [t["id"] for t in threads] + [t["waiting_run"] for t in threads]
+
+    first = ids("11")
+    assert ids("11") == first, "the same seed: the same ids"
+    assert ids("12") != first, "another seed: other ids"
 
 
 def test_bad_arguments_are_one_line() -> None:

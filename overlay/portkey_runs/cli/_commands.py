@@ -117,7 +117,10 @@ def tools_of(module_name: str) -> dict[str, Callable[..., Any]]:
             and value.__module__ == module.__name__
             and not name.startswith("_")
         ]
-    tools = {name: getattr(module, name) for name in names if callable(getattr(module, name, None))}
+    missing = [name for name in names if not callable(getattr(module, name, None))]
+    if missing:
+        raise CLIError(f"--module {module_name}: {', '.join(missing)} in __all__ is not a function")
+    tools = {name: getattr(module, name) for name in names}
     if not tools:
         raise CLIError(f"--module {module_name}: it has no public functions to call")
     return tools

@@ -52,8 +52,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..testing import ReferenceState, serve
 
-    if args.event_delay < 0:
-        raise ValueError(f"--event-delay must not be negative, got {args.event_delay}")
+    if not 0 <= args.event_delay <= 60:  # also refuses nan
+        raise ValueError(f"--event-delay must be from 0 to 60 seconds, got {args.event_delay}")
     state = ReferenceState(seed=args.seed)
     rng = random.Random(args.seed)
     threads = []
@@ -71,7 +71,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # SIGTERM stops the server as Ctrl-C does (signals can be handled in the main thread only).
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_term) if main else None
     try:
         with serve(state, host=args.host, port=args.port, event_delay=args.event_delay) as server:
             if args.json:
@@ -87,5 +89,6 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
                 stop.wait()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
     return 0
