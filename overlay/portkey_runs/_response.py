@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 import httpx
-from attrs import field, frozen
 
 from ._headers import redact_headers
 
@@ -19,11 +19,7 @@ def _count(value: str | None) -> int | None:
     return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
-def _headers_repr(headers: httpx.Headers) -> str:
-    return repr(redact_headers(dict(headers.items())))
-
-
-@frozen
+@dataclass(frozen=True, slots=True)
 class ResponseMeta:
     """The headers of one answer that tell what happened to the request.
 
@@ -41,7 +37,18 @@ class ResponseMeta:
     retry_attempt_count: int | None
     provider: str | None
     attempts: int
-    headers: httpx.Headers = field(repr=_headers_repr, eq=False)
+    headers: httpx.Headers = field(compare=False)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}"
+            for name in ("request_id", "trace_id", "cache_status", "retry_attempt_count")
+        )
+        headers = redact_headers(dict(self.headers.items()))
+        return (
+            f"ResponseMeta({shown}, provider={self.provider!r}, attempts={self.attempts}, "
+            f"headers={headers!r})"
+        )
 
     @classmethod
     def of(cls, response: httpx.Response) -> ResponseMeta:

@@ -134,7 +134,29 @@ class _Views:
         return "\n\n".join(text for text in texts if text)
 
 
-class RunStream(_Views):
+class _StreamState(_Views):
+    """What both streams hold: the answer, its metadata, the decoder and the chunk in hand."""
+
+    def __init__(self, response: httpx.Response, snapshots: Snapshots | None) -> None:
+        self.response = response
+        self.meta = ResponseMeta.of(response)
+        self._decoder = _Decoder(snapshots)
+        self._snapshots = self._decoder.snapshots
+        self._closed = False
+        self._ended = False
+        self._raw: list[ServerSentEvent] = []
+        self._next = 0
+
+    @property
+    def final_run(self) -> Run | None:
+        return self._decoder.final_run
+
+    @property
+    def _last_texts(self) -> list[str]:
+        return self._decoder.texts
+
+
+class RunStream(_StreamState):
     """The events of a streamed submission, as they arrive; an iterator of events.
 
     Each event is the generated ``Thread*Event`` model of its name (or an ``UnknownEvent``).
@@ -150,23 +172,8 @@ class RunStream(_Views):
     """
 
     def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
-        self.response = response
-        self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder(snapshots)
-        self._snapshots = self._decoder.snapshots
-        self._closed = False
+        super().__init__(response, snapshots)
         self._chunks = response.iter_bytes()
-        self._ended = False
-        self._raw: list[ServerSentEvent] = []
-        self._next = 0
-
-    @property
-    def final_run(self) -> Run | None:
-        return self._decoder.final_run
-
-    @property
-    def _last_texts(self) -> list[str]:
-        return self._decoder.texts
 
     def __iter__(self) -> RunStream:
         return self
@@ -266,28 +273,13 @@ class RunStream(_Views):
         self.close()
 
 
-class AsyncRunStream(_Views):
+class AsyncRunStream(_StreamState):
     """The async twin of :class:`RunStream`: ``async for``, ``anext()``, ``await until_done()``;
     ``text_deltas`` is an async iterator and the ``final_*()`` methods are coroutines."""
 
     def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
-        self.response = response
-        self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder(snapshots)
-        self._snapshots = self._decoder.snapshots
-        self._closed = False
+        super().__init__(response, snapshots)
         self._chunks = response.aiter_bytes()
-        self._ended = False
-        self._raw: list[ServerSentEvent] = []
-        self._next = 0
-
-    @property
-    def final_run(self) -> Run | None:
-        return self._decoder.final_run
-
-    @property
-    def _last_texts(self) -> list[str]:
-        return self._decoder.texts
 
     def __aiter__(self) -> AsyncRunStream:
         return self

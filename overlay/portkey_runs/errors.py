@@ -27,14 +27,15 @@ an exception.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from portkey_runs_api.models.error_object import ErrorObject
-
 from ._headers import safe_url
 from ._response import ResponseMeta
+
+if TYPE_CHECKING:  # the model is imported when an error is parsed, not with the package
+    from portkey_runs_api.models.error_object import ErrorObject
 
 __all__ = [
     "APIConnectionError",
@@ -75,6 +76,8 @@ def error_object(body: Any) -> ErrorObject | None:
     raw = body.get("error", body)
     if not isinstance(raw, dict) or not isinstance(raw.get("message"), str):
         return None
+    from portkey_runs_api.models.error_object import ErrorObject
+
     return ErrorObject.from_dict(
         {
             "message": raw["message"],
