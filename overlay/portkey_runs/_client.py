@@ -18,6 +18,7 @@ import httpx
 
 from ._generated import ApiClient
 from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
+from ._options import check_retries, check_timeout
 from ._retries import RetryPolicy
 
 if TYPE_CHECKING:
@@ -92,16 +93,8 @@ def _api_client(
             f"httpx_args {sorted(transport_args)} configure the connection, "
             "which transport= replaces: configure your transport instead"
         )
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-    if not (
-        timeout is None
-        or isinstance(timeout, httpx.Timeout)
-        or (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
-    ):
-        raise ValueError(
-            f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {timeout!r}"
-        )
+    check_retries(max_retries)
+    check_timeout(timeout)
     url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"base_url must be an http:// or https:// URL, got {url!r}")

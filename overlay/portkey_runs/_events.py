@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Literal
 
 from attrs import frozen
 
-from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import (
     ThreadMessageCompletedEvent,
     ThreadMessageCreatedEvent,
@@ -47,7 +46,7 @@ from portkey_runs_api.types import json_loads
 
 from ._http import parse
 from ._sse import ServerSentEvent
-from .errors import ResponseValidationError, StreamError, error_object
+from .errors import StreamError, error_object
 
 __all__ = ["AssistantStreamEvent", "RunStreamEvent", "UnknownEvent", "decode_event", "event_types"]
 
@@ -132,11 +131,7 @@ def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
     if known is None:
         return UnknownEvent(name, payload), payload
     event_model, data_model = known
-    if type(payload) is not dict:
-        parse(data_model, payload, where=f"event {name}: ")  # raises, naming the model
-    try:
-        data = data_model.from_dict(payload)
-    except ParseError as exc:
-        raise ResponseValidationError(f"event {name}: {exc}", payload, exc.location) from exc
-    event: RunStreamEvent = event_model(event=name, data=data)
+    event: RunStreamEvent = event_model(
+        event=name, data=parse(data_model, payload, where=f"event {name}: ")
+    )
     return event, payload

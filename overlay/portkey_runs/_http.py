@@ -102,7 +102,7 @@ def parse(model: type[M], data: Any, where: str = "") -> M:
     Its message names the model and the field path, e.g.
     ``Run.required_action.submit_tool_outputs.tool_calls[2].id: missing required property``.
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise ResponseValidationError(
             f"{where}{model.__name__}: expected a JSON object, got {type(data).__name__}", data
         )

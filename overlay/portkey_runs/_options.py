@@ -15,7 +15,7 @@ from attrs import frozen
 from ._headers import call_headers
 from ._retries import MAX_RETRIES_EXTENSION
 
-__all__ = ["CallOptions", "RequestOptions", "call_options"]
+__all__ = ["CallOptions", "RequestOptions", "call_options", "check_retries", "check_timeout"]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -63,6 +63,24 @@ class CallOptions:
 NO_OPTIONS = CallOptions({}, httpx.USE_CLIENT_DEFAULT, None)
 
 
+def check_timeout(timeout: object) -> None:
+    """A timeout, the client's or a call's: seconds > 0, an ``httpx.Timeout``, or ``None``."""
+    if not (
+        timeout is None
+        or isinstance(timeout, httpx.Timeout)
+        or (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
+    ):
+        raise ValueError(
+            f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {timeout!r}"
+        )
+
+
+def check_retries(retries: object) -> None:
+    """A ``max_retries``, the client's or a call's: an integer >= 0."""
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"max_retries must be an integer >= 0, got {retries!r}")
+
+
 def call_options(options: Mapping[str, Any]) -> CallOptions:
     """Check the ``**options`` of a call; ``TypeError``/``ValueError`` naming a bad one."""
     if not options:
@@ -74,20 +92,11 @@ def call_options(options: Mapping[str, Any]) -> CallOptions:
             f"(the per-call options are {', '.join(sorted(_KNOWN))})"
         )
     timeout = options.get("timeout", httpx.USE_CLIENT_DEFAULT)
-    if not (
-        timeout is None
-        or timeout is httpx.USE_CLIENT_DEFAULT
-        or isinstance(timeout, httpx.Timeout)
-        or (isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0)
-    ):
-        raise ValueError(
-            f"timeout must be a number of seconds > 0, an httpx.Timeout or None, got {timeout!r}"
-        )
+    if timeout is not httpx.USE_CLIENT_DEFAULT:
+        check_timeout(timeout)
     retries = options.get("max_retries")
-    if retries is not None and (
-        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
-    ):
-        raise ValueError(f"max_retries must be an integer >= 0, got {retries!r}")
+    if retries is not None:
+        check_retries(retries)
     headers = call_headers(
         options.get("extra_headers"), options.get("trace_id"), options.get("metadata")
     )

@@ -365,7 +365,6 @@ class ToolLoop(_LoopViews):
         self._done = False
         self._failure: BaseException | None = None
         self._current = None
-        self._pieces: list[str] = []
         self._events = self._rounds(run)
 
     def _rounds(self, start: Run | str) -> Generator[RunStreamEvent, None, None]:
@@ -379,9 +378,7 @@ class ToolLoop(_LoopViews):
             loop.submitted += 1  # sent now, once, whatever its answer
             with manager as stream:
                 self._current = stream
-                for event in stream:
-                    self._pieces = stream._last_texts
-                    yield event
+                yield from stream
                 run = stream.until_done()
             self._current = None
             loop.final_run = run
@@ -411,7 +408,8 @@ class ToolLoop(_LoopViews):
     def text_deltas(self) -> Iterator[str]:
         """The text pieces of the messages of every round, as they arrive."""
         for _ in self:
-            yield from self._pieces
+            if self._current is not None:
+                yield from self._current._last_texts
 
     def _drain(self) -> None:
         for _ in self:
@@ -501,7 +499,6 @@ class AsyncToolLoop(_LoopViews):
         self._done = False
         self._failure: BaseException | None = None
         self._current = None
-        self._pieces: list[str] = []
         self._events = self._rounds(run)
 
     async def _rounds(self, start: Run | str) -> AsyncGenerator[RunStreamEvent, None]:
@@ -516,7 +513,6 @@ class AsyncToolLoop(_LoopViews):
             async with manager as stream:
                 self._current = stream
                 async for event in stream:
-                    self._pieces = stream._last_texts
                     yield event
                 run = await stream.until_done()
             self._current = None
@@ -546,7 +542,7 @@ class AsyncToolLoop(_LoopViews):
     @property
     async def text_deltas(self) -> AsyncIterator[str]:
         async for _ in self:
-            for text in self._pieces:
+            for text in self._current._last_texts if self._current is not None else ():
                 yield text
 
     async def _drain(self) -> None:
