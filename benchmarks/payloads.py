@@ -109,6 +109,8 @@ def make_run(index: int) -> JSON:
         "response_format": "auto",
         "tool_choice": "auto",
         "parallel_tool_calls": True,
+        "tool_resources": {},
+        "reasoning_effort": None,
     }
     if status == "requires_action":
         run["expires_at"] = created + 600
@@ -205,11 +207,10 @@ def _step(step_id: str, kind: str, status: str, details: JSON, **changes: Any) -
         "status": status,
         "cancelled_at": None,
         "completed_at": None,
-        "expired_at": None,
+        "expires_at": None,
         "failed_at": None,
         "last_error": None,
         "step_details": details,
-        "metadata": {},
         "usage": None,
     }
     step.update(changes)

@@ -43,11 +43,10 @@ STEP: dict[str, Any] = {
     "status": "in_progress",
     "step_details": {"type": "tool_calls", "tool_calls": []},
     "last_error": None,
-    "expired_at": None,
+    "expires_at": None,
     "cancelled_at": None,
     "failed_at": None,
     "completed_at": None,
-    "metadata": {},
     "usage": None,
 }
 

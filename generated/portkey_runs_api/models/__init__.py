@@ -118,6 +118,9 @@ if TYPE_CHECKING:
     from .run_tool_call import RunToolCall
     from .run_tool_call_function import RunToolCallFunction
     from .run_tool_call_type import RunToolCallType
+    from .run_tool_resources import RunToolResources
+    from .run_tool_resources_code_interpreter import RunToolResourcesCodeInterpreter
+    from .run_tool_resources_file_search import RunToolResourcesFileSearch
     from .submit_tool_outputs_run_request import SubmitToolOutputsRunRequest
     from .thread_message_completed_event import ThreadMessageCompletedEvent
     from .thread_message_created_event import ThreadMessageCreatedEvent
@@ -256,6 +259,9 @@ else:
         "RunToolCall": ".run_tool_call",
         "RunToolCallFunction": ".run_tool_call_function",
         "RunToolCallType": ".run_tool_call_type",
+        "RunToolResources": ".run_tool_resources",
+        "RunToolResourcesCodeInterpreter": ".run_tool_resources_code_interpreter",
+        "RunToolResourcesFileSearch": ".run_tool_resources_file_search",
         "SubmitToolOutputsRunRequest": ".submit_tool_outputs_run_request",
         "ThreadMessageCompletedEvent": ".thread_message_completed_event",
         "ThreadMessageCreatedEvent": ".thread_message_created_event",
@@ -404,6 +410,9 @@ __all__ = (
     "RunToolCall",
     "RunToolCallFunction",
     "RunToolCallType",
+    "RunToolResources",
+    "RunToolResourcesCodeInterpreter",
+    "RunToolResourcesFileSearch",
     "SubmitToolOutputsRunRequest",
     "ThreadMessageCompletedEvent",
     "ThreadMessageCreatedEvent",

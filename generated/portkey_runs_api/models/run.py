@@ -19,9 +19,17 @@ from ..types import UNSET, UnknownVariant, Unset
 class Run:
     """Represents an execution run on a thread (OpenAI's `RunObject`).
 
-    Where this follows reality over OpenAI's published schema: `instructions` is nullable (the
-    published schema says string, but runs of an assistant without instructions carry
-    `"instructions": null`, as OpenAI's own migration guide shows for a real run).
+    Where this follows reality over OpenAI's published schema (the API wins; the evidence is runs
+    recorded from the real API, 2024-2025):
+
+    - `instructions` is nullable (the published schema says string, but runs of an assistant
+      without instructions carry `"instructions": null`, as OpenAI's own migration guide shows);
+    - `tool_resources` and (since 2025) `reasoning_effort` are sent on every run although the
+      published `RunObject` lacks them;
+    - `parallel_tool_calls` is not required: early v2 answers do not carry it;
+    - `max_prompt_tokens` and `max_completion_tokens` have no minimum here: 256 is a bound on the
+      request that creates a run, and recorded runs carry smaller values (`16`); an answer must not
+      be refused for a bound the server applies to requests.
 
         Attributes:
             id (str): The identifier, which can be referenced in API endpoints.
@@ -53,14 +61,15 @@ class Run:
                 (i.e. `in_progress`, `queued`, etc.).
             max_prompt_tokens (int | None): The maximum number of prompt tokens specified to have been used over the course
                 of the run.
+                (The request that creates a run requires at least 256; the answer is not held to it.)
             max_completion_tokens (int | None): The maximum number of completion tokens specified to have been used over the
-                course of the run.
+                course of the
+                run. (The request that creates a run requires at least 256; recorded answers carry `16`.)
             truncation_strategy (None | TruncationObject): Controls for how a thread will be truncated prior to the run.
                 Nullable as in OpenAI's published
                 schema, although the API sends `{"type": "auto", "last_messages": null}` when none was given.
             tool_choice (AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None): Controls which (if any) tool is
                 called by the model. Nullable as in OpenAI's published schema.
-            parallel_tool_calls (bool): Whether to enable parallel function calling during tool use. Default: True.
             response_format (None | ResponseFormatAuto | ResponseFormatJsonObject | ResponseFormatJsonSchema |
                 ResponseFormatText | UnknownVariant): The format that the model must output. Nullable as in OpenAI's published
                 schema. Portkey's API
@@ -68,6 +77,17 @@ class Run:
                 accepted here.
             temperature (float | None | Unset): The sampling temperature used for this run. If not set, defaults to 1.
             top_p (float | None | Unset): The nucleus sampling value used for this run. If not set, defaults to 1.
+            parallel_tool_calls (bool | Unset): Whether to enable parallel function calling during tool use. Not required:
+                early v2 answers
+                do not carry it (the published schema lists it as required).
+                 Default: True.
+            tool_resources (None | RunToolResources | Unset): The resources made available to the run's tools (code
+                interpreter files, file search vector
+                stores). Sent by the API, missing from OpenAI's published `RunObject`.
+            reasoning_effort (None | str | Unset): The reasoning effort of a reasoning model (`minimal`, `low`, `medium`,
+                `high`), null for other
+                models. Sent since 2025, missing from OpenAI's published `RunObject`; a plain string here so
+                that a new level is read as it comes.
     """
 
     id: str
@@ -106,9 +126,11 @@ class Run:
         | ResponseFormatText
         | UnknownVariant
     )
-    parallel_tool_calls: bool = True
     temperature: float | None | Unset = UNSET
     top_p: float | None | Unset = UNSET
+    parallel_tool_calls: bool | Unset = True
+    tool_resources: None | RunToolResources | Unset = UNSET
+    reasoning_effort: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # False: a model this client knows. In a discriminated union, the variants a newer server adds
     # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
@@ -204,8 +226,6 @@ class Run:
         else:
             tool_choice = self.tool_choice.to_dict()
 
-        parallel_tool_calls = self.parallel_tool_calls
-
         response_format: dict[str, Any] | None | str
         if self.response_format is None:
             response_format = None
@@ -225,6 +245,22 @@ class Run:
             top_p = UNSET
         else:
             top_p = self.top_p
+
+        parallel_tool_calls = self.parallel_tool_calls
+
+        tool_resources: dict[str, Any] | None | Unset
+        if isinstance(self.tool_resources, Unset):
+            tool_resources = UNSET
+        elif self.tool_resources is None:
+            tool_resources = None
+        else:
+            tool_resources = self.tool_resources.to_dict()
+
+        reasoning_effort: None | str | Unset
+        if isinstance(self.reasoning_effort, Unset):
+            reasoning_effort = UNSET
+        else:
+            reasoning_effort = self.reasoning_effort
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -253,7 +289,6 @@ class Run:
                 "max_completion_tokens": max_completion_tokens,
                 "truncation_strategy": truncation_strategy,
                 "tool_choice": tool_choice,
-                "parallel_tool_calls": parallel_tool_calls,
                 "response_format": response_format,
             }
         )
@@ -261,6 +296,12 @@ class Run:
             field_dict["temperature"] = temperature
         if top_p is not UNSET:
             field_dict["top_p"] = top_p
+        if parallel_tool_calls is not UNSET:
+            field_dict["parallel_tool_calls"] = parallel_tool_calls
+        if tool_resources is not UNSET:
+            field_dict["tool_resources"] = tool_resources
+        if reasoning_effort is not UNSET:
+            field_dict["reasoning_effort"] = reasoning_effort
 
         return field_dict
 
@@ -575,12 +616,6 @@ class Run:
             except ParseError as exc:
                 raise exc.within(cls.__name__, "tool_choice") from None
             try:
-                parallel_tool_calls = d["parallel_tool_calls"]
-                if type(parallel_tool_calls) is not bool:
-                    raise ParseError.expected("boolean", parallel_tool_calls)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "parallel_tool_calls") from None
-            try:
                 _response_format = d["response_format"]
                 response_format: (
                     None
@@ -654,6 +689,37 @@ class Run:
                     raise ParseError.expected("null or number", top_p)
             except ParseError as exc:
                 raise exc.within(cls.__name__, "top_p") from None
+            try:
+                parallel_tool_calls = d.get("parallel_tool_calls", UNSET)
+                if (
+                    parallel_tool_calls is not UNSET
+                    and type(parallel_tool_calls) is not bool
+                ):
+                    raise ParseError.expected("boolean", parallel_tool_calls)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "parallel_tool_calls") from None
+            try:
+                _tool_resources = d.get("tool_resources", UNSET)
+                tool_resources: None | RunToolResources | Unset = UNSET
+                if _tool_resources is not UNSET:
+                    if _tool_resources is None:
+                        tool_resources = None
+                    elif isinstance(_tool_resources, dict):
+                        tool_resources = RunToolResources.from_dict(_tool_resources)
+                    else:
+                        raise ParseError.expected("null or object", _tool_resources)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "tool_resources") from None
+            try:
+                reasoning_effort = d.get("reasoning_effort", UNSET)
+                if (
+                    reasoning_effort is not UNSET
+                    and reasoning_effort is not None
+                    and not isinstance(reasoning_effort, str)
+                ):
+                    raise ParseError.expected("null or string", reasoning_effort)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "reasoning_effort") from None
         except KeyError as exc:
             # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
             # its own into a ParseError. The key is the missing property.
@@ -687,11 +753,15 @@ class Run:
         _obj_.max_completion_tokens = max_completion_tokens
         _obj_.truncation_strategy = truncation_strategy
         _obj_.tool_choice = tool_choice
-        _obj_.parallel_tool_calls = parallel_tool_calls
         _obj_.response_format = response_format
         _obj_.temperature = temperature
         _obj_.top_p = top_p
-        if len(d) == 25 + (temperature is not UNSET) + (top_p is not UNSET):
+        _obj_.parallel_tool_calls = parallel_tool_calls
+        _obj_.tool_resources = tool_resources
+        _obj_.reasoning_effort = reasoning_effort
+        if len(d) == 24 + (temperature is not UNSET) + (top_p is not UNSET) + (
+            parallel_tool_calls is not UNSET
+        ) + (tool_resources is not UNSET) + (reasoning_effort is not UNSET):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -742,10 +812,12 @@ _PROPERTIES = frozenset(
         "max_completion_tokens",
         "truncation_strategy",
         "tool_choice",
-        "parallel_tool_calls",
         "response_format",
         "temperature",
         "top_p",
+        "parallel_tool_calls",
+        "tool_resources",
+        "reasoning_effort",
     }
 )
 
@@ -762,6 +834,7 @@ from ..models.run_completion_usage import RunCompletionUsage
 from ..models.run_incomplete_details import RunIncompleteDetails
 from ..models.run_last_error import RunLastError
 from ..models.run_required_action import RunRequiredAction
+from ..models.run_tool_resources import RunToolResources
 from ..models.truncation_object import TruncationObject
 
 # The known members of the enums parsed here, by value.

@@ -11,32 +11,43 @@ from attrs import field as _attrs_field
 from ..errors import ParseError
 from ..models.run_step_status import RunStepStatus
 from ..models.run_step_type import RunStepType
-from ..types import UnknownVariant
+from ..types import UNSET, UnknownVariant, Unset
 
 
 @_attrs_define
 class RunStep:
     """Represents a step in execution of a run (OpenAI's `RunStepObject`).
 
-    Attributes:
-        id (str): The identifier of the run step.
-        object_ (Literal['thread.run.step']): Always `thread.run.step`.
-        created_at (int): The Unix timestamp (in seconds) for when the run step was created.
-        assistant_id (str): The ID of the assistant associated with the run step.
-        thread_id (str): The ID of the thread that was run.
-        run_id (str): The ID of the run that this run step is a part of.
-        type_ (RunStepType): The type of run step.
-        status (RunStepStatus): The status of a run step.
-        step_details (RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant): The details of the run
-            step, discriminated by `type`.
-        last_error (None | RunStepLastError): The last error associated with this run step. Null if there are no errors.
-        expired_at (int | None): The Unix timestamp (in seconds) for when the run step expired (when its run expired).
-        cancelled_at (int | None): The Unix timestamp (in seconds) for when the run step was cancelled.
-        failed_at (int | None): The Unix timestamp (in seconds) for when the run step failed.
-        completed_at (int | None): The Unix timestamp (in seconds) for when the run step completed.
-        metadata (Metadata | None): Key-value pairs attached to the run step.
-        usage (None | RunStepCompletionUsage): Usage statistics related to the run step. Null while the step is
-            `in_progress`.
+    Where this follows the API over OpenAI's published schema (the evidence: every run step of the
+    v2 streams recorded from the real API, 2024-2025, 99 objects): each carries `expires_at` (an
+    integer or null) and none carries `expired_at` or `metadata`, which the published schema lists as
+    required. So `expires_at` is required here, and `expired_at` and `metadata` are described but
+    optional.
+
+        Attributes:
+            id (str): The identifier of the run step.
+            object_ (Literal['thread.run.step']): Always `thread.run.step`.
+            created_at (int): The Unix timestamp (in seconds) for when the run step was created.
+            assistant_id (str): The ID of the assistant associated with the run step.
+            thread_id (str): The ID of the thread that was run.
+            run_id (str): The ID of the run that this run step is a part of.
+            type_ (RunStepType): The type of run step.
+            status (RunStepStatus): The status of a run step.
+            step_details (RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant): The details of the run
+                step, discriminated by `type`.
+            last_error (None | RunStepLastError): The last error associated with this run step. Null if there are no errors.
+            expires_at (int | None): The Unix timestamp (in seconds) for when the run step expires (with its run); null once
+                ended.
+            cancelled_at (int | None): The Unix timestamp (in seconds) for when the run step was cancelled.
+            failed_at (int | None): The Unix timestamp (in seconds) for when the run step failed.
+            completed_at (int | None): The Unix timestamp (in seconds) for when the run step completed.
+            usage (None | RunStepCompletionUsage): Usage statistics related to the run step. Null while the step is
+                `in_progress`.
+            expired_at (int | None | Unset): The Unix timestamp (in seconds) for when the run step expired (when its run
+                expired). In the
+                published schema only: the API sends `expires_at` instead.
+            metadata (Metadata | None | Unset): Key-value pairs attached to the run step. In the published schema; the API
+                does not send it.
     """
 
     id: str
@@ -51,12 +62,13 @@ class RunStep:
         RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
     )
     last_error: None | RunStepLastError
-    expired_at: int | None
+    expires_at: int | None
     cancelled_at: int | None
     failed_at: int | None
     completed_at: int | None
-    metadata: Metadata | None
     usage: None | RunStepCompletionUsage
+    expired_at: int | None | Unset = UNSET
+    metadata: Metadata | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # False: a model this client knows. In a discriminated union, the variants a newer server adds
     # parse as `UnknownVariant`, where it is True; `if item.is_unknown:` works on any item.
@@ -88,8 +100,8 @@ class RunStep:
         else:
             last_error = self.last_error.to_dict()
 
-        expired_at: int | None
-        expired_at = self.expired_at
+        expires_at: int | None
+        expires_at = self.expires_at
 
         cancelled_at: int | None
         cancelled_at = self.cancelled_at
@@ -100,17 +112,25 @@ class RunStep:
         completed_at: int | None
         completed_at = self.completed_at
 
-        metadata: dict[str, Any] | None
-        if self.metadata is None:
-            metadata = None
-        else:
-            metadata = self.metadata.to_dict()
-
         usage: dict[str, Any] | None
         if self.usage is None:
             usage = None
         else:
             usage = self.usage.to_dict()
+
+        expired_at: int | None | Unset
+        if isinstance(self.expired_at, Unset):
+            expired_at = UNSET
+        else:
+            expired_at = self.expired_at
+
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif self.metadata is None:
+            metadata = None
+        else:
+            metadata = self.metadata.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -126,14 +146,17 @@ class RunStep:
                 "status": status,
                 "step_details": step_details,
                 "last_error": last_error,
-                "expired_at": expired_at,
+                "expires_at": expires_at,
                 "cancelled_at": cancelled_at,
                 "failed_at": failed_at,
                 "completed_at": completed_at,
-                "metadata": metadata,
                 "usage": usage,
             }
         )
+        if expired_at is not UNSET:
+            field_dict["expired_at"] = expired_at
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
 
         return field_dict
 
@@ -264,17 +287,17 @@ class RunStep:
             except ParseError as exc:
                 raise exc.within(cls.__name__, "last_error") from None
             try:
-                expired_at = d["expired_at"]
+                expires_at = d["expires_at"]
                 if (
-                    expired_at is not None
-                    and type(expired_at) is not int
+                    expires_at is not None
+                    and type(expires_at) is not int
                     and (
-                        isinstance(expired_at, bool) or not isinstance(expired_at, int)
+                        isinstance(expires_at, bool) or not isinstance(expires_at, int)
                     )
                 ):
-                    raise ParseError.expected("null or integer", expired_at)
+                    raise ParseError.expected("null or integer", expires_at)
             except ParseError as exc:
-                raise exc.within(cls.__name__, "expired_at") from None
+                raise exc.within(cls.__name__, "expires_at") from None
             try:
                 cancelled_at = d["cancelled_at"]
                 if (
@@ -312,17 +335,6 @@ class RunStep:
             except ParseError as exc:
                 raise exc.within(cls.__name__, "completed_at") from None
             try:
-                _metadata = d["metadata"]
-                metadata: Metadata | None
-                if _metadata is None:
-                    metadata = None
-                elif isinstance(_metadata, dict):
-                    metadata = Metadata.from_dict(_metadata)
-                else:
-                    raise ParseError.expected("null or object", _metadata)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "metadata") from None
-            try:
                 _usage = d["usage"]
                 usage: None | RunStepCompletionUsage
                 if _usage is None:
@@ -333,6 +345,31 @@ class RunStep:
                     raise ParseError.expected("null or object", _usage)
             except ParseError as exc:
                 raise exc.within(cls.__name__, "usage") from None
+            try:
+                expired_at = d.get("expired_at", UNSET)
+                if (
+                    expired_at is not UNSET
+                    and expired_at is not None
+                    and type(expired_at) is not int
+                    and (
+                        isinstance(expired_at, bool) or not isinstance(expired_at, int)
+                    )
+                ):
+                    raise ParseError.expected("null or integer", expired_at)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "expired_at") from None
+            try:
+                _metadata = d.get("metadata", UNSET)
+                metadata: Metadata | None | Unset = UNSET
+                if _metadata is not UNSET:
+                    if _metadata is None:
+                        metadata = None
+                    elif isinstance(_metadata, dict):
+                        metadata = Metadata.from_dict(_metadata)
+                    else:
+                        raise ParseError.expected("null or object", _metadata)
+            except ParseError as exc:
+                raise exc.within(cls.__name__, "metadata") from None
         except KeyError as exc:
             # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
             # its own into a ParseError. The key is the missing property.
@@ -353,13 +390,14 @@ class RunStep:
         _obj_.status = status
         _obj_.step_details = step_details
         _obj_.last_error = last_error
-        _obj_.expired_at = expired_at
+        _obj_.expires_at = expires_at
         _obj_.cancelled_at = cancelled_at
         _obj_.failed_at = failed_at
         _obj_.completed_at = completed_at
-        _obj_.metadata = metadata
         _obj_.usage = usage
-        if len(d) == 16:
+        _obj_.expired_at = expired_at
+        _obj_.metadata = metadata
+        if len(d) == 15 + (expired_at is not UNSET) + (metadata is not UNSET):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -397,12 +435,13 @@ _PROPERTIES = frozenset(
         "status",
         "step_details",
         "last_error",
-        "expired_at",
+        "expires_at",
         "cancelled_at",
         "failed_at",
         "completed_at",
-        "metadata",
         "usage",
+        "expired_at",
+        "metadata",
     }
 )
 

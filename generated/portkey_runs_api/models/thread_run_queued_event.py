@@ -19,9 +19,17 @@ class ThreadRunQueuedEvent:
         event (Literal['thread.run.queued']):
         data (Run): Represents an execution run on a thread (OpenAI's `RunObject`).
 
-            Where this follows reality over OpenAI's published schema: `instructions` is nullable (the
-            published schema says string, but runs of an assistant without instructions carry
-            `"instructions": null`, as OpenAI's own migration guide shows for a real run).
+            Where this follows reality over OpenAI's published schema (the API wins; the evidence is runs
+            recorded from the real API, 2024-2025):
+
+            - `instructions` is nullable (the published schema says string, but runs of an assistant
+              without instructions carry `"instructions": null`, as OpenAI's own migration guide shows);
+            - `tool_resources` and (since 2025) `reasoning_effort` are sent on every run although the
+              published `RunObject` lacks them;
+            - `parallel_tool_calls` is not required: early v2 answers do not carry it;
+            - `max_prompt_tokens` and `max_completion_tokens` have no minimum here: 256 is a bound on the
+              request that creates a run, and recorded runs carry smaller values (`16`); an answer must not
+              be refused for a bound the server applies to requests.
     """
 
     event: Literal["thread.run.queued"]

@@ -444,6 +444,8 @@ class ReferenceState:
             "tool_choice": "auto",
             "parallel_tool_calls": True,
             "response_format": "auto",
+            "tool_resources": {},
+            "reasoning_effort": None,
         }
         usage = _usage(rng.randint(60, 400), rng.randint(5, 120))
         if status == "requires_action":
@@ -514,10 +516,9 @@ class ReferenceState:
             "object": "thread.run.step",
             "run_id": base["id"],
             "last_error": None,
-            "expired_at": None,
+            "expires_at": None,
             "cancelled_at": None,
             "failed_at": None,
-            "metadata": {},
         }
         tool_usage = _usage(rng.randint(60, 400), rng.randint(5, 40))
         waited = plan.step or {

@@ -72,6 +72,38 @@ class ErrorObject(BaseModel):
     ]
 
 
+class CodeInterpreter(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    file_ids: Annotated[
+        list[StrictStr] | None, Field(description="The IDs of the files.")
+    ] = None
+
+
+class FileSearch(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    vector_store_ids: Annotated[
+        list[StrictStr] | None, Field(description="The IDs of the vector stores.")
+    ] = None
+
+
+class RunToolResources(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    code_interpreter: Annotated[
+        CodeInterpreter | None,
+        Field(description="The files made available to the code interpreter tool."),
+    ] = None
+    file_search: Annotated[
+        FileSearch | None,
+        Field(description="The vector stores made available to the file search tool."),
+    ] = None
+
+
 class RunStatus(StrEnum):
     queued = "queued"
     in_progress = "in_progress"
@@ -536,8 +568,8 @@ class ThreadsThreadIdRunsGetParametersQuery(BaseModel):
     )
     limit: Annotated[StrictInt, Field(ge=1, le=100)] = 20
     order: ListOrder | None = ListOrder.desc
-    after: StrictStr | None = None
-    before: StrictStr | None = None
+    after: Annotated[StrictStr | None, Field(min_length=1)] = None
+    before: Annotated[StrictStr | None, Field(min_length=1)] = None
 
 
 class SubmitToolOutputsRunRequest(BaseModel):
@@ -1283,15 +1315,13 @@ class Run(BaseModel):
     max_prompt_tokens: Annotated[
         StrictInt | None,
         Field(
-            description="The maximum number of prompt tokens specified to have been used over the course of the run.",
-            ge=256,
+            description="The maximum number of prompt tokens specified to have been used over the course of the run.\n(The request that creates a run requires at least 256; the answer is not held to it.)\n"
         ),
     ]
     max_completion_tokens: Annotated[
         StrictInt | None,
         Field(
-            description="The maximum number of completion tokens specified to have been used over the course of the run.",
-            ge=256,
+            description="The maximum number of completion tokens specified to have been used over the course of the\nrun. (The request that creates a run requires at least 256; recorded answers carry `16`.)\n"
         ),
     ]
     truncation_strategy: Annotated[
@@ -1309,9 +1339,21 @@ class Run(BaseModel):
     parallel_tool_calls: Annotated[
         StrictBool,
         Field(
-            description="Whether to enable parallel function calling during tool use."
+            description="Whether to enable parallel function calling during tool use. Not required: early v2 answers\ndo not carry it (the published schema lists it as required).\n"
         ),
-    ]
+    ] = True
+    tool_resources: Annotated[
+        RunToolResources | None,
+        Field(
+            description="The resources made available to the run's tools (code interpreter files, file search vector\nstores). Sent by the API, missing from OpenAI's published `RunObject`.\n"
+        ),
+    ] = None
+    reasoning_effort: Annotated[
+        StrictStr | None,
+        Field(
+            description="The reasoning effort of a reasoning model (`minimal`, `low`, `medium`, `high`), null for other\nmodels. Sent since 2025, missing from OpenAI's published `RunObject`; a plain string here so\nthat a new level is read as it comes.\n"
+        ),
+    ] = None
     response_format: Annotated[
         ResponseFormatText
         | ResponseFormatJsonObject
@@ -1653,7 +1695,13 @@ class RunStep(BaseModel):
     expired_at: Annotated[
         StrictInt | None,
         Field(
-            description="The Unix timestamp (in seconds) for when the run step expired (when its run expired)."
+            description="The Unix timestamp (in seconds) for when the run step expired (when its run expired). In the\npublished schema only: the API sends `expires_at` instead.\n"
+        ),
+    ] = None
+    expires_at: Annotated[
+        StrictInt | None,
+        Field(
+            description="The Unix timestamp (in seconds) for when the run step expires (with its run); null once ended."
         ),
     ]
     cancelled_at: Annotated[
@@ -1675,8 +1723,11 @@ class RunStep(BaseModel):
         ),
     ]
     metadata: Annotated[
-        Metadata | None, Field(description="Key-value pairs attached to the run step.")
-    ]
+        Metadata | None,
+        Field(
+            description="Key-value pairs attached to the run step. In the published schema; the API does not send it."
+        ),
+    ] = None
     usage: Annotated[
         RunStepCompletionUsage | None,
         Field(
