@@ -31,7 +31,7 @@ def with_new_run_field(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     """openapi.yaml plus one optional field on Run, and the client generated from it."""
     work = tmp_path_factory.mktemp("new-field")
     document = _spec()
-    document["components"]["schemas"]["Run"]["properties"]["reasoning_effort"] = {
+    document["components"]["schemas"]["Run"]["properties"]["service_tier"] = {
         "type": "string",
         "description": "A new optional field, added by a test.",
     }
@@ -63,7 +63,7 @@ def test_new_optional_run_field_gives_a_small_readable_diff(
         )
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
-    assert any("reasoning_effort" in line for line in diff)
+    assert any("service_tier" in line for line in diff)
     assert len(diff) < 40, "\n".join(diff)
 
 
@@ -156,7 +156,7 @@ def test_api_snapshot_shows_a_new_run_field_as_one_line(
         for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
         if line[:1] in "+-" and line[:3] not in ("+++", "---")
     ]
-    assert changed == ["+    reasoning_effort: str | Unset = UNSET"]
+    assert changed == ["+    service_tier: str | Unset = UNSET"]
 
 
 def test_checked_in_api_snapshot_is_current() -> None:

@@ -52,12 +52,12 @@ class _ReadOnly(Mapping[str, Any]):
 
 def test_parsing_leaves_the_source_unchanged_and_keeps_no_alias_of_it() -> None:
     data = _run_with_action()
-    data["reasoning_effort"] = "high"
+    data["service_tier"] = "high"
     before = copy.deepcopy(data)
     run = Run.from_dict(data)
     assert data == before
     run.additional_properties["added"] = 1
-    run["reasoning_effort"] = "low"
+    run["service_tier"] = "low"
     assert data == before
     data["another"] = True
     assert "another" not in run.additional_properties
@@ -74,9 +74,9 @@ def test_every_instance_gets_its_own_additional_properties() -> None:
 @pytest.mark.parametrize("wrap", [MappingProxyType, _ReadOnly], ids=["mappingproxy", "Mapping"])
 def test_a_mapping_that_is_not_a_dict_parses_like_the_dict(wrap: Any) -> None:
     data = _run_with_action()
-    data["reasoning_effort"] = "high"
+    data["service_tier"] = "high"
     assert Run.from_dict(wrap(data)) == Run.from_dict(data)
-    assert Run.from_dict(wrap(data)).additional_properties == {"reasoning_effort": "high"}
+    assert Run.from_dict(wrap(data)).additional_properties == {"service_tier": "high"}
     del data["model"]
     with pytest.raises(ParseError, match=r"^Run\.model: missing required property$"):
         Run.from_dict(wrap(data))

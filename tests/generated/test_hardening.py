@@ -254,10 +254,10 @@ def test_unknown_response_format_type_and_mode_parse() -> None:
 
 def test_unknown_properties_are_kept_in_additional_properties_and_round_trip() -> None:
     data = _run_with_action()
-    data["reasoning_effort"] = "high"
+    data["service_tier"] = "high"
     data["required_action"]["submit_tool_outputs"]["tool_calls"][0]["origin"] = {"a": [1]}
     run = Run.from_dict(data)
-    assert run.additional_properties == {"reasoning_effort": "high"}
+    assert run.additional_properties == {"service_tier": "high"}
     assert run.required_action is not None
     call = run.required_action.submit_tool_outputs.tool_calls[0]
     assert call.additional_properties == {"origin": {"a": [1]}}

@@ -321,7 +321,7 @@ def test_a_deep_contract_breach_names_the_field_path(
 
 
 def test_a_run_from_a_newer_server_still_parses(loopback: LoopbackServer, client: Client) -> None:
-    newer = {**RUN, "status": "paused", "reasoning_effort": "high"}
+    newer = {**RUN, "status": "paused", "service_tier": "high"}
     loopback.replies.append(Reply.json(newer))
     run = client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert run.status.value == "paused"
