@@ -1,3 +1,3 @@
 """The version of portkey-runs (also in pyproject.toml; a test holds the two equal)."""
 
-__version__ = "0.2.0"
+__version__ = "1.0.0"
