@@ -311,6 +311,47 @@ def test_a_round_that_asks_again_streams_its_arguments_as_step_deltas(
     assert [c["id"] for c in streamed] == [c.id for c in asked]
 
 
+def test_a_round_that_asks_again_is_announced_empty_then_filled_as_the_api_streams_it(
+    server: RunningServer,
+) -> None:
+    thread, run, outputs = _waiting(server, rounds=2)
+    with Client("pk", base_url=server.base_url) as client:
+        with client.runs.stream_tool_outputs(thread, run, outputs) as stream:
+            events = list(stream)
+            (asked_step,) = [s for s in stream.final_run_steps() if s.status.value == "in_progress"]
+    created = [e for e in events if e.event == "thread.run.step.created"]
+    assert created[-1].data.to_dict()["step_details"] == {"type": "tool_calls", "tool_calls": []}
+    assert created[-1].data.to_dict()["expires_at"] is not None
+    assert "expired_at" not in created[-1].data.to_dict()
+    assert "metadata" not in created[-1].data.to_dict()
+    deltas = [
+        call
+        for e in events
+        if e.event == "thread.run.step.delta"
+        for call in e.data.delta.to_dict()["step_details"]["tool_calls"]
+    ]
+    first_by_index: dict[int, dict[str, object]] = {}
+    later: dict[int, int] = {}
+    for call in deltas:
+        if call["index"] not in first_by_index:
+            first_by_index[call["index"]] = call
+        else:
+            assert set(call) == {"index", "type", "function"}  # arguments only
+            assert set(call["function"]) == {"arguments"}
+            later[call["index"]] = later.get(call["index"], 0) + 1
+    for first in first_by_index.values():
+        assert first["function"] == {
+            "name": first["function"]["name"],  # type: ignore[index]
+            "arguments": "",
+            "output": None,
+        }
+        assert str(first["id"]).startswith("call_")
+    assert all(count >= 2 for count in later.values()), later
+    assert len(later) == len(first_by_index) == 2
+    built = asked_step.to_dict()["step_details"]["tool_calls"]
+    assert [c["function"]["output"] for c in built] == [None, None]
+
+
 async def test_async_text_deltas_and_final_views(server: RunningServer) -> None:
     thread, run, outputs = _waiting(server)
     async with AsyncClient("pk", base_url=server.base_url) as client:

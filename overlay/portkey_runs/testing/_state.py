@@ -535,6 +535,7 @@ class ReferenceState:
             **waited,
             "status": "completed",
             "completed_at": now,
+            "expires_at": None,
             "usage": tool_usage,
             "step_details": {
                 "type": "tool_calls",
@@ -602,11 +603,14 @@ class ReferenceState:
     def _ask_again(
         self, run: JSON, plan: _Plan, step_common: JSON, at: int, bad_arguments: bool
     ) -> tuple[list[tuple[str, JSON | str]], JSON, JSON]:
-        """The run asking for the next round: a tool-calls step whose arguments stream as
-        deltas, then ``requires_action`` with the new calls. Also the run and the step."""
+        """The run asking for the next round, as the API streams it: a tool-calls step
+        announced with no calls, each call's id, type and name in the first delta of its
+        ``index`` (empty arguments, no output), its arguments in several later deltas, then
+        ``requires_action`` with the new calls. Also the run and the step."""
         rng = self._rng
         round_number = len(plan.answers) // plan.calls_per_round
         calls = self._tool_calls(round_number, plan.calls_per_round, rng, bad_arguments)
+        expires_at = at + 600
         step = {
             **step_common,
             "id": self._new_id("step", rng),
@@ -614,38 +618,27 @@ class ReferenceState:
             "type": "tool_calls",
             "status": "in_progress",
             "completed_at": None,
+            "expires_at": expires_at,
             "usage": None,
-            "step_details": {
-                "type": "tool_calls",
-                "tool_calls": [
-                    {**call, "function": {**call["function"], "arguments": "", "output": None}}
-                    for call in calls
-                ],
-            },
+            "step_details": {"type": "tool_calls", "tool_calls": []},
         }
-        deltas: list[tuple[str, JSON | str]] = [
-            (
-                "thread.run.step.delta",
-                {
-                    "id": step["id"],
-                    "object": "thread.run.step.delta",
-                    "delta": {
-                        "step_details": {
-                            "type": "tool_calls",
-                            "tool_calls": [
-                                {
-                                    "index": index,
-                                    "type": "function",
-                                    "function": {"arguments": piece},
-                                }
-                            ],
-                        }
-                    },
-                },
-            )
-            for index, call in enumerate(calls)
-            for piece in _pieces(call["function"]["arguments"], rng)
+        announced = [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": "", "output": None},
+            }
+            for call in calls
         ]
+        deltas: list[tuple[str, JSON | str]] = []
+        for index, call in enumerate(calls):
+            parts = [announced[index]] + [
+                {"type": "function", "function": {"arguments": piece}}
+                for piece in _pieces(call["function"]["arguments"], rng, at_least=2)
+            ]
+            deltas += [
+                ("thread.run.step.delta", _step_delta(step["id"], index, part)) for part in parts
+            ]
         waiting = {
             **run,
             "status": "requires_action",
@@ -653,7 +646,7 @@ class ReferenceState:
                 "type": "submit_tool_outputs",
                 "submit_tool_outputs": {"tool_calls": calls},
             },
-            "expires_at": at + 600,
+            "expires_at": expires_at,
         }
         events: list[tuple[str, JSON | str]] = [
             ("thread.run.step.created", step),
@@ -802,6 +795,15 @@ def _usage(prompt: int, completion: int) -> JSON:
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
+    }
+
+
+def _step_delta(step_id: str, index: int, call: JSON) -> JSON:
+    """A ``thread.run.step.delta`` carrying one piece of the tool call at ``index``."""
+    return {
+        "id": step_id,
+        "object": "thread.run.step.delta",
+        "delta": {"step_details": {"type": "tool_calls", "tool_calls": [{"index": index, **call}]}},
     }
 
 
