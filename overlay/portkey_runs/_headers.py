@@ -259,9 +259,21 @@ def _config_secrets(value: str) -> list[str]:
     return found
 
 
+#: The shortest start of a secret that :func:`redact_text` masks at the end of a text.
+_PARTIAL = 4
+
+
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every occurrence of each of ``secrets`` replaced by ``***``."""
+    """``text`` with every occurrence of each of ``secrets`` replaced by ``***``, and a text
+    cut short in the middle of one (a message that quotes the first 200 characters of a
+    body) with that start masked too."""
+    secrets = list(secrets)
     for secret in secrets:  # longest first (as secret_values gives them): no partial leftovers
         if secret in text:
             text = text.replace(secret, MASK)
+    body, ellipsis = (text[:-1], "…") if text.endswith("…") else (text, "")
+    for secret in secrets:
+        for size in range(len(secret) - 1, _PARTIAL - 1, -1):
+            if body.endswith(secret[:size]):
+                return body[:-size] + MASK + ellipsis
     return text

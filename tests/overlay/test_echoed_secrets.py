@@ -1,0 +1,238 @@
+"""Secrets stay secret when the server echoes them (issue 16, point 7): a gateway that quotes
+the request's headers in its error message or body. Nothing the client shows of the error —
+its message, repr, body, the request it keeps, a traceback — holds a secret it sent."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+import traceback
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from portkey_runs import (
+    APIStatusError,
+    AsyncClient,
+    AuthenticationError,
+    Client,
+    InternalServerError,
+    StreamError,
+)
+from portkey_runs._headers import redact_text
+
+OUTPUTS = [{"tool_call_id": "call_1", "output": "21"}]
+SECRETS = (
+    "pk-SECRET-api",
+    "vk-SECRET-virtual",
+    "sk-SECRET-upstream",
+    "tt-SECRET-team",
+    "prov-SECRET-in-config",
+    "aws-SECRET-per-call",
+)
+CONFIG = {"provider": "openai", "api_key": "prov-SECRET-in-config"}
+
+
+class EchoServer:
+    """Answers every request by quoting its headers back, in the form the thread id names:
+    ``json401`` (an error object's message), ``text502`` (a plain-text page), ``stream``
+    (an SSE ``error`` event with a JSON message), ``streamtext`` (one whose data is text)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self._answer()
+
+            def _answer(self) -> None:
+                echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                secret_first = "; ".join(
+                    f"{k}: {v}"
+                    for k, v in self.headers.items()
+                    if k.lower().startswith(("x-", "authorization"))
+                )
+                mode = self.path.split("/")[2]
+                if mode == "json401":
+                    status, kind = 401, "application/json"
+                    body = json.dumps(
+                        {"error": {"message": f"bad credentials in {echoed}", "type": "auth"}}
+                    )
+                elif mode == "text502":
+                    status, kind, body = 502, "text/plain", f"upstream refused: {echoed}"
+                elif mode == "stream":
+                    status, kind = 200, "text/event-stream"
+                    data = json.dumps({"message": f"upstream said no to {echoed}", "code": "x"})
+                    body = f"event: error\ndata: {data}\n\n"
+                else:  # the ones that matter first: a message keeps 200 characters
+                    status, kind = 200, "text/event-stream"
+                    body = f"event: error\ndata: upstream said no to {secret_first}\n\n"
+                raw = body.encode()
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def echo() -> Iterator[EchoServer]:
+    with EchoServer() as server:
+        yield server
+
+
+def client_options(url: str) -> dict[str, Any]:
+    return {
+        "base_url": url,
+        "max_retries": 0,
+        "virtual_key": "vk-SECRET-virtual",
+        "authorization": "sk-SECRET-upstream",
+        "config": CONFIG,
+        "trace_id": "trace-visible",
+        "headers": {
+            "x-portkey-sensitive-headers": "x-team-token",
+            "x-team-token": "tt-SECRET-team",
+        },
+    }
+
+
+PER_CALL = {"extra_headers": {"x-portkey-aws-secret-access-key": "aws-SECRET-per-call"}}
+
+
+def shown(error: BaseException) -> str:
+    """Everything of ``error`` a log line, a debugger or a traceback would show."""
+    parts = [
+        str(error),
+        repr(error),
+        "".join(traceback.format_exception(error)),
+        repr(getattr(error, "body", None)),
+        repr(getattr(error, "error", None)),
+        repr(pickle.loads(pickle.dumps(error))),
+    ]
+    response = getattr(error, "response", None)
+    if response is not None:
+        parts += [
+            response.text,
+            repr(response.request.headers),
+            repr(dict(response.request.headers)),
+        ]
+    return "\n".join(parts)
+
+
+def assert_masked(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+    assert "SECRET" not in text
+    assert "***" in text, "the echo was there, masked"
+    assert "trace-visible" in text, "what is not a secret is shown as sent"
+
+
+def test_a_json_error_message_quoting_the_headers_is_masked(echo: EchoServer) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            list(client.runs.list("json401", **PER_CALL))  # type: ignore[arg-type]
+    error = caught.value
+    assert error.error is not None
+    assert "x-portkey-api-key: ***" in error.error.message
+    assert isinstance(error.body, dict)
+    assert "Authorization: ***" in error.body["error"]["message"]
+    assert_masked(shown(error))
+    assert repr(error.response.request.headers).count("<redacted>") >= 5
+
+
+def test_a_plain_text_error_page_quoting_the_headers_is_masked(echo: EchoServer) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with pytest.raises(APIStatusError) as caught:
+            client.runs.submit_tool_outputs("text502", "run_1", OUTPUTS, **PER_CALL)  # type: ignore[arg-type]
+    error = caught.value
+    assert error.status_code == 502
+    assert isinstance(error, InternalServerError)
+    assert isinstance(error.body, str)
+    assert "x-portkey-virtual-key: ***" in error.body
+    assert_masked(shown(error))
+
+
+@pytest.mark.parametrize("mode", ["stream", "streamtext"])
+def test_a_stream_error_event_quoting_the_headers_is_masked(echo: EchoServer, mode: str) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with (
+            pytest.raises(StreamError) as caught,
+            client.runs.stream_tool_outputs(mode, "run_1", OUTPUTS, **PER_CALL) as stream,  # type: ignore[arg-type]
+        ):
+            list(stream)
+        # Reading on raises the same (masked) error again.
+        with pytest.raises(StreamError) as again:
+            next(stream)
+    assert again.value is caught.value
+    assert "x-portkey-api-key: ***" in str(caught.value)
+    assert_masked(shown(caught.value))
+    assert not any(str(caught.value).endswith(secret[:4]) for secret in SECRETS)
+    assert_masked(repr(stream.response.request.headers) + str(caught.value))
+    if mode == "stream":
+        assert caught.value.error is not None
+        assert_masked(caught.value.error.message)
+
+
+async def test_the_async_client_masks_the_same(echo: EchoServer) -> None:
+    async with AsyncClient("pk-SECRET-api", **client_options(echo.url)) as client:
+        with pytest.raises(AuthenticationError) as status:
+            await client.runs.submit_tool_outputs("json401", "run_1", OUTPUTS, **PER_CALL)  # type: ignore[arg-type]
+        with pytest.raises(StreamError) as event:
+            async with client.runs.stream_tool_outputs(
+                "stream",
+                "run_1",
+                OUTPUTS,
+                **PER_CALL,  # type: ignore[arg-type]
+            ) as stream:
+                async for _ in stream:
+                    pass
+    assert_masked(shown(status.value))
+    assert_masked(shown(event.value))
+
+
+def test_only_the_secret_values_are_masked(echo: EchoServer) -> None:
+    # The api key alone is a secret here: every other header shows as sent.
+    with Client("pk-plain", base_url=echo.url, max_retries=0) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            list(client.runs.list("json401"))
+    message = str(caught.value)
+    assert "x-portkey-api-key: ***" in message, "the api key is always a secret"
+    assert "pk-plain" not in message
+    assert "openai-beta: assistants=v2" in message.lower()
+    assert caught.value.response.request.headers["openai-beta"] == "assistants=v2"
+
+
+@pytest.mark.parametrize("cut", range(4, len("pk-SECRET-api")))
+def test_a_message_cut_inside_a_secret_masks_its_start(cut: int) -> None:
+    text = "quoting x-portkey-api-key: " + "pk-SECRET-api"[:cut]
+    assert redact_text(text, ["pk-SECRET-api"]) == "quoting x-portkey-api-key: ***"
+    assert redact_text(text + "…", ["pk-SECRET-api"]) == "quoting x-portkey-api-key: ***…"
+    assert redact_text("ends in pk-", ["pk-SECRET-api"]) == "ends in pk-"  # too short to tell
