@@ -394,6 +394,8 @@ def _call_bounded(plans: list[_Planned], bound: int, loop: _Loop) -> list[Outcom
             if index in running:  # else it timed out before
                 call, _ = running.pop(index)
                 call.thread.join()  # it has returned: let it end before the next starts
+                if call.raised is not None:  # SystemExit, KeyboardInterrupt...: as the async loop
+                    raise call.raised
                 assert call.result is not None
                 outcomes[index] = call.result
         now = time.monotonic()
@@ -405,14 +407,16 @@ def _call_bounded(plans: list[_Planned], bound: int, loop: _Loop) -> list[Outcom
 
 
 class _Call:
-    """One function call in a daemon thread of its own, started at once; when it returns,
-    its index is put in ``finished`` and ``ready`` notified."""
+    """One function call in a daemon thread of its own, started at once; when it returns or
+    raises (a ``BaseException`` is kept in ``raised``, to be raised in the caller), its index is
+    put in ``finished`` and ``ready`` notified."""
 
     def __init__(
         self, plan: _Planned, index: int, finished: list[int], ready: threading.Condition
     ) -> None:
         self.plan = plan
         self.result: Outcome | None = None
+        self.raised: BaseException | None = None
         self._index, self._finished, self._ready = index, finished, ready
         self.thread = threading.Thread(
             target=self._run, name=f"portkey-runs-tool-{plan.name}", daemon=True
@@ -420,10 +424,14 @@ class _Call:
         self.thread.start()
 
     def _run(self) -> None:
-        self.result = _call_one(self.plan)
-        with self._ready:
-            self._finished.append(self._index)
-            self._ready.notify()
+        try:
+            self.result = _call_one(self.plan)
+        except BaseException as exc:  # not a tool's failure (those are Exceptions): raised again
+            self.raised = exc
+        finally:  # whatever happened, the caller waiting on ``ready`` hears of it
+            with self._ready:
+                self._finished.append(self._index)
+                self._ready.notify()
 
 
 class ToolLoop(_LoopViews):

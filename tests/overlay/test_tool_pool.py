@@ -275,6 +275,36 @@ def test_a_timed_out_call_frees_its_slot_and_its_thread_runs_on(
     assert errors[1].startswith("TimeoutError")
 
 
+@pytest.mark.parametrize("tool_timeout", [None, 30])
+def test_a_tool_raising_system_exit_ends_the_round_instead_of_hanging_it(
+    loopback: LoopbackServer, client: Client, tool_timeout: float | None
+) -> None:
+    # A tool that calls sys.exit() (argparse inside it, say): not a failure to report, and the
+    # thread it ran in is gone; the loop raises it, as the async loop does, and submits nothing.
+    run = waiting_run(tool_calls(3))
+
+    def exits(**_: Any) -> str:
+        raise SystemExit(2)
+
+    raised: list[BaseException] = []
+
+    def drive() -> None:
+        try:
+            with client.runs.run_tools(
+                THREAD, Run.from_dict(run), tools={"get_weather": exits}, tool_timeout=tool_timeout
+            ) as loop:
+                loop.until_done()
+        except BaseException as exc:
+            raised.append(exc)
+
+    driver = threading.Thread(target=drive, daemon=True)
+    driver.start()
+    driver.join(timeout=30)
+    assert not driver.is_alive(), "the loop waits forever for a thread that has ended"
+    assert [type(exc) for exc in raised] == [SystemExit]
+    assert loopback.requests == []
+
+
 def test_parallel_false_runs_one_at_a_time(loopback: LoopbackServer, client: Client) -> None:
     run = waiting_run(tool_calls(20))
     loopback.replies.append(stream_of(completed(run)))
