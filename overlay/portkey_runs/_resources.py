@@ -163,9 +163,10 @@ class Runs:
         ``str`` as is, anything else as compact JSON. A function that raises, times out or is
         unknown, a call of another type than ``function``, or arguments that are not a JSON
         object, become that call's output ``{"error": "..."}`` (``on_tool_error="raise"``:
-        ``ToolError``, before the round is submitted). A run that still asks after
-        ``max_rounds`` rounds raises ``ToolLoopError``. A submission is never repeated: a
-        failed one raises and ends the loop.
+        ``ToolError``, before the round is submitted, and for a problem known from the call
+        itself — unknown, another type, such arguments — before any function is called). A
+        run that still asks after ``max_rounds`` rounds raises ``ToolLoopError``. A submission
+        is never repeated: a failed one raises and ends the loop.
         """
         loop = _Loop(
             thread_id,

@@ -11,7 +11,8 @@ loop in tasks, both at most ``max_concurrency`` at once.
 A round is checked before any function is called: the run's id (it goes into the submission's
 path) and every tool call's id must be usable, else ``ResponseValidationError`` naming the
 field, and no function has run; a call of another type than ``function`` is reported, never
-run.
+run. With ``on_tool_error="raise"``, a call that cannot run (an unknown function, another type,
+arguments that are not a JSON object) raises ``ToolError`` then too, before any function runs.
 """
 
 from __future__ import annotations
@@ -210,6 +211,10 @@ class _Loop:
                 )
                 continue
             planned.append(self._planned(call.id, call.function.name, call.function.arguments))
+        if self.on_tool_error == "raise":  # a problem known now raises before anything runs
+            for plan in planned:
+                if plan.problem is not None:
+                    self.record([plan], [(None, None)])  # raises ToolError, records nothing
         return planned
 
     def _planned(self, call_id: str, name: str, arguments: str) -> _Planned:

@@ -202,6 +202,69 @@ def test_a_call_of_another_type_raises_with_on_tool_error_raise(
     assert loopback.requests == []
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"function": {"name": "no_such_tool", "arguments": "{}"}}, "unknown function"),
+        ({"type": "web_search"}, "web_search"),
+        ({"function": {"name": "get_weather", "arguments": "[1]"}}, "must be a JSON object"),
+    ],
+)
+@pytest.mark.parametrize("parallel", [True, False])
+def test_with_on_tool_error_raise_a_call_that_cannot_run_raises_before_any_function_runs(
+    loopback: LoopbackServer,
+    client: Client,
+    change: dict[str, Any],
+    problem: str,
+    parallel: bool,
+) -> None:
+    # The bad call comes last: the good ones before it must not have run (their side effects
+    # would be done, their outputs never submitted).
+    calls = tool_calls(3)
+    calls[2].update(change)
+    counter = Counter()
+    with (
+        pytest.raises(ToolError, match=problem) as caught,
+        client.runs.run_tools(
+            THREAD,
+            Run.from_dict(waiting_run(calls)),
+            tools={"get_weather": counter.tool()},
+            on_tool_error="raise",
+            parallel=parallel,
+        ) as loop,
+    ):
+        loop.until_done()
+    assert counter.calls == 0, "no function was called"
+    assert caught.value.call.id == "call_2"
+    assert loop.calls == []
+    assert loopback.requests == []
+
+
+async def test_the_async_loop_raises_before_any_function_runs_too(
+    loopback: LoopbackServer,
+) -> None:
+    calls = tool_calls(3)
+    calls[2]["function"]["name"] = "no_such_tool"
+    counter = Counter()
+
+    async def get_weather(**_: Any) -> str:
+        counter.enter()
+        counter.leave()
+        return "sunny"
+
+    async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
+        with pytest.raises(ToolError, match="unknown function"):
+            async with client.runs.run_tools(
+                THREAD,
+                Run.from_dict(waiting_run(calls)),
+                tools={"get_weather": get_weather},
+                on_tool_error="raise",
+            ) as loop:
+                await loop.until_done()
+    assert counter.calls == 0
+    assert loopback.requests == []
+
+
 # ------------------------------------------------------------------ the pool
 
 
