@@ -331,11 +331,14 @@ def request_of(response: httpx.Response) -> httpx.Request | None:
 
 def redact_error(error: PortkeyError, request: httpx.Request | None) -> PortkeyError:
     """``error`` with every secret value ``request`` carried replaced by ``***`` in its
-    message and in the server's error object; the request's secret headers redacted."""
+    message, in the server's error object and in the body a ``ResponseValidationError``
+    keeps; the request's secret headers redacted."""
     secrets = _sent_secrets(request)
     if not secrets:
         return error
     error.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in error.args)
+    if isinstance(error, ResponseValidationError):
+        error.body = _redact_json(error.body, secrets)
     server_error = getattr(error, "error", None)
     if server_error is not None:
         server_error.message = redact_text(server_error.message, secrets)

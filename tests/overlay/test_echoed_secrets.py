@@ -20,6 +20,7 @@ from portkey_runs import (
     AuthenticationError,
     Client,
     InternalServerError,
+    ResponseValidationError,
     StreamError,
 )
 from portkey_runs._headers import redact_text
@@ -70,6 +71,15 @@ class EchoServer:
                     )
                 elif mode == "text502":
                     status, kind, body = 502, "text/plain", f"upstream refused: {echoed}"
+                elif mode == "json200":  # an echo service (httpbin's /anything) as base_url
+                    status, kind = 200, "application/json"
+                    body = json.dumps({"headers": dict(self.headers.items()), "url": self.path})
+                elif mode == "text200":
+                    status, kind, body = 200, "text/plain", f"you sent {echoed}"
+                elif mode == "streambad":  # a known event whose data is not what the spec says
+                    status, kind = 200, "text/event-stream"
+                    data = json.dumps({"id": "run_1", "echo": echoed})
+                    body = f"event: thread.run.created\ndata: {data}\n\n"
                 elif mode == "stream":
                     status, kind = 200, "text/event-stream"
                     data = json.dumps({"message": f"upstream said no to {echoed}", "code": "x"})
@@ -218,6 +228,36 @@ async def test_the_async_client_masks_the_same(echo: EchoServer) -> None:
     assert_masked(shown(event.value))
 
 
+@pytest.mark.parametrize("mode", ["json200", "text200"])
+def test_a_success_answer_echoing_the_headers_is_masked_in_the_validation_error(
+    echo: EchoServer, mode: str
+) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            list(client.runs.list(mode, **PER_CALL))  # type: ignore[arg-type]
+    assert "***" in repr(caught.value.body)
+    assert_masked(shown(caught.value) + repr(caught.value.body))
+
+
+def test_a_stream_event_echoing_the_headers_is_masked_in_the_validation_error(
+    echo: EchoServer,
+) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with (
+            pytest.raises(ResponseValidationError) as caught,
+            client.runs.stream_tool_outputs("streambad", "run_1", OUTPUTS, **PER_CALL) as stream,  # type: ignore[arg-type]
+        ):
+            list(stream)
+    assert_masked(shown(caught.value) + repr(caught.value.body))
+
+
+async def test_the_async_client_masks_a_validation_error_the_same(echo: EchoServer) -> None:
+    async with AsyncClient("pk-SECRET-api", **client_options(echo.url)) as client:
+        with pytest.raises(ResponseValidationError) as caught:
+            await client.runs.submit_tool_outputs("json200", "run_1", OUTPUTS, **PER_CALL)  # type: ignore[arg-type]
+    assert_masked(shown(caught.value) + repr(caught.value.body))
+
+
 def test_only_the_secret_values_are_masked(echo: EchoServer) -> None:
     # The api key alone is a secret here: every other header shows as sent.
     with Client("pk-plain", base_url=echo.url, max_retries=0) as client:
@@ -236,3 +276,4 @@ def test_a_message_cut_inside_a_secret_masks_its_start(cut: int) -> None:
     assert redact_text(text, ["pk-SECRET-api"]) == "quoting x-portkey-api-key: ***"
     assert redact_text(text + "…", ["pk-SECRET-api"]) == "quoting x-portkey-api-key: ***…"
     assert redact_text("ends in pk-", ["pk-SECRET-api"]) == "ends in pk-"  # too short to tell
+
