@@ -273,7 +273,13 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
             text = text.replace(secret, MASK)
     body, ellipsis = (text[:-1], "…") if text.endswith("…") else (text, "")
     for secret in secrets:
-        for size in range(len(secret) - 1, _PARTIAL - 1, -1):
-            if body.endswith(secret[:size]):
-                return body[:-size] + MASK + ellipsis
+        # The longest start of ``secret`` that ends the text: found by searching the text's
+        # last characters for its first few (not one comparison per length: this runs on every
+        # string of a body).
+        head = secret[:_PARTIAL]
+        at = body.find(head, max(0, len(body) - len(secret) + 1))
+        while at != -1:
+            if secret.startswith(body[at:]):
+                return body[:at] + MASK + ellipsis
+            at = body.find(head, at + 1)
     return text

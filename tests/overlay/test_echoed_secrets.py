@@ -277,3 +277,40 @@ def test_a_message_cut_inside_a_secret_masks_its_start(cut: int) -> None:
     assert redact_text(text + "…", ["pk-SECRET-api"]) == "quoting x-portkey-api-key: ***…"
     assert redact_text("ends in pk-", ["pk-SECRET-api"]) == "ends in pk-"  # too short to tell
 
+
+def test_the_partial_mask_costs_a_few_searches_per_secret_not_one_per_length() -> None:
+    # It runs on every string of an error body (a page of runs that fails validation holds
+    # hundreds of thousands): counted in calls of C functions, not timed.
+    import sys
+
+    secrets = ["s" + "x" * 300]
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "c_call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        redact_text("an ordinary string of a run's instructions", secrets)
+    finally:
+        sys.setprofile(None)
+    assert calls < 20
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("ends with abab-ab", "ends with ***"),  # the longest start, not the first found
+        ("abab-abab-a", "***"),
+        ("abab-abab-ab whole", "*** whole"),
+        ("abab-abab-ab and abab-a…", "*** and ***…"),
+        ("the middle bab-a", "the middle bab-a"),  # a secret's middle is not its start
+        ("aba", "aba"),
+    ],
+)
+def test_the_partial_mask_finds_the_longest_start_of_a_secret_ending_the_text(
+    text: str, masked: str
+) -> None:
+    assert redact_text(text, ["abab-abab-ab"]) == masked
