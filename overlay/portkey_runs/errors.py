@@ -407,10 +407,11 @@ def connection_error(exc: httpx.HTTPError) -> APIConnectionError:
     except RuntimeError:  # an httpx error raised outside a request
         request = None
     where = f" ({request.method} {safe_url(request.url, query=False)})" if request else ""
-    detail = f": {exc}" if isinstance(exc, _SAFE_MESSAGES) else ""
-    detail = redact_text(detail, _sent_secrets(request))
+    raw = f": {exc}" if isinstance(exc, _SAFE_MESSAGES) else ""
+    detail = redact_text(raw, _sent_secrets(request))
     error = cls(f"{type(exc).__name__}{where}{detail}")
-    # Raise it with a plain `raise`: the cause is kept only where its message is safe.
-    error.__cause__ = exc if isinstance(exc, _SAFE_MESSAGES) else None
+    # Raise it with a plain `raise`: the cause is kept only where its message is safe (and
+    # quotes no secret: a malformed answer echoing a header is in a protocol error's message).
+    error.__cause__ = exc if isinstance(exc, _SAFE_MESSAGES) and detail == raw else None
     error.__suppress_context__ = True
     return error

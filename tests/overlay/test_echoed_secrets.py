@@ -4,6 +4,7 @@ its message, repr, body, the request it keeps, a traceback — holds a secret it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pickle
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from portkey_runs import (
+    APIConnectionError,
     APIStatusError,
     AsyncClient,
     AuthenticationError,
@@ -314,3 +316,61 @@ def test_the_partial_mask_finds_the_longest_start_of_a_secret_ending_the_text(
     text: str, masked: str
 ) -> None:
     assert redact_text(text, ["abab-abab-ab"]) == masked
+
+
+@pytest.fixture
+def malformed_echo() -> Iterator[str]:
+    """A server whose answer to one request has a malformed header line quoting the
+    request's api key (an HTTP protocol error, whose message quotes that line); its base URL."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(30)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                (line,) = [
+                    line
+                    for line in data.split(b"\r\n")
+                    if line.lower().startswith(b"x-portkey-api-key:")
+                ]
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\n"
+                    + line.replace(b":", b" =", 1)  # no colon: not a header line
+                    + b"\r\ncontent-length: 0\r\n\r\n"
+                )
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    host, port = listener.getsockname()
+    yield f"http://{host}:{port}"
+    thread.join(timeout=10)
+    listener.close()
+
+
+def test_a_protocol_error_quoting_a_header_is_masked_and_its_cause_dropped(
+    malformed_echo: str,
+) -> None:
+    with Client("pk-SECRET-api", base_url=malformed_echo, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            list(client.runs.list("thread_1"))
+    error = caught.value
+    assert "x-portkey-api-key = ***" in str(error)
+    assert error.__cause__ is None, "the cause quotes the secret unmasked"
+    text = "".join(traceback.format_exception(error))
+    assert "pk-SECRET" not in text
+    assert "SECRET" not in repr(pickle.loads(pickle.dumps(error)))
+
+
+async def test_the_async_client_drops_such_a_cause_too(malformed_echo: str) -> None:
+    async with AsyncClient("pk-SECRET-api", base_url=malformed_echo, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as caught:
+            await client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
+    assert "SECRET" not in "".join(traceback.format_exception(caught.value))
