@@ -28,7 +28,13 @@ from portkey_runs_api.types import UNSET, check_id
 from ._headers import REDACTED, redact_headers, safe_url
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
 
-__all__ = ["ApiClient", "ToolOutputLike", "list_runs_request", "submit_request"]
+__all__ = [
+    "ApiClient",
+    "ToolOutputLike",
+    "check_tool_call_id",
+    "list_runs_request",
+    "submit_request",
+]
 
 ToolOutputLike = ToolOutput | Mapping[str, str]
 
@@ -217,6 +223,17 @@ def list_runs_request(
     )
 
 
+def check_tool_call_id(name: str, value: object) -> str:
+    """``value`` if it can be a tool call id, else an error naming ``name``: any non-empty
+    string. (Not held to ``check_id``'s rule for path ids: it travels in a body, never in a
+    path, and the API does not promise its characters.)"""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
 def tool_output_models(tool_outputs: Iterable[ToolOutputLike]) -> list[ToolOutput]:
     """Generated ``ToolOutput`` models from models or ``{"tool_call_id", "output"}`` dicts."""
     if isinstance(tool_outputs, Mapping | str | bytes):
@@ -237,8 +254,7 @@ def tool_output_models(tool_outputs: Iterable[ToolOutputLike]) -> list[ToolOutpu
             model = ToolOutput(tool_call_id=item["tool_call_id"], output=item["output"])
         else:
             raise TypeError(f"{where} must be a ToolOutput or a dict, not {type(item).__name__}")
-        if not model.tool_call_id:
-            raise ValueError(f"{where}.tool_call_id must not be empty")
+        check_tool_call_id(f"{where}.tool_call_id", model.tool_call_id)
         if model.tool_call_id in seen:
             raise ValueError(f"{where}: tool_call_id {model.tool_call_id!r} is given twice")
         seen.add(model.tool_call_id)

@@ -19,7 +19,9 @@ __all__ = [
     "is_sensitive",
     "portkey_headers",
     "redact_headers",
+    "redact_text",
     "safe_url",
+    "secret_values",
 ]
 
 API_KEY_ENV = "PORTKEY_API_KEY"
@@ -50,6 +52,8 @@ SENSITIVE_WORDS = (
     "service-account",
 )
 REDACTED = "<redacted>"
+#: What a secret value is replaced with inside a text (an error message, a body).
+MASK = "***"
 
 # A credential "has a scheme" when it starts with an RFC 7235 token followed by a space.
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]* \S")
@@ -214,3 +218,68 @@ def is_secret(name: str, value: str, extra: Iterable[str] = ()) -> bool:
     return is_sensitive(name, extra) or (
         name.lower() == "x-portkey-config" and value.lstrip().startswith("{")
     )
+
+
+def secret_values(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The secret values among ``headers`` (those :func:`redact_headers` hides), longest
+    first, as a server could echo them: each whole value, the credential after its scheme
+    (``sk-...`` of ``Bearer sk-...``), and the strings an inline JSON config holds under a
+    secret-sounding key (``api_key``...)."""
+    items = list(headers.items() if isinstance(headers, Mapping) else headers)
+    shown = redact_headers(items)
+    found: set[str] = set()
+    for name, value in items:
+        if shown.get(name) != REDACTED or not value:
+            continue
+        found.add(value)
+        if _HAS_SCHEME.match(value):
+            found.add(value.partition(" ")[2].strip())
+        if name.lower() == "x-portkey-config":
+            found.update(_config_secrets(value))
+    return tuple(sorted((v for v in found if v), key=len, reverse=True))
+
+
+def _config_secrets(value: str) -> list[str]:
+    """The strings of an inline JSON config under keys that name a secret (any depth)."""
+    try:
+        todo: list[Any] = [json.loads(value)]
+    except (ValueError, RecursionError):
+        return []
+    found = []
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(inner, str) and is_sensitive(str(key).replace("_", "-")):
+                    found.append(inner)
+                elif isinstance(inner, dict | list):
+                    todo.append(inner)
+        elif isinstance(item, list):
+            todo.extend(item)
+    return found
+
+
+#: The shortest start of a secret that :func:`redact_text` masks at the end of a text.
+_PARTIAL = 4
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every occurrence of each of ``secrets`` replaced by ``***``, and a text
+    cut short in the middle of one (a message that quotes the first 200 characters of a
+    body) with that start masked too."""
+    secrets = list(secrets)
+    for secret in secrets:  # longest first (as secret_values gives them): no partial leftovers
+        if secret in text:
+            text = text.replace(secret, MASK)
+    body, ellipsis = (text[:-1], "…") if text.endswith("…") else (text, "")
+    for secret in secrets:
+        # The longest start of ``secret`` that ends the text: found by searching the text's
+        # last characters for its first few (not one comparison per length: this runs on every
+        # string of a body).
+        head = secret[:_PARTIAL]
+        at = body.find(head, max(0, len(body) - len(secret) + 1))
+        while at != -1:
+            if secret.startswith(body[at:]):
+                return body[:at] + MASK + ellipsis
+            at = body.find(head, at + 1)
+    return text

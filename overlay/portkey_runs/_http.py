@@ -13,7 +13,14 @@ import httpx
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.types import json_loads
 
-from .errors import ResponseValidationError, StreamError, connection_error, status_error
+from .errors import (
+    ResponseValidationError,
+    StreamError,
+    connection_error,
+    redact_error,
+    request_of,
+    status_error,
+)
 
 __all__ = ["asend", "asend_stream", "gc_paused", "parse", "parse_json", "send", "send_stream"]
 
@@ -144,14 +151,19 @@ def gc_paused() -> Iterator[None]:
 
 
 def parse_json(model: type[M], response: httpx.Response) -> M:
-    """The body of a 2xx ``response`` parsed as ``model``."""
-    with gc_paused():
-        try:
-            data = json_loads(response.content)
-        except (ValueError, RecursionError) as exc:  # not JSON or UTF-8, too deep, too long
-            status = response.status_code
-            raise ResponseValidationError(
-                f"{model.__name__}: the body of a {status} answer is not JSON ({exc})",
-                response.text,
-            ) from exc
-        return parse(model, data)
+    """The body of a 2xx ``response`` parsed as ``model``; the body a failure keeps has the
+    secrets the request carried masked (an echo service answers 200 with them)."""
+    try:
+        with gc_paused():
+            try:
+                data = json_loads(response.content)
+            except (ValueError, RecursionError) as exc:  # not JSON or UTF-8, too deep, too long
+                status = response.status_code
+                raise ResponseValidationError(
+                    f"{model.__name__}: the body of a {status} answer is not JSON ({exc})",
+                    response.text,
+                ) from exc
+            return parse(model, data)
+    except ResponseValidationError as exc:
+        redact_error(exc, request_of(response))
+        raise

@@ -13,11 +13,12 @@ import httpx
 from attrs import frozen
 
 from portkey_runs_api.models import ListRunsResponse, Run
+from portkey_runs_api.types import check_id
 
 from ._generated import list_runs_request
 from ._http import parse_json
 from ._response import ResponseMeta
-from .errors import PaginationError
+from .errors import PaginationError, ResponseValidationError
 
 __all__ = ["MAX_EMPTY_PAGES", "AsyncRunPager", "Order", "RunPage", "RunPager"]
 
@@ -102,10 +103,20 @@ class _Cursor:
         self.used: set[str | None] = set()
         self.previous: frozenset[str] = frozenset()
         self.done = query.max_items == 0
+        #: The field of the last page the cursor came from (``None``: the caller's cursor).
+        self.cursor_field: str | None = None
 
     def request(self) -> dict[str, Any]:
-        """The next page's request."""
+        """The next page's request; a cursor from the server that no id holds raises
+        ``ResponseValidationError`` naming its field, before the request is built."""
         query = self.query
+        if self.cursor_field is not None:
+            try:
+                check_id(self.cursor_field, self.cursor)
+            except (TypeError, ValueError) as exc:
+                raise ResponseValidationError(
+                    f"{exc}; the next page cannot be asked for", self.cursor, self.cursor_field
+                ) from None
         self.used.add(self.cursor)
         limit = query.limit if self.remaining is None else max(1, min(query.limit, self.remaining))
         return list_runs_request(
@@ -158,6 +169,11 @@ class _Cursor:
                     "stopping rather than yielding runs twice"
                 )
             self.cursor = edge_run
+            if claimed is not None:
+                self.cursor_field = f"ListRunsResponse.{'first_id' if self.backward else 'last_id'}"
+            else:
+                edge = 0 if self.backward else len(page.data) - 1
+                self.cursor_field = f"ListRunsResponse.data[{edge}].id"
         self.done = not page.has_more or self.remaining == 0
         return runs
 

@@ -29,7 +29,7 @@ from ._streaming import (
     RunStreamManager,
     raw_stream,
 )
-from ._tools import AsyncToolLoop, OnToolError, ToolLoop, _Loop
+from ._tools import DEFAULT_MAX_CONCURRENCY, AsyncToolLoop, OnToolError, ToolLoop, _Loop
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -147,21 +147,26 @@ class Runs:
         max_rounds: int = 10,
         parallel: bool = True,
         tool_timeout: float | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         **options: Unpack[RequestOptions],
     ) -> ToolLoop:
         """Call ``tools`` whenever the run asks, submit their outputs, stream its answer; a
         context manager and an iterator of the events of every round.
 
         ``run`` is a Run waiting in ``requires_action`` (as ``list`` gives it) or its id
-        (found by listing the thread). Each round calls every tool call's function with its
-        JSON arguments as keywords — at once, in threads, unless ``parallel=False``; each
-        bounded by ``tool_timeout`` seconds — and submits all outputs in one streamed
-        submission: a ``str`` as is, anything else as compact JSON. A function that raises,
-        times out or is unknown, or arguments that are not a JSON object, become that call's
-        output ``{"error": "..."}`` (``on_tool_error="raise"``: ``ToolError``, before the
-        round is submitted). A run that still asks after ``max_rounds`` rounds raises
-        ``ToolLoopError``. A submission is never repeated: a failed one raises and ends the
-        loop.
+        (found by listing the thread). Each round is checked first (a run id or tool call id
+        the server sent that cannot be used: ``ResponseValidationError``, and no function is
+        called), then calls every function call's function with its JSON arguments as
+        keywords — in threads, ``max_concurrency`` at once, unless ``parallel=False``; each
+        bounded by ``tool_timeout`` seconds from its start (a call that times out frees its
+        slot; its thread runs on) — and submits all outputs in one streamed submission: a
+        ``str`` as is, anything else as compact JSON. A function that raises, times out or is
+        unknown, a call of another type than ``function``, or arguments that are not a JSON
+        object, become that call's output ``{"error": "..."}`` (``on_tool_error="raise"``:
+        ``ToolError``, before the round is submitted, and for a problem known from the call
+        itself — unknown, another type, such arguments — before any function is called). A
+        run that still asks after ``max_rounds`` rounds raises ``ToolLoopError``. A submission
+        is never repeated: a failed one raises and ends the loop.
         """
         loop = _Loop(
             thread_id,
@@ -171,6 +176,7 @@ class Runs:
             parallel=parallel,
             tool_timeout=tool_timeout,
             allow_async=False,
+            max_concurrency=max_concurrency,
         )
         _check_run(thread_id, run)
         call_options(options)  # checked here, at the call
@@ -293,11 +299,12 @@ class AsyncRuns:
         max_rounds: int = 10,
         parallel: bool = True,
         tool_timeout: float | None = None,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
         **options: Unpack[RequestOptions],
     ) -> AsyncToolLoop:
         """As :meth:`Runs.run_tools`, with ``async with`` and ``async for``; the tools may be
         ``async def`` functions (awaited; the others run in worker threads) and the calls of
-        a round run as concurrent tasks."""
+        a round run as concurrent tasks, ``max_concurrency`` at once."""
         loop = _Loop(
             thread_id,
             tools,
@@ -306,6 +313,7 @@ class AsyncRuns:
             parallel=parallel,
             tool_timeout=tool_timeout,
             allow_async=True,
+            max_concurrency=max_concurrency,
         )
         _check_run(thread_id, run)
         call_options(options)

@@ -13,6 +13,10 @@ event replaces it with the server's object. The merge:
   and ``logs``, a ``refusal`` — are concatenated;
 * objects are merged key by key; an empty list adds nothing; anything else (a status, a
   number, a list without indexes) is replaced, never added.
+
+Nothing here recurses without bound: below :data:`MAX_DEPTH` levels an object or list is not
+merged but replaced, and not copied but shared (nothing mutates it there), so that data
+nested as deep as the JSON decoder allows (orjson: 1,024 levels) never exhausts the stack.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from typing import Any
 __all__ = ["Snapshots", "delta_texts", "merge_delta", "text_of"]
 
 JSON = dict[str, Any]
+
+#: How deep the merge goes into a message or step (real ones nest less than ten levels).
+MAX_DEPTH = 64
 
 #: The string fields that arrive in pieces.
 STREAMED = frozenset({"value", "arguments", "input", "logs", "refusal"})
@@ -41,51 +48,69 @@ _EMPTY: dict[str, JSON] = {
 }
 
 
-def merge_delta(snapshot: JSON, delta: JSON) -> None:
-    """Merge ``delta`` into ``snapshot`` in place."""
+def merge_delta(snapshot: JSON, delta: JSON, depth: int = 0) -> None:
+    """Merge ``delta`` into ``snapshot`` (``depth`` levels down in its object) in place."""
+    deeper = depth + 1
     for key, value in delta.items():
         if key == "index":
             continue
         old = snapshot.get(key)
         if isinstance(value, str) and isinstance(old, str) and key in STREAMED:
             snapshot[key] = old + value
+        elif deeper >= MAX_DEPTH:
+            snapshot[key] = value  # too deep to merge: replaced, and shared
         elif isinstance(value, dict) and isinstance(old, dict):
-            merge_delta(old, value)
+            merge_delta(old, value, deeper)
         elif isinstance(value, list) and _indexed(value):
-            snapshot[key] = _merge_indexed(old if isinstance(old, list) else [], value)
+            snapshot[key] = _merge_indexed(old if isinstance(old, list) else [], value, deeper)
         elif value == [] and isinstance(old, list):
             continue  # a delta's empty list (``annotations: []``) adds nothing
         else:
-            snapshot[key] = _without_indexes(value)
+            snapshot[key] = _without_indexes(value, deeper)
 
 
 def _indexed(items: list[Any]) -> bool:
     return bool(items) and all(isinstance(item, dict) and "index" in item for item in items)
 
 
-def _merge_indexed(old: list[Any], items: list[Any]) -> list[Any]:
-    """``old`` with each indexed item merged into its position (or appended)."""
+def _merge_indexed(old: list[Any], items: list[Any], depth: int) -> list[Any]:
+    """``old`` (``depth`` levels down) with each indexed item merged into its position (or
+    appended)."""
     merged = list(old)
     for item in items:
         index = item["index"]
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(merged):
             if isinstance(merged[index], dict):
-                merge_delta(merged[index], item)
+                merge_delta(merged[index], item, depth + 1)
             else:
-                merged[index] = _without_indexes(item)
+                merged[index] = _without_indexes(item, depth + 1)
         else:
             new = copy.deepcopy(_EMPTY.get(item.get("type"), {})) if "type" in item else {}
-            merge_delta(new, item)
+            merge_delta(new, item, depth + 1)
             merged.append(new)
     return merged
 
 
-def _without_indexes(value: Any) -> Any:
-    """A deep copy of ``value`` without the ``index`` keys of indexed items."""
+def _without_indexes(value: Any, depth: int = 0) -> Any:
+    """A copy of ``value`` (``depth`` levels down) without the ``index`` keys of indexed
+    items; from :data:`MAX_DEPTH` down, shared rather than copied."""
+    if depth >= MAX_DEPTH:
+        return value
     if isinstance(value, dict):
-        return {k: _without_indexes(v) for k, v in value.items() if k != "index"}
+        return {k: _without_indexes(v, depth + 1) for k, v in value.items() if k != "index"}
     if isinstance(value, list):
-        return [_without_indexes(item) for item in value]
+        return [_without_indexes(item, depth + 1) for item in value]
+    return value
+
+
+def _copy(value: Any, depth: int = 0) -> Any:
+    """A copy of JSON ``value``, deep down to :data:`MAX_DEPTH` levels, shared below."""
+    if depth >= MAX_DEPTH:
+        return value
+    if isinstance(value, dict):
+        return {k: _copy(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(item, depth + 1) for item in value]
     return value
 
 
@@ -316,8 +341,6 @@ class Snapshots:
                 merge_delta(known, delta)
         elif kind == "in_progress" and known is not None:
             # A status change: what the deltas built so far stays.
-            known.update(
-                copy.deepcopy({k: v for k, v in data.items() if k not in _BUILT_BY_DELTAS})
-            )
+            known.update(_copy({k: v for k, v in data.items() if k not in _BUILT_BY_DELTAS}))
         else:  # created, completed, incomplete, failed, cancelled, expired: the server's object
-            objects[data["id"]] = copy.deepcopy(data)
+            objects[data["id"]] = _copy(data)

@@ -20,7 +20,14 @@ from ._http import parse
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import IncompleteStreamError, StreamError, connection_error
+from .errors import (
+    IncompleteStreamError,
+    PortkeyError,
+    StreamError,
+    connection_error,
+    redact_error,
+    request_of,
+)
 
 __all__ = [
     "AsyncRunStream",
@@ -45,7 +52,11 @@ class _Decoder:
     read, so that only the event in hand is alive as a model.
     """
 
-    def __init__(self, snapshots: Snapshots | None = None) -> None:
+    def __init__(
+        self, snapshots: Snapshots | None = None, request: httpx.Request | None = None
+    ) -> None:
+        #: The stream's request: the secrets it carried are masked in the errors raised.
+        self.request = request
         self.sse = SSEDecoder()
         self.snapshots = snapshots if snapshots is not None else Snapshots()
         self.final_run: Run | None = None
@@ -82,9 +93,11 @@ class _Decoder:
 
     def failed(self, error: Exception, meta: ResponseMeta) -> Exception:
         """``error`` recorded, so that reading on raises it again instead of ending quietly;
-        a stream error gets the answer's metadata."""
+        a stream error gets the answer's metadata; no secret the request carried is shown."""
         if isinstance(error, StreamError) and error.meta is None:
             error.meta = meta
+        if isinstance(error, PortkeyError):
+            redact_error(error, self.request)
         self.failure = error
         return error
 
@@ -140,7 +153,7 @@ class _StreamState(_Views):
     def __init__(self, response: httpx.Response, snapshots: Snapshots | None) -> None:
         self.response = response
         self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder(snapshots)
+        self._decoder = _Decoder(snapshots, request_of(response))
         self._snapshots = self._decoder.snapshots
         self._closed = False
         self._ended = False

@@ -6,7 +6,13 @@ one streamed submission, whose events the loop hands over as they arrive; when t
 ends with the run asking again, the next round starts, until the run reaches a terminal
 status. What both loops share — planning a round, turning results into outputs, deciding
 what comes next — is :class:`_Loop`; the sync loop calls functions in threads, the async
-loop in tasks.
+loop in tasks, both at most ``max_concurrency`` at once.
+
+A round is checked before any function is called: the run's id (it goes into the submission's
+path) and every tool call's id must be usable, else ``ResponseValidationError`` naming the
+field, and no function has run; a call of another type than ``function`` is reported, never
+run. With ``on_tool_error="raise"``, a call that cannot run (an unknown function, another type,
+arguments that are not a JSON object) raises ``ToolError`` then too, before any function runs.
 """
 
 from __future__ import annotations
@@ -20,20 +26,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import frozen
 
-from portkey_runs_api.models import Message, Run, RunStatus, RunStep
+from portkey_runs_api.models import Message, Run, RunStatus, RunStep, RunToolCall, RunToolCallType
+from portkey_runs_api.types import check_id
 
 from ._events import RunStreamEvent
+from ._generated import check_tool_call_id
 from ._snapshots import Snapshots
 from ._streaming import AsyncRunStream, RunStream, _Views
-from .errors import ToolError, ToolLoopError
+from .errors import ResponseValidationError, ToolError, ToolLoopError
 
 if TYPE_CHECKING:
     from ._options import RequestOptions
     from ._resources import AsyncRuns, Runs
 
-__all__ = ["AsyncToolLoop", "OnToolError", "ToolCall", "ToolLoop"]
+__all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncToolLoop", "OnToolError", "ToolCall", "ToolLoop"]
 
 OnToolError = Literal["report", "raise"]
+
+#: How many tool calls of a round run at once, by default: anyio's default thread limit, so
+#: that the sync and async loops are bounded alike.
+DEFAULT_MAX_CONCURRENCY = 40
 
 TERMINAL = frozenset(
     {
@@ -87,6 +99,21 @@ class _Timeout(Exception):
     """A call that did not return in time (reported as ``TimeoutError``)."""
 
 
+def _check_ids(run: Run, calls: list[RunToolCall]) -> None:
+    """``ResponseValidationError`` naming the field, for a run id that cannot go into the
+    submission's path or a tool call id that cannot be submitted."""
+    where = "Run.required_action.submit_tool_outputs.tool_calls"
+    checks = [("Run.id", run.id, check_id)]
+    checks += [(f"{where}[{i}].id", call.id, check_tool_call_id) for i, call in enumerate(calls)]
+    for field, value, check in checks:
+        try:
+            check(field, value)
+        except (TypeError, ValueError) as exc:
+            raise ResponseValidationError(
+                f"{exc}; no tool of this round was called", value, field
+            ) from None
+
+
 def _check_tools(tools: Mapping[str, Callable[..., Any]], *, allow_async: bool) -> None:
     if not isinstance(tools, Mapping) or not tools:
         raise TypeError("tools must be a non-empty mapping of function names to functions")
@@ -112,6 +139,7 @@ class _Loop:
         parallel: bool,
         tool_timeout: float | None,
         allow_async: bool,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         _check_tools(tools, allow_async=allow_async)
         if on_tool_error not in ("report", "raise"):
@@ -126,12 +154,19 @@ class _Loop:
             raise ValueError(
                 f"tool_timeout must be None or a number of seconds > 0, got {tool_timeout!r}"
             )
+        if (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise ValueError(f"max_concurrency must be an integer >= 1, got {max_concurrency!r}")
         self.thread_id = thread_id
         self.tools = dict(tools)
         self.on_tool_error = on_tool_error
         self.max_rounds = max_rounds
         self.parallel = parallel
         self.tool_timeout = tool_timeout
+        self.max_concurrency = max_concurrency
         self.round = 0
         #: Rounds whose submission was sent, or tried (``round`` counts those planned).
         self.submitted = 0
@@ -159,14 +194,27 @@ class _Loop:
                 f"run {run.id} still asks for tool outputs after max_rounds={self.max_rounds} "
                 "round(s); the loop stops there"
             )
+        calls = run.required_action.submit_tool_outputs.tool_calls
+        _check_ids(run, calls)  # before anything acts on them
         self.round += 1
         planned: list[_Planned] = []
         seen: set[str] = set()
-        for call in run.required_action.submit_tool_outputs.tool_calls:
+        for call in calls:
             if call.id in seen:  # exactly one output per tool call id
                 continue
             seen.add(call.id)
+            if call.type_ != RunToolCallType.FUNCTION:  # never mapped onto a function
+                problem = f"a tool call of type {call.type_.value!r} is not run (only functions)"
+                function = call.function
+                planned.append(
+                    _Planned(call.id, function.name, function.arguments, None, {}, problem)
+                )
+                continue
             planned.append(self._planned(call.id, call.function.name, call.function.arguments))
+        if self.on_tool_error == "raise":  # a problem known now raises before anything runs
+            for plan in planned:
+                if plan.problem is not None:
+                    self.record([plan], [(None, None)])  # raises ToolError, records nothing
         return planned
 
     def _planned(self, call_id: str, name: str, arguments: str) -> _Planned:
@@ -296,25 +344,18 @@ class _LoopViews(_Views):
 
 
 def _call_sync(planned: list[_Planned], loop: _Loop) -> list[Outcome]:
-    """Call the round's functions: at once, each in a thread of its own (``parallel``), else
-    one by one. With ``tool_timeout`` each call runs in a daemon thread that is waited for so
-    long: one that does not return in time is reported and left to finish on its own, without
-    holding up the next call or the interpreter's exit."""
+    """Call the round's functions: in threads, ``max_concurrency`` at once (``parallel``),
+    else one by one. Without ``tool_timeout``, one by one runs in the caller's thread."""
     outcomes: list[Outcome] = [(None, None)] * len(planned)
     runnable = [i for i, plan in enumerate(planned) if plan.function is not None]
     if loop.tool_timeout is None and (not loop.parallel or len(runnable) <= 1):
         for i in runnable:
             outcomes[i] = _call_one(planned[i])
         return outcomes
-    if loop.parallel:
-        started = [(i, _Call(planned[i])) for i in runnable]
-        deadline = None if loop.tool_timeout is None else time.monotonic() + loop.tool_timeout
-        for i, call in started:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            outcomes[i] = call.outcome(left, loop)
-    else:
-        for i in runnable:
-            outcomes[i] = _Call(planned[i]).outcome(loop.tool_timeout, loop)
+    bound = loop.max_concurrency if loop.parallel else 1
+    results = _call_bounded([planned[i] for i in runnable], bound, loop)
+    for i, outcome in zip(runnable, results, strict=True):
+        outcomes[i] = outcome
     return outcomes
 
 
@@ -326,25 +367,76 @@ def _call_one(plan: _Planned) -> Outcome:
         return None, exc
 
 
-class _Call:
-    """One function call in a daemon thread of its own, started at once."""
+def _call_bounded(plans: list[_Planned], bound: int, loop: _Loop) -> list[Outcome]:
+    """Each call in a daemon thread of its own, at most ``bound`` of them running at once,
+    started in order as slots free up; the calling thread waits and keeps the time.
 
-    def __init__(self, plan: _Planned) -> None:
+    A call that has not returned ``tool_timeout`` seconds after it started is reported as
+    timed out and gives its slot back at once, as the async loop's do; Python cannot stop a
+    thread, so its thread is left to finish on its own (never holding up the interpreter's
+    exit) and is then alive beyond the bound. Each finished thread is joined before another
+    starts, so that no more than ``bound`` threads run tools that have not timed out.
+    """
+    outcomes: list[Outcome] = [(None, None)] * len(plans)
+    finished: list[int] = []
+    ready = threading.Condition()
+    running: dict[int, tuple[_Call, float | None]] = {}
+    started = 0
+    while started < len(plans) or running:
+        while started < len(plans) and len(running) < bound:
+            deadline = None if loop.tool_timeout is None else time.monotonic() + loop.tool_timeout
+            running[started] = (_Call(plans[started], started, finished, ready), deadline)
+            started += 1
+        with ready:
+            while not finished:
+                deadlines = [deadline for _, deadline in running.values() if deadline is not None]
+                wait = None if not deadlines else min(deadlines) - time.monotonic()
+                if wait is not None and wait <= 0:
+                    break
+                ready.wait(wait)
+            done, finished[:] = finished[:], []
+        for index in done:
+            if index in running:  # else it timed out before
+                call, _ = running.pop(index)
+                call.thread.join()  # it has returned: let it end before the next starts
+                if call.raised is not None:  # SystemExit, KeyboardInterrupt...: as the async loop
+                    raise call.raised
+                assert call.result is not None
+                outcomes[index] = call.result
+        now = time.monotonic()
+        for index, (call, deadline) in list(running.items()):
+            if deadline is not None and now >= deadline:
+                del running[index]  # its slot is free; the thread runs on, unwaited
+                outcomes[index] = (None, loop.timeout_error(call.plan))
+    return outcomes
+
+
+class _Call:
+    """One function call in a daemon thread of its own, started at once; when it returns or
+    raises (a ``BaseException`` is kept in ``raised``, to be raised in the caller), its index is
+    put in ``finished`` and ``ready`` notified."""
+
+    def __init__(
+        self, plan: _Planned, index: int, finished: list[int], ready: threading.Condition
+    ) -> None:
         self.plan = plan
         self.result: Outcome | None = None
+        self.raised: BaseException | None = None
+        self._index, self._finished, self._ready = index, finished, ready
         self.thread = threading.Thread(
             target=self._run, name=f"portkey-runs-tool-{plan.name}", daemon=True
         )
         self.thread.start()
 
     def _run(self) -> None:
-        self.result = _call_one(self.plan)
-
-    def outcome(self, timeout: float | None, loop: _Loop) -> Outcome:
-        self.thread.join(timeout)
-        if self.result is None:  # still running
-            return None, loop.timeout_error(self.plan)
-        return self.result
+        try:
+            self.result = _call_one(self.plan)
+        except BaseException as exc:  # not a tool's failure (those are Exceptions): raised again
+            self.raised = exc
+        finally:  # whatever happened, the caller waiting on ``ready`` hears of it
+            with self._ready:
+                self._finished.append(self._index)
+                self._ready.notify()
 
 
 class ToolLoop(_LoopViews):
@@ -444,31 +536,36 @@ class ToolLoop(_LoopViews):
 
 
 async def _call_async(planned: list[_Planned], loop: _Loop) -> list[Outcome]:
-    """Call the round's functions: at once in tasks (``parallel``), else one by one; ``async
-    def`` functions are awaited, others run in a worker thread."""
+    """Call the round's functions: in tasks, ``max_concurrency`` at once (``parallel``),
+    else one by one; ``async def`` functions are awaited, others run in worker threads (of a
+    limiter of that size, not anyio's shared default). ``tool_timeout`` counts from a call's
+    start; a call that times out gives its slot back at once (its thread, if any, runs on)."""
     import anyio
     import anyio.to_thread
 
     outcomes: list[Outcome] = [(None, None)] * len(planned)
+    slots = anyio.CapacityLimiter(loop.max_concurrency)
+    threads = anyio.CapacityLimiter(loop.max_concurrency)
 
     async def call(index: int) -> None:
         plan = planned[index]
         assert plan.function is not None
         function, kwargs = plan.function, plan.kwargs
-        with anyio.move_on_after(loop.tool_timeout) as scope:
-            try:
-                if inspect.iscoroutinefunction(function):
-                    result = await function(**kwargs)
-                else:
-                    result = await anyio.to_thread.run_sync(
-                        lambda: function(**kwargs), abandon_on_cancel=True
-                    )
-                if inspect.isawaitable(result):
-                    result = await result
-            except Exception as exc:  # a tool's failure is reported, not raised
-                outcomes[index] = (None, exc)
-                return
-            outcomes[index] = (result, None)
+        async with slots:
+            with anyio.move_on_after(loop.tool_timeout) as scope:
+                try:
+                    if inspect.iscoroutinefunction(function):
+                        result = await function(**kwargs)
+                    else:
+                        result = await anyio.to_thread.run_sync(
+                            lambda: function(**kwargs), abandon_on_cancel=True, limiter=threads
+                        )
+                    if inspect.isawaitable(result):
+                        result = await result
+                except Exception as exc:  # a tool's failure is reported, not raised
+                    outcomes[index] = (None, exc)
+                    return
+                outcomes[index] = (result, None)
         if scope.cancelled_caught:
             outcomes[index] = (None, loop.timeout_error(plan))
 

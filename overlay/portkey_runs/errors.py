@@ -21,7 +21,11 @@
 
 Bad arguments are ``ValueError`` or ``TypeError`` naming the parameter, raised at the call,
 before any request. No message or repr holds request headers, so no secret can leak through
-an exception.
+an exception; a secret the server echoes back (a gateway quoting the request's headers) is
+replaced by ``***`` in the message, ``body`` and ``error`` (:func:`redact_error`), and the
+request kept on the error has its secret headers replaced by ``<redacted>``. Whatever the server
+sends, what is raised is a ``PortkeyError``: an error body nested deeper than
+:data:`MAX_BODY_DEPTH` is kept as its text, never walked.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._headers import safe_url
+from ._headers import redact_headers, redact_text, safe_url, secret_values
 from ._response import ResponseMeta
 
 if TYPE_CHECKING:  # the model is imported when an error is parsed, not with the package
@@ -61,6 +65,11 @@ __all__ = [
 
 class PortkeyError(Exception):
     """The base of every error this package raises."""
+
+
+#: The deepest nesting of an error body kept as JSON; a deeper one is kept as its text, so that
+#: nothing that walks it (a message, a pickle, a repr) can exhaust the stack.
+MAX_BODY_DEPTH = 64
 
 
 def error_object(body: Any) -> ErrorObject | None:
@@ -263,12 +272,116 @@ def _snippet(body: Any) -> str:
     return text[:200] + ("…" if len(text) > 200 else "") if text else "(empty body)"
 
 
-def status_error(response: httpx.Response) -> APIStatusError:
-    """The typed error for a non-2xx ``response`` whose body has been read."""
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests objects or arrays more than ``limit`` deep (no recursion)."""
+    todo = [(value, 0)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return True
+            inner = item.values() if isinstance(item, dict) else item
+            todo.extend((child, depth + 1) for child in inner if isinstance(child, dict | list))
+    return False
+
+
+def _body(response: httpx.Response) -> Any:
+    """An error answer's body: its JSON, or its text (not JSON, or nested too deep)."""
+    from portkey_runs_api.types import json_loads  # with the models, on the first error
+
     try:
-        body: Any = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = response.text
+        body = json_loads(response.content)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep to decode
+        return response.text
+    return response.text if too_deep(body, MAX_BODY_DEPTH) else body
+
+
+def _redact_json(value: Any, secrets: tuple[str, ...], depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if depth >= MAX_BODY_DEPTH and isinstance(value, dict | list):
+        return "***"  # never walked any deeper (only ever met in what a stream event held)
+    if isinstance(value, dict):
+        return {
+            redact_text(str(k), secrets): _redact_json(v, secrets, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_json(item, secrets, depth + 1) for item in value]
+    return value
+
+
+def _sent_secrets(request: httpx.Request | None) -> tuple[str, ...]:
+    """The secret values ``request`` carried; its headers then show ``<redacted>`` instead."""
+    if request is None:
+        return ()
+    secrets = secret_values(request.headers.multi_items())
+    if secrets:
+        shown = redact_headers(request.headers.multi_items())
+        request.headers = httpx.Headers(list(shown.items()))
+    return secrets
+
+
+def request_of(response: httpx.Response) -> httpx.Request | None:
+    try:
+        return response.request
+    except RuntimeError:  # a response made by hand, never sent
+        return None
+
+
+def redact_error(error: PortkeyError, request: httpx.Request | None) -> PortkeyError:
+    """``error`` with every secret value ``request`` carried replaced by ``***`` in its
+    message, in the server's error object and in the body a ``ResponseValidationError``
+    keeps; the request's secret headers redacted."""
+    secrets = _sent_secrets(request)
+    if not secrets:
+        return error
+    error.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in error.args)
+    if isinstance(error, ResponseValidationError):
+        error.body = _redact_json(error.body, secrets)
+    server_error = getattr(error, "error", None)
+    if server_error is not None:
+        server_error.message = redact_text(server_error.message, secrets)
+        server_error.additional_properties = _redact_json(
+            server_error.additional_properties, secrets
+        )
+    return error
+
+
+def _with_text(response: httpx.Response, text: str) -> httpx.Response:
+    """A copy of a read ``response`` whose body is ``text`` (as UTF-8, not encoded)."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    content_type = response.headers.get("content-type", "")
+    if "charset" in content_type.lower():  # the text is re-encoded as UTF-8
+        headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
+        headers.append(("content-type", content_type.partition(";")[0] + "; charset=utf-8"))
+    copy = httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=text.encode("utf-8", "surrogatepass"),
+        extensions=response.extensions,
+    )
+    copy.request = response.request
+    return copy
+
+
+def status_error(response: httpx.Response) -> APIStatusError:
+    """The typed error for a non-2xx ``response`` whose body has been read.
+
+    Its body is kept as JSON, or as text when it is not JSON or nests deeper than
+    :data:`MAX_BODY_DEPTH`; the secrets the request carried are replaced by ``***`` in it.
+    """
+    secrets = _sent_secrets(request_of(response))
+    text = response.text
+    if any(secret in text for secret in secrets):
+        response = _with_text(response, redact_text(text, secrets))
+    body = _body(response)
+    if secrets and not isinstance(body, str):  # as decoded too: JSON may escape a secret
+        body = _redact_json(body, secrets)
     cls = _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = InternalServerError if response.status_code >= 500 else APIStatusError
@@ -294,9 +407,11 @@ def connection_error(exc: httpx.HTTPError) -> APIConnectionError:
     except RuntimeError:  # an httpx error raised outside a request
         request = None
     where = f" ({request.method} {safe_url(request.url, query=False)})" if request else ""
-    detail = f": {exc}" if isinstance(exc, _SAFE_MESSAGES) else ""
+    raw = f": {exc}" if isinstance(exc, _SAFE_MESSAGES) else ""
+    detail = redact_text(raw, _sent_secrets(request))
     error = cls(f"{type(exc).__name__}{where}{detail}")
-    # Raise it with a plain `raise`: the cause is kept only where its message is safe.
-    error.__cause__ = exc if isinstance(exc, _SAFE_MESSAGES) else None
+    # Raise it with a plain `raise`: the cause is kept only where its message is safe (and
+    # quotes no secret: a malformed answer echoing a header is in a protocol error's message).
+    error.__cause__ = exc if isinstance(exc, _SAFE_MESSAGES) and detail == raw else None
     error.__suppress_context__ = True
     return error
