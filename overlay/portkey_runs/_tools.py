@@ -22,7 +22,9 @@ from attrs import frozen
 
 from portkey_runs_api.models import Message, Run, RunStatus, RunStep
 
+from ._drift import DriftLog
 from ._events import RunStreamEvent
+from ._options import call_options
 from ._snapshots import Snapshots
 from ._streaming import AsyncRunStream, RunStream, _Views
 from .errors import ToolError, ToolLoopError
@@ -360,6 +362,7 @@ class ToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
+        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
         self._options = options
         self._closed = False
         self._done = False
@@ -494,6 +497,7 @@ class AsyncToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
+        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
         self._options = options
         self._closed = False
         self._done = False
