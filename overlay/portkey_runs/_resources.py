@@ -206,7 +206,7 @@ class Runs:
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client], strict: bool) -> None:
+    def __init__(self, http: Callable[[], httpx.Client], strict: bool = True) -> None:
         self._http = http
         self._strict = strict
 
@@ -357,7 +357,7 @@ class AsyncRuns:
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient], strict: bool) -> None:
+    def __init__(self, http: Callable[[], httpx.AsyncClient], strict: bool = True) -> None:
         self._http = http
         self._strict = strict
 

@@ -46,7 +46,7 @@ class _Decoder:
     read, so that only the event in hand is alive as a model.
     """
 
-    def __init__(self, snapshots: Snapshots | None, drift: DriftLog | None) -> None:
+    def __init__(self, snapshots: Snapshots | None = None, drift: DriftLog | None = None) -> None:
         self.sse = SSEDecoder()
         self.drift = drift
         self.snapshots = snapshots if snapshots is not None else Snapshots()
