@@ -482,3 +482,33 @@ def test_the_drift_names_are_exported() -> None:
     assert issubclass(portkey_runs.SpecDriftWarning, UserWarning)
     assert portkey_runs.errors.SpecDriftWarning is SpecDriftWarning
     assert portkey_runs.SpecDrift is SpecDrift
+
+
+async def test_the_async_stream_reads_a_departing_event_tolerantly_and_lists_it(
+    loopback: LoopbackServer,
+) -> None:
+    headers = {**SSE_HEADERS, **REQUEST_ID}
+    loopback.replies.append(Reply(200, [_stream(_changed(_missing("model")))], headers))
+    async with AsyncClient("pk-test", base_url=loopback.url, max_retries=0) as client:
+        manager = client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+        async with manager as stream:
+            with pytest.warns(SpecDriftWarning, match="Run.model"):
+                run = await stream.until_done()
+    assert (run.id, getattr(run, "model")) == ("run_shape1", None)  # noqa: B009 (typed str)
+    assert stream.drift == [SpecDrift("Run", "model", "missing required property", "req_drift7")]
+
+
+def test_a_raw_response_parses_with_the_calls_mode(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    odd = _page(_changed(_missing("model")))
+    loopback.replies.extend([_answer(odd), _answer(odd)])
+    raw = client.runs.with_raw_response.list("thread_shape1", strict_responses=False)
+    with pytest.warns(SpecDriftWarning):
+        page = raw.parse()
+    assert [(d.model, d.path) for d in page.drift] == [("Run", "model")]
+    strict = client.runs.with_raw_response.list("thread_shape1")  # the client: strict here
+    with pytest.raises(ResponseValidationError, match=r"\.model: missing required property"):
+        strict.parse()
