@@ -4,7 +4,8 @@
 
 import copy
 import json
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import IO, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
@@ -78,6 +79,27 @@ class UnknownVariant:
 
     def __contains__(self, key: str) -> bool:
         return key in self.raw
+
+
+#: Where a tolerant read reports a breach of the contract; unset (``None``): reads are strict.
+#: Set only for the duration of one ``from_dict`` call, by the code that reads tolerantly.
+TOLERANCE: ContextVar[Callable[[ParseError], None] | None] = ContextVar(
+    "portkey_runs_api_tolerance", default=None
+)
+
+
+def tolerate(error: ParseError) -> Any:
+    """What ``from_dict`` does with a property that breaks the contract (missing, of the wrong
+    JSON type, of a shape the schema does not know): raise ``error``, unless a tolerant read is
+    on, whose reporter gets ``error`` (and may raise) and the property reads as ``None``.
+
+    Only ever called once a parse has failed, so strict reads of valid data never pay for it.
+    """
+    report = TOLERANCE.get()
+    if report is None:
+        raise error
+    report(error)
+    return None
 
 
 def status_of(code: int) -> HTTPStatus | int:
@@ -231,4 +253,5 @@ __all__ = [
     "check_id",
     "json_loads",
     "status_of",
+    "tolerate",
 ]

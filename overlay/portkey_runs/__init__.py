@@ -31,6 +31,7 @@ from .errors import (
     PortkeyError,
     RateLimitError,
     ResponseValidationError,
+    SpecDriftWarning,
     StreamError,
     ToolError,
     ToolLoopError,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from portkey_runs_api.models import Run, ToolOutput
 
     from ._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncClient, Client
+    from ._drift import SpecDrift
     from ._events import AssistantStreamEvent, RunStreamEvent, UnknownEvent
     from ._options import RequestOptions
     from ._pagination import AsyncRunPager, RunPage, RunPager
@@ -83,6 +85,7 @@ _LAZY: dict[str, str] = {
     "AsyncToolLoop": "._tools",
     "ToolCall": "._tools",
     "ToolLoop": "._tools",
+    "SpecDrift": "._drift",
 }
 
 
@@ -139,6 +142,8 @@ __all__ = [
     "RunStreamManager",
     "Runs",
     "RunsWithRawResponse",
+    "SpecDrift",
+    "SpecDriftWarning",
     "StreamError",
     "ToolCall",
     "ToolError",

@@ -18,7 +18,7 @@ import httpx
 
 from ._generated import ApiClient
 from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
-from ._options import check_retries, check_timeout
+from ._options import check_retries, check_strict, check_timeout
 from ._retries import RetryPolicy
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 DEFAULT_BASE_URL = "https://api.portkey.ai/v1"
 BASE_URL_ENV = "PORTKEY_BASE_URL"
+STRICT_ENV = "PORTKEY_STRICT_RESPONSES"
 #: Connecting fails fast; a response (or the next event of a stream) may take a minute.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
@@ -59,6 +60,17 @@ def _environment_proxy(url: str) -> str | None:
         return None
     proxies = urllib.request.getproxies()
     return proxies.get(parsed.scheme) or proxies.get("all")
+
+
+def _strict_from_env() -> bool:
+    """``$PORTKEY_STRICT_RESPONSES``: ``1``/``true``/``yes`` make clients strict, ``0``/
+    ``false``/``no`` or unset do not; anything else is a ``ValueError`` naming it."""
+    value = os.environ.get(STRICT_ENV, "").strip().lower()
+    if value in ("1", "true", "yes"):
+        return True
+    if value in ("", "0", "false", "no"):
+        return False
+    raise ValueError(f"${STRICT_ENV} must be 1, true, yes, 0, false or no, got {value!r}")
 
 
 def _split_secrets(headers: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -152,6 +164,7 @@ class _BaseClient(Generic[TransportT]):
         cookies: Mapping[str, str] | None = None,
         httpx_args: Mapping[str, Any] | None = None,
         transport: TransportT | None = None,
+        strict_responses: bool = False,
     ) -> None:
         portkey = {
             "virtual_key": virtual_key,
@@ -187,6 +200,10 @@ class _BaseClient(Generic[TransportT]):
             transport=transport,
             portkey=portkey,
         )
+        #: Whether answers that depart from the spec raise (``True``) or are read tolerantly
+        #: and reported (``False``); ``$PORTKEY_STRICT_RESPONSES=1`` makes every client strict.
+        #: A call's ``strict_responses=`` option decides for that call.
+        self.strict_responses: bool = check_strict(strict_responses) or _strict_from_env()
 
     @property
     def base_url(self) -> str:
@@ -213,6 +230,11 @@ class Client(_BaseClient[httpx.BaseTransport]):
     turns retries off). ``httpx_args`` passes connection options (``proxy``, ``cert``,
     ``limits``, ``http2``...) to the transport and the rest (``event_hooks``...) to the httpx
     client; ``transport`` replaces the network under the retries (``httpx.MockTransport``).
+
+    An answer that departs from the spec is read tolerantly by default: the odd property reads
+    as ``None``, a ``SpecDriftWarning`` and a log line report it (``page.drift`` and
+    ``stream.drift`` list it); only what the client needs raises ``ResponseValidationError``.
+    ``strict_responses=True`` (or ``$PORTKEY_STRICT_RESPONSES=1``) raises on any departure.
 
     Secrets travel in an ``httpx.Auth``, never in a repr, a log line or an error message.
     ``client.api`` is the generated ``portkey_runs_api.Client``, configured the same way.

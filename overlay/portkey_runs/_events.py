@@ -44,6 +44,7 @@ from portkey_runs_api.models import (
 )
 from portkey_runs_api.types import json_loads
 
+from ._drift import DriftLog
 from ._http import parse
 from ._sse import ServerSentEvent
 from .errors import StreamError, error_object
@@ -108,9 +109,11 @@ def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
     return table
 
 
-def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
+def decode_event(
+    sse: ServerSentEvent, drift: DriftLog | None = None
+) -> tuple[RunStreamEvent, Any] | None:
     """The typed event for ``sse`` and its JSON data, or ``None`` for the end marker;
-    ``error`` raises."""
+    ``error`` raises. With a ``drift`` log, data that departs from the spec is read tolerantly."""
     name = sse.event
     if name == "done" or (name == "message" and sse.data.strip() == "[DONE]"):
         return None
@@ -132,6 +135,6 @@ def decode_event(sse: ServerSentEvent) -> tuple[RunStreamEvent, Any] | None:
         return UnknownEvent(name, payload), payload
     event_model, data_model = known
     event: RunStreamEvent = event_model(
-        event=name, data=parse(data_model, payload, where=f"event {name}: ")
+        event=name, data=parse(data_model, payload, f"event {name}: ", drift)
     )
     return event, payload

@@ -6,13 +6,14 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any
 
 import httpx
 
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.types import json_loads
 
+from ._drift import DriftLog, M, read_tolerantly
 from .errors import (
     ResponseValidationError,
     StreamError,
@@ -23,14 +24,6 @@ from .errors import (
 )
 
 __all__ = ["asend", "asend_stream", "gc_paused", "parse", "parse_json", "send", "send_stream"]
-
-
-class _Model(Protocol):
-    @classmethod
-    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
-
-
-M = TypeVar("M", bound=_Model)
 
 
 def send(http: httpx.Client, request: dict[str, Any]) -> httpx.Response:
@@ -103,11 +96,13 @@ async def asend_stream(http: httpx.AsyncClient, request: dict[str, Any]) -> http
     return response
 
 
-def parse(model: type[M], data: Any, where: str = "") -> M:
+def parse(model: type[M], data: Any, where: str = "", drift: DriftLog | None = None) -> M:
     """``model.from_dict(data)``, with a contract breach as a ``ResponseValidationError``.
 
     Its message names the model and the field path, e.g.
     ``Run.required_action.submit_tool_outputs.tool_calls[2].id: missing required property``.
+    With a ``drift`` log (a tolerant read), data that fails the strict read is read again
+    tolerantly, its departures reported to the log (see ``_drift``).
     """
     if type(data) is not dict and not isinstance(data, Mapping):
         raise ResponseValidationError(
@@ -116,7 +111,9 @@ def parse(model: type[M], data: Any, where: str = "") -> M:
     try:
         return model.from_dict(data)
     except ParseError as exc:
-        raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
+        if drift is None:
+            raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
+    return read_tolerantly(model, data, where, drift)
 
 
 _pause_lock = threading.Lock()
@@ -150,9 +147,10 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def parse_json(model: type[M], response: httpx.Response) -> M:
-    """The body of a 2xx ``response`` parsed as ``model``; the body a failure keeps has the
-    secrets the request carried masked (an echo service answers 200 with them)."""
+def parse_json(model: type[M], response: httpx.Response, drift: DriftLog | None = None) -> M:
+    """The body of a 2xx ``response`` parsed as ``model`` (tolerantly, with a ``drift`` log);
+    the body a failure keeps has the secrets the request carried masked (an echo service
+    answers 200 with them)."""
     try:
         with gc_paused():
             try:
@@ -163,7 +161,7 @@ def parse_json(model: type[M], response: httpx.Response) -> M:
                     f"{model.__name__}: the body of a {status} answer is not JSON ({exc})",
                     response.text,
                 ) from exc
-            return parse(model, data)
+            return parse(model, data, drift=drift)
     except ResponseValidationError as exc:
         redact_error(exc, request_of(response))
         raise

@@ -1,4 +1,5 @@
-"""Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``.
+"""Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``,
+``strict_responses``.
 
 Every method of ``client.runs`` takes them as keywords (``**options``); they apply to that call
 only (to every page of a listing) and follow the client's header rules.
@@ -15,7 +16,14 @@ from attrs import frozen
 from ._headers import call_headers
 from ._retries import MAX_RETRIES_EXTENSION
 
-__all__ = ["CallOptions", "RequestOptions", "call_options", "check_retries", "check_timeout"]
+__all__ = [
+    "CallOptions",
+    "RequestOptions",
+    "call_options",
+    "check_retries",
+    "check_strict",
+    "check_timeout",
+]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -31,6 +39,9 @@ class RequestOptions(TypedDict, total=False):
     trace_id: str
     #: Portkey's ``x-portkey-metadata`` for this call (sent as JSON), instead of the client's.
     metadata: Mapping[str, Any]
+    #: Raise on any departure from the spec (``True``) or read tolerantly (``False``),
+    #: instead of the client's ``strict_responses``.
+    strict_responses: bool
 
 
 _KNOWN = frozenset(RequestOptions.__annotations__)
@@ -43,6 +54,11 @@ class CallOptions:
     headers: dict[str, str]
     timeout: Any  # float | httpx.Timeout | None, or httpx.USE_CLIENT_DEFAULT
     max_retries: int | None
+    strict_responses: bool | None = None
+
+    def strict(self, default: bool) -> bool:
+        """Whether this call reads strictly: its option, else the client's ``default``."""
+        return default if self.strict_responses is None else self.strict_responses
 
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
         """``request`` (keyword arguments of ``httpx.Client.build_request``) with these options."""
@@ -81,6 +97,13 @@ def check_retries(retries: object) -> None:
         raise ValueError(f"max_retries must be an integer >= 0, got {retries!r}")
 
 
+def check_strict(strict: object) -> bool:
+    """A ``strict_responses``, the client's or a call's: a ``bool``."""
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict_responses must be True or False, got {strict!r}")
+    return strict
+
+
 def call_options(options: Mapping[str, Any]) -> CallOptions:
     """Check the ``**options`` of a call; ``TypeError``/``ValueError`` naming a bad one."""
     if not options:
@@ -100,4 +123,7 @@ def call_options(options: Mapping[str, Any]) -> CallOptions:
     headers = call_headers(
         options.get("extra_headers"), options.get("trace_id"), options.get("metadata")
     )
-    return CallOptions(headers, timeout, retries)
+    strict = options.get("strict_responses")
+    if strict is not None:
+        check_strict(strict)
+    return CallOptions(headers, timeout, retries, strict)

@@ -15,6 +15,7 @@ from attrs import frozen
 from portkey_runs_api.models import ListRunsResponse, Run
 from portkey_runs_api.types import check_id
 
+from ._drift import SpecDrift, drift_log
 from ._generated import list_runs_request
 from ._http import parse_json
 from ._response import ResponseMeta
@@ -34,6 +35,8 @@ class RunPage:
 
     ``last_id`` (forward) or ``first_id`` (backward, with ``before=``) is the cursor to resume
     from; ``meta`` is what the page's answer headers say. Iterating a page gives its runs.
+    ``drift`` lists where the page departed from the spec, read tolerantly (empty when it
+    did not, or when read with ``strict_responses=True``, which raises instead).
     """
 
     data: list[Run]
@@ -41,11 +44,16 @@ class RunPage:
     first_id: str | None
     last_id: str | None
     meta: ResponseMeta
+    drift: tuple[SpecDrift, ...] = ()
 
     @classmethod
-    def of(cls, response: httpx.Response) -> RunPage:
-        page = parse_json(ListRunsResponse, response)
-        return cls(page.data, page.has_more, page.first_id, page.last_id, ResponseMeta.of(response))
+    def of(cls, response: httpx.Response, strict: bool = True) -> RunPage:
+        """The page of ``response``, read strictly or tolerantly."""
+        log = drift_log(response, strict)
+        page = parse_json(ListRunsResponse, response, log)
+        meta = ResponseMeta.of(response)
+        drift = tuple(log.records) if log is not None and log.records else ()
+        return cls(page.data, page.has_more, page.first_id, page.last_id, meta, drift)
 
     def __iter__(self) -> Iterator[Run]:
         return iter(self.data)

@@ -16,6 +16,7 @@ import httpx
 from portkey_runs_api.models import Run
 from portkey_runs_api.types import check_id
 
+from ._drift import drift_log
 from ._generated import ToolOutputLike, submit_request
 from ._http import asend, asend_stream, parse_json, send, send_stream
 from ._options import RequestOptions, call_options
@@ -48,18 +49,22 @@ def _submission(
     options: RequestOptions,
     *,
     stream: bool,
-) -> Request:
-    """The request of a submission, with the call's options; bad arguments raise here."""
+    strict: bool,
+) -> tuple[Request, bool]:
+    """The request of a submission, with the call's options, and whether its answer is read
+    strictly (the call's option, else the client's ``strict``); bad arguments raise here."""
     checked = call_options(options)
-    return checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
+    request = checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
+    return request, checked.strict(strict)
 
 
-def _first_page(query: ListQuery, options: RequestOptions) -> Request:
-    return call_options(options).apply(query.first_request())
+def _first_page(query: ListQuery, options: RequestOptions, strict: bool) -> tuple[Request, bool]:
+    checked = call_options(options)
+    return checked.apply(query.first_request()), checked.strict(strict)
 
 
-def _run(response: httpx.Response) -> Run:
-    return parse_json(Run, response)
+def _run(response: httpx.Response, strict: bool) -> Run:
+    return parse_json(Run, response, drift_log(response, strict))
 
 
 def _same(stream: S) -> S:
@@ -84,11 +89,12 @@ class Runs:
 
     def __init__(self, client: Client) -> None:
         self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
+        self._strict = client.strict_responses
 
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
         """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
-        return RunsWithRawResponse(self._http)
+        return RunsWithRawResponse(self._http, self._strict)
 
     def list(
         self,
@@ -109,8 +115,11 @@ class Runs:
         checked here, before any request.
         """
         query = ListQuery(thread_id, limit, order, after, before, max_items)
-        apply = call_options(options).apply
-        return RunPager(query, lambda request: RunPage.of(send(self._http(), apply(request))))
+        checked = call_options(options)
+        apply, strict = checked.apply, checked.strict(self._strict)
+        return RunPager(
+            query, lambda request: RunPage.of(send(self._http(), apply(request)), strict)
+        )
 
     def submit_tool_outputs(
         self,
@@ -120,8 +129,10 @@ class Runs:
         **options: Unpack[RequestOptions],
     ) -> Run:
         """Hand tool outputs to a run in ``requires_action``; the Run the server answers."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        return _run(send(self._http(), request))
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        )
+        return _run(send(self._http(), request), strict)
 
     def stream_tool_outputs(
         self,
@@ -190,15 +201,20 @@ class Runs:
         options: RequestOptions,
         snapshots: Snapshots | None = None,
     ) -> RunStreamManager[RunStream]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), _same, snapshots)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        )
+        return RunStreamManager(
+            lambda: send_stream(self._http(), request), _same, snapshots, strict
+        )
 
 
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client]) -> None:
+    def __init__(self, http: Callable[[], httpx.Client], strict: bool = True) -> None:
         self._http = http
+        self._strict = strict
 
     def list(
         self,
@@ -212,8 +228,9 @@ class RunsWithRawResponse:
     ) -> RawResponse[RunPage]:
         """The answer for the first page; ``parse()`` is that :class:`RunPage`."""
         query = ListQuery(thread_id, limit, order, after, before, None)
-        response = send(self._http(), _first_page(query, options))
-        return RawResponse(response, lambda: RunPage.of(response))
+        request, strict = _first_page(query, options, self._strict)
+        response = send(self._http(), request)
+        return RawResponse(response, lambda: RunPage.of(response, strict))
 
     def submit_tool_outputs(
         self,
@@ -223,9 +240,11 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
         """The answer to the submission; ``parse()`` is the Run."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        )
         response = send(self._http(), request)
-        return RawResponse(response, lambda: _run(response))
+        return RawResponse(response, lambda: _run(response, strict))
 
     def stream_tool_outputs(
         self,
@@ -235,8 +254,12 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RunStreamManager[RawResponse[RunStream]]:
         """A context manager giving the stream's answer; ``parse()`` is the :class:`RunStream`."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), raw_stream)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        )
+        return RunStreamManager(
+            lambda: send_stream(self._http(), request), raw_stream, None, strict
+        )
 
 
 class AsyncRuns:
@@ -244,10 +267,11 @@ class AsyncRuns:
 
     def __init__(self, client: AsyncClient) -> None:
         self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
+        self._strict = client.strict_responses
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
-        return AsyncRunsWithRawResponse(self._http)
+        return AsyncRunsWithRawResponse(self._http, self._strict)
 
     def list(
         self,
@@ -262,10 +286,11 @@ class AsyncRuns:
     ) -> AsyncRunPager:
         """As :meth:`Runs.list`; ``async for`` over the result or over its ``.pages()``."""
         query = ListQuery(thread_id, limit, order, after, before, max_items)
-        apply = call_options(options).apply
+        checked = call_options(options)
+        apply, strict = checked.apply, checked.strict(self._strict)
 
         async def fetch(request: Request) -> RunPage:
-            return RunPage.of(await asend(self._http(), apply(request)))
+            return RunPage.of(await asend(self._http(), apply(request)), strict)
 
         return AsyncRunPager(query, fetch)
 
@@ -276,8 +301,10 @@ class AsyncRuns:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> Run:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        return _run(await asend(self._http(), request))
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        )
+        return _run(await asend(self._http(), request), strict)
 
     def stream_tool_outputs(
         self,
@@ -327,15 +354,20 @@ class AsyncRuns:
         options: RequestOptions,
         snapshots: Snapshots | None = None,
     ) -> AsyncRunStreamManager[AsyncRunStream]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same, snapshots)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        )
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request), _same, snapshots, strict
+        )
 
 
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient]) -> None:
+    def __init__(self, http: Callable[[], httpx.AsyncClient], strict: bool = True) -> None:
         self._http = http
+        self._strict = strict
 
     async def list(
         self,
@@ -348,8 +380,9 @@ class AsyncRunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[RunPage]:
         query = ListQuery(thread_id, limit, order, after, before, None)
-        response = await asend(self._http(), _first_page(query, options))
-        return RawResponse(response, lambda: RunPage.of(response))
+        request, strict = _first_page(query, options, self._strict)
+        response = await asend(self._http(), request)
+        return RawResponse(response, lambda: RunPage.of(response, strict))
 
     async def submit_tool_outputs(
         self,
@@ -358,9 +391,11 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        )
         response = await asend(self._http(), request)
-        return RawResponse(response, lambda: _run(response))
+        return RawResponse(response, lambda: _run(response, strict))
 
     def stream_tool_outputs(
         self,
@@ -369,5 +404,9 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> AsyncRunStreamManager[RawResponse[AsyncRunStream]]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), raw_stream)
+        request, strict = _submission(
+            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        )
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request), raw_stream, None, strict
+        )

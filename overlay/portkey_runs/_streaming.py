@@ -15,6 +15,7 @@ import httpx
 
 from portkey_runs_api.models import Message, Run, RunStep
 
+from ._drift import DriftLog, SpecDrift, drift_log
 from ._events import RunStreamEvent, decode_event
 from ._http import parse
 from ._response import RawResponse, ResponseMeta
@@ -53,11 +54,15 @@ class _Decoder:
     """
 
     def __init__(
-        self, snapshots: Snapshots | None = None, request: httpx.Request | None = None
+        self,
+        snapshots: Snapshots | None = None,
+        request: httpx.Request | None = None,
+        drift: DriftLog | None = None,
     ) -> None:
         #: The stream's request: the secrets it carried are masked in the errors raised.
         self.request = request
         self.sse = SSEDecoder()
+        self.drift = drift
         self.snapshots = snapshots if snapshots is not None else Snapshots()
         self.final_run: Run | None = None
         self.finished = False
@@ -67,7 +72,7 @@ class _Decoder:
 
     def one(self, sse: ServerSentEvent) -> RunStreamEvent | None:
         """The typed event; ``None`` for ``done``; a stream error or bad data raises."""
-        decoded = decode_event(sse)
+        decoded = decode_event(sse, self.drift)
         if decoded is None:
             self.finished = True
             return None
@@ -121,6 +126,7 @@ class _Views:
     """What both streams (and both tool loops) tell from their snapshots; pure, no I/O."""
 
     _snapshots: Snapshots
+    _drift: DriftLog | None
 
     @property
     def current_message_snapshot(self) -> Message | None:
@@ -128,17 +134,18 @@ class _Views:
         current = self._snapshots.current_message
         if current is None:
             return None
-        return parse(Message, self._snapshots.messages[current], where="message snapshot: ")
+        data = self._snapshots.messages[current]
+        return parse(Message, data, "message snapshot: ", self._drift)
 
     def _messages(self) -> list[Message]:
         return [
-            parse(Message, data, where="message snapshot: ")
+            parse(Message, data, "message snapshot: ", self._drift)
             for data in self._snapshots.messages.values()
         ]
 
     def _steps(self) -> list[RunStep]:
         return [
-            parse(RunStep, data, where="run step snapshot: ")
+            parse(RunStep, data, "run step snapshot: ", self._drift)
             for data in self._snapshots.steps.values()
         ]
 
@@ -150,10 +157,11 @@ class _Views:
 class _StreamState(_Views):
     """What both streams hold: the answer, its metadata, the decoder and the chunk in hand."""
 
-    def __init__(self, response: httpx.Response, snapshots: Snapshots | None) -> None:
+    def __init__(self, response: httpx.Response, snapshots: Snapshots | None, strict: bool) -> None:
         self.response = response
         self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder(snapshots, request_of(response))
+        self._drift = drift_log(response, strict)
+        self._decoder = _Decoder(snapshots, request_of(response), self._drift)
         self._snapshots = self._decoder.snapshots
         self._closed = False
         self._ended = False
@@ -167,6 +175,12 @@ class _StreamState(_Views):
     @property
     def _last_texts(self) -> list[str]:
         return self._decoder.texts
+
+    @property
+    def drift(self) -> list[SpecDrift]:
+        """Where the events so far (and the snapshots read) departed from the spec, read
+        tolerantly, in order; empty with ``strict_responses=True``, which raises instead."""
+        return [] if self._drift is None else list(self._drift.records)
 
 
 class RunStream(_StreamState):
@@ -184,8 +198,10 @@ class RunStream(_StreamState):
     before its end; ``text_deltas`` iterates the text pieces as they arrive.
     """
 
-    def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
-        super().__init__(response, snapshots)
+    def __init__(
+        self, response: httpx.Response, snapshots: Snapshots | None = None, strict: bool = True
+    ) -> None:
+        super().__init__(response, snapshots, strict)
         self._chunks = response.iter_bytes()
 
     def __iter__(self) -> RunStream:
@@ -290,8 +306,10 @@ class AsyncRunStream(_StreamState):
     """The async twin of :class:`RunStream`: ``async for``, ``anext()``, ``await until_done()``;
     ``text_deltas`` is an async iterator and the ``final_*()`` methods are coroutines."""
 
-    def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
-        super().__init__(response, snapshots)
+    def __init__(
+        self, response: httpx.Response, snapshots: Snapshots | None = None, strict: bool = True
+    ) -> None:
+        super().__init__(response, snapshots, strict)
         self._chunks = response.aiter_bytes()
 
     def __aiter__(self) -> AsyncRunStream:
@@ -398,17 +416,19 @@ class RunStreamManager(Generic[T]):
         send: Callable[[], httpx.Response],
         wrap: Callable[[RunStream], T],
         snapshots: Snapshots | None = None,
+        strict: bool = True,
     ) -> None:
         self._send: Callable[[], httpx.Response] | None = send
         self._wrap = wrap
         self._snapshots = snapshots
+        self._strict = strict
         self._stream: RunStream | None = None
 
     def __enter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = RunStream(send(), self._snapshots)
+        self._stream = RunStream(send(), self._snapshots, self._strict)
         return self._wrap(self._stream)
 
     def __exit__(self, *exc_info: object) -> None:
@@ -424,17 +444,19 @@ class AsyncRunStreamManager(Generic[T]):
         send: Callable[[], Awaitable[httpx.Response]],
         wrap: Callable[[AsyncRunStream], T],
         snapshots: Snapshots | None = None,
+        strict: bool = True,
     ) -> None:
         self._send: Callable[[], Awaitable[httpx.Response]] | None = send
         self._wrap = wrap
         self._snapshots = snapshots
+        self._strict = strict
         self._stream: AsyncRunStream | None = None
 
     async def __aenter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = AsyncRunStream(await send(), self._snapshots)
+        self._stream = AsyncRunStream(await send(), self._snapshots, self._strict)
         return self._wrap(self._stream)
 
     async def __aexit__(self, *exc_info: object) -> None:

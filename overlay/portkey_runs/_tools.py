@@ -29,8 +29,10 @@ from attrs import frozen
 from portkey_runs_api.models import Message, Run, RunStatus, RunStep, RunToolCall, RunToolCallType
 from portkey_runs_api.types import check_id
 
+from ._drift import DriftLog
 from ._events import RunStreamEvent
 from ._generated import check_tool_call_id
+from ._options import call_options
 from ._snapshots import Snapshots
 from ._streaming import AsyncRunStream, RunStream, _Views
 from .errors import ResponseValidationError, ToolError, ToolLoopError
@@ -452,6 +454,7 @@ class ToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
+        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
         self._options = options
         self._closed = False
         self._done = False
@@ -591,6 +594,7 @@ class AsyncToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
+        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
         self._options = options
         self._closed = False
         self._done = False

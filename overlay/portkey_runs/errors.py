@@ -19,6 +19,9 @@
     ├── ToolError                 a tool function failed, with ``on_tool_error="raise"``
     └── ToolLoopError             a tool loop cannot go on (max_rounds, a run not waiting)
 
+    UserWarning
+    └── SpecDriftWarning          an answer departed from the spec and was read tolerantly
+
 Bad arguments are ``ValueError`` or ``TypeError`` naming the parameter, raised at the call,
 before any request. No message or repr holds request headers, so no secret can leak through
 an exception; a secret the server echoes back (a gateway quoting the request's headers) is
@@ -56,6 +59,7 @@ __all__ = [
     "PortkeyError",
     "RateLimitError",
     "ResponseValidationError",
+    "SpecDriftWarning",
     "StreamError",
     "ToolError",
     "ToolLoopError",
@@ -259,6 +263,12 @@ class ResponseValidationError(PortkeyError):
 
     def __reduce__(self) -> tuple[type[ResponseValidationError], tuple[Any, ...]]:
         return type(self), (str(self), self.body, self.location)
+
+
+class SpecDriftWarning(UserWarning):
+    """An answer or event departed from the spec and was read tolerantly (the default,
+    ``strict_responses=False``): the odd property reads as ``None``. Issued once per model
+    and property; ``page.drift`` and ``stream.drift`` list every departure they saw."""
 
 
 def _where(response: httpx.Response) -> str:

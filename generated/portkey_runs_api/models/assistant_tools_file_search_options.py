@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -56,6 +56,9 @@ class AssistantToolsFileSearchOptions:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -71,36 +74,30 @@ class AssistantToolsFileSearchOptions:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                max_num_results = d.get("max_num_results", UNSET)
-                if (
-                    max_num_results is not UNSET
-                    and type(max_num_results) is not int
-                    and (
-                        isinstance(max_num_results, bool)
-                        or not isinstance(max_num_results, int)
-                    )
-                ):
-                    raise ParseError.expected("integer", max_num_results)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "max_num_results") from None
-            try:
-                _ranking_options = d.get("ranking_options", UNSET)
-                ranking_options: FileSearchRankingOptions | Unset = UNSET
-                if _ranking_options is not UNSET:
-                    ranking_options = FileSearchRankingOptions.from_dict(
-                        _ranking_options
-                    )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "ranking_options") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            max_num_results = d.get("max_num_results", UNSET)
+            if (
+                max_num_results is not UNSET
+                and type(max_num_results) is not int
+                and (
+                    isinstance(max_num_results, bool)
+                    or not isinstance(max_num_results, int)
+                )
+            ):
+                raise ParseError.expected("integer", max_num_results)
+        except ParseError as exc:
+            max_num_results = tolerate(exc.within(cls.__name__, "max_num_results"))
+        try:
+            _ranking_options = d.get("ranking_options", UNSET)
+            ranking_options: FileSearchRankingOptions | Unset = UNSET
+            if _ranking_options is not UNSET:
+                ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
+        except ParseError as exc:
+            ranking_options = tolerate(exc.within(cls.__name__, "ranking_options"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -65,6 +65,9 @@ class CodeInterpreterCallDelta:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -80,77 +83,69 @@ class CodeInterpreterCallDelta:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                input_ = d.get("input", UNSET)
-                if input_ is not UNSET and not isinstance(input_, str):
-                    raise ParseError.expected("string", input_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "input") from None
-            try:
-                _outputs = d.get("outputs", UNSET)
-                outputs: (
-                    list[
-                        CodeInterpreterOutputImageDelta
-                        | CodeInterpreterOutputLogsDelta
-                        | UnknownVariant
-                    ]
-                    | Unset
-                ) = UNSET
-                if _outputs is not UNSET:
-                    if not isinstance(_outputs, list):
-                        raise ParseError.expected("array", _outputs)
-                    outputs = []
-                    try:
-                        for outputs_item_data in _outputs:
-                            outputs_item: (
-                                CodeInterpreterOutputImageDelta
-                                | CodeInterpreterOutputLogsDelta
-                                | UnknownVariant
-                            )
-                            if isinstance(outputs_item_data, dict):
-                                outputs_item_kind = outputs_item_data.get("type")
-                                if outputs_item_kind == "logs":
-                                    outputs_item = (
-                                        CodeInterpreterOutputLogsDelta.from_dict(
-                                            outputs_item_data
-                                        )
+            input_ = d.get("input", UNSET)
+            if input_ is not UNSET and not isinstance(input_, str):
+                raise ParseError.expected("string", input_)
+        except ParseError as exc:
+            input_ = tolerate(exc.within(cls.__name__, "input"))
+        try:
+            _outputs = d.get("outputs", UNSET)
+            outputs: (
+                list[
+                    CodeInterpreterOutputImageDelta
+                    | CodeInterpreterOutputLogsDelta
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _outputs is not UNSET:
+                if not isinstance(_outputs, list):
+                    raise ParseError.expected("array", _outputs)
+                outputs = []
+                try:
+                    for outputs_item_data in _outputs:
+                        outputs_item: (
+                            CodeInterpreterOutputImageDelta
+                            | CodeInterpreterOutputLogsDelta
+                            | UnknownVariant
+                        )
+                        if isinstance(outputs_item_data, dict):
+                            outputs_item_kind = outputs_item_data.get("type")
+                            if outputs_item_kind == "logs":
+                                outputs_item = CodeInterpreterOutputLogsDelta.from_dict(
+                                    outputs_item_data
+                                )
+                            elif outputs_item_kind == "image":
+                                outputs_item = (
+                                    CodeInterpreterOutputImageDelta.from_dict(
+                                        outputs_item_data
                                     )
-                                elif outputs_item_kind == "image":
-                                    outputs_item = (
-                                        CodeInterpreterOutputImageDelta.from_dict(
-                                            outputs_item_data
-                                        )
-                                    )
-                                elif isinstance(outputs_item_kind, str):
-                                    outputs_item = UnknownVariant(
-                                        "type",
-                                        outputs_item_kind,
-                                        dict(outputs_item_data),
-                                    )
-                                elif "type" in outputs_item_data:
-                                    raise ParseError.expected(
-                                        "string", outputs_item_kind
-                                    ).within("", "type")
-                                else:
-                                    raise ParseError(
-                                        "missing required property"
-                                    ).within("", "type")
+                                )
+                            elif isinstance(outputs_item_kind, str):
+                                outputs_item = UnknownVariant(
+                                    "type", outputs_item_kind, dict(outputs_item_data)
+                                )
+                            elif "type" in outputs_item_data:
+                                raise ParseError.expected(
+                                    "string", outputs_item_kind
+                                ).within("", "type")
                             else:
-                                raise ParseError.expected("object", outputs_item_data)
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", outputs_item_data)
 
-                            outputs.append(outputs_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(outputs)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "outputs") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        outputs.append(outputs_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(outputs)) from None
+        except ParseError as exc:
+            outputs = tolerate(exc.within(cls.__name__, "outputs"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -44,6 +44,9 @@ class CodeInterpreterImageDelta:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -59,20 +62,16 @@ class CodeInterpreterImageDelta:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                file_id = d.get("file_id", UNSET)
-                if file_id is not UNSET and not isinstance(file_id, str):
-                    raise ParseError.expected("string", file_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "file_id") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            file_id = d.get("file_id", UNSET)
+            if file_id is not UNSET and not isinstance(file_id, str):
+                raise ParseError.expected("string", file_id)
+        except ParseError as exc:
+            file_id = tolerate(exc.within(cls.__name__, "file_id"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -62,6 +63,9 @@ class ErrorObject:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -77,38 +81,50 @@ class ErrorObject:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                message = d["message"]
-                if not isinstance(message, str):
-                    raise ParseError.expected("string", message)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "message") from None
-            try:
-                type_ = d["type"]
-                if not isinstance(type_, str):
-                    raise ParseError.expected("string", type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                param = d["param"]
-                if param is not None and not isinstance(param, str):
-                    raise ParseError.expected("null or string", param)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "param") from None
-            try:
-                code = d["code"]
-                if code is not None and not isinstance(code, str):
-                    raise ParseError.expected("null or string", code)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "code") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            message = d["message"]
+            if not isinstance(message, str):
+                raise ParseError.expected("string", message)
+        except ParseError as exc:
+            message = tolerate(exc.within(cls.__name__, "message"))
+        except KeyError:
+            message = tolerate(
+                ParseError("missing required property", cls.__name__, ("message",))
+            )
+        try:
+            type_ = d["type"]
+            if not isinstance(type_, str):
+                raise ParseError.expected("string", type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            param = d["param"]
+            if param is not None and not isinstance(param, str):
+                raise ParseError.expected("null or string", param)
+        except ParseError as exc:
+            param = tolerate(exc.within(cls.__name__, "param"))
+        except KeyError:
+            param = tolerate(
+                ParseError("missing required property", cls.__name__, ("param",))
+            )
+        try:
+            code = d["code"]
+            if code is not None and not isinstance(code, str):
+                raise ParseError.expected("null or string", code)
+        except ParseError as exc:
+            code = tolerate(exc.within(cls.__name__, "code"))
+        except KeyError:
+            code = tolerate(
+                ParseError("missing required property", cls.__name__, ("code",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -65,6 +66,9 @@ class FileCitationAnnotation:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -80,46 +84,64 @@ class FileCitationAnnotation:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                type_ = d["type"]
-                if type_ != "file_citation":
-                    raise ParseError.expected(repr("file_citation"), type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                text = d["text"]
-                if not isinstance(text, str):
-                    raise ParseError.expected("string", text)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "text") from None
-            try:
-                file_citation = FileCitation.from_dict(d["file_citation"])
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "file_citation") from None
-            try:
-                start_index = d["start_index"]
-                if type(start_index) is not int and (
-                    isinstance(start_index, bool) or not isinstance(start_index, int)
-                ):
-                    raise ParseError.expected("integer", start_index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "start_index") from None
-            try:
-                end_index = d["end_index"]
-                if type(end_index) is not int and (
-                    isinstance(end_index, bool) or not isinstance(end_index, int)
-                ):
-                    raise ParseError.expected("integer", end_index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "end_index") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            type_ = d["type"]
+            if type_ != "file_citation":
+                raise ParseError.expected(repr("file_citation"), type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            text = d["text"]
+            if not isinstance(text, str):
+                raise ParseError.expected("string", text)
+        except ParseError as exc:
+            text = tolerate(exc.within(cls.__name__, "text"))
+        except KeyError:
+            text = tolerate(
+                ParseError("missing required property", cls.__name__, ("text",))
+            )
+        try:
+            file_citation = FileCitation.from_dict(d["file_citation"])
+        except ParseError as exc:
+            file_citation = tolerate(exc.within(cls.__name__, "file_citation"))
+        except KeyError:
+            file_citation = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("file_citation",)
+                )
+            )
+        try:
+            start_index = d["start_index"]
+            if type(start_index) is not int and (
+                isinstance(start_index, bool) or not isinstance(start_index, int)
+            ):
+                raise ParseError.expected("integer", start_index)
+        except ParseError as exc:
+            start_index = tolerate(exc.within(cls.__name__, "start_index"))
+        except KeyError:
+            start_index = tolerate(
+                ParseError("missing required property", cls.__name__, ("start_index",))
+            )
+        try:
+            end_index = d["end_index"]
+            if type(end_index) is not int and (
+                isinstance(end_index, bool) or not isinstance(end_index, int)
+            ):
+                raise ParseError.expected("integer", end_index)
+        except ParseError as exc:
+            end_index = tolerate(exc.within(cls.__name__, "end_index"))
+        except KeyError:
+            end_index = tolerate(
+                ParseError("missing required property", cls.__name__, ("end_index",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

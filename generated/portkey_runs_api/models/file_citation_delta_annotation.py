@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -77,6 +77,9 @@ class FileCitationDeltaAnnotation:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -92,64 +95,65 @@ class FileCitationDeltaAnnotation:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                index = d["index"]
-                if type(index) is not int and (
-                    isinstance(index, bool) or not isinstance(index, int)
-                ):
-                    raise ParseError.expected("integer", index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "index") from None
-            try:
-                type_ = d["type"]
-                if type_ != "file_citation":
-                    raise ParseError.expected(repr("file_citation"), type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                text = d.get("text", UNSET)
-                if text is not UNSET and not isinstance(text, str):
-                    raise ParseError.expected("string", text)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "text") from None
-            try:
-                _file_citation = d.get("file_citation", UNSET)
-                file_citation: FileCitationDelta | Unset = UNSET
-                if _file_citation is not UNSET:
-                    file_citation = FileCitationDelta.from_dict(_file_citation)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "file_citation") from None
-            try:
-                start_index = d.get("start_index", UNSET)
-                if (
-                    start_index is not UNSET
-                    and type(start_index) is not int
-                    and (
-                        isinstance(start_index, bool)
-                        or not isinstance(start_index, int)
-                    )
-                ):
-                    raise ParseError.expected("integer", start_index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "start_index") from None
-            try:
-                end_index = d.get("end_index", UNSET)
-                if (
-                    end_index is not UNSET
-                    and type(end_index) is not int
-                    and (isinstance(end_index, bool) or not isinstance(end_index, int))
-                ):
-                    raise ParseError.expected("integer", end_index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "end_index") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            index = d["index"]
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
+        except ParseError as exc:
+            index = tolerate(exc.within(cls.__name__, "index"))
+        except KeyError:
+            index = tolerate(
+                ParseError("missing required property", cls.__name__, ("index",))
+            )
+        try:
+            type_ = d["type"]
+            if type_ != "file_citation":
+                raise ParseError.expected(repr("file_citation"), type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            text = d.get("text", UNSET)
+            if text is not UNSET and not isinstance(text, str):
+                raise ParseError.expected("string", text)
+        except ParseError as exc:
+            text = tolerate(exc.within(cls.__name__, "text"))
+        try:
+            _file_citation = d.get("file_citation", UNSET)
+            file_citation: FileCitationDelta | Unset = UNSET
+            if _file_citation is not UNSET:
+                file_citation = FileCitationDelta.from_dict(_file_citation)
+        except ParseError as exc:
+            file_citation = tolerate(exc.within(cls.__name__, "file_citation"))
+        try:
+            start_index = d.get("start_index", UNSET)
+            if (
+                start_index is not UNSET
+                and type(start_index) is not int
+                and (isinstance(start_index, bool) or not isinstance(start_index, int))
+            ):
+                raise ParseError.expected("integer", start_index)
+        except ParseError as exc:
+            start_index = tolerate(exc.within(cls.__name__, "start_index"))
+        try:
+            end_index = d.get("end_index", UNSET)
+            if (
+                end_index is not UNSET
+                and type(end_index) is not int
+                and (isinstance(end_index, bool) or not isinstance(end_index, int))
+            ):
+                raise ParseError.expected("integer", end_index)
+        except ParseError as exc:
+            end_index = tolerate(exc.within(cls.__name__, "end_index"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

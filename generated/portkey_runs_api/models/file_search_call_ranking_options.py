@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.file_search_ranker import FileSearchRanker
+from ..types import tolerate
 
 
 @_attrs_define
@@ -51,6 +52,9 @@ class FileSearchCallRankingOptions:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -66,35 +70,41 @@ class FileSearchCallRankingOptions:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _ranker = d["ranker"]
-                if not isinstance(_ranker, str):
-                    raise ParseError.expected("string", _ranker)
-                _FileSearchRanker_member = _FileSearchRanker_members.get(_ranker)
-                ranker = (
-                    FileSearchRanker._from_json(_ranker)
-                    if _FileSearchRanker_member is None
-                    else _FileSearchRanker_member
+            _ranker = d["ranker"]
+            if not isinstance(_ranker, str):
+                raise ParseError.expected("string", _ranker)
+            _FileSearchRanker_member = _FileSearchRanker_members.get(_ranker)
+            ranker = (
+                FileSearchRanker._from_json(_ranker)
+                if _FileSearchRanker_member is None
+                else _FileSearchRanker_member
+            )
+        except ParseError as exc:
+            ranker = tolerate(exc.within(cls.__name__, "ranker"))
+        except KeyError:
+            ranker = tolerate(
+                ParseError("missing required property", cls.__name__, ("ranker",))
+            )
+        try:
+            score_threshold = d["score_threshold"]
+            if type(score_threshold) is not float and (
+                isinstance(score_threshold, bool)
+                or not isinstance(score_threshold, (int, float))
+            ):
+                raise ParseError.expected("number", score_threshold)
+        except ParseError as exc:
+            score_threshold = tolerate(exc.within(cls.__name__, "score_threshold"))
+        except KeyError:
+            score_threshold = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("score_threshold",)
                 )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "ranker") from None
-            try:
-                score_threshold = d["score_threshold"]
-                if type(score_threshold) is not float and (
-                    isinstance(score_threshold, bool)
-                    or not isinstance(score_threshold, (int, float))
-                ):
-                    raise ParseError.expected("number", score_threshold)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "score_threshold") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

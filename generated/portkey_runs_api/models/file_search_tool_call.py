@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -55,6 +56,9 @@ class FileSearchToolCall:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -70,30 +74,38 @@ class FileSearchToolCall:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                id = d["id"]
-                if not isinstance(id, str):
-                    raise ParseError.expected("string", id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "id") from None
-            try:
-                type_ = d["type"]
-                if type_ != "file_search":
-                    raise ParseError.expected(repr("file_search"), type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                file_search = FileSearchCall.from_dict(d["file_search"])
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "file_search") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            id = d["id"]
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
+        except ParseError as exc:
+            id = tolerate(exc.within(cls.__name__, "id"))
+        except KeyError:
+            id = tolerate(
+                ParseError("missing required property", cls.__name__, ("id",))
+            )
+        try:
+            type_ = d["type"]
+            if type_ != "file_search":
+                raise ParseError.expected(repr("file_search"), type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            file_search = FileSearchCall.from_dict(d["file_search"])
+        except ParseError as exc:
+            file_search = tolerate(exc.within(cls.__name__, "file_search"))
+        except KeyError:
+            file_search = tolerate(
+                ParseError("missing required property", cls.__name__, ("file_search",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

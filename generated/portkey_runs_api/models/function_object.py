@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -73,6 +73,9 @@ class FunctionObject:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -88,43 +91,39 @@ class FunctionObject:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                name = d["name"]
-                if not isinstance(name, str):
-                    raise ParseError.expected("string", name)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "name") from None
-            try:
-                description = d.get("description", UNSET)
-                if description is not UNSET and not isinstance(description, str):
-                    raise ParseError.expected("string", description)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "description") from None
-            try:
-                _parameters = d.get("parameters", UNSET)
-                parameters: FunctionParameters | Unset = UNSET
-                if _parameters is not UNSET:
-                    parameters = FunctionParameters.from_dict(_parameters)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "parameters") from None
-            try:
-                strict = d.get("strict", UNSET)
-                if (
-                    strict is not UNSET
-                    and strict is not None
-                    and type(strict) is not bool
-                ):
-                    raise ParseError.expected("null or boolean", strict)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "strict") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            name = d["name"]
+            if not isinstance(name, str):
+                raise ParseError.expected("string", name)
+        except ParseError as exc:
+            name = tolerate(exc.within(cls.__name__, "name"))
+        except KeyError:
+            name = tolerate(
+                ParseError("missing required property", cls.__name__, ("name",))
+            )
+        try:
+            description = d.get("description", UNSET)
+            if description is not UNSET and not isinstance(description, str):
+                raise ParseError.expected("string", description)
+        except ParseError as exc:
+            description = tolerate(exc.within(cls.__name__, "description"))
+        try:
+            _parameters = d.get("parameters", UNSET)
+            parameters: FunctionParameters | Unset = UNSET
+            if _parameters is not UNSET:
+                parameters = FunctionParameters.from_dict(_parameters)
+        except ParseError as exc:
+            parameters = tolerate(exc.within(cls.__name__, "parameters"))
+        try:
+            strict = d.get("strict", UNSET)
+            if strict is not UNSET and strict is not None and type(strict) is not bool:
+                raise ParseError.expected("null or boolean", strict)
+        except ParseError as exc:
+            strict = tolerate(exc.within(cls.__name__, "strict"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -70,6 +71,9 @@ class ListRunsResponse:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -85,52 +89,68 @@ class ListRunsResponse:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
+            object_ = d["object"]
+            if object_ != "list":
+                raise ParseError.expected(repr("list"), object_)
+        except ParseError as exc:
+            object_ = tolerate(exc.within(cls.__name__, "object"))
+        except KeyError:
+            object_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("object",))
+            )
+        try:
+            _data = d["data"]
+            if not isinstance(_data, list):
+                raise ParseError.expected("array", _data)
+            data: list[Run] = []
             try:
-                object_ = d["object"]
-                if object_ != "list":
-                    raise ParseError.expected(repr("list"), object_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "object") from None
-            try:
-                _data = d["data"]
-                if not isinstance(_data, list):
-                    raise ParseError.expected("array", _data)
-                data: list[Run] = []
-                try:
-                    for data_item_data in _data:
-                        data_item = Run.from_dict(data_item_data)
+                for data_item_data in _data:
+                    data_item = Run.from_dict(data_item_data)
 
-                        data.append(data_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(data)) from None
+                    data.append(data_item)
             except ParseError as exc:
-                raise exc.within(cls.__name__, "data") from None
-            try:
-                first_id = d["first_id"]
-                if first_id is not None and not isinstance(first_id, str):
-                    raise ParseError.expected("null or string", first_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "first_id") from None
-            try:
-                last_id = d["last_id"]
-                if last_id is not None and not isinstance(last_id, str):
-                    raise ParseError.expected("null or string", last_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "last_id") from None
-            try:
-                has_more = d["has_more"]
-                if type(has_more) is not bool:
-                    raise ParseError.expected("boolean", has_more)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "has_more") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                raise exc.at_index(len(data)) from None
+        except ParseError as exc:
+            data = tolerate(exc.within(cls.__name__, "data"))
+        except KeyError:
+            data = tolerate(
+                ParseError("missing required property", cls.__name__, ("data",))
+            )
+        try:
+            first_id = d["first_id"]
+            if first_id is not None and not isinstance(first_id, str):
+                raise ParseError.expected("null or string", first_id)
+        except ParseError as exc:
+            first_id = tolerate(exc.within(cls.__name__, "first_id"))
+        except KeyError:
+            first_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("first_id",))
+            )
+        try:
+            last_id = d["last_id"]
+            if last_id is not None and not isinstance(last_id, str):
+                raise ParseError.expected("null or string", last_id)
+        except ParseError as exc:
+            last_id = tolerate(exc.within(cls.__name__, "last_id"))
+        except KeyError:
+            last_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("last_id",))
+            )
+        try:
+            has_more = d["has_more"]
+            if type(has_more) is not bool:
+                raise ParseError.expected("boolean", has_more)
+        except ParseError as exc:
+            has_more = tolerate(exc.within(cls.__name__, "has_more"))
+        except KeyError:
+            has_more = tolerate(
+                ParseError("missing required property", cls.__name__, ("has_more",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

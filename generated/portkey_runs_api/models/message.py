@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..errors import ParseError
 from ..models.message_role import MessageRole
 from ..models.message_status import MessageStatus
-from ..types import UnknownVariant
+from ..types import UnknownVariant, tolerate
 
 
 @_attrs_define
@@ -146,6 +146,9 @@ class Message:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -161,206 +164,263 @@ class Message:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                id = d["id"]
-                if not isinstance(id, str):
-                    raise ParseError.expected("string", id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "id") from None
-            try:
-                object_ = d["object"]
-                if object_ != "thread.message":
-                    raise ParseError.expected(repr("thread.message"), object_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "object") from None
-            try:
-                created_at = d["created_at"]
-                if type(created_at) is not int and (
-                    isinstance(created_at, bool) or not isinstance(created_at, int)
-                ):
-                    raise ParseError.expected("integer", created_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "created_at") from None
-            try:
-                thread_id = d["thread_id"]
-                if not isinstance(thread_id, str):
-                    raise ParseError.expected("string", thread_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "thread_id") from None
-            try:
-                _status = d["status"]
-                if not isinstance(_status, str):
-                    raise ParseError.expected("string", _status)
-                _MessageStatus_member = _MessageStatus_members.get(_status)
-                status = (
-                    MessageStatus._from_json(_status)
-                    if _MessageStatus_member is None
-                    else _MessageStatus_member
+            id = d["id"]
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
+        except ParseError as exc:
+            id = tolerate(exc.within(cls.__name__, "id"))
+        except KeyError:
+            id = tolerate(
+                ParseError("missing required property", cls.__name__, ("id",))
+            )
+        try:
+            object_ = d["object"]
+            if object_ != "thread.message":
+                raise ParseError.expected(repr("thread.message"), object_)
+        except ParseError as exc:
+            object_ = tolerate(exc.within(cls.__name__, "object"))
+        except KeyError:
+            object_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("object",))
+            )
+        try:
+            created_at = d["created_at"]
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
+        except ParseError as exc:
+            created_at = tolerate(exc.within(cls.__name__, "created_at"))
+        except KeyError:
+            created_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("created_at",))
+            )
+        try:
+            thread_id = d["thread_id"]
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
+        except ParseError as exc:
+            thread_id = tolerate(exc.within(cls.__name__, "thread_id"))
+        except KeyError:
+            thread_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("thread_id",))
+            )
+        try:
+            _status = d["status"]
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            _MessageStatus_member = _MessageStatus_members.get(_status)
+            status = (
+                MessageStatus._from_json(_status)
+                if _MessageStatus_member is None
+                else _MessageStatus_member
+            )
+        except ParseError as exc:
+            status = tolerate(exc.within(cls.__name__, "status"))
+        except KeyError:
+            status = tolerate(
+                ParseError("missing required property", cls.__name__, ("status",))
+            )
+        try:
+            _incomplete_details = d["incomplete_details"]
+            incomplete_details: MessageIncompleteDetails | None
+            if _incomplete_details is None:
+                incomplete_details = None
+            elif isinstance(_incomplete_details, dict):
+                incomplete_details = MessageIncompleteDetails.from_dict(
+                    _incomplete_details
                 )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "status") from None
-            try:
-                _incomplete_details = d["incomplete_details"]
-                incomplete_details: MessageIncompleteDetails | None
-                if _incomplete_details is None:
-                    incomplete_details = None
-                elif isinstance(_incomplete_details, dict):
-                    incomplete_details = MessageIncompleteDetails.from_dict(
-                        _incomplete_details
-                    )
-                else:
-                    raise ParseError.expected("null or object", _incomplete_details)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "incomplete_details") from None
-            try:
-                completed_at = d["completed_at"]
-                if (
-                    completed_at is not None
-                    and type(completed_at) is not int
-                    and (
-                        isinstance(completed_at, bool)
-                        or not isinstance(completed_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", completed_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "completed_at") from None
-            try:
-                incomplete_at = d["incomplete_at"]
-                if (
-                    incomplete_at is not None
-                    and type(incomplete_at) is not int
-                    and (
-                        isinstance(incomplete_at, bool)
-                        or not isinstance(incomplete_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", incomplete_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "incomplete_at") from None
-            try:
-                _role = d["role"]
-                if not isinstance(_role, str):
-                    raise ParseError.expected("string", _role)
-                _MessageRole_member = _MessageRole_members.get(_role)
-                role = (
-                    MessageRole._from_json(_role)
-                    if _MessageRole_member is None
-                    else _MessageRole_member
+            else:
+                raise ParseError.expected("null or object", _incomplete_details)
+        except ParseError as exc:
+            incomplete_details = tolerate(
+                exc.within(cls.__name__, "incomplete_details")
+            )
+        except KeyError:
+            incomplete_details = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("incomplete_details",)
                 )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "role") from None
+            )
+        try:
+            completed_at = d["completed_at"]
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
+        except ParseError as exc:
+            completed_at = tolerate(exc.within(cls.__name__, "completed_at"))
+        except KeyError:
+            completed_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("completed_at",))
+            )
+        try:
+            incomplete_at = d["incomplete_at"]
+            if (
+                incomplete_at is not None
+                and type(incomplete_at) is not int
+                and (
+                    isinstance(incomplete_at, bool)
+                    or not isinstance(incomplete_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", incomplete_at)
+        except ParseError as exc:
+            incomplete_at = tolerate(exc.within(cls.__name__, "incomplete_at"))
+        except KeyError:
+            incomplete_at = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("incomplete_at",)
+                )
+            )
+        try:
+            _role = d["role"]
+            if not isinstance(_role, str):
+                raise ParseError.expected("string", _role)
+            _MessageRole_member = _MessageRole_members.get(_role)
+            role = (
+                MessageRole._from_json(_role)
+                if _MessageRole_member is None
+                else _MessageRole_member
+            )
+        except ParseError as exc:
+            role = tolerate(exc.within(cls.__name__, "role"))
+        except KeyError:
+            role = tolerate(
+                ParseError("missing required property", cls.__name__, ("role",))
+            )
+        try:
+            _content = d["content"]
+            if not isinstance(_content, list):
+                raise ParseError.expected("array", _content)
+            content: list[
+                MessageContentImageFile
+                | MessageContentImageUrl
+                | MessageContentRefusal
+                | MessageContentText
+                | UnknownVariant
+            ] = []
             try:
-                _content = d["content"]
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content: list[
-                    MessageContentImageFile
-                    | MessageContentImageUrl
-                    | MessageContentRefusal
-                    | MessageContentText
-                    | UnknownVariant
-                ] = []
-                try:
-                    for content_item_data in _content:
-                        content_item: (
-                            MessageContentImageFile
-                            | MessageContentImageUrl
-                            | MessageContentRefusal
-                            | MessageContentText
-                            | UnknownVariant
-                        )
-                        if isinstance(content_item_data, dict):
-                            content_item_kind = content_item_data.get("type")
-                            if content_item_kind == "image_file":
-                                content_item = MessageContentImageFile.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "image_url":
-                                content_item = MessageContentImageUrl.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "text":
-                                content_item = MessageContentText.from_dict(
-                                    content_item_data
-                                )
-                            elif content_item_kind == "refusal":
-                                content_item = MessageContentRefusal.from_dict(
-                                    content_item_data
-                                )
-                            elif isinstance(content_item_kind, str):
-                                content_item = UnknownVariant(
-                                    "type", content_item_kind, dict(content_item_data)
-                                )
-                            elif "type" in content_item_data:
-                                raise ParseError.expected(
-                                    "string", content_item_kind
-                                ).within("", "type")
-                            else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
-                        else:
-                            raise ParseError.expected("object", content_item_data)
-
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "content") from None
-            try:
-                assistant_id = d["assistant_id"]
-                if assistant_id is not None and not isinstance(assistant_id, str):
-                    raise ParseError.expected("null or string", assistant_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "assistant_id") from None
-            try:
-                run_id = d["run_id"]
-                if run_id is not None and not isinstance(run_id, str):
-                    raise ParseError.expected("null or string", run_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "run_id") from None
-            try:
-                _attachments = d["attachments"]
-                attachments: list[MessageAttachment] | None
-                if _attachments is None:
-                    attachments = None
-                elif isinstance(_attachments, list):
-                    if not isinstance(_attachments, list):
-                        raise ParseError.expected("array", _attachments)
-                    attachments = []
-                    try:
-                        for attachments_type_0_item_data in _attachments:
-                            attachments_type_0_item = MessageAttachment.from_dict(
-                                attachments_type_0_item_data
+                for content_item_data in _content:
+                    content_item: (
+                        MessageContentImageFile
+                        | MessageContentImageUrl
+                        | MessageContentRefusal
+                        | MessageContentText
+                        | UnknownVariant
+                    )
+                    if isinstance(content_item_data, dict):
+                        content_item_kind = content_item_data.get("type")
+                        if content_item_kind == "image_file":
+                            content_item = MessageContentImageFile.from_dict(
+                                content_item_data
                             )
+                        elif content_item_kind == "image_url":
+                            content_item = MessageContentImageUrl.from_dict(
+                                content_item_data
+                            )
+                        elif content_item_kind == "text":
+                            content_item = MessageContentText.from_dict(
+                                content_item_data
+                            )
+                        elif content_item_kind == "refusal":
+                            content_item = MessageContentRefusal.from_dict(
+                                content_item_data
+                            )
+                        elif isinstance(content_item_kind, str):
+                            content_item = UnknownVariant(
+                                "type", content_item_kind, dict(content_item_data)
+                            )
+                        elif "type" in content_item_data:
+                            raise ParseError.expected(
+                                "string", content_item_kind
+                            ).within("", "type")
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", content_item_data)
 
-                            attachments.append(attachments_type_0_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(attachments)) from None
-                else:
-                    raise ParseError.expected("null or array", _attachments)
+                    content.append(content_item)
             except ParseError as exc:
-                raise exc.within(cls.__name__, "attachments") from None
-            try:
-                _metadata = d["metadata"]
-                metadata: Metadata | None
-                if _metadata is None:
-                    metadata = None
-                elif isinstance(_metadata, dict):
-                    metadata = Metadata.from_dict(_metadata)
-                else:
-                    raise ParseError.expected("null or object", _metadata)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "metadata") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                raise exc.at_index(len(content)) from None
+        except ParseError as exc:
+            content = tolerate(exc.within(cls.__name__, "content"))
+        except KeyError:
+            content = tolerate(
+                ParseError("missing required property", cls.__name__, ("content",))
+            )
+        try:
+            assistant_id = d["assistant_id"]
+            if assistant_id is not None and not isinstance(assistant_id, str):
+                raise ParseError.expected("null or string", assistant_id)
+        except ParseError as exc:
+            assistant_id = tolerate(exc.within(cls.__name__, "assistant_id"))
+        except KeyError:
+            assistant_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("assistant_id",))
+            )
+        try:
+            run_id = d["run_id"]
+            if run_id is not None and not isinstance(run_id, str):
+                raise ParseError.expected("null or string", run_id)
+        except ParseError as exc:
+            run_id = tolerate(exc.within(cls.__name__, "run_id"))
+        except KeyError:
+            run_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("run_id",))
+            )
+        try:
+            _attachments = d["attachments"]
+            attachments: list[MessageAttachment] | None
+            if _attachments is None:
+                attachments = None
+            elif isinstance(_attachments, list):
+                if not isinstance(_attachments, list):
+                    raise ParseError.expected("array", _attachments)
+                attachments = []
+                try:
+                    for attachments_type_0_item_data in _attachments:
+                        attachments_type_0_item = MessageAttachment.from_dict(
+                            attachments_type_0_item_data
+                        )
+
+                        attachments.append(attachments_type_0_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(attachments)) from None
+            else:
+                raise ParseError.expected("null or array", _attachments)
+        except ParseError as exc:
+            attachments = tolerate(exc.within(cls.__name__, "attachments"))
+        except KeyError:
+            attachments = tolerate(
+                ParseError("missing required property", cls.__name__, ("attachments",))
+            )
+        try:
+            _metadata = d["metadata"]
+            metadata: Metadata | None
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
+        except ParseError as exc:
+            metadata = tolerate(exc.within(cls.__name__, "metadata"))
+        except KeyError:
+            metadata = tolerate(
+                ParseError("missing required property", cls.__name__, ("metadata",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

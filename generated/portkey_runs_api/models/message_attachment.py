@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -61,6 +61,9 @@ class MessageAttachment:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -76,73 +79,67 @@ class MessageAttachment:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                file_id = d.get("file_id", UNSET)
-                if file_id is not UNSET and not isinstance(file_id, str):
-                    raise ParseError.expected("string", file_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "file_id") from None
-            try:
-                _tools = d.get("tools", UNSET)
-                tools: (
-                    list[
-                        AssistantToolsCode
-                        | AssistantToolsFileSearchTypeOnly
-                        | UnknownVariant
-                    ]
-                    | Unset
-                ) = UNSET
-                if _tools is not UNSET:
-                    if not isinstance(_tools, list):
-                        raise ParseError.expected("array", _tools)
-                    tools = []
-                    try:
-                        for tools_item_data in _tools:
-                            tools_item: (
-                                AssistantToolsCode
-                                | AssistantToolsFileSearchTypeOnly
-                                | UnknownVariant
-                            )
-                            if isinstance(tools_item_data, dict):
-                                tools_item_kind = tools_item_data.get("type")
-                                if tools_item_kind == "code_interpreter":
-                                    tools_item = AssistantToolsCode.from_dict(
-                                        tools_item_data
-                                    )
-                                elif tools_item_kind == "file_search":
-                                    tools_item = (
-                                        AssistantToolsFileSearchTypeOnly.from_dict(
-                                            tools_item_data
-                                        )
-                                    )
-                                elif isinstance(tools_item_kind, str):
-                                    tools_item = UnknownVariant(
-                                        "type", tools_item_kind, dict(tools_item_data)
-                                    )
-                                elif "type" in tools_item_data:
-                                    raise ParseError.expected(
-                                        "string", tools_item_kind
-                                    ).within("", "type")
-                                else:
-                                    raise ParseError(
-                                        "missing required property"
-                                    ).within("", "type")
+            file_id = d.get("file_id", UNSET)
+            if file_id is not UNSET and not isinstance(file_id, str):
+                raise ParseError.expected("string", file_id)
+        except ParseError as exc:
+            file_id = tolerate(exc.within(cls.__name__, "file_id"))
+        try:
+            _tools = d.get("tools", UNSET)
+            tools: (
+                list[
+                    AssistantToolsCode
+                    | AssistantToolsFileSearchTypeOnly
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _tools is not UNSET:
+                if not isinstance(_tools, list):
+                    raise ParseError.expected("array", _tools)
+                tools = []
+                try:
+                    for tools_item_data in _tools:
+                        tools_item: (
+                            AssistantToolsCode
+                            | AssistantToolsFileSearchTypeOnly
+                            | UnknownVariant
+                        )
+                        if isinstance(tools_item_data, dict):
+                            tools_item_kind = tools_item_data.get("type")
+                            if tools_item_kind == "code_interpreter":
+                                tools_item = AssistantToolsCode.from_dict(
+                                    tools_item_data
+                                )
+                            elif tools_item_kind == "file_search":
+                                tools_item = AssistantToolsFileSearchTypeOnly.from_dict(
+                                    tools_item_data
+                                )
+                            elif isinstance(tools_item_kind, str):
+                                tools_item = UnknownVariant(
+                                    "type", tools_item_kind, dict(tools_item_data)
+                                )
+                            elif "type" in tools_item_data:
+                                raise ParseError.expected(
+                                    "string", tools_item_kind
+                                ).within("", "type")
                             else:
-                                raise ParseError.expected("object", tools_item_data)
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", tools_item_data)
 
-                            tools.append(tools_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(tools)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "tools") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        tools.append(tools_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tools)) from None
+        except ParseError as exc:
+            tools = tolerate(exc.within(cls.__name__, "tools"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

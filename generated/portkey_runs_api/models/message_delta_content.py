@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.message_role import MessageRole
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -71,6 +71,9 @@ class MessageDeltaContent:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -86,97 +89,87 @@ class MessageDeltaContent:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _role = d.get("role", UNSET)
-                role: MessageRole | Unset = UNSET
-                if _role is not UNSET:
-                    if not isinstance(_role, str):
-                        raise ParseError.expected("string", _role)
-                    _MessageRole_member = _MessageRole_members.get(_role)
-                    role = (
-                        MessageRole._from_json(_role)
-                        if _MessageRole_member is None
-                        else _MessageRole_member
-                    )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "role") from None
-            try:
-                _content = d.get("content", UNSET)
-                content: (
-                    list[
-                        MessageDeltaContentImageFile
-                        | MessageDeltaContentImageUrl
-                        | MessageDeltaContentRefusal
-                        | MessageDeltaContentText
-                        | UnknownVariant
-                    ]
-                    | Unset
-                ) = UNSET
-                if _content is not UNSET:
-                    if not isinstance(_content, list):
-                        raise ParseError.expected("array", _content)
-                    content = []
-                    try:
-                        for content_item_data in _content:
-                            content_item: (
-                                MessageDeltaContentImageFile
-                                | MessageDeltaContentImageUrl
-                                | MessageDeltaContentRefusal
-                                | MessageDeltaContentText
-                                | UnknownVariant
-                            )
-                            if isinstance(content_item_data, dict):
-                                content_item_kind = content_item_data.get("type")
-                                if content_item_kind == "image_file":
-                                    content_item = (
-                                        MessageDeltaContentImageFile.from_dict(
-                                            content_item_data
-                                        )
-                                    )
-                                elif content_item_kind == "text":
-                                    content_item = MessageDeltaContentText.from_dict(
-                                        content_item_data
-                                    )
-                                elif content_item_kind == "refusal":
-                                    content_item = MessageDeltaContentRefusal.from_dict(
-                                        content_item_data
-                                    )
-                                elif content_item_kind == "image_url":
-                                    content_item = (
-                                        MessageDeltaContentImageUrl.from_dict(
-                                            content_item_data
-                                        )
-                                    )
-                                elif isinstance(content_item_kind, str):
-                                    content_item = UnknownVariant(
-                                        "type",
-                                        content_item_kind,
-                                        dict(content_item_data),
-                                    )
-                                elif "type" in content_item_data:
-                                    raise ParseError.expected(
-                                        "string", content_item_kind
-                                    ).within("", "type")
-                                else:
-                                    raise ParseError(
-                                        "missing required property"
-                                    ).within("", "type")
+            _role = d.get("role", UNSET)
+            role: MessageRole | Unset = UNSET
+            if _role is not UNSET:
+                if not isinstance(_role, str):
+                    raise ParseError.expected("string", _role)
+                _MessageRole_member = _MessageRole_members.get(_role)
+                role = (
+                    MessageRole._from_json(_role)
+                    if _MessageRole_member is None
+                    else _MessageRole_member
+                )
+        except ParseError as exc:
+            role = tolerate(exc.within(cls.__name__, "role"))
+        try:
+            _content = d.get("content", UNSET)
+            content: (
+                list[
+                    MessageDeltaContentImageFile
+                    | MessageDeltaContentImageUrl
+                    | MessageDeltaContentRefusal
+                    | MessageDeltaContentText
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _content is not UNSET:
+                if not isinstance(_content, list):
+                    raise ParseError.expected("array", _content)
+                content = []
+                try:
+                    for content_item_data in _content:
+                        content_item: (
+                            MessageDeltaContentImageFile
+                            | MessageDeltaContentImageUrl
+                            | MessageDeltaContentRefusal
+                            | MessageDeltaContentText
+                            | UnknownVariant
+                        )
+                        if isinstance(content_item_data, dict):
+                            content_item_kind = content_item_data.get("type")
+                            if content_item_kind == "image_file":
+                                content_item = MessageDeltaContentImageFile.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "text":
+                                content_item = MessageDeltaContentText.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "refusal":
+                                content_item = MessageDeltaContentRefusal.from_dict(
+                                    content_item_data
+                                )
+                            elif content_item_kind == "image_url":
+                                content_item = MessageDeltaContentImageUrl.from_dict(
+                                    content_item_data
+                                )
+                            elif isinstance(content_item_kind, str):
+                                content_item = UnknownVariant(
+                                    "type", content_item_kind, dict(content_item_data)
+                                )
+                            elif "type" in content_item_data:
+                                raise ParseError.expected(
+                                    "string", content_item_kind
+                                ).within("", "type")
                             else:
-                                raise ParseError.expected("object", content_item_data)
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", content_item_data)
 
-                            content.append(content_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(content)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "content") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        content.append(content_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(content)) from None
+        except ParseError as exc:
+            content = tolerate(exc.within(cls.__name__, "content"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -59,6 +59,9 @@ class MessageDeltaContentText:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -74,35 +77,39 @@ class MessageDeltaContentText:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                index = d["index"]
-                if type(index) is not int and (
-                    isinstance(index, bool) or not isinstance(index, int)
-                ):
-                    raise ParseError.expected("integer", index)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "index") from None
-            try:
-                type_ = d["type"]
-                if type_ != "text":
-                    raise ParseError.expected(repr("text"), type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                _text = d.get("text", UNSET)
-                text: MessageTextDelta | Unset = UNSET
-                if _text is not UNSET:
-                    text = MessageTextDelta.from_dict(_text)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "text") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            index = d["index"]
+            if type(index) is not int and (
+                isinstance(index, bool) or not isinstance(index, int)
+            ):
+                raise ParseError.expected("integer", index)
+        except ParseError as exc:
+            index = tolerate(exc.within(cls.__name__, "index"))
+        except KeyError:
+            index = tolerate(
+                ParseError("missing required property", cls.__name__, ("index",))
+            )
+        try:
+            type_ = d["type"]
+            if type_ != "text":
+                raise ParseError.expected(repr("text"), type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            _text = d.get("text", UNSET)
+            text: MessageTextDelta | Unset = UNSET
+            if _text is not UNSET:
+                text = MessageTextDelta.from_dict(_text)
+        except ParseError as exc:
+            text = tolerate(exc.within(cls.__name__, "text"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.message_incomplete_details_reason import MessageIncompleteDetailsReason
+from ..types import tolerate
 
 
 @_attrs_define
@@ -46,6 +47,9 @@ class MessageIncompleteDetails:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -61,28 +65,28 @@ class MessageIncompleteDetails:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _reason = d["reason"]
-                if not isinstance(_reason, str):
-                    raise ParseError.expected("string", _reason)
-                _MessageIncompleteDetailsReason_member = (
-                    _MessageIncompleteDetailsReason_members.get(_reason)
-                )
-                reason = (
-                    MessageIncompleteDetailsReason._from_json(_reason)
-                    if _MessageIncompleteDetailsReason_member is None
-                    else _MessageIncompleteDetailsReason_member
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "reason") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            _reason = d["reason"]
+            if not isinstance(_reason, str):
+                raise ParseError.expected("string", _reason)
+            _MessageIncompleteDetailsReason_member = (
+                _MessageIncompleteDetailsReason_members.get(_reason)
+            )
+            reason = (
+                MessageIncompleteDetailsReason._from_json(_reason)
+                if _MessageIncompleteDetailsReason_member is None
+                else _MessageIncompleteDetailsReason_member
+            )
+        except ParseError as exc:
+            reason = tolerate(exc.within(cls.__name__, "reason"))
+        except KeyError:
+            reason = tolerate(
+                ParseError("missing required property", cls.__name__, ("reason",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -61,6 +61,9 @@ class MessageTextDelta:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -76,81 +79,71 @@ class MessageTextDelta:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                value = d.get("value", UNSET)
-                if value is not UNSET and not isinstance(value, str):
-                    raise ParseError.expected("string", value)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "value") from None
-            try:
-                _annotations = d.get("annotations", UNSET)
-                annotations: (
-                    list[
-                        FileCitationDeltaAnnotation
-                        | FilePathDeltaAnnotation
-                        | UnknownVariant
-                    ]
-                    | Unset
-                ) = UNSET
-                if _annotations is not UNSET:
-                    if not isinstance(_annotations, list):
-                        raise ParseError.expected("array", _annotations)
-                    annotations = []
-                    try:
-                        for annotations_item_data in _annotations:
-                            annotations_item: (
-                                FileCitationDeltaAnnotation
-                                | FilePathDeltaAnnotation
-                                | UnknownVariant
-                            )
-                            if isinstance(annotations_item_data, dict):
-                                annotations_item_kind = annotations_item_data.get(
-                                    "type"
+            value = d.get("value", UNSET)
+            if value is not UNSET and not isinstance(value, str):
+                raise ParseError.expected("string", value)
+        except ParseError as exc:
+            value = tolerate(exc.within(cls.__name__, "value"))
+        try:
+            _annotations = d.get("annotations", UNSET)
+            annotations: (
+                list[
+                    FileCitationDeltaAnnotation
+                    | FilePathDeltaAnnotation
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _annotations is not UNSET:
+                if not isinstance(_annotations, list):
+                    raise ParseError.expected("array", _annotations)
+                annotations = []
+                try:
+                    for annotations_item_data in _annotations:
+                        annotations_item: (
+                            FileCitationDeltaAnnotation
+                            | FilePathDeltaAnnotation
+                            | UnknownVariant
+                        )
+                        if isinstance(annotations_item_data, dict):
+                            annotations_item_kind = annotations_item_data.get("type")
+                            if annotations_item_kind == "file_citation":
+                                annotations_item = (
+                                    FileCitationDeltaAnnotation.from_dict(
+                                        annotations_item_data
+                                    )
                                 )
-                                if annotations_item_kind == "file_citation":
-                                    annotations_item = (
-                                        FileCitationDeltaAnnotation.from_dict(
-                                            annotations_item_data
-                                        )
-                                    )
-                                elif annotations_item_kind == "file_path":
-                                    annotations_item = (
-                                        FilePathDeltaAnnotation.from_dict(
-                                            annotations_item_data
-                                        )
-                                    )
-                                elif isinstance(annotations_item_kind, str):
-                                    annotations_item = UnknownVariant(
-                                        "type",
-                                        annotations_item_kind,
-                                        dict(annotations_item_data),
-                                    )
-                                elif "type" in annotations_item_data:
-                                    raise ParseError.expected(
-                                        "string", annotations_item_kind
-                                    ).within("", "type")
-                                else:
-                                    raise ParseError(
-                                        "missing required property"
-                                    ).within("", "type")
-                            else:
+                            elif annotations_item_kind == "file_path":
+                                annotations_item = FilePathDeltaAnnotation.from_dict(
+                                    annotations_item_data
+                                )
+                            elif isinstance(annotations_item_kind, str):
+                                annotations_item = UnknownVariant(
+                                    "type",
+                                    annotations_item_kind,
+                                    dict(annotations_item_data),
+                                )
+                            elif "type" in annotations_item_data:
                                 raise ParseError.expected(
-                                    "object", annotations_item_data
+                                    "string", annotations_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
                                 )
+                        else:
+                            raise ParseError.expected("object", annotations_item_data)
 
-                            annotations.append(annotations_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(annotations)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "annotations") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        annotations.append(annotations_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(annotations)) from None
+        except ParseError as exc:
+            annotations = tolerate(exc.within(cls.__name__, "annotations"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -37,6 +38,9 @@ class Metadata:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -52,23 +56,22 @@ class Metadata:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
-        try:
-            additional_properties: dict[str, str] = {}
-            for prop_name, prop_dict in d.items():
-                try:
-                    if not isinstance(prop_dict, str):
-                        raise ParseError.expected("string", prop_dict)
-                    prop_value = prop_dict
-                except ParseError as exc:
-                    raise exc.within(cls.__name__, prop_name) from None
-                additional_properties[prop_name] = prop_value
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
+        additional_properties: dict[str, str] = {}
+        for prop_name, prop_dict in d.items():
+            try:
+                if not isinstance(prop_dict, str):
+                    raise ParseError.expected("string", prop_dict)
+                prop_value = prop_dict
+            except ParseError as exc:
+                additional_properties[prop_name] = tolerate(
+                    exc.within(cls.__name__, prop_name)
+                )
+                continue
+            additional_properties[prop_name] = prop_value
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -12,7 +12,7 @@ from ..errors import ParseError
 from ..models.assistants_api_tool_choice_mode import AssistantsApiToolChoiceMode
 from ..models.response_format_auto import ResponseFormatAuto
 from ..models.run_status import RunStatus
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -312,6 +312,9 @@ class Run:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -327,405 +330,503 @@ class Run:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                id = d["id"]
-                if not isinstance(id, str):
-                    raise ParseError.expected("string", id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "id") from None
-            try:
-                object_ = d["object"]
-                if object_ != "thread.run":
-                    raise ParseError.expected(repr("thread.run"), object_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "object") from None
-            try:
-                created_at = d["created_at"]
-                if type(created_at) is not int and (
-                    isinstance(created_at, bool) or not isinstance(created_at, int)
-                ):
-                    raise ParseError.expected("integer", created_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "created_at") from None
-            try:
-                thread_id = d["thread_id"]
-                if not isinstance(thread_id, str):
-                    raise ParseError.expected("string", thread_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "thread_id") from None
-            try:
-                assistant_id = d["assistant_id"]
-                if not isinstance(assistant_id, str):
-                    raise ParseError.expected("string", assistant_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "assistant_id") from None
-            try:
-                _status = d["status"]
-                if not isinstance(_status, str):
-                    raise ParseError.expected("string", _status)
-                _RunStatus_member = _RunStatus_members.get(_status)
-                status = (
-                    RunStatus._from_json(_status)
-                    if _RunStatus_member is None
-                    else _RunStatus_member
+            id = d["id"]
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
+        except ParseError as exc:
+            id = tolerate(exc.within(cls.__name__, "id"))
+        except KeyError:
+            id = tolerate(
+                ParseError("missing required property", cls.__name__, ("id",))
+            )
+        try:
+            object_ = d["object"]
+            if object_ != "thread.run":
+                raise ParseError.expected(repr("thread.run"), object_)
+        except ParseError as exc:
+            object_ = tolerate(exc.within(cls.__name__, "object"))
+        except KeyError:
+            object_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("object",))
+            )
+        try:
+            created_at = d["created_at"]
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
+        except ParseError as exc:
+            created_at = tolerate(exc.within(cls.__name__, "created_at"))
+        except KeyError:
+            created_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("created_at",))
+            )
+        try:
+            thread_id = d["thread_id"]
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
+        except ParseError as exc:
+            thread_id = tolerate(exc.within(cls.__name__, "thread_id"))
+        except KeyError:
+            thread_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("thread_id",))
+            )
+        try:
+            assistant_id = d["assistant_id"]
+            if not isinstance(assistant_id, str):
+                raise ParseError.expected("string", assistant_id)
+        except ParseError as exc:
+            assistant_id = tolerate(exc.within(cls.__name__, "assistant_id"))
+        except KeyError:
+            assistant_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("assistant_id",))
+            )
+        try:
+            _status = d["status"]
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            _RunStatus_member = _RunStatus_members.get(_status)
+            status = (
+                RunStatus._from_json(_status)
+                if _RunStatus_member is None
+                else _RunStatus_member
+            )
+        except ParseError as exc:
+            status = tolerate(exc.within(cls.__name__, "status"))
+        except KeyError:
+            status = tolerate(
+                ParseError("missing required property", cls.__name__, ("status",))
+            )
+        try:
+            _required_action = d["required_action"]
+            required_action: None | RunRequiredAction
+            if _required_action is None:
+                required_action = None
+            elif isinstance(_required_action, dict):
+                required_action = RunRequiredAction.from_dict(_required_action)
+            else:
+                raise ParseError.expected("null or object", _required_action)
+        except ParseError as exc:
+            required_action = tolerate(exc.within(cls.__name__, "required_action"))
+        except KeyError:
+            required_action = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("required_action",)
                 )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "status") from None
+            )
+        try:
+            _last_error = d["last_error"]
+            last_error: None | RunLastError
+            if _last_error is None:
+                last_error = None
+            elif isinstance(_last_error, dict):
+                last_error = RunLastError.from_dict(_last_error)
+            else:
+                raise ParseError.expected("null or object", _last_error)
+        except ParseError as exc:
+            last_error = tolerate(exc.within(cls.__name__, "last_error"))
+        except KeyError:
+            last_error = tolerate(
+                ParseError("missing required property", cls.__name__, ("last_error",))
+            )
+        try:
+            expires_at = d["expires_at"]
+            if (
+                expires_at is not None
+                and type(expires_at) is not int
+                and (isinstance(expires_at, bool) or not isinstance(expires_at, int))
+            ):
+                raise ParseError.expected("null or integer", expires_at)
+        except ParseError as exc:
+            expires_at = tolerate(exc.within(cls.__name__, "expires_at"))
+        except KeyError:
+            expires_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("expires_at",))
+            )
+        try:
+            started_at = d["started_at"]
+            if (
+                started_at is not None
+                and type(started_at) is not int
+                and (isinstance(started_at, bool) or not isinstance(started_at, int))
+            ):
+                raise ParseError.expected("null or integer", started_at)
+        except ParseError as exc:
+            started_at = tolerate(exc.within(cls.__name__, "started_at"))
+        except KeyError:
+            started_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("started_at",))
+            )
+        try:
+            cancelled_at = d["cancelled_at"]
+            if (
+                cancelled_at is not None
+                and type(cancelled_at) is not int
+                and (
+                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", cancelled_at)
+        except ParseError as exc:
+            cancelled_at = tolerate(exc.within(cls.__name__, "cancelled_at"))
+        except KeyError:
+            cancelled_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("cancelled_at",))
+            )
+        try:
+            failed_at = d["failed_at"]
+            if (
+                failed_at is not None
+                and type(failed_at) is not int
+                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+            ):
+                raise ParseError.expected("null or integer", failed_at)
+        except ParseError as exc:
+            failed_at = tolerate(exc.within(cls.__name__, "failed_at"))
+        except KeyError:
+            failed_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("failed_at",))
+            )
+        try:
+            completed_at = d["completed_at"]
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
+        except ParseError as exc:
+            completed_at = tolerate(exc.within(cls.__name__, "completed_at"))
+        except KeyError:
+            completed_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("completed_at",))
+            )
+        try:
+            _incomplete_details = d["incomplete_details"]
+            incomplete_details: None | RunIncompleteDetails
+            if _incomplete_details is None:
+                incomplete_details = None
+            elif isinstance(_incomplete_details, dict):
+                incomplete_details = RunIncompleteDetails.from_dict(_incomplete_details)
+            else:
+                raise ParseError.expected("null or object", _incomplete_details)
+        except ParseError as exc:
+            incomplete_details = tolerate(
+                exc.within(cls.__name__, "incomplete_details")
+            )
+        except KeyError:
+            incomplete_details = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("incomplete_details",)
+                )
+            )
+        try:
+            model = d["model"]
+            if not isinstance(model, str):
+                raise ParseError.expected("string", model)
+        except ParseError as exc:
+            model = tolerate(exc.within(cls.__name__, "model"))
+        except KeyError:
+            model = tolerate(
+                ParseError("missing required property", cls.__name__, ("model",))
+            )
+        try:
+            instructions = d["instructions"]
+            if instructions is not None and not isinstance(instructions, str):
+                raise ParseError.expected("null or string", instructions)
+        except ParseError as exc:
+            instructions = tolerate(exc.within(cls.__name__, "instructions"))
+        except KeyError:
+            instructions = tolerate(
+                ParseError("missing required property", cls.__name__, ("instructions",))
+            )
+        try:
+            _tools = d["tools"]
+            if not isinstance(_tools, list):
+                raise ParseError.expected("array", _tools)
+            tools: list[
+                AssistantToolsCode
+                | AssistantToolsFileSearch
+                | AssistantToolsFunction
+                | UnknownVariant
+            ] = []
             try:
-                _required_action = d["required_action"]
-                required_action: None | RunRequiredAction
-                if _required_action is None:
-                    required_action = None
-                elif isinstance(_required_action, dict):
-                    required_action = RunRequiredAction.from_dict(_required_action)
-                else:
-                    raise ParseError.expected("null or object", _required_action)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "required_action") from None
-            try:
-                _last_error = d["last_error"]
-                last_error: None | RunLastError
-                if _last_error is None:
-                    last_error = None
-                elif isinstance(_last_error, dict):
-                    last_error = RunLastError.from_dict(_last_error)
-                else:
-                    raise ParseError.expected("null or object", _last_error)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "last_error") from None
-            try:
-                expires_at = d["expires_at"]
-                if (
-                    expires_at is not None
-                    and type(expires_at) is not int
-                    and (
-                        isinstance(expires_at, bool) or not isinstance(expires_at, int)
+                for tools_item_data in _tools:
+                    tools_item: (
+                        AssistantToolsCode
+                        | AssistantToolsFileSearch
+                        | AssistantToolsFunction
+                        | UnknownVariant
                     )
-                ):
-                    raise ParseError.expected("null or integer", expires_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "expires_at") from None
-            try:
-                started_at = d["started_at"]
-                if (
-                    started_at is not None
-                    and type(started_at) is not int
-                    and (
-                        isinstance(started_at, bool) or not isinstance(started_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", started_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "started_at") from None
-            try:
-                cancelled_at = d["cancelled_at"]
-                if (
-                    cancelled_at is not None
-                    and type(cancelled_at) is not int
-                    and (
-                        isinstance(cancelled_at, bool)
-                        or not isinstance(cancelled_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", cancelled_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "cancelled_at") from None
-            try:
-                failed_at = d["failed_at"]
-                if (
-                    failed_at is not None
-                    and type(failed_at) is not int
-                    and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
-                ):
-                    raise ParseError.expected("null or integer", failed_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "failed_at") from None
-            try:
-                completed_at = d["completed_at"]
-                if (
-                    completed_at is not None
-                    and type(completed_at) is not int
-                    and (
-                        isinstance(completed_at, bool)
-                        or not isinstance(completed_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", completed_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "completed_at") from None
-            try:
-                _incomplete_details = d["incomplete_details"]
-                incomplete_details: None | RunIncompleteDetails
-                if _incomplete_details is None:
-                    incomplete_details = None
-                elif isinstance(_incomplete_details, dict):
-                    incomplete_details = RunIncompleteDetails.from_dict(
-                        _incomplete_details
-                    )
-                else:
-                    raise ParseError.expected("null or object", _incomplete_details)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "incomplete_details") from None
-            try:
-                model = d["model"]
-                if not isinstance(model, str):
-                    raise ParseError.expected("string", model)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "model") from None
-            try:
-                instructions = d["instructions"]
-                if instructions is not None and not isinstance(instructions, str):
-                    raise ParseError.expected("null or string", instructions)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "instructions") from None
-            try:
-                _tools = d["tools"]
-                if not isinstance(_tools, list):
-                    raise ParseError.expected("array", _tools)
-                tools: list[
-                    AssistantToolsCode
-                    | AssistantToolsFileSearch
-                    | AssistantToolsFunction
-                    | UnknownVariant
-                ] = []
-                try:
-                    for tools_item_data in _tools:
-                        tools_item: (
-                            AssistantToolsCode
-                            | AssistantToolsFileSearch
-                            | AssistantToolsFunction
-                            | UnknownVariant
-                        )
-                        if isinstance(tools_item_data, dict):
-                            tools_item_kind = tools_item_data.get("type")
-                            if tools_item_kind == "code_interpreter":
-                                tools_item = AssistantToolsCode.from_dict(
-                                    tools_item_data
-                                )
-                            elif tools_item_kind == "file_search":
-                                tools_item = AssistantToolsFileSearch.from_dict(
-                                    tools_item_data
-                                )
-                            elif tools_item_kind == "function":
-                                tools_item = AssistantToolsFunction.from_dict(
-                                    tools_item_data
-                                )
-                            elif isinstance(tools_item_kind, str):
-                                tools_item = UnknownVariant(
-                                    "type", tools_item_kind, dict(tools_item_data)
-                                )
-                            elif "type" in tools_item_data:
-                                raise ParseError.expected(
-                                    "string", tools_item_kind
-                                ).within("", "type")
-                            else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
+                    if isinstance(tools_item_data, dict):
+                        tools_item_kind = tools_item_data.get("type")
+                        if tools_item_kind == "code_interpreter":
+                            tools_item = AssistantToolsCode.from_dict(tools_item_data)
+                        elif tools_item_kind == "file_search":
+                            tools_item = AssistantToolsFileSearch.from_dict(
+                                tools_item_data
+                            )
+                        elif tools_item_kind == "function":
+                            tools_item = AssistantToolsFunction.from_dict(
+                                tools_item_data
+                            )
+                        elif isinstance(tools_item_kind, str):
+                            tools_item = UnknownVariant(
+                                "type", tools_item_kind, dict(tools_item_data)
+                            )
+                        elif "type" in tools_item_data:
+                            raise ParseError.expected("string", tools_item_kind).within(
+                                "", "type"
+                            )
                         else:
-                            raise ParseError.expected("object", tools_item_data)
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", tools_item_data)
 
-                        tools.append(tools_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(tools)) from None
+                    tools.append(tools_item)
             except ParseError as exc:
-                raise exc.within(cls.__name__, "tools") from None
-            try:
-                _metadata = d["metadata"]
-                metadata: Metadata | None
-                if _metadata is None:
-                    metadata = None
-                elif isinstance(_metadata, dict):
-                    metadata = Metadata.from_dict(_metadata)
-                else:
-                    raise ParseError.expected("null or object", _metadata)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "metadata") from None
-            try:
-                _usage = d["usage"]
-                usage: None | RunCompletionUsage
-                if _usage is None:
-                    usage = None
-                elif isinstance(_usage, dict):
-                    usage = RunCompletionUsage.from_dict(_usage)
-                else:
-                    raise ParseError.expected("null or object", _usage)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "usage") from None
-            try:
-                max_prompt_tokens = d["max_prompt_tokens"]
-                if (
-                    max_prompt_tokens is not None
-                    and type(max_prompt_tokens) is not int
-                    and (
-                        isinstance(max_prompt_tokens, bool)
-                        or not isinstance(max_prompt_tokens, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", max_prompt_tokens)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "max_prompt_tokens") from None
-            try:
-                max_completion_tokens = d["max_completion_tokens"]
-                if (
-                    max_completion_tokens is not None
-                    and type(max_completion_tokens) is not int
-                    and (
-                        isinstance(max_completion_tokens, bool)
-                        or not isinstance(max_completion_tokens, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", max_completion_tokens)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "max_completion_tokens") from None
-            try:
-                _truncation_strategy = d["truncation_strategy"]
-                truncation_strategy: None | TruncationObject
-                if _truncation_strategy is None:
-                    truncation_strategy = None
-                elif isinstance(_truncation_strategy, dict):
-                    truncation_strategy = TruncationObject.from_dict(
-                        _truncation_strategy
-                    )
-                else:
-                    raise ParseError.expected("null or object", _truncation_strategy)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "truncation_strategy") from None
-            try:
-                _tool_choice = d["tool_choice"]
-                tool_choice: (
-                    AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
+                raise exc.at_index(len(tools)) from None
+        except ParseError as exc:
+            tools = tolerate(exc.within(cls.__name__, "tools"))
+        except KeyError:
+            tools = tolerate(
+                ParseError("missing required property", cls.__name__, ("tools",))
+            )
+        try:
+            _metadata = d["metadata"]
+            metadata: Metadata | None
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
+        except ParseError as exc:
+            metadata = tolerate(exc.within(cls.__name__, "metadata"))
+        except KeyError:
+            metadata = tolerate(
+                ParseError("missing required property", cls.__name__, ("metadata",))
+            )
+        try:
+            _usage = d["usage"]
+            usage: None | RunCompletionUsage
+            if _usage is None:
+                usage = None
+            elif isinstance(_usage, dict):
+                usage = RunCompletionUsage.from_dict(_usage)
+            else:
+                raise ParseError.expected("null or object", _usage)
+        except ParseError as exc:
+            usage = tolerate(exc.within(cls.__name__, "usage"))
+        except KeyError:
+            usage = tolerate(
+                ParseError("missing required property", cls.__name__, ("usage",))
+            )
+        try:
+            max_prompt_tokens = d["max_prompt_tokens"]
+            if (
+                max_prompt_tokens is not None
+                and type(max_prompt_tokens) is not int
+                and (
+                    isinstance(max_prompt_tokens, bool)
+                    or not isinstance(max_prompt_tokens, int)
                 )
-                if _tool_choice is None:
-                    tool_choice = None
-                elif isinstance(_tool_choice, str):
-                    _AssistantsApiToolChoiceMode_member = (
-                        _AssistantsApiToolChoiceMode_members.get(_tool_choice)
-                    )
-                    tool_choice = (
-                        AssistantsApiToolChoiceMode._from_json(_tool_choice)
-                        if _AssistantsApiToolChoiceMode_member is None
-                        else _AssistantsApiToolChoiceMode_member
-                    )
-                elif isinstance(_tool_choice, dict):
-                    tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
-                else:
-                    raise ParseError.expected("null, string or object", _tool_choice)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "tool_choice") from None
-            try:
-                _response_format = d["response_format"]
-                response_format: (
-                    None
-                    | ResponseFormatAuto
-                    | ResponseFormatJsonObject
-                    | ResponseFormatJsonSchema
-                    | ResponseFormatText
-                    | UnknownVariant
+            ):
+                raise ParseError.expected("null or integer", max_prompt_tokens)
+        except ParseError as exc:
+            max_prompt_tokens = tolerate(exc.within(cls.__name__, "max_prompt_tokens"))
+        except KeyError:
+            max_prompt_tokens = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("max_prompt_tokens",)
                 )
-                if _response_format is None:
-                    response_format = None
-                elif isinstance(_response_format, str):
-                    _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
+            )
+        try:
+            max_completion_tokens = d["max_completion_tokens"]
+            if (
+                max_completion_tokens is not None
+                and type(max_completion_tokens) is not int
+                and (
+                    isinstance(max_completion_tokens, bool)
+                    or not isinstance(max_completion_tokens, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", max_completion_tokens)
+        except ParseError as exc:
+            max_completion_tokens = tolerate(
+                exc.within(cls.__name__, "max_completion_tokens")
+            )
+        except KeyError:
+            max_completion_tokens = tolerate(
+                ParseError(
+                    "missing required property",
+                    cls.__name__,
+                    ("max_completion_tokens",),
+                )
+            )
+        try:
+            _truncation_strategy = d["truncation_strategy"]
+            truncation_strategy: None | TruncationObject
+            if _truncation_strategy is None:
+                truncation_strategy = None
+            elif isinstance(_truncation_strategy, dict):
+                truncation_strategy = TruncationObject.from_dict(_truncation_strategy)
+            else:
+                raise ParseError.expected("null or object", _truncation_strategy)
+        except ParseError as exc:
+            truncation_strategy = tolerate(
+                exc.within(cls.__name__, "truncation_strategy")
+            )
+        except KeyError:
+            truncation_strategy = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("truncation_strategy",)
+                )
+            )
+        try:
+            _tool_choice = d["tool_choice"]
+            tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
+            if _tool_choice is None:
+                tool_choice = None
+            elif isinstance(_tool_choice, str):
+                _AssistantsApiToolChoiceMode_member = (
+                    _AssistantsApiToolChoiceMode_members.get(_tool_choice)
+                )
+                tool_choice = (
+                    AssistantsApiToolChoiceMode._from_json(_tool_choice)
+                    if _AssistantsApiToolChoiceMode_member is None
+                    else _AssistantsApiToolChoiceMode_member
+                )
+            elif isinstance(_tool_choice, dict):
+                tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
+            else:
+                raise ParseError.expected("null, string or object", _tool_choice)
+        except ParseError as exc:
+            tool_choice = tolerate(exc.within(cls.__name__, "tool_choice"))
+        except KeyError:
+            tool_choice = tolerate(
+                ParseError("missing required property", cls.__name__, ("tool_choice",))
+            )
+        try:
+            _response_format = d["response_format"]
+            response_format: (
+                None
+                | ResponseFormatAuto
+                | ResponseFormatJsonObject
+                | ResponseFormatJsonSchema
+                | ResponseFormatText
+                | UnknownVariant
+            )
+            if _response_format is None:
+                response_format = None
+            elif isinstance(_response_format, str):
+                _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
+                    _response_format
+                )
+                response_format = (
+                    ResponseFormatAuto._from_json(_response_format)
+                    if _ResponseFormatAuto_member is None
+                    else _ResponseFormatAuto_member
+                )
+            elif isinstance(_response_format, dict):
+                response_format_kind = _response_format.get("type")
+                if response_format_kind == "text":
+                    response_format = ResponseFormatText.from_dict(_response_format)
+                elif response_format_kind == "json_object":
+                    response_format = ResponseFormatJsonObject.from_dict(
                         _response_format
                     )
-                    response_format = (
-                        ResponseFormatAuto._from_json(_response_format)
-                        if _ResponseFormatAuto_member is None
-                        else _ResponseFormatAuto_member
+                elif response_format_kind == "json_schema":
+                    response_format = ResponseFormatJsonSchema.from_dict(
+                        _response_format
                     )
-                elif isinstance(_response_format, dict):
-                    response_format_kind = _response_format.get("type")
-                    if response_format_kind == "text":
-                        response_format = ResponseFormatText.from_dict(_response_format)
-                    elif response_format_kind == "json_object":
-                        response_format = ResponseFormatJsonObject.from_dict(
-                            _response_format
-                        )
-                    elif response_format_kind == "json_schema":
-                        response_format = ResponseFormatJsonSchema.from_dict(
-                            _response_format
-                        )
-                    elif isinstance(response_format_kind, str):
-                        response_format = UnknownVariant(
-                            "type", response_format_kind, dict(_response_format)
-                        )
-                    elif "type" in _response_format:
-                        raise ParseError.expected(
-                            "string", response_format_kind
-                        ).within("", "type")
-                    else:
-                        raise ParseError("missing required property").within("", "type")
+                elif isinstance(response_format_kind, str):
+                    response_format = UnknownVariant(
+                        "type", response_format_kind, dict(_response_format)
+                    )
+                elif "type" in _response_format:
+                    raise ParseError.expected("string", response_format_kind).within(
+                        "", "type"
+                    )
                 else:
-                    raise ParseError.expected(
-                        "null, string or object", _response_format
-                    )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "response_format") from None
-            try:
-                temperature = d.get("temperature", UNSET)
-                if (
-                    temperature is not UNSET
-                    and temperature is not None
-                    and type(temperature) is not float
-                    and (
-                        isinstance(temperature, bool)
-                        or not isinstance(temperature, (int, float))
-                    )
-                ):
-                    raise ParseError.expected("null or number", temperature)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "temperature") from None
-            try:
-                top_p = d.get("top_p", UNSET)
-                if (
-                    top_p is not UNSET
-                    and top_p is not None
-                    and type(top_p) is not float
-                    and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
-                ):
-                    raise ParseError.expected("null or number", top_p)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "top_p") from None
-            try:
-                parallel_tool_calls = d.get("parallel_tool_calls", UNSET)
-                if (
-                    parallel_tool_calls is not UNSET
-                    and type(parallel_tool_calls) is not bool
-                ):
-                    raise ParseError.expected("boolean", parallel_tool_calls)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "parallel_tool_calls") from None
-            try:
-                _tool_resources = d.get("tool_resources", UNSET)
-                tool_resources: None | RunToolResources | Unset = UNSET
-                if _tool_resources is not UNSET:
-                    if _tool_resources is None:
-                        tool_resources = None
-                    elif isinstance(_tool_resources, dict):
-                        tool_resources = RunToolResources.from_dict(_tool_resources)
-                    else:
-                        raise ParseError.expected("null or object", _tool_resources)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "tool_resources") from None
-            try:
-                reasoning_effort = d.get("reasoning_effort", UNSET)
-                if (
-                    reasoning_effort is not UNSET
-                    and reasoning_effort is not None
-                    and not isinstance(reasoning_effort, str)
-                ):
-                    raise ParseError.expected("null or string", reasoning_effort)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "reasoning_effort") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                    raise ParseError("missing required property").within("", "type")
+            else:
+                raise ParseError.expected("null, string or object", _response_format)
+        except ParseError as exc:
+            response_format = tolerate(exc.within(cls.__name__, "response_format"))
+        except KeyError:
+            response_format = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("response_format",)
+                )
+            )
+        try:
+            temperature = d.get("temperature", UNSET)
+            if (
+                temperature is not UNSET
+                and temperature is not None
+                and type(temperature) is not float
+                and (
+                    isinstance(temperature, bool)
+                    or not isinstance(temperature, (int, float))
+                )
+            ):
+                raise ParseError.expected("null or number", temperature)
+        except ParseError as exc:
+            temperature = tolerate(exc.within(cls.__name__, "temperature"))
+        try:
+            top_p = d.get("top_p", UNSET)
+            if (
+                top_p is not UNSET
+                and top_p is not None
+                and type(top_p) is not float
+                and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)))
+            ):
+                raise ParseError.expected("null or number", top_p)
+        except ParseError as exc:
+            top_p = tolerate(exc.within(cls.__name__, "top_p"))
+        try:
+            parallel_tool_calls = d.get("parallel_tool_calls", UNSET)
+            if (
+                parallel_tool_calls is not UNSET
+                and type(parallel_tool_calls) is not bool
+            ):
+                raise ParseError.expected("boolean", parallel_tool_calls)
+        except ParseError as exc:
+            parallel_tool_calls = tolerate(
+                exc.within(cls.__name__, "parallel_tool_calls")
+            )
+        try:
+            _tool_resources = d.get("tool_resources", UNSET)
+            tool_resources: None | RunToolResources | Unset = UNSET
+            if _tool_resources is not UNSET:
+                if _tool_resources is None:
+                    tool_resources = None
+                elif isinstance(_tool_resources, dict):
+                    tool_resources = RunToolResources.from_dict(_tool_resources)
+                else:
+                    raise ParseError.expected("null or object", _tool_resources)
+        except ParseError as exc:
+            tool_resources = tolerate(exc.within(cls.__name__, "tool_resources"))
+        try:
+            reasoning_effort = d.get("reasoning_effort", UNSET)
+            if (
+                reasoning_effort is not UNSET
+                and reasoning_effort is not None
+                and not isinstance(reasoning_effort, str)
+            ):
+                raise ParseError.expected("null or string", reasoning_effort)
+        except ParseError as exc:
+            reasoning_effort = tolerate(exc.within(cls.__name__, "reasoning_effort"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.run_required_action_type import RunRequiredActionType
+from ..types import tolerate
 
 
 @_attrs_define
@@ -51,6 +52,9 @@ class RunRequiredAction:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -66,34 +70,40 @@ class RunRequiredAction:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _type_ = d["type"]
-                if not isinstance(_type_, str):
-                    raise ParseError.expected("string", _type_)
-                _RunRequiredActionType_member = _RunRequiredActionType_members.get(
-                    _type_
+            _type_ = d["type"]
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            _RunRequiredActionType_member = _RunRequiredActionType_members.get(_type_)
+            type_ = (
+                RunRequiredActionType._from_json(_type_)
+                if _RunRequiredActionType_member is None
+                else _RunRequiredActionType_member
+            )
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            submit_tool_outputs = RunSubmitToolOutputs.from_dict(
+                d["submit_tool_outputs"]
+            )
+        except ParseError as exc:
+            submit_tool_outputs = tolerate(
+                exc.within(cls.__name__, "submit_tool_outputs")
+            )
+        except KeyError:
+            submit_tool_outputs = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("submit_tool_outputs",)
                 )
-                type_ = (
-                    RunRequiredActionType._from_json(_type_)
-                    if _RunRequiredActionType_member is None
-                    else _RunRequiredActionType_member
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                submit_tool_outputs = RunSubmitToolOutputs.from_dict(
-                    d["submit_tool_outputs"]
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "submit_tool_outputs") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..errors import ParseError
 from ..models.run_step_status import RunStepStatus
 from ..models.run_step_type import RunStepType
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -167,6 +167,9 @@ class RunStep:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -182,200 +185,248 @@ class RunStep:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                id = d["id"]
-                if not isinstance(id, str):
-                    raise ParseError.expected("string", id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "id") from None
-            try:
-                object_ = d["object"]
-                if object_ != "thread.run.step":
-                    raise ParseError.expected(repr("thread.run.step"), object_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "object") from None
-            try:
-                created_at = d["created_at"]
-                if type(created_at) is not int and (
-                    isinstance(created_at, bool) or not isinstance(created_at, int)
-                ):
-                    raise ParseError.expected("integer", created_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "created_at") from None
-            try:
-                assistant_id = d["assistant_id"]
-                if not isinstance(assistant_id, str):
-                    raise ParseError.expected("string", assistant_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "assistant_id") from None
-            try:
-                thread_id = d["thread_id"]
-                if not isinstance(thread_id, str):
-                    raise ParseError.expected("string", thread_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "thread_id") from None
-            try:
-                run_id = d["run_id"]
-                if not isinstance(run_id, str):
-                    raise ParseError.expected("string", run_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "run_id") from None
-            try:
-                _type_ = d["type"]
-                if not isinstance(_type_, str):
-                    raise ParseError.expected("string", _type_)
-                _RunStepType_member = _RunStepType_members.get(_type_)
-                type_ = (
-                    RunStepType._from_json(_type_)
-                    if _RunStepType_member is None
-                    else _RunStepType_member
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                _status = d["status"]
-                if not isinstance(_status, str):
-                    raise ParseError.expected("string", _status)
-                _RunStepStatus_member = _RunStepStatus_members.get(_status)
-                status = (
-                    RunStepStatus._from_json(_status)
-                    if _RunStepStatus_member is None
-                    else _RunStepStatus_member
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "status") from None
-            try:
-                _step_details = d["step_details"]
-                step_details: (
-                    RunStepDetailsMessageCreation
-                    | RunStepDetailsToolCalls
-                    | UnknownVariant
-                )
-                if isinstance(_step_details, dict):
-                    step_details_kind = _step_details.get("type")
-                    if step_details_kind == "message_creation":
-                        step_details = RunStepDetailsMessageCreation.from_dict(
-                            _step_details
-                        )
-                    elif step_details_kind == "tool_calls":
-                        step_details = RunStepDetailsToolCalls.from_dict(_step_details)
-                    elif isinstance(step_details_kind, str):
-                        step_details = UnknownVariant(
-                            "type", step_details_kind, dict(_step_details)
-                        )
-                    elif "type" in _step_details:
-                        raise ParseError.expected("string", step_details_kind).within(
-                            "", "type"
-                        )
-                    else:
-                        raise ParseError("missing required property").within("", "type")
+            id = d["id"]
+            if not isinstance(id, str):
+                raise ParseError.expected("string", id)
+        except ParseError as exc:
+            id = tolerate(exc.within(cls.__name__, "id"))
+        except KeyError:
+            id = tolerate(
+                ParseError("missing required property", cls.__name__, ("id",))
+            )
+        try:
+            object_ = d["object"]
+            if object_ != "thread.run.step":
+                raise ParseError.expected(repr("thread.run.step"), object_)
+        except ParseError as exc:
+            object_ = tolerate(exc.within(cls.__name__, "object"))
+        except KeyError:
+            object_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("object",))
+            )
+        try:
+            created_at = d["created_at"]
+            if type(created_at) is not int and (
+                isinstance(created_at, bool) or not isinstance(created_at, int)
+            ):
+                raise ParseError.expected("integer", created_at)
+        except ParseError as exc:
+            created_at = tolerate(exc.within(cls.__name__, "created_at"))
+        except KeyError:
+            created_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("created_at",))
+            )
+        try:
+            assistant_id = d["assistant_id"]
+            if not isinstance(assistant_id, str):
+                raise ParseError.expected("string", assistant_id)
+        except ParseError as exc:
+            assistant_id = tolerate(exc.within(cls.__name__, "assistant_id"))
+        except KeyError:
+            assistant_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("assistant_id",))
+            )
+        try:
+            thread_id = d["thread_id"]
+            if not isinstance(thread_id, str):
+                raise ParseError.expected("string", thread_id)
+        except ParseError as exc:
+            thread_id = tolerate(exc.within(cls.__name__, "thread_id"))
+        except KeyError:
+            thread_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("thread_id",))
+            )
+        try:
+            run_id = d["run_id"]
+            if not isinstance(run_id, str):
+                raise ParseError.expected("string", run_id)
+        except ParseError as exc:
+            run_id = tolerate(exc.within(cls.__name__, "run_id"))
+        except KeyError:
+            run_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("run_id",))
+            )
+        try:
+            _type_ = d["type"]
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            _RunStepType_member = _RunStepType_members.get(_type_)
+            type_ = (
+                RunStepType._from_json(_type_)
+                if _RunStepType_member is None
+                else _RunStepType_member
+            )
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            _status = d["status"]
+            if not isinstance(_status, str):
+                raise ParseError.expected("string", _status)
+            _RunStepStatus_member = _RunStepStatus_members.get(_status)
+            status = (
+                RunStepStatus._from_json(_status)
+                if _RunStepStatus_member is None
+                else _RunStepStatus_member
+            )
+        except ParseError as exc:
+            status = tolerate(exc.within(cls.__name__, "status"))
+        except KeyError:
+            status = tolerate(
+                ParseError("missing required property", cls.__name__, ("status",))
+            )
+        try:
+            _step_details = d["step_details"]
+            step_details: (
+                RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
+            )
+            if isinstance(_step_details, dict):
+                step_details_kind = _step_details.get("type")
+                if step_details_kind == "message_creation":
+                    step_details = RunStepDetailsMessageCreation.from_dict(
+                        _step_details
+                    )
+                elif step_details_kind == "tool_calls":
+                    step_details = RunStepDetailsToolCalls.from_dict(_step_details)
+                elif isinstance(step_details_kind, str):
+                    step_details = UnknownVariant(
+                        "type", step_details_kind, dict(_step_details)
+                    )
+                elif "type" in _step_details:
+                    raise ParseError.expected("string", step_details_kind).within(
+                        "", "type"
+                    )
                 else:
-                    raise ParseError.expected("object", _step_details)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "step_details") from None
-            try:
-                _last_error = d["last_error"]
-                last_error: None | RunStepLastError
-                if _last_error is None:
-                    last_error = None
-                elif isinstance(_last_error, dict):
-                    last_error = RunStepLastError.from_dict(_last_error)
+                    raise ParseError("missing required property").within("", "type")
+            else:
+                raise ParseError.expected("object", _step_details)
+        except ParseError as exc:
+            step_details = tolerate(exc.within(cls.__name__, "step_details"))
+        except KeyError:
+            step_details = tolerate(
+                ParseError("missing required property", cls.__name__, ("step_details",))
+            )
+        try:
+            _last_error = d["last_error"]
+            last_error: None | RunStepLastError
+            if _last_error is None:
+                last_error = None
+            elif isinstance(_last_error, dict):
+                last_error = RunStepLastError.from_dict(_last_error)
+            else:
+                raise ParseError.expected("null or object", _last_error)
+        except ParseError as exc:
+            last_error = tolerate(exc.within(cls.__name__, "last_error"))
+        except KeyError:
+            last_error = tolerate(
+                ParseError("missing required property", cls.__name__, ("last_error",))
+            )
+        try:
+            expires_at = d["expires_at"]
+            if (
+                expires_at is not None
+                and type(expires_at) is not int
+                and (isinstance(expires_at, bool) or not isinstance(expires_at, int))
+            ):
+                raise ParseError.expected("null or integer", expires_at)
+        except ParseError as exc:
+            expires_at = tolerate(exc.within(cls.__name__, "expires_at"))
+        except KeyError:
+            expires_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("expires_at",))
+            )
+        try:
+            cancelled_at = d["cancelled_at"]
+            if (
+                cancelled_at is not None
+                and type(cancelled_at) is not int
+                and (
+                    isinstance(cancelled_at, bool) or not isinstance(cancelled_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", cancelled_at)
+        except ParseError as exc:
+            cancelled_at = tolerate(exc.within(cls.__name__, "cancelled_at"))
+        except KeyError:
+            cancelled_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("cancelled_at",))
+            )
+        try:
+            failed_at = d["failed_at"]
+            if (
+                failed_at is not None
+                and type(failed_at) is not int
+                and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
+            ):
+                raise ParseError.expected("null or integer", failed_at)
+        except ParseError as exc:
+            failed_at = tolerate(exc.within(cls.__name__, "failed_at"))
+        except KeyError:
+            failed_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("failed_at",))
+            )
+        try:
+            completed_at = d["completed_at"]
+            if (
+                completed_at is not None
+                and type(completed_at) is not int
+                and (
+                    isinstance(completed_at, bool) or not isinstance(completed_at, int)
+                )
+            ):
+                raise ParseError.expected("null or integer", completed_at)
+        except ParseError as exc:
+            completed_at = tolerate(exc.within(cls.__name__, "completed_at"))
+        except KeyError:
+            completed_at = tolerate(
+                ParseError("missing required property", cls.__name__, ("completed_at",))
+            )
+        try:
+            _usage = d["usage"]
+            usage: None | RunStepCompletionUsage
+            if _usage is None:
+                usage = None
+            elif isinstance(_usage, dict):
+                usage = RunStepCompletionUsage.from_dict(_usage)
+            else:
+                raise ParseError.expected("null or object", _usage)
+        except ParseError as exc:
+            usage = tolerate(exc.within(cls.__name__, "usage"))
+        except KeyError:
+            usage = tolerate(
+                ParseError("missing required property", cls.__name__, ("usage",))
+            )
+        try:
+            expired_at = d.get("expired_at", UNSET)
+            if (
+                expired_at is not UNSET
+                and expired_at is not None
+                and type(expired_at) is not int
+                and (isinstance(expired_at, bool) or not isinstance(expired_at, int))
+            ):
+                raise ParseError.expected("null or integer", expired_at)
+        except ParseError as exc:
+            expired_at = tolerate(exc.within(cls.__name__, "expired_at"))
+        try:
+            _metadata = d.get("metadata", UNSET)
+            metadata: Metadata | None | Unset = UNSET
+            if _metadata is not UNSET:
+                if _metadata is None:
+                    metadata = None
+                elif isinstance(_metadata, dict):
+                    metadata = Metadata.from_dict(_metadata)
                 else:
-                    raise ParseError.expected("null or object", _last_error)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "last_error") from None
-            try:
-                expires_at = d["expires_at"]
-                if (
-                    expires_at is not None
-                    and type(expires_at) is not int
-                    and (
-                        isinstance(expires_at, bool) or not isinstance(expires_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", expires_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "expires_at") from None
-            try:
-                cancelled_at = d["cancelled_at"]
-                if (
-                    cancelled_at is not None
-                    and type(cancelled_at) is not int
-                    and (
-                        isinstance(cancelled_at, bool)
-                        or not isinstance(cancelled_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", cancelled_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "cancelled_at") from None
-            try:
-                failed_at = d["failed_at"]
-                if (
-                    failed_at is not None
-                    and type(failed_at) is not int
-                    and (isinstance(failed_at, bool) or not isinstance(failed_at, int))
-                ):
-                    raise ParseError.expected("null or integer", failed_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "failed_at") from None
-            try:
-                completed_at = d["completed_at"]
-                if (
-                    completed_at is not None
-                    and type(completed_at) is not int
-                    and (
-                        isinstance(completed_at, bool)
-                        or not isinstance(completed_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", completed_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "completed_at") from None
-            try:
-                _usage = d["usage"]
-                usage: None | RunStepCompletionUsage
-                if _usage is None:
-                    usage = None
-                elif isinstance(_usage, dict):
-                    usage = RunStepCompletionUsage.from_dict(_usage)
-                else:
-                    raise ParseError.expected("null or object", _usage)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "usage") from None
-            try:
-                expired_at = d.get("expired_at", UNSET)
-                if (
-                    expired_at is not UNSET
-                    and expired_at is not None
-                    and type(expired_at) is not int
-                    and (
-                        isinstance(expired_at, bool) or not isinstance(expired_at, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", expired_at)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "expired_at") from None
-            try:
-                _metadata = d.get("metadata", UNSET)
-                metadata: Metadata | None | Unset = UNSET
-                if _metadata is not UNSET:
-                    if _metadata is None:
-                        metadata = None
-                    elif isinstance(_metadata, dict):
-                        metadata = Metadata.from_dict(_metadata)
-                    else:
-                        raise ParseError.expected("null or object", _metadata)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "metadata") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                    raise ParseError.expected("null or object", _metadata)
+        except ParseError as exc:
+            metadata = tolerate(exc.within(cls.__name__, "metadata"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -55,6 +56,9 @@ class RunStepCompletionUsage:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -70,40 +74,51 @@ class RunStepCompletionUsage:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                completion_tokens = d["completion_tokens"]
-                if type(completion_tokens) is not int and (
-                    isinstance(completion_tokens, bool)
-                    or not isinstance(completion_tokens, int)
-                ):
-                    raise ParseError.expected("integer", completion_tokens)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "completion_tokens") from None
-            try:
-                prompt_tokens = d["prompt_tokens"]
-                if type(prompt_tokens) is not int and (
-                    isinstance(prompt_tokens, bool)
-                    or not isinstance(prompt_tokens, int)
-                ):
-                    raise ParseError.expected("integer", prompt_tokens)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "prompt_tokens") from None
-            try:
-                total_tokens = d["total_tokens"]
-                if type(total_tokens) is not int and (
-                    isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
-                ):
-                    raise ParseError.expected("integer", total_tokens)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "total_tokens") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            completion_tokens = d["completion_tokens"]
+            if type(completion_tokens) is not int and (
+                isinstance(completion_tokens, bool)
+                or not isinstance(completion_tokens, int)
+            ):
+                raise ParseError.expected("integer", completion_tokens)
+        except ParseError as exc:
+            completion_tokens = tolerate(exc.within(cls.__name__, "completion_tokens"))
+        except KeyError:
+            completion_tokens = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("completion_tokens",)
+                )
+            )
+        try:
+            prompt_tokens = d["prompt_tokens"]
+            if type(prompt_tokens) is not int and (
+                isinstance(prompt_tokens, bool) or not isinstance(prompt_tokens, int)
+            ):
+                raise ParseError.expected("integer", prompt_tokens)
+        except ParseError as exc:
+            prompt_tokens = tolerate(exc.within(cls.__name__, "prompt_tokens"))
+        except KeyError:
+            prompt_tokens = tolerate(
+                ParseError(
+                    "missing required property", cls.__name__, ("prompt_tokens",)
+                )
+            )
+        try:
+            total_tokens = d["total_tokens"]
+            if type(total_tokens) is not int and (
+                isinstance(total_tokens, bool) or not isinstance(total_tokens, int)
+            ):
+                raise ParseError.expected("integer", total_tokens)
+        except ParseError as exc:
+            total_tokens = tolerate(exc.within(cls.__name__, "total_tokens"))
+        except KeyError:
+            total_tokens = tolerate(
+                ParseError("missing required property", cls.__name__, ("total_tokens",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -51,6 +51,9 @@ class RunStepDeltaContent:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -66,49 +69,41 @@ class RunStepDeltaContent:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _step_details = d.get("step_details", UNSET)
-                step_details: (
-                    RunStepDeltaMessageCreation
-                    | RunStepDeltaToolCalls
-                    | UnknownVariant
-                    | Unset
-                ) = UNSET
-                if _step_details is not UNSET:
-                    if isinstance(_step_details, dict):
-                        step_details_kind = _step_details.get("type")
-                        if step_details_kind == "message_creation":
-                            step_details = RunStepDeltaMessageCreation.from_dict(
-                                _step_details
-                            )
-                        elif step_details_kind == "tool_calls":
-                            step_details = RunStepDeltaToolCalls.from_dict(
-                                _step_details
-                            )
-                        elif isinstance(step_details_kind, str):
-                            step_details = UnknownVariant(
-                                "type", step_details_kind, dict(_step_details)
-                            )
-                        elif "type" in _step_details:
-                            raise ParseError.expected(
-                                "string", step_details_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
+            _step_details = d.get("step_details", UNSET)
+            step_details: (
+                RunStepDeltaMessageCreation
+                | RunStepDeltaToolCalls
+                | UnknownVariant
+                | Unset
+            ) = UNSET
+            if _step_details is not UNSET:
+                if isinstance(_step_details, dict):
+                    step_details_kind = _step_details.get("type")
+                    if step_details_kind == "message_creation":
+                        step_details = RunStepDeltaMessageCreation.from_dict(
+                            _step_details
+                        )
+                    elif step_details_kind == "tool_calls":
+                        step_details = RunStepDeltaToolCalls.from_dict(_step_details)
+                    elif isinstance(step_details_kind, str):
+                        step_details = UnknownVariant(
+                            "type", step_details_kind, dict(_step_details)
+                        )
+                    elif "type" in _step_details:
+                        raise ParseError.expected("string", step_details_kind).within(
+                            "", "type"
+                        )
                     else:
-                        raise ParseError.expected("object", _step_details)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "step_details") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", _step_details)
+        except ParseError as exc:
+            step_details = tolerate(exc.within(cls.__name__, "step_details"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset
+from ..types import UNSET, UnknownVariant, Unset, tolerate
 
 
 @_attrs_define
@@ -68,6 +68,9 @@ class RunStepDeltaToolCalls:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -83,83 +86,81 @@ class RunStepDeltaToolCalls:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                type_ = d["type"]
-                if type_ != "tool_calls":
-                    raise ParseError.expected(repr("tool_calls"), type_)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                _tool_calls = d.get("tool_calls", UNSET)
-                tool_calls: (
-                    list[
-                        CodeInterpreterToolCallDelta
-                        | FileSearchToolCallDelta
-                        | FunctionToolCallDelta
-                        | UnknownVariant
-                    ]
-                    | Unset
-                ) = UNSET
-                if _tool_calls is not UNSET:
-                    if not isinstance(_tool_calls, list):
-                        raise ParseError.expected("array", _tool_calls)
-                    tool_calls = []
-                    try:
-                        for tool_calls_item_data in _tool_calls:
-                            tool_calls_item: (
-                                CodeInterpreterToolCallDelta
-                                | FileSearchToolCallDelta
-                                | FunctionToolCallDelta
-                                | UnknownVariant
-                            )
-                            if isinstance(tool_calls_item_data, dict):
-                                tool_calls_item_kind = tool_calls_item_data.get("type")
-                                if tool_calls_item_kind == "code_interpreter":
-                                    tool_calls_item = (
-                                        CodeInterpreterToolCallDelta.from_dict(
-                                            tool_calls_item_data
-                                        )
-                                    )
-                                elif tool_calls_item_kind == "file_search":
-                                    tool_calls_item = FileSearchToolCallDelta.from_dict(
+            type_ = d["type"]
+            if type_ != "tool_calls":
+                raise ParseError.expected(repr("tool_calls"), type_)
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            _tool_calls = d.get("tool_calls", UNSET)
+            tool_calls: (
+                list[
+                    CodeInterpreterToolCallDelta
+                    | FileSearchToolCallDelta
+                    | FunctionToolCallDelta
+                    | UnknownVariant
+                ]
+                | Unset
+            ) = UNSET
+            if _tool_calls is not UNSET:
+                if not isinstance(_tool_calls, list):
+                    raise ParseError.expected("array", _tool_calls)
+                tool_calls = []
+                try:
+                    for tool_calls_item_data in _tool_calls:
+                        tool_calls_item: (
+                            CodeInterpreterToolCallDelta
+                            | FileSearchToolCallDelta
+                            | FunctionToolCallDelta
+                            | UnknownVariant
+                        )
+                        if isinstance(tool_calls_item_data, dict):
+                            tool_calls_item_kind = tool_calls_item_data.get("type")
+                            if tool_calls_item_kind == "code_interpreter":
+                                tool_calls_item = (
+                                    CodeInterpreterToolCallDelta.from_dict(
                                         tool_calls_item_data
                                     )
-                                elif tool_calls_item_kind == "function":
-                                    tool_calls_item = FunctionToolCallDelta.from_dict(
-                                        tool_calls_item_data
-                                    )
-                                elif isinstance(tool_calls_item_kind, str):
-                                    tool_calls_item = UnknownVariant(
-                                        "type",
-                                        tool_calls_item_kind,
-                                        dict(tool_calls_item_data),
-                                    )
-                                elif "type" in tool_calls_item_data:
-                                    raise ParseError.expected(
-                                        "string", tool_calls_item_kind
-                                    ).within("", "type")
-                                else:
-                                    raise ParseError(
-                                        "missing required property"
-                                    ).within("", "type")
-                            else:
-                                raise ParseError.expected(
-                                    "object", tool_calls_item_data
                                 )
+                            elif tool_calls_item_kind == "file_search":
+                                tool_calls_item = FileSearchToolCallDelta.from_dict(
+                                    tool_calls_item_data
+                                )
+                            elif tool_calls_item_kind == "function":
+                                tool_calls_item = FunctionToolCallDelta.from_dict(
+                                    tool_calls_item_data
+                                )
+                            elif isinstance(tool_calls_item_kind, str):
+                                tool_calls_item = UnknownVariant(
+                                    "type",
+                                    tool_calls_item_kind,
+                                    dict(tool_calls_item_data),
+                                )
+                            elif "type" in tool_calls_item_data:
+                                raise ParseError.expected(
+                                    "string", tool_calls_item_kind
+                                ).within("", "type")
+                            else:
+                                raise ParseError("missing required property").within(
+                                    "", "type"
+                                )
+                        else:
+                            raise ParseError.expected("object", tool_calls_item_data)
 
-                            tool_calls.append(tool_calls_item)
-                    except ParseError as exc:
-                        raise exc.at_index(len(tool_calls)) from None
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "tool_calls") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                        tool_calls.append(tool_calls_item)
+                except ParseError as exc:
+                    raise exc.at_index(len(tool_calls)) from None
+        except ParseError as exc:
+            tool_calls = tolerate(exc.within(cls.__name__, "tool_calls"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.run_step_last_error_code import RunStepLastErrorCode
+from ..types import tolerate
 
 
 @_attrs_define
@@ -51,6 +52,9 @@ class RunStepLastError:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -66,32 +70,36 @@ class RunStepLastError:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _code = d["code"]
-                if not isinstance(_code, str):
-                    raise ParseError.expected("string", _code)
-                _RunStepLastErrorCode_member = _RunStepLastErrorCode_members.get(_code)
-                code = (
-                    RunStepLastErrorCode._from_json(_code)
-                    if _RunStepLastErrorCode_member is None
-                    else _RunStepLastErrorCode_member
-                )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "code") from None
-            try:
-                message = d["message"]
-                if not isinstance(message, str):
-                    raise ParseError.expected("string", message)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "message") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            _code = d["code"]
+            if not isinstance(_code, str):
+                raise ParseError.expected("string", _code)
+            _RunStepLastErrorCode_member = _RunStepLastErrorCode_members.get(_code)
+            code = (
+                RunStepLastErrorCode._from_json(_code)
+                if _RunStepLastErrorCode_member is None
+                else _RunStepLastErrorCode_member
+            )
+        except ParseError as exc:
+            code = tolerate(exc.within(cls.__name__, "code"))
+        except KeyError:
+            code = tolerate(
+                ParseError("missing required property", cls.__name__, ("code",))
+            )
+        try:
+            message = d["message"]
+            if not isinstance(message, str):
+                raise ParseError.expected("string", message)
+        except ParseError as exc:
+            message = tolerate(exc.within(cls.__name__, "message"))
+        except KeyError:
+            message = tolerate(
+                ParseError("missing required property", cls.__name__, ("message",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Self
 from attrs import define as _attrs_define
 
 from ..errors import ParseError
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -60,6 +60,9 @@ class SubmitToolOutputsRunRequest:
         ``ParseError`` instead of being dropped. Unknown enum values and unknown variants of
         discriminated unions are kept as such.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type, a property the schema does not have); it names this model
@@ -76,47 +79,41 @@ class SubmitToolOutputsRunRequest:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
+            _tool_outputs = d["tool_outputs"]
+            if not isinstance(_tool_outputs, list):
+                raise ParseError.expected("array", _tool_outputs)
+            tool_outputs: list[ToolOutput] = []
             try:
-                _tool_outputs = d["tool_outputs"]
-                if not isinstance(_tool_outputs, list):
-                    raise ParseError.expected("array", _tool_outputs)
-                tool_outputs: list[ToolOutput] = []
-                try:
-                    for tool_outputs_item_data in _tool_outputs:
-                        tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
+                for tool_outputs_item_data in _tool_outputs:
+                    tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
 
-                        tool_outputs.append(tool_outputs_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(tool_outputs)) from None
+                    tool_outputs.append(tool_outputs_item)
             except ParseError as exc:
-                raise exc.within(cls.__name__, "tool_outputs") from None
-            try:
-                stream = d.get("stream", UNSET)
-                if (
-                    stream is not UNSET
-                    and stream is not None
-                    and type(stream) is not bool
-                ):
-                    raise ParseError.expected("null or boolean", stream)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "stream") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+                raise exc.at_index(len(tool_outputs)) from None
+        except ParseError as exc:
+            tool_outputs = tolerate(exc.within(cls.__name__, "tool_outputs"))
+        except KeyError:
+            tool_outputs = tolerate(
+                ParseError("missing required property", cls.__name__, ("tool_outputs",))
+            )
+        try:
+            stream = d.get("stream", UNSET)
+            if stream is not UNSET and stream is not None and type(stream) is not bool:
+                raise ParseError.expected("null or boolean", stream)
+        except ParseError as exc:
+            stream = tolerate(exc.within(cls.__name__, "stream"))
 
         # Every required property is there (else KeyError above): any key beyond the required
         # ones and the optional ones present is one the schema does not have.
+        # (In a tolerant read, a required property may be missing: then there may be none.)
         if len(d) != 1 + (stream is not UNSET):
-            raise ParseError(
-                "unexpected property",
-                cls.__name__,
-                (next(k for k in d if k not in _PROPERTIES),),
-            )
+            for _unknown_ in (k for k in d if k not in _PROPERTIES):
+                tolerate(ParseError("unexpected property", cls.__name__, (_unknown_,)))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

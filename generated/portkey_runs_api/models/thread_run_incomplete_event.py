@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -62,6 +63,9 @@ class ThreadRunIncompleteEvent:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -77,24 +81,28 @@ class ThreadRunIncompleteEvent:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                event = d["event"]
-                if event != "thread.run.incomplete":
-                    raise ParseError.expected(repr("thread.run.incomplete"), event)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "event") from None
-            try:
-                data = Run.from_dict(d["data"])
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "data") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            event = d["event"]
+            if event != "thread.run.incomplete":
+                raise ParseError.expected(repr("thread.run.incomplete"), event)
+        except ParseError as exc:
+            event = tolerate(exc.within(cls.__name__, "event"))
+        except KeyError:
+            event = tolerate(
+                ParseError("missing required property", cls.__name__, ("event",))
+            )
+        try:
+            data = Run.from_dict(d["data"])
+        except ParseError as exc:
+            data = tolerate(exc.within(cls.__name__, "data"))
+        except KeyError:
+            data = tolerate(
+                ParseError("missing required property", cls.__name__, ("data",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

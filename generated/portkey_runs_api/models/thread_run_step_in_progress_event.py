@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -56,6 +57,9 @@ class ThreadRunStepInProgressEvent:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -71,26 +75,28 @@ class ThreadRunStepInProgressEvent:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                event = d["event"]
-                if event != "thread.run.step.in_progress":
-                    raise ParseError.expected(
-                        repr("thread.run.step.in_progress"), event
-                    )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "event") from None
-            try:
-                data = RunStep.from_dict(d["data"])
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "data") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            event = d["event"]
+            if event != "thread.run.step.in_progress":
+                raise ParseError.expected(repr("thread.run.step.in_progress"), event)
+        except ParseError as exc:
+            event = tolerate(exc.within(cls.__name__, "event"))
+        except KeyError:
+            event = tolerate(
+                ParseError("missing required property", cls.__name__, ("event",))
+            )
+        try:
+            data = RunStep.from_dict(d["data"])
+        except ParseError as exc:
+            data = tolerate(exc.within(cls.__name__, "data"))
+        except KeyError:
+            data = tolerate(
+                ParseError("missing required property", cls.__name__, ("data",))
+            )
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

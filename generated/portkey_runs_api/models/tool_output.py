@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Self
 from attrs import define as _attrs_define
 
 from ..errors import ParseError
+from ..types import tolerate
 
 
 @_attrs_define
@@ -51,6 +52,9 @@ class ToolOutput:
         ``ParseError`` instead of being dropped. Unknown enum values and unknown variants of
         discriminated unions are kept as such.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type, a property the schema does not have); it names this model
@@ -67,35 +71,37 @@ class ToolOutput:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                tool_call_id = d["tool_call_id"]
-                if not isinstance(tool_call_id, str):
-                    raise ParseError.expected("string", tool_call_id)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "tool_call_id") from None
-            try:
-                output = d["output"]
-                if not isinstance(output, str):
-                    raise ParseError.expected("string", output)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "output") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            tool_call_id = d["tool_call_id"]
+            if not isinstance(tool_call_id, str):
+                raise ParseError.expected("string", tool_call_id)
+        except ParseError as exc:
+            tool_call_id = tolerate(exc.within(cls.__name__, "tool_call_id"))
+        except KeyError:
+            tool_call_id = tolerate(
+                ParseError("missing required property", cls.__name__, ("tool_call_id",))
+            )
+        try:
+            output = d["output"]
+            if not isinstance(output, str):
+                raise ParseError.expected("string", output)
+        except ParseError as exc:
+            output = tolerate(exc.within(cls.__name__, "output"))
+        except KeyError:
+            output = tolerate(
+                ParseError("missing required property", cls.__name__, ("output",))
+            )
 
         # Every required property is there (else KeyError above): any key beyond the required
         # ones and the optional ones present is one the schema does not have.
+        # (In a tolerant read, a required property may be missing: then there may be none.)
         if len(d) != 2:
-            raise ParseError(
-                "unexpected property",
-                cls.__name__,
-                (next(k for k in d if k not in _PROPERTIES),),
-            )
+            for _unknown_ in (k for k in d if k not in _PROPERTIES):
+                tolerate(ParseError("unexpected property", cls.__name__, (_unknown_,)))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

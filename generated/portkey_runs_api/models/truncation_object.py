@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.truncation_type import TruncationType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, tolerate
 
 
 @_attrs_define
@@ -61,6 +61,9 @@ class TruncationObject:
         Unknown properties are kept in ``additional_properties``, unknown enum values and
         unknown variants of discriminated unions as such: a newer server's data parses.
 
+        In a tolerant read (``types.TOLERANCE`` set), a property that breaks the contract is
+        reported to it instead of raising, and reads as ``None``.
+
         Raises:
             ParseError: the data breaks the contract (a required property missing, a value of
                 the wrong JSON type); it names this model and the path to the offending value.
@@ -76,40 +79,40 @@ class TruncationObject:
         else:
             raise ParseError.expected("object", src_dict, cls.__name__)
         # Each property's statements are in a try block of their own, which costs nothing
-        # unless it raises: then the error gets this model's name and the property's.
+        # unless it raises: then the error gets this model's name and the property's, and
+        # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
+        # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
+        # parse turns its own into a ParseError.
         try:
-            try:
-                _type_ = d["type"]
-                if not isinstance(_type_, str):
-                    raise ParseError.expected("string", _type_)
-                _TruncationType_member = _TruncationType_members.get(_type_)
-                type_ = (
-                    TruncationType._from_json(_type_)
-                    if _TruncationType_member is None
-                    else _TruncationType_member
+            _type_ = d["type"]
+            if not isinstance(_type_, str):
+                raise ParseError.expected("string", _type_)
+            _TruncationType_member = _TruncationType_members.get(_type_)
+            type_ = (
+                TruncationType._from_json(_type_)
+                if _TruncationType_member is None
+                else _TruncationType_member
+            )
+        except ParseError as exc:
+            type_ = tolerate(exc.within(cls.__name__, "type"))
+        except KeyError:
+            type_ = tolerate(
+                ParseError("missing required property", cls.__name__, ("type",))
+            )
+        try:
+            last_messages = d.get("last_messages", UNSET)
+            if (
+                last_messages is not UNSET
+                and last_messages is not None
+                and type(last_messages) is not int
+                and (
+                    isinstance(last_messages, bool)
+                    or not isinstance(last_messages, int)
                 )
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "type") from None
-            try:
-                last_messages = d.get("last_messages", UNSET)
-                if (
-                    last_messages is not UNSET
-                    and last_messages is not None
-                    and type(last_messages) is not int
-                    and (
-                        isinstance(last_messages, bool)
-                        or not isinstance(last_messages, int)
-                    )
-                ):
-                    raise ParseError.expected("null or integer", last_messages)
-            except ParseError as exc:
-                raise exc.within(cls.__name__, "last_messages") from None
-        except KeyError as exc:
-            # Only this model's own lookups (d["name"]) raise it: a nested model's parse turns
-            # its own into a ParseError. The key is the missing property.
-            raise ParseError(
-                "missing required property", cls.__name__, (exc.args[0],)
-            ) from None
+            ):
+                raise ParseError.expected("null or integer", last_messages)
+        except ParseError as exc:
+            last_messages = tolerate(exc.within(cls.__name__, "last_messages"))
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.

@@ -46,7 +46,11 @@ def run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     state = ReferenceState(seed=7)
     runs = args.runs
     thread_id = state.create_thread(statuses=demo_statuses(runs), tool_calls=2, rounds=2)
-    with serve(state) as server, Client("pk-demo", base_url=server.base_url) as client:
+    # Strict: the demo runs against our own reference server, whose drift must raise at once.
+    with (
+        serve(state) as server,
+        Client("pk-demo", base_url=server.base_url, strict_responses=True) as client,
+    ):
         err.write(f"reference server at {server.base_url}; thread {thread_id} has {runs} runs\n")
         waiting: Run | None = None
         statuses: Counter[str] = Counter()

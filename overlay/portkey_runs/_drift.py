@@ -1,0 +1,160 @@
+"""Tolerant reading: an answer that departs from the spec is delivered, and the departure reported.
+
+A read is strict first (the generated ``from_dict``, as fast as ever); only when it fails, and
+the call is tolerant (``strict_responses=False``, the default), is the data read again with
+``portkey_runs_api.types.TOLERANCE`` set: each property that breaks the contract reads as
+``None`` and is reported here, to :class:`DriftLog` — unless the client needs it to do its job
+(:data:`NEEDED`), which raises ``ResponseValidationError`` naming it.
+
+Each departure is announced once per process and (model, property): a ``SpecDriftWarning``
+and a log line on the ``portkey_runs`` logger. Every one is also kept, as a :class:`SpecDrift`,
+in the log of the answer it came in (``page.drift``, ``stream.drift``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from collections.abc import Mapping
+from typing import Any, Protocol, Self, TypeVar
+
+import httpx
+from attrs import frozen
+
+from portkey_runs_api.errors import ParseError
+from portkey_runs_api.types import TOLERANCE
+
+from ._response import ResponseMeta
+from .errors import ResponseValidationError, SpecDriftWarning
+
+__all__ = ["NEEDED", "DriftLog", "M", "SpecDrift", "drift_log", "needed", "read_tolerantly"]
+
+logger = logging.getLogger("portkey_runs")
+
+#: The (model, property) pairs the client itself reads to do its job: an unusable value
+#: raises even in a tolerant read. A run's id and status (and what it asks for), the tool
+#: calls the tool loop answers, the ids the snapshots are keyed by, a delta's ``index`` (any
+#: model's: only deltas have one), a page's runs and cursors.
+NEEDED: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("Run", "id"),
+        ("Run", "status"),
+        ("Run", "required_action"),
+        ("RunRequiredAction", "submit_tool_outputs"),
+        ("RunSubmitToolOutputs", "tool_calls"),
+        ("RunToolCall", "id"),
+        ("RunToolCall", "function"),
+        ("RunToolCallFunction", "name"),
+        ("RunToolCallFunction", "arguments"),
+        ("Message", "id"),
+        ("MessageDelta", "id"),
+        ("RunStep", "id"),
+        ("RunStepDelta", "id"),
+        ("ListRunsResponse", "data"),
+        ("ListRunsResponse", "has_more"),
+        ("ListRunsResponse", "first_id"),
+        ("ListRunsResponse", "last_id"),
+    }
+)
+
+
+def needed(model: str, name: str | int) -> bool:
+    """Whether the client needs property ``name`` of ``model`` (see :data:`NEEDED`)."""
+    return name == "index" or (model, str(name)) in NEEDED
+
+
+@frozen
+class SpecDrift:
+    """One departure from the spec, read tolerantly.
+
+    ``model`` and ``path`` say where (``RunStep`` and ``expires_at``; ``path`` may go deeper,
+    ``tool_calls[2]``); ``problem`` what was wrong (``missing required property``, ``expected
+    integer, got string '12'``); ``request_id`` which answer (its ``x-request-id``), if known.
+    The property reads as ``None``.
+    """
+
+    model: str
+    path: str
+    problem: str
+    request_id: str | None
+
+    @property
+    def location(self) -> str:
+        """``model.path``, e.g. ``RunStep.expires_at``."""
+        return f"{self.model}.{self.path}"
+
+
+#: The (model, path) pairs announced already in this process, and the lock that guards them.
+_announced: set[tuple[str, str]] = set()
+_announced_lock = threading.Lock()
+
+
+def _announce(drift: SpecDrift, where: str) -> None:
+    """A warning and a log line, the first time this (model, path) departs in this process."""
+    key = (drift.model, drift.path)
+    with _announced_lock:
+        if key in _announced:
+            return
+        _announced.add(key)
+    message = (
+        f"{where}{drift.location}: {drift.problem} (request id {drift.request_id or 'unknown'}); "
+        "read tolerantly as None"
+    )
+    logger.warning("the answer departs from the spec: %s", message)
+    warnings.warn(message, SpecDriftWarning, stacklevel=2)
+
+
+class DriftLog:
+    """What the tolerant reads of one answer (a page, a submission, a stream) found."""
+
+    def __init__(self, response: httpx.Response | None) -> None:
+        self._response = response
+        self.records: list[SpecDrift] = []
+
+    @property
+    def request_id(self) -> str | None:
+        """The answer's request id (read when a departure is reported, not before)."""
+        response = self._response
+        return None if response is None else ResponseMeta.of(response).request_id
+
+    def report(self, error: ParseError, where: str, body: Any) -> None:
+        """Keep and announce ``error``; one the client needs raises ``ResponseValidationError``."""
+        name = error.path[0] if error.path else ""
+        if needed(error.model, name):
+            raise ResponseValidationError(f"{where}{error}", body, error.location)
+        path = error.location[len(error.model) :].lstrip(".")
+        drift = SpecDrift(error.model, path, error.reason, self.request_id)
+        self.records.append(drift)
+        _announce(drift, where)
+
+
+def drift_log(response: httpx.Response, strict: bool) -> DriftLog | None:
+    """The log of a tolerant read of ``response``'s answer; ``None`` for a strict one."""
+    return None if strict else DriftLog(response)
+
+
+class _Model(Protocol):
+    """A generated model: what ``parse`` and ``read_tolerantly`` read."""
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def read_tolerantly(model: type[M], data: Mapping[str, Any], where: str, log: DriftLog) -> M:
+    """``model.from_dict(data)`` with every breach of the contract reported to ``log``.
+
+    Called only after a strict read of ``data`` failed.
+    """
+
+    def report(error: ParseError) -> None:
+        log.report(error, where, data)
+
+    token = TOLERANCE.set(report)
+    try:
+        return model.from_dict(data)
+    finally:
+        TOLERANCE.reset(token)

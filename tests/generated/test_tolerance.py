@@ -1,0 +1,147 @@
+"""The templates' tolerance hook: ``types.tolerate`` raises unless ``types.TOLERANCE`` is set.
+
+Strict (the default) is covered by the hardening tests, unchanged; here, what a tolerant read
+of the generated models does: each breach goes to the reporter, at the model that holds it,
+and the property reads as ``None``; the rest of the object parses as it would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from portkey_runs_api.errors import ParseError
+from portkey_runs_api.models import Metadata, RunStep, ToolOutput
+from portkey_runs_api.types import TOLERANCE
+
+STEP: dict[str, Any] = {
+    "id": "step_1",
+    "object": "thread.run.step",
+    "created_at": 1,
+    "assistant_id": "asst_1",
+    "thread_id": "thread_1",
+    "run_id": "run_1",
+    "type": "tool_calls",
+    "status": "completed",
+    "step_details": {
+        "type": "tool_calls",
+        "tool_calls": [
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": "lookup", "arguments": "{}", "output": None},
+            }
+        ],
+    },
+    "last_error": None,
+    "expires_at": None,
+    "cancelled_at": None,
+    "failed_at": None,
+    "completed_at": 2,
+    "usage": None,
+}
+
+
+@pytest.fixture
+def reported() -> Iterator[list[ParseError]]:
+    """Tolerant reads for the test, their reports in the list."""
+    errors: list[ParseError] = []
+    token = TOLERANCE.set(errors.append)
+    yield errors
+    TOLERANCE.reset(token)
+
+
+def _where(errors: list[ParseError]) -> list[str]:
+    return [str(error) for error in errors]
+
+
+def _values(obj: object, *names: str) -> list[Any]:
+    """The attributes, read as ``Any``: a tolerated one holds ``None`` whatever its type says."""
+    return [getattr(obj, name) for name in names]
+
+
+def test_strict_by_default_a_breach_raises_with_its_full_path() -> None:
+    step = {**STEP, "created_at": "1"}
+    with pytest.raises(ParseError, match=r"^RunStep\.created_at: expected integer"):
+        RunStep.from_dict(step)
+
+
+def test_a_missing_required_property_reads_as_none_and_is_reported(
+    reported: list[ParseError],
+) -> None:
+    step = {k: v for k, v in STEP.items() if k != "assistant_id"}
+    parsed = RunStep.from_dict(step)
+    assert parsed.assistant_id is None
+    assert parsed.id == "step_1"
+    assert _where(reported) == ["RunStep.assistant_id: missing required property"]
+
+
+def test_a_nested_breach_is_reported_where_it_is_and_its_parents_parse(
+    reported: list[ParseError],
+) -> None:
+    details = STEP["step_details"]
+    call = {**details["tool_calls"][0], "function": {"name": 7, "arguments": "{}", "output": None}}
+    step = {**STEP, "step_details": {**details, "tool_calls": [call]}}
+    parsed = RunStep.from_dict(step)
+    function = parsed.step_details.tool_calls[0].function  # type: ignore[union-attr]
+    assert (function.name, function.arguments) == (None, "{}")
+    assert _where(reported) == ["FunctionCall.name: expected string, got integer 7"]
+
+
+def test_several_breaches_are_each_reported_in_order(reported: list[ParseError]) -> None:
+    step = {**STEP, "created_at": True, "usage": [], "status": 3}
+    parsed = RunStep.from_dict(step)
+    assert _values(parsed, "created_at", "usage", "status") == [None, None, None]
+    assert [e.path for e in reported] == [("created_at",), ("status",), ("usage",)]
+
+
+def test_a_checked_additional_property_of_another_type_reads_as_none(
+    reported: list[ParseError],
+) -> None:
+    parsed = Metadata.from_dict({"team": "search", "size": 3})
+    assert parsed.additional_properties == {"team": "search", "size": None}
+    assert _where(reported) == ["Metadata.size: expected string, got integer 3"]
+
+
+def test_a_closed_model_reports_an_unknown_property_and_drops_it(
+    reported: list[ParseError],
+) -> None:
+    parsed = ToolOutput.from_dict({"tool_call_id": "call_1", "output": "ok", "extra": 1})
+    assert parsed.to_dict() == {"tool_call_id": "call_1", "output": "ok"}
+    assert _where(reported) == ["ToolOutput.extra: unexpected property"]
+
+
+def test_a_closed_model_missing_a_required_property_has_no_unknown_one_to_report(
+    reported: list[ParseError],
+) -> None:
+    parsed = ToolOutput.from_dict({"tool_call_id": "call_1"})
+    assert _values(parsed, "tool_call_id", "output") == ["call_1", None]
+    assert _where(reported) == ["ToolOutput.output: missing required property"]
+
+
+def test_a_reporter_that_raises_stops_the_parse() -> None:
+    class Needed(Exception):
+        pass
+
+    def refuse(error: ParseError) -> None:
+        raise Needed(str(error))
+
+    token = TOLERANCE.set(refuse)
+    try:
+        with pytest.raises(Needed, match=r"RunStep\.id: missing required property"):
+            RunStep.from_dict({k: v for k, v in STEP.items() if k != "id"})
+    finally:
+        TOLERANCE.reset(token)
+
+
+def test_valid_data_never_reaches_the_reporter() -> None:
+    calls: list[ParseError] = []
+    report: Callable[[ParseError], None] = calls.append
+    token = TOLERANCE.set(report)
+    try:
+        assert RunStep.from_dict(STEP).to_dict() == STEP
+    finally:
+        TOLERANCE.reset(token)
+    assert calls == []

@@ -1,0 +1,514 @@
+"""Tolerant reading (the default) and strict reading (``strict_responses=True``).
+
+Every kind of departure — a required property missing, a value of another JSON type, a shape
+the spec does not know, and any of these on what the client itself needs — in a list page, a
+JSON submission's answer and a stream event, both ways: tolerant delivers (the odd property
+reads ``None``), reports once per (model, property) with a warning and a log line, and lists it
+in ``.drift``; strict raises ``ResponseValidationError`` naming the field, as does tolerant for
+what the client needs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import portkey_runs
+from portkey_runs import (
+    AsyncClient,
+    Client,
+    ResponseValidationError,
+    SpecDrift,
+    SpecDriftWarning,
+    _drift,
+    _http,
+)
+from tests._loopback import LoopbackServer, Reply
+from tests.overlay.test_real_shapes import _run
+
+JSON = dict[str, Any]
+SSE_HEADERS = {"content-type": "text/event-stream"}
+REQUEST_ID = {"x-request-id": "req_drift7"}
+SECRET = "pk-live-secret-0123456789"
+VIRTUAL = "vk-secret-virtual-42"
+OUTPUTS = [{"tool_call_id": "call_1", "output": "ok"}]
+
+Change = Callable[[JSON], None]
+
+
+def _missing(name: str) -> Change:
+    return lambda run: run.pop(name)
+
+
+def _set(name: str, value: Any) -> Change:
+    def change(run: JSON) -> None:
+        run[name] = value
+
+    return change
+
+
+#: (kind, change to a valid Run, model, property path, what the problem says).
+DEPARTURES = [
+    ("missing-required", _missing("model"), "Run", "model", "missing required property"),
+    ("wrong-type", _set("temperature", "warm"), "Run", "temperature", "expected null or number"),
+    # An object where the spec says a string or one of its known objects.
+    ("unknown-shape", _set("tool_choice", [1]), "Run", "tool_choice", "expected"),
+]
+#: What the client needs: a departure there raises in both modes, naming the field (strict:
+#: by its path from the answer's model, ``ListRunsResponse.data[0].id``; tolerant: by the
+#: model that holds it, ``Run.id``).
+NEEDED = [
+    ("run-id", _missing("id"), r"\bRun\.id: missing required property|data\[0\]\.id: missing"),
+    ("run-status", _set("status", 3), r"\bRun\.status: expected string|\]\.status: expected"),
+    (
+        "tool-call-id",
+        None,
+        r"RunToolCall\.id: missing required property|tool_calls\[0\]\.id: missing",
+    ),
+]
+
+
+def _waiting(**function: Any) -> JSON:
+    call: JSON = {"id": "call_1", "type": "function", "function": function}
+    return _run(
+        "requires_action",
+        required_action={
+            "type": "submit_tool_outputs",
+            "submit_tool_outputs": {"tool_calls": [call]},
+        },
+    )
+
+
+def _needed_run(kind: str, change: Change | None) -> JSON:
+    if change is None:  # a tool call without its id
+        run = _waiting(name="lookup", arguments="{}")
+        del run["required_action"]["submit_tool_outputs"]["tool_calls"][0]["id"]
+        return run
+    run = _run("completed")
+    change(run)
+    return run
+
+
+def _changed(change: Change) -> JSON:
+    run = _run("completed")
+    change(run)
+    return run
+
+
+def _page(*runs: JSON) -> JSON:
+    ids = [run.get("id") for run in runs]
+    return {
+        "object": "list",
+        "data": list(runs),
+        "first_id": ids[0] if ids else None,
+        "last_id": ids[-1] if ids else None,
+        "has_more": False,
+    }
+
+
+def _answer(data: JSON) -> Reply:
+    """A JSON answer with a request id."""
+    return Reply(200, json.dumps(data).encode(), {"content-type": "application/json", **REQUEST_ID})
+
+
+def _stream(run: JSON) -> bytes:
+    return (
+        f"event: thread.run.completed\ndata: {json.dumps(run)}\n\nevent: done\ndata: [DONE]\n\n"
+    ).encode()
+
+
+@pytest.fixture(autouse=True)
+def fresh_announcements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with nothing announced yet (announcements are once per process)."""
+    monkeypatch.setattr(_drift, "_announced", set())
+
+
+@pytest.fixture
+def client(loopback: LoopbackServer) -> Iterator[Client]:
+    with Client(SECRET, base_url=loopback.url, virtual_key=VIRTUAL, max_retries=0) as c:
+        yield c
+
+
+# --- a list page --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_page_that_departs_is_delivered_tolerantly_and_lists_its_drift(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    odd = _changed(change)
+    loopback.replies.append(_answer(_page(odd)))
+    with pytest.warns(SpecDriftWarning, match=f"{model}.{path}"):
+        (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
+    (run,) = page.data
+    assert run.id == "run_shape1"
+    assert run.status == "completed"
+    assert getattr(run, path) is None
+    (drift,) = page.drift
+    assert (drift.model, drift.path, drift.request_id) == (model, path, "req_drift7")
+    assert drift.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_page_that_departs_raises_when_strict_naming_the_field(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    loopback.replies.append(_answer(_page(_changed(change))))
+    with pytest.raises(ResponseValidationError, match=rf"\.{path}: {problem}") as info:
+        list(client.runs.list("thread_shape1", strict_responses=True))
+    assert info.value.location == f"ListRunsResponse.data[0].{path}"
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "tolerant"])
+@pytest.mark.parametrize(("kind", "change", "message"), NEEDED)
+def test_a_page_whose_run_lacks_what_the_client_needs_raises_either_way(
+    strict: bool,
+    kind: str,
+    change: Change | None,
+    message: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    loopback.replies.append(_answer(_page(_needed_run(kind, change))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and nothing is reported as tolerated
+        with pytest.raises(ResponseValidationError, match=message):
+            list(client.runs.list("thread_shape1", strict_responses=strict))
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ({"object": "list", "first_id": None, "last_id": None, "has_more": False}, "data"),
+        ({"object": "list", "data": [], "first_id": None, "last_id": None}, "has_more"),
+        (
+            {"object": "list", "data": [], "first_id": 7, "last_id": None, "has_more": False},
+            "first_id",
+        ),
+    ],
+)
+def test_a_page_without_its_runs_or_cursors_raises_even_tolerantly(
+    page: JSON, message: str, loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply.json(page))
+    with pytest.raises(ResponseValidationError, match=f"ListRunsResponse.{message}"):
+        list(client.runs.list("thread_shape1", strict_responses=False))
+
+
+def test_each_departure_is_announced_once_per_model_and_property_and_listed_every_time(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    first = _changed(_missing("model"))
+    second = {**first, "id": "run_shape2"}
+    page = {**_page(first), "has_more": True}
+    loopback.replies.append(_answer(page))
+    loopback.replies.append(_answer(_page(second)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pages = list(client.runs.list("thread_shape1", strict_responses=False).pages())
+    drifts = [drift for page in pages for drift in page.drift]
+    assert [(d.model, d.path) for d in drifts] == [("Run", "model"), ("Run", "model")]
+    assert [w.category for w in caught] == [SpecDriftWarning]
+
+
+def test_the_log_line_names_model_property_problem_and_request_id_and_no_secret(
+    loopback: LoopbackServer, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    loopback.replies.append(_answer(_page(_changed(_missing("model")))))
+    with caplog.at_level(logging.WARNING, logger="portkey_runs"), pytest.warns(SpecDriftWarning):
+        list(client.runs.list("thread_shape1", strict_responses=False))
+    (record,) = [r for r in caplog.records if r.name == "portkey_runs"]
+    line = record.getMessage()
+    assert "Run.model: missing required property" in line
+    assert "req_drift7" in line
+    assert SECRET not in caplog.text
+    assert VIRTUAL not in caplog.text
+    # The request did carry both secrets: they were there to leak.
+    headers = loopback.requests[0].headers
+    assert headers["x-portkey-api-key"] == SECRET
+    assert headers["x-portkey-virtual-key"] == VIRTUAL
+
+
+def test_a_valid_page_reads_strictly_only_and_a_departing_one_once_more(
+    loopback: LoopbackServer, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = _drift.read_tolerantly
+
+    def counting(model: Any, data: Any, where: str, log: Any) -> Any:
+        calls.append(model.__name__)
+        return real(model, data, where, log)
+
+    monkeypatch.setattr(_http, "read_tolerantly", counting)
+    loopback.replies.append(Reply.json(_page(_run("completed"))))
+    (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
+    assert (calls, page.drift) == ([], ())
+    loopback.replies.append(Reply.json(_page(_changed(_missing("model")))))
+    with pytest.warns(SpecDriftWarning):
+        list(client.runs.list("thread_shape1", strict_responses=False))
+    assert calls == ["ListRunsResponse"]
+
+
+async def test_the_async_client_reads_a_departing_page_tolerantly_too(
+    loopback: LoopbackServer,
+) -> None:
+    loopback.replies.append(_answer(_page(_changed(_set("temperature", "warm")))))
+    async with AsyncClient("pk-test", base_url=loopback.url, max_retries=0) as client:
+        with pytest.warns(SpecDriftWarning, match="Run.temperature"):
+            pages = [
+                p async for p in client.runs.list("thread_shape1", strict_responses=False).pages()
+            ]
+    assert [(d.model, d.path) for d in pages[0].drift] == [("Run", "temperature")]
+    assert pages[0].data[0].temperature is None
+
+
+# --- a JSON submission's answer -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_submission_answer_that_departs_is_delivered_tolerantly(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    loopback.replies.append(_answer(_changed(change)))
+    with pytest.warns(SpecDriftWarning, match=f"{model}.{path}: {problem}.*req_drift7"):
+        run = client.runs.submit_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+    assert (run.id, run.status) == ("run_shape1", "completed")
+    assert getattr(run, path) is None
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_submission_answer_that_departs_raises_when_strict(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    loopback.replies.append(Reply.json(_changed(change)))
+    with pytest.raises(ResponseValidationError, match=rf"^{model}\.{path}: {problem}"):
+        client.runs.submit_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=True
+        )
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "tolerant"])
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        ({"arguments": "{}"}, r"[Ff]unction\.name: missing required property"),
+        ({"name": "lookup", "arguments": {"q": 1}}, r"[Ff]unction\.arguments: expected string"),
+    ],
+)
+def test_a_submission_answer_whose_tool_calls_are_unusable_raises_either_way(
+    strict: bool, function: JSON, message: str, loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(Reply.json(_waiting(**function)))
+    with pytest.raises(ResponseValidationError, match=message):
+        client.runs.submit_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=strict
+        )
+
+
+# --- a stream event --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_stream_event_that_departs_is_delivered_tolerantly_and_listed(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    headers = {**SSE_HEADERS, **REQUEST_ID}
+    loopback.replies.append(Reply(200, [_stream(_changed(change))], headers))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match=f"event thread.run.completed: {model}.{path}"):
+            (event,) = list(stream)
+        assert event.event == "thread.run.completed"
+        assert getattr(event.data, path) is None
+        assert stream.until_done().id == "run_shape1"
+        assert stream.drift == [SpecDrift(model, path, stream.drift[0].problem, "req_drift7")]
+    assert stream.drift[0].problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
+def test_a_stream_event_that_departs_raises_when_strict(
+    kind: str,
+    change: Change,
+    model: str,
+    path: str,
+    problem: str,
+    loopback: LoopbackServer,
+    client: Client,
+) -> None:
+    loopback.replies.append(Reply(200, [_stream(_changed(change))], SSE_HEADERS))
+    with (
+        client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=True
+        ) as stream,
+        pytest.raises(ResponseValidationError, match=f"{model}.{path}: {problem}"),
+    ):
+        list(stream)
+    assert stream.drift == []
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "tolerant"])
+def test_a_delta_without_its_index_raises_either_way(
+    strict: bool, loopback: LoopbackServer, client: Client
+) -> None:
+    delta = {
+        "id": "msg_1",
+        "object": "thread.message.delta",
+        "delta": {"content": [{"type": "text", "text": {"value": "hi"}}]},
+    }
+    body = f"event: thread.message.delta\ndata: {json.dumps(delta)}\n\n".encode()
+    loopback.replies.append(Reply(200, [body], SSE_HEADERS))
+    with (
+        client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=strict
+        ) as stream,
+        pytest.raises(ResponseValidationError, match=r"\.index: missing required property"),
+    ):
+        list(stream)
+
+
+def test_a_tolerated_step_event_still_builds_the_snapshots(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    step = {
+        "id": "step_1",
+        "object": "thread.run.step",
+        "created_at": 1730000002,
+        "run_id": "run_shape1",
+        "thread_id": "thread_shape1",
+        "assistant_id": "asst_shape1",
+        "type": "message_creation",
+        "status": "completed",
+        "cancelled_at": None,
+        "completed_at": 1730000003,
+        "expires_at": None,
+        "failed_at": None,
+        "last_error": None,
+        "step_details": {"type": "message_creation", "message_creation": {"message_id": "m"}},
+        "usage": "none",  # an object or null in the spec
+    }
+    body = f"event: thread.run.step.completed\ndata: {json.dumps(step)}\n\n".encode()
+    body += _stream(_run("completed"))
+    loopback.replies.append(Reply(200, [body], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match="RunStep.usage"):
+            (built,) = stream.final_run_steps()
+    assert (built.id, built.usage) == ("step_1", None)
+    # Once for the event, once for the snapshot read from it; announced once.
+    assert [(d.model, d.path) for d in stream.drift] == [("RunStep", "usage")] * 2
+
+
+# --- where the mode comes from --------------------------------------------------------------
+
+
+def test_clients_read_tolerantly_by_default_and_strictly_on_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PORTKEY_STRICT_RESPONSES")
+    assert Client("pk-test").strict_responses is False
+    assert AsyncClient("pk-test").strict_responses is False
+    assert Client("pk-test", strict_responses=True).strict_responses is True
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "true")
+    assert Client("pk-test").strict_responses is True
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "0")
+    assert Client("pk-test").strict_responses is False
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "maybe")
+    with pytest.raises(ValueError, match="PORTKEY_STRICT_RESPONSES must be"):
+        Client("pk-test")
+
+
+def test_strict_responses_must_be_a_bool_on_the_client_and_per_call() -> None:
+    with pytest.raises(TypeError, match="strict_responses must be True or False, got 1"):
+        Client("pk-test", strict_responses=1)  # type: ignore[arg-type]
+    with Client("pk-test") as client, pytest.raises(TypeError, match="strict_responses"):
+        client.runs.list("thread_1", strict_responses="no")  # type: ignore[arg-type]
+
+
+def test_a_calls_option_overrides_the_clients_mode_both_ways(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PORTKEY_STRICT_RESPONSES")
+    odd = _page(_changed(_missing("model")))
+    loopback.replies.extend([Reply.json(odd), Reply.json(odd), Reply.json(odd)])
+    with Client("pk-test", base_url=loopback.url, max_retries=0) as tolerant:
+        with pytest.warns(SpecDriftWarning):
+            assert len(list(tolerant.runs.list("thread_shape1"))) == 1
+        with pytest.raises(ResponseValidationError):
+            list(tolerant.runs.list("thread_shape1", strict_responses=True))
+    with Client("pk-test", base_url=loopback.url, max_retries=0, strict_responses=True) as strict:
+        assert len(list(strict.runs.list("thread_shape1", strict_responses=False))) == 1
+
+
+def test_the_drift_names_are_exported() -> None:
+    assert issubclass(portkey_runs.SpecDriftWarning, UserWarning)
+    assert portkey_runs.errors.SpecDriftWarning is SpecDriftWarning
+    assert portkey_runs.SpecDrift is SpecDrift
+
+
+async def test_the_async_stream_reads_a_departing_event_tolerantly_and_lists_it(
+    loopback: LoopbackServer,
+) -> None:
+    headers = {**SSE_HEADERS, **REQUEST_ID}
+    loopback.replies.append(Reply(200, [_stream(_changed(_missing("model")))], headers))
+    async with AsyncClient("pk-test", base_url=loopback.url, max_retries=0) as client:
+        manager = client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+        async with manager as stream:
+            with pytest.warns(SpecDriftWarning, match="Run.model"):
+                run = await stream.until_done()
+    assert (run.id, getattr(run, "model")) == ("run_shape1", None)  # noqa: B009 (typed str)
+    assert stream.drift == [SpecDrift("Run", "model", "missing required property", "req_drift7")]
+
+
+def test_a_raw_response_parses_with_the_calls_mode(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    odd = _page(_changed(_missing("model")))
+    loopback.replies.extend([_answer(odd), _answer(odd)])
+    raw = client.runs.with_raw_response.list("thread_shape1", strict_responses=False)
+    with pytest.warns(SpecDriftWarning):
+        page = raw.parse()
+    assert [(d.model, d.path) for d in page.drift] == [("Run", "model")]
+    strict = client.runs.with_raw_response.list("thread_shape1")  # the client: strict here
+    with pytest.raises(ResponseValidationError, match=r"\.model: missing required property"):
+        strict.parse()
