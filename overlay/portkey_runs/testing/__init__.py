@@ -28,6 +28,7 @@ requests without that header, one each, with ``state.inject(spec, ...)``. A spec
     html502                           a 502 whose body is an HTML page, as a proxy sends it
     reset                             close the connection without answering
     cut_stream=3                      a stream stops mid-line in its 3rd event, abnormally
+    stream_error=3                    a stream's 3rd event is an ``error`` event, its last
     malformed_json                    a 200 with broken JSON (in a stream: the 1st event's data)
     unknown_status=paused             the answer's first run has status ``paused``
     unknown_event=thread.run.paused   an extra event of that name after ``thread.run.queued``
