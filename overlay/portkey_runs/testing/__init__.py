@@ -43,11 +43,20 @@ credentials are checked; ``reset``, ``html502`` and ``status`` answer without re
 API (the state does not change), the others alter a successful answer.
 """
 
+import sys
+
 try:
     import pydantic  # noqa: F401
     import starlette  # noqa: F401
     import uvicorn  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    if sys.argv[:1] == ["-m"] and any(arg.endswith(__name__) for arg in sys.orig_argv):
+        # ``python -m portkey_runs.testing`` (runpy imports the package with argv[0] "-m"):
+        # the command's one line, not a traceback.
+        from ..cli import EXTRA_HINT, PROG
+
+        sys.stderr.write(f"{PROG}: error: the reference server needs: {EXTRA_HINT}\n")
+        raise SystemExit(1) from None
     raise ImportError(
         f"portkey_runs.testing needs the testing extra ({exc.name} is not installed): "
         'pip install "portkey-runs[testing]"',
