@@ -10,7 +10,6 @@ import pytest
 from pydantic import ValidationError
 
 import portkey_runs
-
 from portkey_runs._sse import SSEDecoder
 from portkey_runs.testing import (
     FAULT_HEADER,
@@ -151,7 +150,8 @@ def test_the_client_raises_stream_error_with_the_servers_error_mid_stream(
     assert seen == ["thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]
     assert info.value.error is not None
     assert info.value.error.type_ == "server_error"
-    assert info.value.request_id is not None and info.value.request_id.startswith("req_")
+    assert info.value.request_id is not None
+    assert info.value.request_id.startswith("req_")
 
 
 def test_malformed_json_breaks_the_body_of_a_200(client: httpx.Client, thread_id: str) -> None:
