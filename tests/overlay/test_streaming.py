@@ -528,6 +528,21 @@ def test_a_stream_whose_whole_body_arrived_leaves_its_connection_for_the_next_re
         assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
 
 
+async def test_an_async_stream_whose_whole_body_arrived_reads_what_follows_done_and_keeps_it(
+    loopback: LoopbackServer,
+) -> None:
+    # What follows done is in already (Content-Length, read in one piece): reading it is free.
+    body = EXAMPLE.encode() + b": trailing comment\n\n" * 3
+    loopback.replies.extend(Reply(200, body, SSE_HEADERS) for _ in range(2))
+    async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
+        pool = client.api.get_async_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+        for _ in range(2):
+            async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+                assert (await stream.until_done()).status.value == "completed"
+                assert stream.response.num_bytes_downloaded == len(body), "read to its end"
+            assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
+
+
 def test_a_chunked_stream_is_closed_at_done_and_the_next_request_connects_again(
     loopback: LoopbackServer, client: Client
 ) -> None:
