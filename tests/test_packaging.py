@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -82,6 +83,27 @@ def test_the_demo_without_the_testing_extra_says_what_to_install_in_one_line() -
         "portkey-runs: error: the demo runs the reference server, which needs: "
         'pip install "portkey-runs[testing]"'
     ]
+
+
+def test_python_m_portkey_runs_testing_without_the_extra_is_one_line(tmp_path: Path) -> None:
+    # A package named as the extra's that cannot be imported, ahead of the installed one.
+    (tmp_path / "starlette").mkdir()
+    (tmp_path / "starlette" / "__init__.py").write_text(
+        "raise ImportError('No module named starlette', name='starlette')\n"
+    )
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "portkey_runs.testing", "--port", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": path},
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (
+        'portkey-runs: error: the reference server needs: pip install "portkey-runs[testing]"\n'
+    )
 
 
 def test_the_client_imports_and_works_without_the_testing_extra() -> None:

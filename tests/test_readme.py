@@ -11,43 +11,69 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from portkey_runs.testing import ReferenceState, serve
 from tests._loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+#: The README's shell session: the server in the background, its environment, a tool loop.
+SESSION = next(
+    b
+    for b in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+    if "portkey-runs serve --port" in b
+)
+SERVE_LINE, EXPORT_LINE, RUN_LINE = SESSION.strip().splitlines()
+README_PORT = "8765"
 
 
 def test_the_readme_has_python_examples() -> None:
     assert len(BLOCKS) >= 8
 
 
+@contextlib.contextmanager
+def readme_server(rounds: str | None = None) -> Iterator[dict[str, str]]:
+    """``portkey-runs serve`` started as the README says (on a free port for the README's;
+    with other ``--rounds`` if given); the environment its export line sets."""
+    port = str(free_port())
+    serve_args = shlex.split(SERVE_LINE.rstrip("& ").replace(README_PORT, port))
+    assert serve_args[:2] == ["portkey-runs", "serve"]
+    if rounds is not None:
+        serve_args[serve_args.index("--rounds") + 1] = rounds
+    server = subprocess.Popen(
+        [sys.executable, "-m", "portkey_runs.cli", *serve_args[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        banner = server.stdout.readline()  # written once the server listens
+        assert banner.startswith(f"reference server at http://127.0.0.1:{port}/v1"), banner
+        assert server.stdout.readline().startswith("thread_abc123: 5 runs; run_abc123 waits")
+        env = dict(item.split("=", 1) for item in shlex.split(EXPORT_LINE)[1:])
+        yield {k: v.replace(README_PORT, port) for k, v in env.items()}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+
+
 @pytest.fixture(scope="module")
 def printed() -> list[str]:
-    """What each block printed, run in order, each in a namespace of its own."""
-    state = ReferenceState(seed=11)
-    # The examples use the placeholder id of the API reference; a seeded thread stands in. Each
-    # example that submits takes the newest waiting run: the stream, then the snapshots, then
-    # the tool loop (two rounds).
-    thread_id = state.create_thread(statuses=["completed", "failed"])
-    state.add_run(thread_id, tool_calls=2, rounds=2)
-    state.add_run(thread_id)
-    state.add_run(thread_id)
-    state.add_run(thread_id, "queued")
+    """What each block printed, run unchanged and in order against the README's server
+    process, each in a namespace of its own."""
     outputs = []
-    with pytest.MonkeyPatch.context() as env, serve(state, event_delay=0) as server:
-        env.setenv("PORTKEY_API_KEY", "pk-readme")
-        env.setenv("PORTKEY_BASE_URL", server.base_url)
-        env.delenv("PORTKEY_VIRTUAL_KEY", raising=False)
+    with pytest.MonkeyPatch.context() as patch, readme_server() as env:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("PORTKEY_VIRTUAL_KEY", raising=False)
         for number, block in enumerate(BLOCKS, 1):
-            code = compile(
-                block.replace("thread_abc123", thread_id), f"README block {number}", "exec"
-            )
+            code = compile(block, f"README block {number}", "exec")
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 exec(code, {"__name__": f"readme_block_{number}"})
@@ -59,19 +85,44 @@ def test_every_block_runs_on_its_own(printed: list[str]) -> None:
     assert len(printed) == len(BLOCKS)
 
 
+def block_printing(printed: list[str], marker: str) -> str:
+    """What the block whose code holds ``marker`` printed."""
+    (number,) = (n for n, block in enumerate(BLOCKS) if marker in block)
+    return printed[number]
+
+
 def test_the_examples_print_what_their_comments_say(printed: list[str]) -> None:
     text = "\n".join(printed)
-    assert "\ncompleted 2\n" in text, "the tool loop: two rounds, then completed"
-    assert "1 get_weather {" in text
-    assert "2 get_local_time {" in text
-    assert "\ncompleted\n" in text, "the stream ends with the completed run"
-    assert "'content': [{'index': 0, 'type': 'text'" in text, "message deltas were printed"
+    assert "run_abc123 requires_action\n" in printed[0], "the first example lists the thread"
+    stream = block_printing(printed, 'if event.event == "thread.message.delta"')
+    assert stream == "requires_action\n", "run_abc123 asks again after its first round"
+    reply = block_printing(printed, "stream.text_deltas")
+    assert reply.endswith("\ncompleted 2\n"), "its second round completes it, with a message"
+    assert reply.startswith("Here is what the tools returned:")
+    loop = block_printing(printed, "client.runs.run_tools(")
+    assert "\ncompleted 2\n" in loop, "the tool loop: another waiting run, two rounds"
+    assert "1 get_weather {" in loop
+    assert "2 get_local_time {" in loop
     assert "404 No thread found" in text
     assert "RateLimitError" in text
     assert "ListRunsResponse" in text
     assert re.search(r"req_[0-9a-f]{24} trace_[0-9a-f]{24}", text), "raw.meta ids"
     assert "Client(base_url=" in text
-    assert "pk-readme" not in text, "no secret is printed"
+    assert "pk-anything" not in text, "no secret is printed"
+
+
+def test_the_stream_example_prints_the_reply_of_a_run_that_completes() -> None:
+    """The same block against runs of one round: the message deltas, then completed."""
+    block = next(b for b in BLOCKS if 'if event.event == "thread.message.delta"' in b)
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, readme_server(rounds="1") as env:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "README stream block", "exec"), {"__name__": "readme_stream"})
+    lines = out.getvalue().splitlines()
+    assert lines[-1] == "completed"
+    assert lines[0].startswith("{'content': [{'index': 0, 'type': 'text'"), "message deltas"
 
 
 def test_a_block_that_forgets_an_import_fails() -> None:
@@ -91,34 +142,10 @@ def test_the_readme_links_only_to_files_in_the_repository() -> None:
 
 
 def test_the_reference_server_session_runs_as_written(tmp_path: Path) -> None:
-    """The README's shell session: the server in the background, the environment, a tool loop
-    from the command line (with a free port for the README's, and the ids it printed)."""
-    block = next(
-        b
-        for b in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
-        if "portkey-runs serve --port" in b
-    )
-    serve_line, export_line, run_line = block.strip().splitlines()
-    port = str(free_port())
-    serve_args = shlex.split(serve_line.rstrip("& ").replace("8765", port))
-    assert serve_args[:2] == ["portkey-runs", "serve"]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "portkey_runs.cli", *serve_args[1:]],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        banner = server.stdout.readline()
-        assert banner.startswith(f"reference server at http://127.0.0.1:{port}/v1")
-        thread_id, _, rest = server.stdout.readline().partition(":")
-        run_id = rest.split(";")[1].split()[0]
-        env = dict(item.split("=", 1) for item in shlex.split(export_line)[1:])
-        env = {k: v.replace("8765", port) for k, v in env.items()}
-        argv = shlex.split(
-            run_line.replace("thread_abc123", thread_id).replace("run_abc123", run_id)
-        )
+    """The README's shell session as written: the tool loop from the command line on the ids
+    the server serves."""
+    with readme_server() as env:
+        argv = shlex.split(RUN_LINE)
         assert argv[:2] == ["portkey-runs", "run-tools"]
         result = subprocess.run(
             [sys.executable, "-m", "portkey_runs.cli", *argv[1:]],
@@ -128,11 +155,40 @@ def test_the_reference_server_session_runs_as_written(tmp_path: Path) -> None:
             timeout=60,
             cwd=tmp_path,
         )
-        assert result.returncode == 0, result.stderr
-        assert "round 2: get_local_time(" in result.stdout
-        assert "reply: Here is what the tools returned:" in result.stdout
-        assert "after 2 round(s)" in result.stderr
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=30)
-    assert server.returncode == 0
+    assert result.returncode == 0, result.stderr
+    assert "round 2: get_local_time(" in result.stdout
+    assert "reply: Here is what the tools returned:" in result.stdout
+    assert re.match(r"final run: run_abc123 +completed", result.stderr), result.stderr
+    assert "after 2 round(s)" in result.stderr
+
+
+def test_every_block_passes_mypy_strict(tmp_path: Path) -> None:
+    """Each block as a module of its own, all checked in one mypy run (the project's settings
+    and cache)."""
+    paths = []
+    for number, block in enumerate(BLOCKS, 1):
+        path = tmp_path / f"readme_block_{number}.py"
+        path.write_text(block)
+        paths.append(str(path))
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", *paths],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_would_catch_a_block_that_breaks_the_types(tmp_path: Path) -> None:
+    path = tmp_path / "readme_broken.py"
+    path.write_text("import portkey_runs\n\nportkey_runs.Client(timeout='soon')\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert 'Argument "timeout" to "Client"' in result.stdout

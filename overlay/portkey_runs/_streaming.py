@@ -38,11 +38,16 @@ __all__ = [
     "raw_stream",
 ]
 
-#: How much of a body may follow ``done`` and still be read, to keep the connection.
-_DRAIN = 64 * 1024
-
 T = TypeVar("T")
 S = TypeVar("S", "RunStream", "AsyncRunStream")
+
+
+def _arrived(response: httpx.Response) -> bool:
+    """Whether the whole body is in already (its length was announced and read), so that
+    reading its end cannot wait for the server. A stream is left at ``done`` without waiting:
+    a server or proxy may hold the connection open long after it (then it is closed)."""
+    length = response.headers.get("content-length", "")
+    return length.isdigit() and response.num_bytes_downloaded >= int(length)
 
 
 class _Decoder:
@@ -225,16 +230,13 @@ class RunStream(_StreamState):
                 raise decoder.failed(exc, self.meta) from exc.__cause__
             if event is not None:
                 return event
-            # ``done``: read the end of the body (a little of it at most), so that the connection
-            # can be used again; a body that goes on is closed instead.
+            # ``done``: the end of the stream, whether or not the server closes the connection.
             self._raw, self._next = [], 0
-            with contextlib.suppress(httpx.HTTPError):
-                left = _DRAIN
-                for chunk in self._chunks:
-                    left -= len(chunk)
-                    if left < 0:
-                        self.response.close()
-                        break
+            if _arrived(self.response):  # reading the end cannot wait: keep the connection
+                with contextlib.suppress(httpx.HTTPError):
+                    for _ in self._chunks:
+                        pass
+            self.response.close()
             raise StopIteration
 
     def _fill(self) -> None:
@@ -333,13 +335,11 @@ class AsyncRunStream(_StreamState):
             if event is not None:
                 return event
             self._raw, self._next = [], 0
-            with contextlib.suppress(httpx.HTTPError):
-                left = _DRAIN
-                async for chunk in self._chunks:
-                    left -= len(chunk)
-                    if left < 0:
-                        await self.response.aclose()
-                        break
+            if _arrived(self.response):
+                with contextlib.suppress(httpx.HTTPError):
+                    async for _ in self._chunks:
+                        pass
+            await self.response.aclose()
             raise StopAsyncIteration
 
     async def _fill(self) -> None:

@@ -182,11 +182,15 @@ class _Loop:
         return run
 
     def plan(self, run: Run) -> list[_Planned] | None:
-        """The calls of the next round, or ``None`` when the run has ended."""
+        """The calls of the next round, or ``None`` when the run has ended after a round;
+        ``ToolLoopError`` for a run that is not waiting (at the start: in a terminal status
+        too)."""
         self.final_run = run
-        if run.status in TERMINAL:
+        if run.status in TERMINAL and self.round:
             return None
         if run.status != RunStatus.REQUIRES_ACTION or run.required_action is None:
+            # A run that is not waiting at the start is a mistake (a wrong id, or a run
+            # finished already), not a loop of no rounds.
             raise ToolLoopError(
                 f"run {run.id} is {run.status.value}, not waiting for tool outputs "
                 f"(after {self.round} round(s))"

@@ -188,6 +188,64 @@ def test_run_tools_with_a_module_that_cannot_be_imported_is_one_line(
     assert err.count("\n") == 1
 
 
+def test_run_tools_loads_a_module_given_as_a_file_path(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "pathtools.py").write_text(TOOLS_MODULE)
+    monkeypatch.chdir(tmp_path)  # the file is not importable by name from here
+    monkeypatch.delitem(sys.modules, "pathtools", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    thread = server.state.create_thread(statuses=["requires_action"], tool_calls=1)
+    (run,) = server.state.runs(thread)
+    code, out, err = run_cli(
+        "run-tools",
+        thread,
+        run.id,
+        "--module",
+        "./elsewhere/pathtools.py",
+        "--base-url",
+        server.base_url,
+    )
+    assert code == 0, err
+    assert out.startswith("round 1: get_weather({")
+    assert "after 1 round(s)" in err
+
+
+def test_run_tools_with_a_path_that_is_no_py_file_names_both_forms(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(
+        "run-tools", "t", "r", "--module", "./missing.py", "--base-url", server.base_url
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        "portkey-runs: error: --module ./missing.py: no such .py file; give a file path "
+        "(./mytools.py) or an importable module name (mytools, mypackage.tools)\n"
+    )
+
+
+def test_run_tools_on_a_run_that_is_not_waiting_is_one_line_and_exit_1(
+    server: RunningServer, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "mytools", raising=False)
+    thread = server.state.create_thread(statuses=["completed"])
+    (run,) = server.state.runs(thread)
+    code, out, err = run_cli(
+        "run-tools", thread, run.id, "--module", "mytools", "--base-url", server.base_url
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        f"portkey-runs: error: run {run.id} is completed, not waiting for tool outputs "
+        "(after 0 round(s))\n"
+    )
+    assert server.state.count(method="POST") == 0
+
+
 def test_errors_are_one_line_and_a_non_zero_exit(server: RunningServer) -> None:
     code, out, err = run_cli("list", "thread_missing", "--base-url", server.base_url)
     assert code == 1

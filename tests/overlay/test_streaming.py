@@ -515,7 +515,35 @@ async def test_an_async_stream_that_failed_raises_again(loopback: LoopbackServer
                 await anext(stream)
 
 
-def test_a_completed_stream_leaves_its_connection_for_the_next_request(
+def test_a_stream_whose_whole_body_arrived_leaves_its_connection_for_the_next_request(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    # With a Content-Length, the end of the body is known to be in: reading it cannot wait.
+    loopback.replies.append(Reply(200, EXAMPLE.encode(), SSE_HEADERS))
+    loopback.replies.append(Reply(200, EXAMPLE.encode(), SSE_HEADERS))
+    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    for _ in range(2):
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+            stream.until_done()
+        assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
+
+
+async def test_an_async_stream_whose_whole_body_arrived_reads_what_follows_done_and_keeps_it(
+    loopback: LoopbackServer,
+) -> None:
+    # What follows done is in already (Content-Length, read in one piece): reading it is free.
+    body = EXAMPLE.encode() + b": trailing comment\n\n" * 3
+    loopback.replies.extend(Reply(200, body, SSE_HEADERS) for _ in range(2))
+    async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
+        pool = client.api.get_async_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+        for _ in range(2):
+            async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+                assert (await stream.until_done()).status.value == "completed"
+                assert stream.response.num_bytes_downloaded == len(body), "read to its end"
+            assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
+
+
+def test_a_chunked_stream_is_closed_at_done_and_the_next_request_connects_again(
     loopback: LoopbackServer, client: Client
 ) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
@@ -523,8 +551,80 @@ def test_a_completed_stream_leaves_its_connection_for_the_next_request(
     pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
     for _ in range(2):
         with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
-            stream.until_done()
-        assert [c.is_idle() for c in pool.connections] == [True], "kept alive, and reused"
+            assert stream.until_done().status.value == "completed"
+            assert stream.response.is_closed
+        assert pool.connections == [], "not kept: its end was not known to be in"
+    assert len(loopback.requests) == 2
+
+
+def held_after_done(loopback: LoopbackServer) -> tuple[Reply, threading.Event]:
+    """A reply that sends its events up to ``done``, then holds the connection open (the
+    body unfinished) until the test sets the returned event."""
+    events = sse([("thread.run.completed", run_data("completed")), ("done", "[DONE]")])
+    release = threading.Event()
+    reply = Reply(
+        200, [events, b": still here\n\n"], SSE_HEADERS, gates=[threading.Event(), release]
+    )
+    reply.gates[0].set()
+    loopback.replies.append(reply)
+    return reply, release
+
+
+def test_leaving_a_stream_at_done_does_not_wait_for_the_server_to_close(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    reply, release = held_after_done(loopback)
+    try:
+        with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+            names = [event.event for event in stream]
+            # The server is still holding the connection: the loop above ended at done.
+            assert reply.opened == [True]
+            assert stream.response.is_closed
+        assert names == ["thread.run.completed"]
+        assert stream.until_done().status.value == "completed"
+    finally:
+        release.set()
+
+
+async def test_leaving_an_async_stream_at_done_does_not_wait_either(
+    loopback: LoopbackServer,
+) -> None:
+    reply, release = held_after_done(loopback)
+    try:
+        async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
+            async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
+                names = [event.event async for event in stream]
+                assert reply.opened == [True]
+                assert stream.response.is_closed
+        assert names == ["thread.run.completed"]
+    finally:
+        release.set()
+
+
+def test_a_tool_loop_ends_at_done_while_the_server_holds_the_connection(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    call = {"id": "call_001", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    waiting = {
+        **json.loads(run_data("completed")),
+        "status": "requires_action",
+        "required_action": {
+            "type": "submit_tool_outputs",
+            "submit_tool_outputs": {"tool_calls": [call]},
+        },
+    }
+    reply, release = held_after_done(loopback)
+    try:
+        thread = waiting["thread_id"]
+        with client.runs.run_tools(
+            thread, Run.from_dict(waiting), tools={"f": lambda: "ok"}
+        ) as loop:
+            final = loop.until_done()
+            assert reply.opened == [True]
+        assert final.status.value == "completed"
+        assert loop.rounds == 1
+    finally:
+        release.set()
 
 
 def test_nothing_after_an_error_in_the_same_chunk_is_handed_over(

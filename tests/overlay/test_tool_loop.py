@@ -103,14 +103,26 @@ def test_an_unknown_run_id_is_a_tool_loop_error(server: RunningServer, client: C
     assert posts(server) == 0
 
 
-def test_a_finished_run_needs_no_round(server: RunningServer, client: Client) -> None:
-    thread = server.state.create_thread(statuses=["completed"])
+@pytest.mark.parametrize("status", ["completed", "failed", "expired"])
+def test_a_run_that_has_ended_already_is_a_tool_loop_error_naming_it(
+    server: RunningServer, client: Client, status: str
+) -> None:
+    thread = server.state.create_thread(statuses=[status])
     (run,) = server.state.runs(thread)
     with client.runs.run_tools(thread, run.id, tools=TOOLS) as loop:
-        assert list(loop) == []
-    assert loop.final_run is not None
-    assert loop.final_run.status.value == "completed"
+        with pytest.raises(ToolLoopError, match=f"run {run.id} is {status}, not waiting"):
+            list(loop)
     assert (loop.rounds, loop.calls, posts(server)) == (0, [], 0)
+
+
+async def test_an_async_loop_on_a_run_that_has_ended_raises_too(server: RunningServer) -> None:
+    thread = server.state.create_thread(statuses=["completed"])
+    (run,) = server.state.runs(thread)
+    async with AsyncClient("pk", base_url=server.base_url, max_retries=0) as client:
+        async with client.runs.run_tools(thread, run.id, tools=TOOLS) as loop:
+            with pytest.raises(ToolLoopError, match=f"run {run.id} is completed, not waiting"):
+                await loop.until_done()
+    assert posts(server) == 0
 
 
 def test_a_run_that_is_not_waiting_is_a_tool_loop_error(

@@ -8,13 +8,19 @@ import pytest
 from portkey_runs.testing import RunningServer
 from portkey_runs.testing.pytest_plugin import (
     reference_server,
+    reference_server_options,
     reference_server_session,
     reference_state,
 )
 
 from .helpers import HEADERS
 
-__all__ = ["reference_server", "reference_server_session", "reference_state"]
+__all__ = [
+    "reference_server",
+    "reference_server_options",
+    "reference_server_session",
+    "reference_state",
+]
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -156,3 +159,49 @@ def test_other_beta_value_is_400_even_when_not_required(
 def test_auth_is_checked_before_routing(portkey: httpx.Client) -> None:
     response = portkey.get("/threads/thread_nope/runs", headers=BETA)
     assert response.status_code == 401
+
+
+PLUGIN_CONFTEST = """
+import pytest
+
+pytest_plugins = ["portkey_runs.testing.pytest_plugin"]
+
+
+@pytest.fixture(scope="session")
+def reference_server_options():
+    return {"auth": "openai", "api_key": "sk-plugin"}
+"""
+
+PLUGIN_TEST = """
+import httpx
+
+HEADERS = {"OpenAI-Beta": "assistants=v2"}
+
+
+def test_bearer(reference_server, reference_state):
+    thread_id = reference_state.create_thread(n_runs=2)
+    url = f"{reference_server.base_url}/threads/{thread_id}/runs"
+    right = httpx.get(url, headers={**HEADERS, "Authorization": "Bearer sk-plugin"})
+    assert right.status_code == 200, right.text
+    assert len(right.json()["data"]) == 2
+    wrong = httpx.get(url, headers={**HEADERS, "Authorization": "Bearer sk-other"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_api_key"
+    portkey = httpx.get(url, headers={**HEADERS, "x-portkey-api-key": "sk-plugin"})
+    assert portkey.status_code == 401
+"""
+
+
+def test_the_pytest_plugins_server_takes_serves_options_from_a_fixture(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(PLUGIN_CONFTEST)
+    (tmp_path / "test_plugin_auth.py").write_text(PLUGIN_TEST)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

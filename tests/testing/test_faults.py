@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+import portkey_runs
 from portkey_runs._sse import SSEDecoder
 from portkey_runs.testing import (
     FAULT_HEADER,
@@ -110,6 +111,47 @@ def test_cut_stream_stops_mid_event_and_breaks_the_connection(
     assert decoder.mid_event
     assert not received.endswith(b"\n")
     assert received.split(b"\n\n")[-1].startswith(b"event: thread.run.in_progress\ndata: {")
+
+
+def test_stream_error_sends_an_error_event_in_place_of_the_nth_and_ends_the_body(
+    client: httpx.Client, reference_state: ReferenceState, thread_id: str
+) -> None:
+    run_id, body = fresh_run(reference_state, thread_id)
+    headers = fault("stream_error=3")
+    with client.stream("POST", submit_url(thread_id, run_id), json=body, headers=headers) as answer:
+        assert answer.status_code == 200
+        events = decode(answer.read())
+    assert [event.event for event in events] == [
+        "thread.run.step.completed",
+        "thread.run.queued",
+        "error",
+    ], "the error is the last event: no done"
+    error = json.loads(events[-1].data)
+    assert error["type"] == "server_error"
+    assert error["message"].startswith("The server had an error")
+
+
+def test_the_client_raises_stream_error_with_the_servers_error_mid_stream(
+    reference_server: RunningServer, reference_state: ReferenceState, thread_id: str
+) -> None:
+    run_id, body = fresh_run(reference_state, thread_id)
+    outputs = body["tool_outputs"]
+    assert isinstance(outputs, list)
+    with (
+        portkey_runs.Client("pk", base_url=reference_server.base_url, max_retries=0) as client,
+        client.runs.stream_tool_outputs(
+            thread_id, run_id, outputs, extra_headers=fault("stream_error=4")
+        ) as stream,
+    ):
+        seen = []
+        with pytest.raises(portkey_runs.StreamError, match="The server had an error") as info:
+            for event in stream:
+                seen.append(event.event)
+    assert seen == ["thread.run.step.completed", "thread.run.queued", "thread.run.in_progress"]
+    assert info.value.error is not None
+    assert info.value.error.type_ == "server_error"
+    assert info.value.request_id is not None
+    assert info.value.request_id.startswith("req_")
 
 
 def test_malformed_json_breaks_the_body_of_a_200(client: httpx.Client, thread_id: str) -> None:
@@ -251,6 +293,7 @@ def test_faults_apply_over_a_server_started_with_serve(reference_server: Running
         ("unknown_status=paused", Fault(unknown_status="paused")),
         ("unknown_event=thread.run.paused", Fault(unknown_event="thread.run.paused")),
         ("should_retry=false", Fault(should_retry=False)),
+        ("stream_error=2", Fault(stream_error=2)),
         ("latency=0.1;status=500;should_retry=true", Fault(0.1, 500, should_retry=True)),
     ],
 )
@@ -268,6 +311,8 @@ def test_fault_specs_parse(spec: str, expected: Fault) -> None:
         "latency=-1",
         "latency=nan",
         "cut_stream=0",
+        "stream_error=0",
+        "stream_error",
         "reset=1",
         "should_retry=yes",
         "status=500;status=502",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 import portkey_runs
-from portkey_runs.testing import ReferenceState, tools
+from portkey_runs.testing import ReferenceState, serve, tools
 from portkey_runs.testing._app import _EventStream
 from portkey_runs.testing._faults import Fault
 
@@ -47,7 +48,7 @@ def server() -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.communicate()  # closes the pipes
 
 
 def test_the_server_process_serves_the_seeded_threads_to_the_client(
@@ -92,15 +93,117 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
 
 def test_the_seed_fixes_the_ids() -> None:
     def ids(seed: str) -> list[str]:
-        process, setup = _start("--seed", seed, "--runs", "3")
+        process, setup = _start("--seed", seed, "--runs", "3", "--threads", "2")
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
         threads = setup["threads"]
         return [t["id"] for t in threads] + [t["waiting_run"] for t in threads]
 
     first = ids("11")
+    assert first[0::2] == ["thread_abc123", "run_abc123"], "the first thread's ids are fixed"
     assert ids("11") == first, "the same seed: the same ids"
     assert ids("12") != first, "another seed: other ids"
+
+
+def test_the_example_ids_are_served_with_the_newest_runs_waiting(
+    server: tuple[subprocess.Popen[str], dict[str, Any]],
+) -> None:
+    _, setup = server
+    with portkey_runs.Client("pk-anything", base_url=setup["base_url"]) as client:
+        runs = list(client.runs.list("thread_abc123"))
+    assert runs[0].id == "run_abc123"
+    assert [run.status.value for run in runs[:3]] == ["requires_action"] * 3, "--waiting 3"
+    assert all(run.status.value != "requires_action" for run in runs[3:])
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    return out, err
+
+
+@pytest.mark.filterwarnings("ignore:The Assistants API is deprecated:DeprecationWarning")
+def test_openai_auth_with_one_key_serves_an_openai_style_client_and_refuses_another_key() -> None:
+    openai = pytest.importorskip("openai")  # a dev dependency: the differential tests use it
+    process, setup = _start("--auth", "openai", "--api-key", "sk-right", "--event-delay", "0")
+    try:
+        assert setup["auth"] == "openai"
+        with openai.OpenAI(api_key="sk-right", base_url=setup["base_url"]) as client:
+            page = client.beta.threads.runs.list("thread_abc123")
+            assert page.data[0].id == "run_abc123"
+        with openai.OpenAI(api_key="sk-wrong", base_url=setup["base_url"], max_retries=0) as wrong:
+            with pytest.raises(openai.AuthenticationError) as info:
+                wrong.beta.threads.runs.list("thread_abc123")
+        assert info.value.status_code == 401
+        assert info.value.code == "invalid_api_key"
+        assert "sk-wrong" not in str(info.value)
+        # The Portkey header alone is not the provider's credential.
+        with portkey_runs.Client("sk-right", base_url=setup["base_url"], max_retries=0) as ours:
+            with pytest.raises(portkey_runs.AuthenticationError, match="Bearer"):
+                list(ours.runs.list("thread_abc123"))
+    finally:
+        _, err = _stop(process)
+    assert err == ""
+
+
+def test_portkey_auth_with_one_key_refuses_another_with_an_openai_style_error() -> None:
+    process, setup = _start("--api-key", "pk-right", "--event-delay", "0")
+    try:
+        with portkey_runs.Client("pk-right", base_url=setup["base_url"]) as client:
+            (run,) = (r for r in client.runs.list("thread_abc123") if r.id == "run_abc123")
+            with client.runs.run_tools("thread_abc123", run, tools=TOOLS) as loop:
+                assert loop.until_done().status.value == "completed"
+        with portkey_runs.Client("pk-wrong", base_url=setup["base_url"], max_retries=0) as wrong:
+            with pytest.raises(portkey_runs.AuthenticationError) as info:
+                list(wrong.runs.list("thread_abc123"))
+        assert info.value.status_code == 401
+        assert info.value.error is not None
+        assert info.value.error.code == "invalid_api_key"
+        assert info.value.error.type_ == "invalid_request_error"
+        assert "pk-wrong" not in str(info.value)
+    finally:
+        _stop(process)
+
+
+def test_auth_none_takes_no_api_key_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "portkey_runs.testing", "--auth", "none", "--api-key", "k"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "portkey-runs: error: --api-key needs --auth portkey or openai: --auth none checks no key\n"
+    )
+
+
+def test_a_busy_port_is_one_line_and_exit_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "portkey_runs.cli", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"portkey-runs: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+
+
+def test_serve_in_process_on_a_busy_port_raises_os_error_naming_it() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+            with serve(port=port):
+                pass  # pragma: no cover - never entered
 
 
 def test_bad_arguments_are_one_line() -> None:

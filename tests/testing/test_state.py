@@ -135,3 +135,18 @@ def test_submission_events_are_valid_and_the_run_completes() -> None:
     assert refused.value.body()["error"]["message"] == (
         'Runs in status "completed" do not accept tool outputs.'
     )
+
+
+def test_chosen_ids_are_served_once_and_must_be_ids() -> None:
+    state = ReferenceState(seed=5)
+    thread = state.create_thread(statuses=["completed"], thread_id="thread_abc123")
+    run = state.add_run(thread, run_id="run_abc123", tool_calls=2)
+    assert (thread, run) == ("thread_abc123", "run_abc123")
+    assert [r.id for r in state.runs(thread)][-1] == "run_abc123"
+    assert len(state.pending_tool_call_ids(thread, run)) == 2
+    with pytest.raises(ValueError, match="the id 'thread_abc123' is taken"):
+        state.create_thread(thread_id="thread_abc123")
+    with pytest.raises(ValueError, match="the id 'run_abc123' is taken"):
+        state.add_run(thread, run_id="run_abc123")
+    with pytest.raises(ValueError, match="id"):
+        state.add_run(thread, run_id="run/../x")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any, TextIO
 
 from portkey_runs_api.models import Run
@@ -100,14 +103,46 @@ def cmd_submit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def tools_of(module_name: str) -> dict[str, Callable[..., Any]]:
-    """The tool functions of a module: its ``__all__``, else its public functions."""
+def _module(name: str) -> ModuleType:
+    """The module ``--module`` names: an importable name, or the path of a ``.py`` file."""
+    if name.endswith(".py") or os.sep in name or "/" in name:
+        return _module_file(name)
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())  # a module next to you, as `python -m` would find it
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(name)
     except ImportError as exc:
-        raise CLIError(f"--module {module_name}: cannot import it ({exc})") from None
+        raise CLIError(f"--module {name}: cannot import it ({exc})") from None
+
+
+def _module_file(path: str) -> ModuleType:
+    """A ``.py`` file loaded as a module named after it (its folder first on the path, so
+    that it imports its neighbours as when run as a script)."""
+    file = Path(path)
+    if file.suffix != ".py" or not file.is_file():
+        raise CLIError(
+            f"--module {path}: no such .py file; give a file path (./mytools.py) "
+            "or an importable module name (mytools, mypackage.tools)"
+        )
+    spec = importlib.util.spec_from_file_location(file.stem, file)
+    if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has one
+        raise CLIError(f"--module {path}: cannot load it")
+    module = importlib.util.module_from_spec(spec)
+    folder = str(file.resolve().parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    sys.modules[file.stem] = module
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:
+        raise CLIError(f"--module {path}: cannot import it ({exc})") from None
+    return module
+
+
+def tools_of(module_name: str) -> dict[str, Callable[..., Any]]:
+    """The tool functions of a module (a name or a ``.py`` path): its ``__all__``, else its
+    public functions."""
+    module = _module(module_name)
     names = getattr(module, "__all__", None)
     if names is None:
         names = [

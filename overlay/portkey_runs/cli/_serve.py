@@ -1,5 +1,8 @@
 """``portkey-runs serve`` (and ``python -m portkey_runs.testing``): the reference server as a
-process, as stripe-mock is for Stripe's SDKs. It needs the ``testing`` extra."""
+process, as stripe-mock is for Stripe's SDKs. It needs the ``testing`` extra.
+
+Like stripe-mock, it serves fixed ids that examples can use: the first thread is
+``thread_abc123`` and its newest run, ``run_abc123``, waits for tool outputs."""
 
 from __future__ import annotations
 
@@ -12,8 +15,13 @@ import threading
 from types import FrameType
 from typing import TextIO
 
-__all__ = ["add_serve_arguments", "cmd_serve"]
+from ._commands import CLIError
 
+__all__ = ["EXAMPLE_RUN", "EXAMPLE_THREAD", "add_serve_arguments", "cmd_serve"]
+
+#: The ids of the first seeded thread and of its newest run, which waits (the README's).
+EXAMPLE_THREAD = "thread_abc123"
+EXAMPLE_RUN = "run_abc123"
 _OTHER_STATUSES = ["completed"] * 6 + ["failed", "cancelled", "expired", "incomplete"]
 
 
@@ -47,6 +55,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--event-delay", type=float, default=0.02, help="seconds between streamed events"
     )
     parser.add_argument("--json", action="store_true", help="print the set-up as one JSON line")
+    parser.add_argument(
+        "--waiting",
+        type=_count,
+        default=3,
+        help="newest runs of each thread that wait for tool outputs (default 3)",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=["portkey", "openai", "none"],
+        default="portkey",
+        help="credentials to require: x-portkey-api-key (default), Authorization: Bearer, none",
+    )
+    parser.add_argument(
+        "--api-key", help="the one key accepted (else any non-empty key); others get a 401"
+    )
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -54,18 +77,31 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if not 0 <= args.event_delay <= 60:  # also refuses nan
         raise ValueError(f"--event-delay must be from 0 to 60 seconds, got {args.event_delay}")
+    if args.auth == "none" and args.api_key is not None:
+        raise ValueError("--api-key needs --auth portkey or openai: --auth none checks no key")
     state = ReferenceState(seed=args.seed)
     rng = random.Random(args.seed)
     threads = []
-    for _ in range(args.threads):
-        # The newest run waits for tool outputs: the first a listing shows.
-        statuses = [rng.choice(_OTHER_STATUSES) for _ in range(args.runs - 1)]
+    waiting = min(args.waiting, args.runs)
+    for number in range(args.threads):
+        # The newest runs wait for tool outputs (the newest is the first a listing shows), so
+        # that examples which each finish a waiting run find one.
+        statuses = [rng.choice(_OTHER_STATUSES) for _ in range(args.runs - waiting)]
+        statuses += ["requires_action"] * (waiting - 1)
+        fixed = number == 0
         thread_id = state.create_thread(
-            statuses=[*statuses, "requires_action"], tool_calls=args.tool_calls, rounds=args.rounds
+            statuses=statuses,
+            tool_calls=args.tool_calls,
+            rounds=args.rounds,
+            thread_id=EXAMPLE_THREAD if fixed else None,
         )
-        threads.append(
-            {"id": thread_id, "runs": args.runs, "waiting_run": state.runs(thread_id)[-1].id}
+        run_id = state.add_run(
+            thread_id,
+            tool_calls=args.tool_calls,
+            rounds=args.rounds,
+            run_id=EXAMPLE_RUN if fixed else None,
         )
+        threads.append({"id": thread_id, "runs": args.runs, "waiting_run": run_id})
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -75,9 +111,23 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, on_term) if main else None
     try:
-        with serve(state, host=args.host, port=args.port, event_delay=args.event_delay) as server:
+        with contextlib.ExitStack() as stack:
+            try:
+                server = stack.enter_context(
+                    serve(
+                        state,
+                        auth=args.auth,
+                        api_key=args.api_key,
+                        event_delay=args.event_delay,
+                        host=args.host,
+                        port=args.port,
+                    )
+                )
+            except OSError as exc:  # a busy port: one line
+                raise CLIError(exc.strerror or str(exc)) from None
             if args.json:
-                out.write(json.dumps({"base_url": server.base_url, "threads": threads}) + "\n")
+                setup = {"base_url": server.base_url, "threads": threads, "auth": args.auth}
+                out.write(json.dumps(setup) + "\n")
             else:
                 out.write(f"reference server at {server.base_url} (Ctrl-C stops it)\n")
                 for thread in threads:
@@ -85,6 +135,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                         f"{thread['id']}: {thread['runs']} runs; {thread['waiting_run']} waits "
                         f"for tool outputs ({args.rounds} rounds of {args.tool_calls} calls)\n"
                     )
+                out.write(f"credentials: {_credentials(args.auth, args.api_key)}\n")
             out.flush()
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
                 stop.wait()
@@ -92,3 +143,11 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if main:
             signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _credentials(auth: str, api_key: str | None) -> str:
+    """What a client must send, in words (never the key itself)."""
+    if auth == "none":
+        return "none checked"
+    header = "x-portkey-api-key" if auth == "portkey" else "Authorization: Bearer"
+    return f"{header}, {'the key given by --api-key' if api_key else 'any non-empty key'}"

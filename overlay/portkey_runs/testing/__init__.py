@@ -28,6 +28,7 @@ requests without that header, one each, with ``state.inject(spec, ...)``. A spec
     html502                           a 502 whose body is an HTML page, as a proxy sends it
     reset                             close the connection without answering
     cut_stream=3                      a stream stops mid-line in its 3rd event, abnormally
+    stream_error=3                    a stream's 3rd event is an ``error`` event, its last
     malformed_json                    a 200 with broken JSON (in a stream: the 1st event's data)
     unknown_status=paused             the answer's first run has status ``paused``
     unknown_event=thread.run.paused   an extra event of that name after ``thread.run.queued``
@@ -42,11 +43,20 @@ credentials are checked; ``reset``, ``html502`` and ``status`` answer without re
 API (the state does not change), the others alter a successful answer.
 """
 
+import sys
+
 try:
     import pydantic  # noqa: F401
     import starlette  # noqa: F401
     import uvicorn  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    if sys.argv[:1] == ["-m"] and any(arg.endswith(__name__) for arg in sys.orig_argv):
+        # ``python -m portkey_runs.testing`` (runpy imports the package with argv[0] "-m"):
+        # the command's one line, not a traceback.
+        from ..cli import EXTRA_HINT, PROG
+
+        sys.stderr.write(f"{PROG}: error: the reference server needs: {EXTRA_HINT}\n")
+        raise SystemExit(1) from None
     raise ImportError(
         f"portkey_runs.testing needs the testing extra ({exc.name} is not installed): "
         'pip install "portkey-runs[testing]"',

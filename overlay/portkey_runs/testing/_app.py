@@ -332,8 +332,12 @@ class _EventStream:
 
 
 def _frames(events: list[tuple[str, JSON | str]], fault: Fault) -> list[bytes]:
-    """The SSE frames of ``events``, with the fault's unknown event, status or broken JSON."""
+    """The SSE frames of ``events``, with the fault's unknown event, status, broken JSON or
+    error event."""
     events = list(events)
+    if fault.stream_error is not None:  # the API's words for a failure mid-stream, then the end
+        error = APIError(500, _STATUS_ERRORS[500][0], type="server_error").body()["error"]
+        events = [*events[: min(fault.stream_error, len(events)) - 1], ("error", error)]
     if fault.unknown_status is not None:
         for index, (name, data) in enumerate(events):
             if _is_run_event(name) and isinstance(data, dict):

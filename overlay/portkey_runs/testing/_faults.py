@@ -15,7 +15,7 @@ _FLAGS = ("html502", "reset", "malformed_json", "bad_arguments", "run_fails", "r
 _KEYS = (
     *_FLAGS,
     *("latency", "status", "retry_after", "cut_stream", "should_retry"),
-    *("unknown_status", "unknown_event"),
+    *("unknown_status", "unknown_event", "stream_error"),
 )
 
 
@@ -36,6 +36,7 @@ class Fault:
     bad_arguments: bool = False
     run_fails: bool = False
     run_expires: bool = False
+    stream_error: int | None = None
 
     def __post_init__(self) -> None:
         if self.run_fails and self.run_expires:
@@ -81,10 +82,10 @@ def _value(key: str, value: str) -> object:
         if not 400 <= status <= 599:
             raise ValueError(f"fault status must be a 4xx or 5xx code, got {value!r}")
         return status
-    if key == "cut_stream":
+    if key in ("cut_stream", "stream_error"):
         event = _integer(key, value)
         if event < 1:
-            raise ValueError(f"fault cut_stream counts events from 1, got {value!r}")
+            raise ValueError(f"fault {key} counts events from 1, got {value!r}")
         return event
     if key == "should_retry":
         if value not in ("true", "false"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -59,13 +61,15 @@ def serve(
 ) -> Iterator[RunningServer]:
     """Serve the reference server with uvicorn in a background thread while in the block.
 
-    ``port=0`` picks a free port; ``RunningServer.url`` has the real one. On exit the
-    server stops and its thread is joined. Streams are sent with chunked transfer, one
+    ``port=0`` picks a free port; ``RunningServer.url`` has the real one. An address that
+    cannot be bound (a busy port) raises ``OSError`` naming it, before anything runs. On exit
+    the server stops and its thread is joined. Streams are sent with chunked transfer, one
     chunk per event. The other options are those of :func:`create_app`.
     """
     app = create_app(
         state, auth=auth, api_key=api_key, require_beta=require_beta, event_delay=event_delay
     )
+    listening = listen(host, port)
     config = uvicorn.Config(
         app,
         host=host,
@@ -79,7 +83,9 @@ def serve(
     )
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_QUIET_ABORTS)
-    thread = threading.Thread(target=server.run, name="portkey-runs-reference", daemon=True)
+    thread = threading.Thread(
+        target=server.run, args=([listening],), name="portkey-runs-reference", daemon=True
+    )
     thread.start()
     try:
         deadline = time.monotonic() + _STARTUP_TIMEOUT
@@ -96,6 +102,20 @@ def serve(
         if thread.is_alive():  # pragma: no cover - a stuck connection
             server.force_exit = True
             thread.join()
+        listening.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``; ``OSError`` naming the address if it cannot be
+    (bound here rather than by uvicorn, which reports it in its thread and exits)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        # create_server adds the address to the system's words: say it once, plainly.
+        code = exc.errno
+        reason = os.strerror(code) if isinstance(code, int) and code > 0 else str(exc)
+        raise OSError(code, f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def asgi_transport(

@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from portkey_runs_api.types import check_id
+
 from ._faults import Fault, parse_fault
 from ._wire import (
     AssistantStreamEvent,
@@ -196,8 +198,10 @@ class ReferenceState:
         rounds: int = 1,
         bad_arguments: bool = False,
         reply_deltas: int | None = None,
+        thread_id: str | None = None,
     ) -> str:
-        """A new thread with ``n_runs`` runs, oldest first; its id.
+        """A new thread with ``n_runs`` runs, oldest first; its id (``thread_id`` if given, as
+        ``thread_abc123`` for examples; ``ValueError`` if it is taken).
 
         ``statuses`` is one status for every run or one per run (then ``n_runs`` may be
         left out); the default is ``completed``. Each ``requires_action`` run waits for
@@ -219,7 +223,7 @@ class ReferenceState:
             _check_status(status)
         rng = random.Random(seed) if seed is not None else self._rng
         with self._lock:
-            thread_id = self._new_id("thread", rng)
+            thread_id = self._claim(thread_id) if thread_id else self._new_id("thread", rng)
             self._threads[thread_id] = []
             for status in chosen:
                 run_id = self._add_run(thread_id, status, tool_calls, rng, rounds, bad_arguments)
@@ -236,14 +240,18 @@ class ReferenceState:
         rounds: int = 1,
         bad_arguments: bool = False,
         reply_deltas: int | None = None,
+        run_id: str | None = None,
     ) -> str:
-        """A new run (the thread's latest) in ``status``; its id. ``KeyError`` if no such thread.
-        The keywords are those of :meth:`create_thread`."""
+        """A new run (the thread's latest) in ``status``; its id (``run_id`` if given;
+        ``ValueError`` if it is taken). ``KeyError`` if no such thread. The other keywords are
+        those of :meth:`create_thread`."""
         _check_status(status)
         with self._lock:
             if thread_id not in self._threads:
                 raise KeyError(thread_id)
-            run_id = self._add_run(thread_id, status, tool_calls, self._rng, rounds, bad_arguments)
+            run_id = self._add_run(
+                thread_id, status, tool_calls, self._rng, rounds, bad_arguments, run_id
+            )
             if run_id in self._plans:
                 self._plans[run_id].reply_deltas = reply_deltas
             return run_id
@@ -390,6 +398,14 @@ class ReferenceState:
             raise APIError(404, f"No thread found with id '{thread_id}'.")
         return ids
 
+    def _claim(self, chosen: str) -> str:
+        """``chosen`` as a new id; ``ValueError`` if it is taken or not a valid id."""
+        check_id("id", chosen)
+        if chosen in self._ids:
+            raise ValueError(f"the id {chosen!r} is taken")
+        self._ids.add(chosen)
+        return chosen
+
     def _new_id(self, prefix: str, rng: random.Random) -> str:
         while True:
             candidate = f"{prefix}_{rng.getrandbits(96):024x}"
@@ -409,12 +425,13 @@ class ReferenceState:
         rng: random.Random,
         rounds: int = 1,
         bad_arguments: bool = False,
+        chosen_id: str | None = None,
     ) -> str:
         if tool_calls < 1:
             raise ValueError("tool_calls must be at least 1")
         if rounds < 1:
             raise ValueError("rounds must be at least 1")
-        run_id = self._new_id("run", rng)
+        run_id = self._claim(chosen_id) if chosen_id else self._new_id("run", rng)
         created = self._tick(rng.randint(1, 30))
         run: JSON = {
             "id": run_id,

@@ -10,18 +10,31 @@ In a root ``conftest.py``::
 
 One uvicorn server runs for the whole session (``reference_server_session``, Portkey
 authentication, no delay between events); each test gets it with a fresh state swapped in.
+Its options are :func:`~portkey_runs.testing.serve`'s, from the session fixture
+``reference_server_options`` (none by default): override it in a ``conftest.py`` to require
+``Authorization: Bearer`` with one key, as ``portkey-runs serve --auth openai --api-key``::
+
+    @pytest.fixture(scope="session")
+    def reference_server_options():
+        return {"auth": "openai", "api_key": "sk-test"}
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from ._server import RunningServer, serve
 from ._state import ReferenceState
 
-__all__ = ["reference_server", "reference_server_session", "reference_state"]
+__all__ = [
+    "reference_server",
+    "reference_server_options",
+    "reference_server_session",
+    "reference_state",
+]
 
 
 @pytest.fixture
@@ -31,9 +44,16 @@ def reference_state() -> ReferenceState:
 
 
 @pytest.fixture(scope="session")
-def reference_server_session() -> Iterator[RunningServer]:
+def reference_server_options() -> dict[str, Any]:
+    """Keywords of :func:`~portkey_runs.testing.serve` for the session's server (``auth``,
+    ``api_key``, ...); none by default. Override it to change them."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def reference_server_session(reference_server_options: dict[str, Any]) -> Iterator[RunningServer]:
     """The session's reference server on a free loopback port."""
-    with serve(event_delay=0) as server:
+    with serve(**{"event_delay": 0, **reference_server_options}) as server:
         yield server
 
 
