@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from attrs import frozen
 
 from portkey_runs_api.models import Message, Run, RunStatus, RunStep
+from portkey_runs_api.spec_facts import TERMINAL_RUN_STATUSES
 
 from ._events import RunStreamEvent
 from ._snapshots import Snapshots
@@ -35,15 +36,8 @@ __all__ = ["AsyncToolLoop", "OnToolError", "ToolCall", "ToolLoop"]
 
 OnToolError = Literal["report", "raise"]
 
-TERMINAL = frozenset(
-    {
-        RunStatus.COMPLETED,
-        RunStatus.FAILED,
-        RunStatus.CANCELLED,
-        RunStatus.EXPIRED,
-        RunStatus.INCOMPLETE,
-    }
-)
+#: The statuses that end a run (the spec's ``x-terminal`` on ``RunStatus``).
+TERMINAL = frozenset(RunStatus(status) for status in TERMINAL_RUN_STATUSES)
 
 
 @frozen

@@ -12,9 +12,14 @@ import threading
 from types import FrameType
 from typing import TextIO
 
+from portkey_runs_api.models import RunStatus
+from portkey_runs_api.spec_facts import TERMINAL_RUN_STATUSES
+
 __all__ = ["add_serve_arguments", "cmd_serve"]
 
-_OTHER_STATUSES = ["completed"] * 6 + ["failed", "cancelled", "expired", "incomplete"]
+COMPLETED = RunStatus.COMPLETED.value
+
+_OTHER_STATUSES = [COMPLETED] * 6 + [s for s in TERMINAL_RUN_STATUSES if s != COMPLETED]
 
 
 def _count(text: str) -> int:
