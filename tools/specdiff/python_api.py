@@ -98,7 +98,7 @@ def _same_default(breakage: griffe.Breakage, old_package: griffe.Module) -> bool
 
 
 def _kind(breakage: griffe.Breakage) -> str:
-    return str(breakage.kind.value).replace(" ", "-")
+    return breakage.kind.name.lower().replace("_", "-")
 
 
 def _path(breakage: griffe.Breakage) -> str:
@@ -124,6 +124,70 @@ def public_paths(obj: griffe.Object | griffe.Alias) -> Iterator[str]:
             yield from public_paths(member)
 
 
+_PARENT = re.compile(r"(\.[^.(]*|\([^)]*\))$")
+
+
+def _functions(
+    obj: griffe.Object | griffe.Alias, seen: set[str] | None = None
+) -> Iterator[griffe.Function]:
+    """The public functions and methods reachable from ``obj``, through the aliases of its
+    package (``portkey_runs.Runs`` is ``portkey_runs._resources.Runs``), each once."""
+    seen = set() if seen is None else seen
+    for member in obj.members.values():
+        if not member.is_public:
+            continue
+        target: griffe.Object | griffe.Alias = member
+        if isinstance(member, griffe.Alias):
+            try:
+                target = member.final_target
+            except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+                continue
+            if target.package.path != obj.package.path:
+                continue
+        if target.path in seen:
+            continue
+        seen.add(target.path)
+        if isinstance(target, griffe.Function):
+            yield target
+        elif isinstance(target, griffe.Module | griffe.Class):
+            yield from _functions(target, seen)
+
+
+def moved_defaults(old: griffe.Module, new: griffe.Module) -> list[PyChange]:
+    """Defaults that name a constant whose value changed (``limit=LIMIT_MAXIMUM``, 100 -> 50).
+
+    griffe compares a default's expression, not the value a name stands for: this completes it
+    for the overlay's defaults read from ``spec_facts``."""
+    moved: list[PyChange] = []
+    for function in _functions(new):
+        try:
+            before = old[function.path.removeprefix(f"{old.path}.")]
+        except KeyError:
+            continue
+        if not isinstance(before, griffe.Function):
+            continue
+        for parameter in function.parameters:
+            if parameter.default is None or not str(parameter.default).isidentifier():
+                continue
+            if parameter.name not in before.parameters:
+                continue
+            was = before.parameters[parameter.name].default
+            if str(was) != str(parameter.default):
+                continue  # griffe judges a changed expression
+            old_value, new_value = _value(was, before), _value(parameter.default, function)
+            if old_value != new_value:
+                moved.append(
+                    PyChange(
+                        "ERR",
+                        "parameter-changed-default",
+                        f"{function.path}({parameter.name})",
+                        f"Parameter default was changed: {parameter.default} "
+                        f"{old_value!r} -> {new_value!r}",
+                    )
+                )
+    return moved
+
+
 def compare(old_root: Path, new_root: Path) -> list[PyChange]:
     """The Python API changes from ``old_root`` to ``new_root`` (breaking first)."""
     breaking: list[PyChange] = []
@@ -143,11 +207,14 @@ def compare(old_root: Path, new_root: Path) -> list[PyChange]:
                 continue
             # the one-line explanation, without its colours and the file and line it starts with
             summary = _ANSI.sub("", breakage.explain(griffe.ExplanationStyle.ONE_LINE))
-            summary = summary.split(": ", 1)[-1]
+            summary = summary.split(": ", 2)[-1]
             breaking.append(PyChange("ERR", _kind(breakage), _path(breakage), summary))
+        breaking += moved_defaults(old, new)
         known = set(public_paths(old))
-        for path in public_paths(new):
-            if path not in known:
+        new_paths = [path for path in public_paths(new) if path not in known]
+        fresh = set(new_paths)
+        for path in new_paths:  # an added module or class stands for its members
+            if _PARENT.sub("", path) not in fresh:
                 added.append(PyChange("INFO", "object-added", path, "added"))
     return sorted(set(breaking), key=lambda c: c.path) + sorted(set(added), key=lambda c: c.path)
 
