@@ -9,9 +9,15 @@
   all, with ``--base-default``) is compared as an empty document: every operation is new.
 
 ``--format md`` (default; a verdict line, then the changes grouped by cause, for a pull-request
-comment) or ``json`` (see :func:`~tools.specdiff.render.render_json`). Exit status: 0, or 1 if
-``--fail-on LEVEL`` is given and there is a finding at that level or a more severe one (``make
-spec-diff`` passes ``--fail-on ERR``); 2 on bad input (one line on stderr).
+comment), ``json`` (see :func:`~tools.specdiff.render.render_json`) or ``github`` (a GitHub
+Actions workflow command per change, on its line of the new spec: see
+:mod:`~tools.specdiff.annotate`); ``--summary FILE`` also appends the Markdown report to FILE.
+In ``--git`` mode the Python API of the base (``generated/``, ``overlay/``) and of the working
+tree are compared too (:mod:`~tools.specdiff.python_api`; ``--no-python`` skips it).
+
+Exit status: 0, or 1 if ``--fail-on LEVEL`` is given and there is a finding (or a Python API
+change) at that level or a more severe one (``make spec-diff`` passes ``--fail-on ERR``); 2 on
+bad input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from tools.specdiff.annotate import render_github
 from tools.specdiff.diff import diff_specs
 from tools.specdiff.gitutil import (
     FALLBACK_BASE,
@@ -51,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("old", nargs="?", help="the old OpenAPI document")
     parser.add_argument("new", nargs="?", help="the new OpenAPI document")
-    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument("--format", choices=("md", "json", "github"), default="md")
     parser.add_argument(
         "--fail-on",
         choices=LEVELS,
@@ -70,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --git: origin/main if it exists, else the merge base with main, else HEAD",
     )
     parser.add_argument("--spec", default="openapi.yaml", help="the spec for --git")
+    parser.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the Markdown report to FILE (in CI: $GITHUB_STEP_SUMMARY)",
+    )
     parser.add_argument(
         "--no-python",
         action="store_true",
@@ -153,6 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if note:
             print(f"specdiff: note: {note}", file=sys.stderr)
         print(render_json(findings, note, python))
+    elif args.format == "github":
+        if note:
+            print(f"::notice title=specdiff::{note}")
+        spec_file = args.spec if git_mode else args.new
+        text = Path(spec_file).read_text(encoding="utf-8")
+        sys.stdout.write(render_github(findings, spec_file, text, python))
     else:
         sys.stdout.write(render_markdown(findings, note, python))
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write("## Spec diff\n\n" + render_markdown(findings, note, python) + "\n")
     return exit_status(findings, args.fail_on, python or ())
