@@ -20,7 +20,7 @@ GENERATED := generated overlay/portkey_runs/testing/_wire.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy bench clean
+.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy release dist bench clean
 
 help: ## this list
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z][a-z-]*:[^#]*## / { printf "  make %-14s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
@@ -96,6 +96,10 @@ SUMMARY ?=
 # FORMAT=github prints workflow commands (annotations); SUMMARY=FILE also appends the Markdown report
 spec-diff: $(SYNCED) ## what a spec change breaks (HTTP and Python API), against BASE (default origin/main); fails on FAIL_ON
 	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON) --format $(FORMAT) $(if $(SUMMARY),--summary "$(SUMMARY)",)
+
+release: $(SYNCED) ## release VERSION=X.Y.Z: every version, uv lock, CHANGELOG.md; refused if the policy forbids it
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
+	$(PY) -m tools.release "$(VERSION)" --uv $(UV)
 
 bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
 	$(PY) -m benchmarks
