@@ -97,6 +97,12 @@ SUMMARY ?=
 spec-diff: $(SYNCED) ## what a spec change breaks (HTTP and Python API), against BASE (default origin/main); fails on FAIL_ON
 	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON) --format $(FORMAT) $(if $(SUMMARY),--summary "$(SUMMARY)",)
 
+DIST ?= dist
+
+dist: | $(UV) ## build the wheel and the sdist into DIST (default dist/): pip install "dist/<wheel>[testing]"
+	$(UV) build --quiet --out-dir "$(DIST)"
+	@ls "$(DIST)"/*.whl
+
 release: $(SYNCED) ## release VERSION=X.Y.Z: every version, uv lock, CHANGELOG.md; refused if the policy forbids it
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
 	$(PY) -m tools.release "$(VERSION)" --uv $(UV)
