@@ -15,8 +15,12 @@ How it is computed:
 2. ``git show BASE:openapi.yaml`` is diffed against the working ``openapi.yaml`` with
    :func:`~tools.specdiff.diff_specs`. Without an ERR finding the policy holds (exit 0); WARN and
    INFO findings never require a bump.
-3. With at least one ERR finding, both of these must hold, else exit 1 with a message naming
-   the breaking changes and what was not bumped:
+   The Python API of ``portkey_runs_api`` and ``portkey_runs`` of the base is compared with the
+   working tree's too (:mod:`~tools.specdiff.python_api`, griffe; ``--no-python`` skips it): a
+   breaking Python change counts as an ERR finding does.
+3. With at least one ERR finding or Python break, both of these must hold, else exit 1 with a
+   message naming the breaking changes, their kind (HTTP or Python API), what was not bumped,
+   and ``make release VERSION=X.Y.Z``:
 
    * the major of the working ``info.version`` > the major of the base's ``info.version``;
    * the major of the working ``pyproject.toml`` ``[project].version`` > the major of the base's
