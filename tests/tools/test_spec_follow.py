@@ -1,7 +1,8 @@
 """A spec change followed by a regeneration is all the client needs: no hand edit.
 
-A temporary copy of ``openapi.yaml`` tightens ``limit`` (maximum 50, default 10), adds an
-``order`` value, a stream event and a terminal run status; ``tools.generate --out`` writes the
+A temporary copy of ``openapi.yaml`` tightens ``limit`` (maximum 50, default 10) and the
+``after`` cursor (``minLength`` 4), adds an ``order`` value, a stream event and a terminal run
+status; ``tools.generate --out`` writes the
 generated package into a temporary folder, and a subprocess with that folder first on
 ``PYTHONPATH`` imports the real overlay on top of it and checks that the client follows.
 """
@@ -27,6 +28,7 @@ def changed_spec(spec: dict[str, Any]) -> dict[str, Any]:
     components = spec["components"]
     limit = components["parameters"]["Limit"]["schema"]
     limit["maximum"], limit["default"] = 50, 10
+    components["parameters"]["After"]["schema"]["minLength"] = 4  # run ids are longer
     components["schemas"]["ListOrder"]["enum"].append("relevance")
     status = components["schemas"]["RunStatus"]
     status["enum"].append("archived")
@@ -69,6 +71,11 @@ with portkey_runs.Client("pk-test", transport=httpx.MockTransport(answer), max_r
             c.runs.list("thread_1", limit=bad)
         except ValueError as error:
             out[f"limit={bad}"] = str(error)
+    try:
+        c.runs.list("thread_1", after="abc")
+    except ValueError as error:
+        out["after=abc"] = str(error)
+    c.runs.list("thread_1", before="abc")  # its own rule is unchanged
 out["queries"] = seen
 run = json.loads(sys.argv[1])
 run["status"] = "archived"
@@ -125,6 +132,7 @@ def test_the_client_follows_a_regenerated_spec_with_no_hand_edit(regenerated: Pa
     assert out["queries"][1] == {"limit": "50", "order": "relevance"}  # the new order value
     assert out["limit=51"] == "limit must be an integer from 1 to 50, got 51"
     assert out["limit=0"] == "limit must be an integer from 1 to 50, got 0"
+    assert out["after=abc"] == "after must be at least 4 characters long, got 'abc'"
     # the new event is a known event, its data a Run; the new status ends a run
     assert (out["paused_event"], out["paused_data"]) == ("ThreadRunPausedEvent", "Run")
     assert out["archived_is_terminal"] is True
