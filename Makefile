@@ -20,7 +20,7 @@ GENERATED := generated overlay/portkey_runs/testing/_wire.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy bench clean
+.PHONY: help venv node demo test check generate spec-validate spec-lint spec-examples drift lint typecheck spec-diff version-policy release dist bench clean
 
 help: ## this list
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z][a-z-]*:[^#]*## / { printf "  make %-14s %s\n", $$1, $$2 }' $(firstword $(MAKEFILE_LIST))
@@ -72,7 +72,8 @@ typecheck: $(SYNCED) ## mypy --strict on everything
 version-policy: $(SYNCED) ## a breaking spec change needs a major version bump
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)
 
-# every step runs, even after one fails; then one line says which failed (exit 1 if any did)
+# every step runs, even after one fails; then one line says which failed (the recipe exits 1 if
+# any did, and make itself then exits 2, as GNU make does for any failed recipe)
 CHECK_STEPS := spec-validate spec-lint spec-examples drift lint typecheck version-policy
 
 check: $(SYNCED) $(NODE) ## every static check, each run even after one fails; a summary at the end
@@ -89,9 +90,22 @@ test: check $(NODE) ## make check, then every test (overlay coverage >= 95%)
 	$(BIN)/pytest
 
 FAIL_ON ?= ERR
+FORMAT ?= md
+SUMMARY ?=
 
-spec-diff: $(SYNCED) ## what a spec change breaks, against BASE (default origin/main); fails on FAIL_ON
-	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON)
+# FORMAT=github prints workflow commands (annotations); SUMMARY=FILE also appends the Markdown report
+spec-diff: $(SYNCED) ## what a spec change breaks (HTTP and Python API), against BASE (default origin/main); fails on FAIL_ON
+	$(PY) -m tools.specdiff --git $(if $(BASE),$(BASE),--base-default) --fail-on $(FAIL_ON) --format $(FORMAT) $(if $(SUMMARY),--summary "$(SUMMARY)",)
+
+DIST ?= dist
+
+dist: | $(UV) ## build the wheel and the sdist into DIST (default dist/): pip install "dist/<wheel>[testing]"
+	$(UV) build --quiet --out-dir "$(DIST)"
+	@ls "$(DIST)"/*.whl
+
+release: $(SYNCED) ## release VERSION=X.Y.Z: every version, uv lock, CHANGELOG.md; refused if the policy forbids it
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
+	$(PY) -m tools.release "$(VERSION)" --uv $(UV)
 
 bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
 	$(PY) -m benchmarks

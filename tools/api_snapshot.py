@@ -172,6 +172,13 @@ def _generated(package: Path) -> Iterator[str]:
         for node in _module(path).body:
             if isinstance(node, ast.ClassDef):
                 yield from _class(node, methods=False)
+    facts = package / "spec_facts.py"
+    if facts.is_file():  # the spec's facts the overlay reads: a tightened limit shows here
+        yield "\n## portkey_runs_api.spec_facts"
+        for node in _module(facts).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+                yield f"{ast.unparse(target)} = {ast.unparse(node.value)}"
     yield "\n## portkey_runs_api (client, errors, types)"
     for name in ("client.py", "errors.py", "types.py"):
         for node in _module(package / name).body:

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from attrs import frozen
 
+from portkey_runs_api import models
 from portkey_runs_api.models import (
     ThreadMessageCompletedEvent,
     ThreadMessageCreatedEvent,
@@ -42,6 +43,7 @@ from portkey_runs_api.models import (
     ThreadRunStepFailedEvent,
     ThreadRunStepInProgressEvent,
 )
+from portkey_runs_api.spec_facts import EVENT_MODELS
 from portkey_runs_api.types import json_loads
 
 from ._drift import DriftLog
@@ -98,14 +100,19 @@ class UnknownEvent:
 RunStreamEvent = AssistantStreamEvent | UnknownEvent
 
 
+#: The events that are not data: the stream's end, and the error that raises.
+CONTROL_EVENTS = ("done", "error")
+
+
 @functools.cache
 def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
-    """SSE name → (event model, data model), read off the generated models' annotations."""
+    """SSE name → (event model, data model): the spec's events (its discriminator mapping, as
+    generated), each model's data type read off its generated annotations."""
     table: dict[str, tuple[type[Any], type[Any]]] = {}
-    for cls in typing.get_args(AssistantStreamEvent):
-        hints = typing.get_type_hints(cls)
-        (name,) = typing.get_args(hints["event"])
-        table[name] = (cls, hints["data"])
+    for name, model in EVENT_MODELS.items():
+        if name not in CONTROL_EVENTS:
+            cls = getattr(models, model)
+            table[name] = (cls, typing.get_type_hints(cls)["data"])
     return table
 
 
@@ -115,18 +122,18 @@ def decode_event(
     """The typed event for ``sse`` and its JSON data, or ``None`` for the end marker;
     ``error`` raises. With a ``drift`` log, data that departs from the spec is read tolerantly."""
     name = sse.event
-    if name == "done" or (name == "message" and sse.data.strip() == "[DONE]"):
+    if name == CONTROL_EVENTS[0] or (name == "message" and sse.data.strip() == "[DONE]"):
         return None
     known = event_types().get(name)
     try:
         payload = json_loads(sse.data)
     except (ValueError, RecursionError) as exc:
-        if name == "error":  # the server's words, whatever their format
+        if name == CONTROL_EVENTS[1]:  # the server's words, whatever their format
             raise StreamError(f"the server reported an error: {sse.data[:200]}") from None
         if known is None:
             return UnknownEvent(name, sse.data), sse.data  # not ours to judge: the text
         raise StreamError(f"event {name}: data is not JSON ({exc})") from exc
-    if name == "error":
+    if name == CONTROL_EVENTS[1]:
         error = error_object(payload)
         if error is None:
             raise StreamError(f"the server reported an error: {sse.data[:200]}")

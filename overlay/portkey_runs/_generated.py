@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from attrs import define, field
 
-from portkey_runs_api import Client
+from portkey_runs_api import Client, spec_facts
 from portkey_runs_api.models.tool_output import ToolOutput
 from portkey_runs_api.types import UNSET, check_id
 
@@ -204,10 +204,12 @@ def list_runs_request(
     thread_id: str, *, limit: int, order: str, after: str | None, before: str | None
 ) -> dict[str, Any]:
     """The keyword arguments of ``httpx.Client.request`` for one page; bad arguments raise."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-        raise ValueError(f"limit must be an integer from 1 to 100, got {limit!r}")
-    if order not in ("asc", "desc"):
-        raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
+    low, high = spec_facts.LIMIT_MINIMUM, spec_facts.LIMIT_MAXIMUM
+    if isinstance(limit, bool) or not isinstance(limit, int) or not low <= limit <= high:
+        raise ValueError(f"limit must be an integer from {low} to {high}, got {limit!r}")
+    if order not in spec_facts.ORDERS:
+        named = " or ".join(map(repr, spec_facts.ORDERS))
+        raise ValueError(f"order must be {named}, got {order!r}")
     if after is not None and before is not None:
         raise ValueError("pass after= or before=, not both")
     from portkey_runs_api.api.runs import list_runs  # on first use: it brings the models
@@ -217,9 +219,8 @@ def list_runs_request(
         thread_id,
         limit=limit,
         order=ListOrder(order),
-        # A cursor is a run id: the same rule as the ids in paths.
-        after=UNSET if after is None else check_id("after", after),
-        before=UNSET if before is None else check_id("before", before),
+        after=UNSET if after is None else _cursor("after", after),
+        before=UNSET if before is None else _cursor("before", before),
     )
 
 
@@ -232,6 +233,15 @@ def check_tool_call_id(name: str, value: object) -> str:
     if not value:
         raise ValueError(f"{name} must not be empty")
     return value
+
+
+def _cursor(name: str, value: str) -> str:
+    """A cursor is a run id (the same rule as the ids in paths), as long as the spec asks."""
+    cursor = check_id(name, value)
+    least = spec_facts.CURSOR_MIN_LENGTH.get(name, 0)
+    if len(cursor) < least:
+        raise ValueError(f"{name} must be at least {least} characters long, got {cursor!r}")
+    return cursor
 
 
 def tool_output_models(tool_outputs: Iterable[ToolOutputLike]) -> list[ToolOutput]:

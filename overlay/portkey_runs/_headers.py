@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from portkey_runs_api.spec_facts import OPENAI_BETA, SECURITY_HEADERS
+
 __all__ = [
     "REDACTED",
     "SENSITIVE_HEADERS",
@@ -30,8 +32,8 @@ VIRTUAL_KEY_ENV = "PORTKEY_VIRTUAL_KEY"
 #: Headers whose values are secrets. Compared case-insensitively.
 SENSITIVE_HEADERS = frozenset(
     {
-        "x-portkey-api-key",
-        "x-portkey-virtual-key",
+        SECURITY_HEADERS["PortkeyApiKey"].lower(),
+        SECURITY_HEADERS["PortkeyVirtualKey"].lower(),
         "authorization",
         "proxy-authorization",
         "cookie",
@@ -131,10 +133,10 @@ def portkey_headers(
         forwarded = ",".join(name.strip() for name in forward_headers)
 
     values: dict[str, object] = {
-        "x-portkey-api-key": api_key,
-        "x-portkey-virtual-key": virtual_key,
-        "x-portkey-provider": provider,
-        "x-portkey-config": config,
+        SECURITY_HEADERS["PortkeyApiKey"]: api_key,
+        SECURITY_HEADERS["PortkeyVirtualKey"]: virtual_key,
+        SECURITY_HEADERS["PortkeyProvider"]: provider,
+        SECURITY_HEADERS["PortkeyConfig"]: config,
         "Authorization": authorization,
         "x-portkey-trace-id": trace_id,
         "x-portkey-metadata": metadata,
@@ -147,7 +149,8 @@ def portkey_headers(
     for key, value in extra.items():
         values["x-portkey-" + key.replace("_", "-").lower()] = value
     headers = {name: _text(name, value) for name, value in values.items() if value is not None}
-    headers["OpenAI-Beta"] = "assistants=v2"
+    beta, version = OPENAI_BETA
+    headers[beta] = version
     return headers
 
 
@@ -216,7 +219,7 @@ def is_secret(name: str, value: str, extra: Iterable[str] = ()) -> bool:
     """Whether header ``name: value`` must never be shown: a sensitive header, or an inline
     JSON ``x-portkey-config`` (it may carry provider keys)."""
     return is_sensitive(name, extra) or (
-        name.lower() == "x-portkey-config" and value.lstrip().startswith("{")
+        name.lower() == SECURITY_HEADERS["PortkeyConfig"].lower() and value.lstrip().startswith("{")
     )
 
 
@@ -234,7 +237,7 @@ def secret_values(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tup
         found.add(value)
         if _HAS_SCHEME.match(value):
             found.add(value.partition(" ")[2].strip())
-        if name.lower() == "x-portkey-config":
+        if name.lower() == SECURITY_HEADERS["PortkeyConfig"].lower():
             found.update(_config_secrets(value))
     return tuple(sorted((v for v in found if v), key=len, reverse=True))
 

@@ -7,12 +7,13 @@ The cursor arithmetic is pure (:class:`_Cursor`) and shared by :class:`RunPager`
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from attrs import frozen
 
 from portkey_runs_api.models import ListRunsResponse, Run
+from portkey_runs_api.spec_facts import Order
 from portkey_runs_api.types import check_id
 
 from ._drift import SpecDrift, drift_log
@@ -25,8 +26,6 @@ __all__ = ["MAX_EMPTY_PAGES", "AsyncRunPager", "Order", "RunPage", "RunPager"]
 
 #: How many pages in a row may come back empty while claiming ``has_more`` before we give up.
 MAX_EMPTY_PAGES = 3
-
-Order = Literal["asc", "desc"]
 
 
 @frozen

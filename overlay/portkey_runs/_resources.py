@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 import httpx
 
 from portkey_runs_api.models import Run
+from portkey_runs_api.spec_facts import LIMIT_MAXIMUM, ORDER_DEFAULT
 from portkey_runs_api.types import check_id
 
 from ._drift import drift_log
@@ -100,8 +101,8 @@ class Runs:
         self,
         thread_id: str,
         *,
-        limit: int = 100,
-        order: Order = "desc",
+        limit: int = LIMIT_MAXIMUM,
+        order: Order = ORDER_DEFAULT,
         after: str | None = None,
         before: str | None = None,
         max_items: int | None = None,
@@ -220,8 +221,8 @@ class RunsWithRawResponse:
         self,
         thread_id: str,
         *,
-        limit: int = 100,
-        order: Order = "desc",
+        limit: int = LIMIT_MAXIMUM,
+        order: Order = ORDER_DEFAULT,
         after: str | None = None,
         before: str | None = None,
         **options: Unpack[RequestOptions],
@@ -277,8 +278,8 @@ class AsyncRuns:
         self,
         thread_id: str,
         *,
-        limit: int = 100,
-        order: Order = "desc",
+        limit: int = LIMIT_MAXIMUM,
+        order: Order = ORDER_DEFAULT,
         after: str | None = None,
         before: str | None = None,
         max_items: int | None = None,
@@ -373,8 +374,8 @@ class AsyncRunsWithRawResponse:
         self,
         thread_id: str,
         *,
-        limit: int = 100,
-        order: Order = "desc",
+        limit: int = LIMIT_MAXIMUM,
+        order: Order = ORDER_DEFAULT,
         after: str | None = None,
         before: str | None = None,
         **options: Unpack[RequestOptions],

@@ -8,6 +8,8 @@ from typing import Generic, TypeVar
 
 import httpx
 
+from portkey_runs_api.spec_facts import SECURITY_HEADERS
+
 from ._headers import redact_headers
 
 __all__ = ["RawResponse", "ResponseMeta"]
@@ -59,7 +61,7 @@ class ResponseMeta:
             trace_id=headers.get("x-portkey-trace-id"),
             cache_status=headers.get("x-portkey-cache-status"),
             retry_attempt_count=_count(headers.get("x-portkey-retry-attempt-count")),
-            provider=headers.get("x-portkey-provider"),
+            provider=headers.get(SECURITY_HEADERS["PortkeyProvider"]),
             attempts=attempts if isinstance(attempts, int) else 1,
             headers=httpx.Headers(headers),
         )

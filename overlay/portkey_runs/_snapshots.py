@@ -24,6 +24,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from portkey_runs_api.spec_facts import EVENT_MODELS
+
 __all__ = ["Snapshots", "delta_texts", "merge_delta", "text_of"]
 
 JSON = dict[str, Any]
@@ -46,6 +48,10 @@ _EMPTY: dict[str, JSON] = {
     "code_interpreter": {"code_interpreter": {"input": "", "outputs": []}},
     "file_search": {"file_search": {}},
 }
+
+_EVENT_OF = {model: name for name, model in EVENT_MODELS.items()}
+MESSAGE_DELTA = _EVENT_OF["ThreadMessageDeltaEvent"]
+STEP_DELTA = _EVENT_OF["ThreadRunStepDeltaEvent"]
 
 
 def merge_delta(snapshot: JSON, delta: JSON, depth: int = 0) -> None:
@@ -212,14 +218,14 @@ class Snapshots:
         Events of other kinds are ignored."""
         if type(data) is not dict or type(data.get("id")) is not str:
             return []
-        if event == "thread.message.delta":
+        if event == MESSAGE_DELTA:
             self.current_message = data["id"]
             return self._message_delta(data)
         if event.startswith("thread.message."):
             self._join(data["id"])
             self._feed(self._messages, event.removeprefix("thread.message."), data)
             self.current_message = data["id"]
-        elif event == "thread.run.step.delta":
+        elif event == STEP_DELTA:
             self._step_delta(data)
         elif event.startswith("thread.run.step."):
             self._join_arguments(data["id"])

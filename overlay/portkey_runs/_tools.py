@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from attrs import frozen
 
 from portkey_runs_api.models import Message, Run, RunStatus, RunStep, RunToolCall, RunToolCallType
+from portkey_runs_api.spec_facts import TERMINAL_RUN_STATUSES
 from portkey_runs_api.types import check_id
 
 from ._drift import DriftLog
@@ -49,15 +50,8 @@ OnToolError = Literal["report", "raise"]
 #: that the sync and async loops are bounded alike.
 DEFAULT_MAX_CONCURRENCY = 40
 
-TERMINAL = frozenset(
-    {
-        RunStatus.COMPLETED,
-        RunStatus.FAILED,
-        RunStatus.CANCELLED,
-        RunStatus.EXPIRED,
-        RunStatus.INCOMPLETE,
-    }
-)
+#: The statuses that end a run (the spec's ``x-terminal`` on ``RunStatus``).
+TERMINAL = frozenset(RunStatus(status) for status in TERMINAL_RUN_STATUSES)
 
 
 @frozen

@@ -9,18 +9,27 @@
   all, with ``--base-default``) is compared as an empty document: every operation is new.
 
 ``--format md`` (default; a verdict line, then the changes grouped by cause, for a pull-request
-comment) or ``json`` (see :func:`~tools.specdiff.render.render_json`). Exit status: 0, or 1 if
-``--fail-on LEVEL`` is given and there is a finding at that level or a more severe one (``make
-spec-diff`` passes ``--fail-on ERR``); 2 on bad input (one line on stderr).
+comment), ``json`` (see :func:`~tools.specdiff.render.render_json`) or ``github`` (a GitHub
+Actions workflow command per change, on its line of the new spec: see
+:mod:`~tools.specdiff.annotate`); ``--summary FILE`` also appends the Markdown report to FILE.
+In ``--git`` mode the Python API of the base (``generated/``, ``overlay/``) and of the working
+tree are compared too (:mod:`~tools.specdiff.python_api`; ``--no-python`` skips it).
+
+Exit status: 0, or 1 if ``--fail-on LEVEL`` is given and there is a finding (or a Python API
+change) at that level or a more severe one (``make spec-diff`` passes ``--fail-on ERR``); 2 on
+bad input (one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
+from tools.specdiff.annotate import render_github
 from tools.specdiff.diff import diff_specs
 from tools.specdiff.gitutil import (
     FALLBACK_BASE,
@@ -33,6 +42,7 @@ from tools.specdiff.gitutil import (
 )
 from tools.specdiff.loader import SpecError, load_file, parse_text
 from tools.specdiff.model import LEVEL_RANK, LEVELS, Finding
+from tools.specdiff.python_api import PyChange, base_tree, compare
 from tools.specdiff.render import render_json, render_markdown
 
 
@@ -48,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("old", nargs="?", help="the old OpenAPI document")
     parser.add_argument("new", nargs="?", help="the new OpenAPI document")
-    parser.add_argument("--format", choices=("md", "json"), default="md")
+    parser.add_argument("--format", choices=("md", "json", "github"), default="md")
     parser.add_argument(
         "--fail-on",
         choices=LEVELS,
@@ -67,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --git: origin/main if it exists, else the merge base with main, else HEAD",
     )
     parser.add_argument("--spec", default="openapi.yaml", help="the spec for --git")
+    parser.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="also append the Markdown report to FILE (in CI: $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument(
+        "--no-python",
+        action="store_true",
+        help="with --git: skip the Python API comparison (generated/ and overlay/ of the base "
+        "against the working tree, with griffe)",
+    )
     return parser
 
 
@@ -95,17 +116,29 @@ def load_base(
     return parse_text(text, f"{ref}:{spec}"), None
 
 
-def exit_status(findings: Sequence[Finding], fail_on: str | None) -> int:
+def exit_status(
+    findings: Sequence[Finding], fail_on: str | None, python: Sequence[PyChange] = ()
+) -> int:
     if fail_on is None:
         return 0
     threshold = LEVEL_RANK[fail_on]
-    return 1 if any(LEVEL_RANK[f.level] <= threshold for f in findings) else 0
+    levels = [f.level for f in findings] + [c.level for c in python]
+    return 1 if any(LEVEL_RANK[level] <= threshold for level in levels) else 0
+
+
+def python_changes(ref: str, spec: str) -> list[PyChange]:
+    """The Python API changes from ``ref`` to the working tree of the repository of ``spec``."""
+    root = directory_of(spec)
+    with tempfile.TemporaryDirectory(prefix="specdiff-base-") as tmp:
+        base_tree(ref, root, Path(tmp))
+        return compare(Path(tmp), root)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     git_mode = args.git is not None or args.base_default
     note: str | None = None
+    python: list[PyChange] | None = None
     try:
         if git_mode:
             if args.old or args.new:
@@ -118,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             old, note = load_base(ref, args.spec, new, lenient=not args.git)
             if not args.git and ref == FALLBACK_BASE and note is None:
                 note = FALLBACK_NOTE
+            if not args.no_python and resolve_commit(ref, where) is not None:
+                python = python_changes(ref, args.spec)
         else:
             if not args.old or not args.new:
                 raise SpecError("expected OLD and NEW documents (or --git BASE_REF)")
@@ -129,7 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.format == "json":
         if note:
             print(f"specdiff: note: {note}", file=sys.stderr)
-        print(render_json(findings, note))
+        print(render_json(findings, note, python))
+    elif args.format == "github":
+        if note:
+            print(f"::notice title=specdiff::{note}")
+        spec_file = args.spec if git_mode else args.new
+        text = Path(spec_file).read_text(encoding="utf-8")
+        sys.stdout.write(render_github(findings, spec_file, text, python))
     else:
-        sys.stdout.write(render_markdown(findings, note))
-    return exit_status(findings, args.fail_on)
+        sys.stdout.write(render_markdown(findings, note, python))
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write("## Spec diff\n\n" + render_markdown(findings, note, python) + "\n")
+    return exit_status(findings, args.fail_on, python or ())

@@ -12,11 +12,14 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.specdiff.model import LEVEL_RANK, LEVELS, Finding
 from tools.specdiff.registry import catalogue
 from tools.specdiff.schema import TypeText
+
+if TYPE_CHECKING:
+    from tools.specdiff.python_api import PyChange
 
 _LABELS = {"ERR": "Breaking", "WARN": "Potentially breaking", "INFO": "Non-breaking"}
 _HEADINGS = {
@@ -137,8 +140,42 @@ def change_lines(change: Change) -> list[str]:
     return lines
 
 
-def render_markdown(findings: Sequence[Finding], note: str | None = None) -> str:
-    """The verdict line, then one section per level with its changes."""
+#: More non-breaking Python changes than this are folded.
+_FOLD = 8
+
+
+def python_lines(changes: Sequence[PyChange]) -> list[str]:
+    """The "Python API" section: its verdict, the breaking changes, then the others."""
+    breaking = [c for c in changes if c.level == "ERR"]
+    others = [c for c in changes if c.level != "ERR"]
+    lines = ["", "### Python API", ""]
+    if not changes:
+        return [*lines, "No changes to `portkey_runs_api` or `portkey_runs`."]
+    label = "Breaking" if breaking else "Non-breaking"
+    lines += [f"**{label}: {len(breaking)} breaking, {len(others)} non-breaking**"]
+    if breaking:
+        lines += ["", "Breaking:", ""]
+        lines += [f"- `{c.path}`: {c.summary} (`{c.kind}`)" for c in breaking]
+    if others:
+        lines += ["", "Non-breaking:", ""]
+        items = [f"- `{c.path}`: {c.summary} (`{c.kind}`)" for c in others]
+        if len(items) > _FOLD:
+            items = [
+                f"<details><summary>{len(items)} changes</summary>",
+                "",
+                *items,
+                "",
+                "</details>",
+            ]
+        lines += items
+    return lines
+
+
+def render_markdown(
+    findings: Sequence[Finding], note: str | None = None, python: Sequence[PyChange] | None = None
+) -> str:
+    """The verdict line, then one section per level with its changes, then the Python API's
+    changes (when compared)."""
     lines = [verdict(findings)]
     if note:
         lines += ["", f"> {note}"]
@@ -149,15 +186,20 @@ def render_markdown(findings: Sequence[Finding], note: str | None = None) -> str
             lines += ["", f"### {_HEADINGS[level]}", ""]
             for change in selected:
                 lines += change_lines(change)
+    if python is not None:
+        lines += python_lines(python)
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
 
 
-def render_json(findings: Sequence[Finding], note: str | None = None) -> str:
-    """``{"verdict", "counts", "note", "changes": [...], "findings": [...]}``; a change is
-    ``{"id", "level", "summary", "cause", "old", "new", "locations": [{"operation",
-    "path"}]}``, a finding is :meth:`Finding.as_dict`."""
+def render_json(
+    findings: Sequence[Finding], note: str | None = None, python: Sequence[PyChange] | None = None
+) -> str:
+    """``{"verdict", "counts", "note", "changes": [...], "findings": [...], "python_api"}``; a
+    change is ``{"id", "level", "summary", "cause", "old", "new", "locations": [{"operation",
+    "path"}]}``, a finding is :meth:`Finding.as_dict`; ``python_api`` is ``null`` (not compared)
+    or a list of :meth:`PyChange.as_dict`."""
     changes = group(findings)
     counts = Counter(c.level for c in changes)
     worst = next((level for level in LEVELS if counts[level]), None)
@@ -182,5 +224,6 @@ def render_json(findings: Sequence[Finding], note: str | None = None) -> str:
             for c in changes
         ],
         "findings": [f.as_dict() for f in findings],
+        "python_api": None if python is None else [c.as_dict() for c in python],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, default=str)

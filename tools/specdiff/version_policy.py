@@ -15,8 +15,12 @@ How it is computed:
 2. ``git show BASE:openapi.yaml`` is diffed against the working ``openapi.yaml`` with
    :func:`~tools.specdiff.diff_specs`. Without an ERR finding the policy holds (exit 0); WARN and
    INFO findings never require a bump.
-3. With at least one ERR finding, both of these must hold, else exit 1 with a message naming
-   the breaking changes and what was not bumped:
+   The Python API of ``portkey_runs_api`` and ``portkey_runs`` of the base is compared with the
+   working tree's too (:mod:`~tools.specdiff.python_api`, griffe; ``--no-python`` skips it): a
+   breaking Python change counts as an ERR finding does.
+3. With at least one ERR finding or Python break, both of these must hold, else exit 1 with a
+   message naming the breaking changes, their kind (HTTP or Python API), what was not bumped,
+   and ``make release VERSION=X.Y.Z``:
 
    * the major of the working ``info.version`` > the major of the base's ``info.version``;
    * the major of the working ``pyproject.toml`` ``[project].version`` > the major of the base's
@@ -38,6 +42,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.specdiff.cli import python_changes
 from tools.specdiff.diff import diff_specs
 from tools.specdiff.gitutil import (
     FALLBACK_BASE,
@@ -80,8 +85,13 @@ def _bumped(what: str, old: Any, new: Any) -> str | None:
     return None
 
 
-def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
-    """(exit status, message) for the policy; raises SpecError/GitError on bad input."""
+#: What the failure message tells to run.
+RELEASE_COMMAND = "make release VERSION=X.Y.Z"
+
+
+def check(base: str, spec: str, pyproject: str, *, python: bool = True) -> tuple[int, str]:
+    """(exit status, message) for the policy; raises SpecError/GitError on bad input.
+    ``python``: also compare the Python API (griffe) of the base with the working tree."""
     new = load_file(spec)
     if resolve_commit(base, directory_of(spec)) is None:
         return 0, f"version-policy: OK (no base: {base} does not resolve; nothing to compare)"
@@ -91,10 +101,14 @@ def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
     old = parse_text(old_text, f"{base}:{spec}")
     findings = diff_specs(old, new)
     breaking = [f for f in findings if f.level == "ERR"]
-    if not breaking:
+    py_changes = python_changes(base, spec) if python else []
+    py_breaking = [c for c in py_changes if c.level == "ERR"]
+    if not breaking and not py_breaking:
         return 0, (
             f"version-policy: OK (no breaking change in {spec} against {base}; "
-            f"{len(findings)} non-breaking finding(s))"
+            f"{len(findings)} non-breaking finding(s)"
+            + (f"; Python API: {len(py_changes)} non-breaking change(s)" if python else "")
+            + ")"
         )
     old_info, new_info = old.get("info"), new.get("info")
     old_api = old_info.get("version") if isinstance(old_info, dict) else None
@@ -117,9 +131,16 @@ def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
         if problem:
             problems.append(problem)
     changes = group(breaking)
-    count = f"{len(changes)} breaking change(s) in {spec} against {base}"
-    if len(changes) != len(breaking):
-        count += f" ({len(breaking)} locations)"
+    kinds = []
+    if changes:
+        http = f"{len(changes)} HTTP"
+        if len(changes) != len(breaking):
+            http += f" ({len(breaking)} locations)"
+        kinds.append(http)
+    if py_breaking:
+        kinds.append(f"{len(py_breaking)} Python API")
+    total = len(changes) + len(py_breaking)
+    count = f"{total} breaking change(s) against {base} ({', '.join(kinds)})"
     if not problems:
         lines = [f"version-policy: OK ({count}; major versions bumped: {old_api} -> {new_api})"]
         return 0, "\n".join(lines + [f"note: {n}" for n in notes])
@@ -127,6 +148,8 @@ def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
     lines += [f"  {p}" for p in problems]
     lines += [f"note: {n}" for n in notes]
     lines += ["breaking changes (make spec-diff shows where):"]
+    if changes:
+        lines.append(f"  HTTP ({spec}):")
     for change in changes:
         first, uses = change.findings[0], len(change.findings)
         if change.cause:
@@ -135,9 +158,13 @@ def check(base: str, spec: str, pyproject: str) -> tuple[int, str]:
             where = f"{first.operation or '(document)'}" + (
                 f" `{first.path}`" if first.path else ""
             )
-        lines.append(f"  - {where}: {change.summary} ({change.id})")
+        lines.append(f"    - {where}: {change.summary} ({change.id})")
+    if py_breaking:
+        lines.append("  Python API (portkey_runs_api, portkey_runs):")
+        lines += [f"    - `{c.path}`: {c.summary} ({c.kind})" for c in py_breaking]
     lines.append(
-        "to release a breaking change, raise the major of both versions (README: Changing the spec)"
+        f"to release a breaking change, run `{RELEASE_COMMAND}` with the next major "
+        "(it sets every version, runs uv lock and writes CHANGELOG.md; README: Changing the spec)"
     )
     return 1, "\n".join(lines)
 
@@ -150,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", help="base git revision (default: origin/main or merge base)")
     parser.add_argument("--spec", default="openapi.yaml")
     parser.add_argument("--pyproject", default="pyproject.toml")
+    parser.add_argument(
+        "--no-python", action="store_true", help="skip the Python API comparison (griffe)"
+    )
     args = parser.parse_args(argv)
     try:
         where = directory_of(args.spec)
@@ -158,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = args.base or default_base(where)
         if args.base is None and base == FALLBACK_BASE and resolve_commit(base, where):
             print(f"version-policy: note: {FALLBACK_NOTE}")
-        status, message = check(base, args.spec, args.pyproject)
+        status, message = check(base, args.spec, args.pyproject, python=not args.no_python)
     except (SpecError, GitError) as exc:
         print(f"version-policy: error: {exc}", file=sys.stderr)
         return 2

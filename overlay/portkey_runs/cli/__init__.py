@@ -20,6 +20,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from portkey_runs_api import spec_facts
+
 from ..errors import PortkeyError
 from ._commands import CLIError, cmd_list, cmd_run_tools, cmd_submit
 from ._serve import add_serve_arguments, cmd_serve
@@ -81,8 +83,12 @@ def parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", parents=[common], help="list a thread's runs")
     listing.add_argument("thread_id")
-    listing.add_argument("--limit", type=int, default=20, help="page size, 1..100 (default 20)")
-    listing.add_argument("--order", choices=["asc", "desc"], default="desc")
+    low, high = spec_facts.LIMIT_MINIMUM, spec_facts.LIMIT_MAXIMUM
+    default = spec_facts.LIMIT_DEFAULT
+    listing.add_argument(
+        "--limit", type=int, default=default, help=f"page size, {low}..{high} (default {default})"
+    )
+    listing.add_argument("--order", choices=spec_facts.ORDERS, default=spec_facts.ORDER_DEFAULT)
     listing.add_argument("--all", action="store_true", help="every run, across all pages")
     listing.set_defaults(func=cmd_list)
 

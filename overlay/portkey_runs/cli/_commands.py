@@ -13,7 +13,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from portkey_runs_api.models import Run
+from portkey_runs_api.models import (
+    Run,
+    RunStatus,
+    ThreadMessageCompletedEvent,
+    ThreadMessageDeltaEvent,
+    ThreadMessageIncompleteEvent,
+)
 
 from .._client import Client
 from .._snapshots import delta_texts
@@ -178,14 +184,17 @@ def print_loop(loop: ToolLoop, *, as_json: bool, out: TextIO) -> Run:
         shown = len(loop.calls)
         if as_json:
             print_event(event, True, out)
-        elif event.event == "thread.message.delta":
+        elif isinstance(event, ThreadMessageDeltaEvent):
             for text in delta_texts(event.data.to_dict()):
                 if not writing:
                     out.write("reply: ")
                     writing = True
                 out.write(text)
             out.flush()
-        elif event.event in ("thread.message.completed", "thread.message.incomplete") and writing:
+        elif (
+            isinstance(event, ThreadMessageCompletedEvent | ThreadMessageIncompleteEvent)
+            and writing
+        ):
             out.write("\n")
             writing = False
     return loop.until_done()
@@ -233,4 +242,4 @@ def cmd_run_tools(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tools = tools_of(args.module)
     with client_of(args) as client:
         final = run_tools(client, args.thread_id, args.run_id, tools, args, out, err)
-    return 0 if final.status.value == "completed" else 1
+    return 0 if final.status == RunStatus.COMPLETED else 1

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from portkey_runs_api.models import Run, RunStatus
+from portkey_runs_api.spec_facts import LIMIT_MAXIMUM, TERMINAL_RUN_STATUSES
 
 from .._client import Client
 from ..testing import ReferenceState, serve, tools
@@ -25,7 +26,8 @@ from ._output import Progress
 
 __all__ = ["demo_statuses", "run_demo"]
 
-OTHER_STATUSES = ["completed"] * 12 + ["failed", "cancelled", "expired", "incomplete"]
+COMPLETED = RunStatus.COMPLETED.value
+OTHER_STATUSES = [COMPLETED] * 12 + [s for s in TERMINAL_RUN_STATUSES if s != COMPLETED]
 TOOLS: dict[str, Callable[..., Any]] = {
     "get_weather": tools.get_weather,
     "get_local_time": tools.get_local_time,
@@ -56,7 +58,7 @@ def run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         statuses: Counter[str] = Counter()
         count = 0
         progress = Progress(err)
-        for number, page in enumerate(client.runs.list(thread_id, limit=100).pages(), 1):
+        for number, page in enumerate(client.runs.list(thread_id, limit=LIMIT_MAXIMUM).pages(), 1):
             count += len(page.data)
             for run in page.data:
                 statuses[run.status.value] += 1

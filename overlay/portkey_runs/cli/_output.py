@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from portkey_runs_api.models import Run
+from portkey_runs_api.models import Run, ThreadMessageDeltaEvent
 
 from .._events import RunStreamEvent
 
@@ -56,7 +56,7 @@ def print_event(event: RunStreamEvent, as_json: bool, out: TextIO) -> None:
         json_line({"event": event.event, "data": event.data.to_dict()}, out)
     else:
         data = event.data.to_dict()
-        if event.event == "thread.message.delta":
+        if isinstance(event, ThreadMessageDeltaEvent):
             parts = data.get("delta", {}).get("content", [])
             text = "".join(p.get("text", {}).get("value", "") for p in parts if isinstance(p, dict))
             out.write(f"{event.event:<28} {text!r}\n")

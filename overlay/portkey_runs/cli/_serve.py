@@ -15,6 +15,9 @@ import threading
 from types import FrameType
 from typing import TextIO
 
+from portkey_runs_api.models import RunStatus
+from portkey_runs_api.spec_facts import SECURITY_HEADERS, TERMINAL_RUN_STATUSES
+
 from ._commands import CLIError
 
 __all__ = ["EXAMPLE_RUN", "EXAMPLE_THREAD", "add_serve_arguments", "cmd_serve"]
@@ -22,7 +25,9 @@ __all__ = ["EXAMPLE_RUN", "EXAMPLE_THREAD", "add_serve_arguments", "cmd_serve"]
 #: The ids of the first seeded thread and of its newest run, which waits (the README's).
 EXAMPLE_THREAD = "thread_abc123"
 EXAMPLE_RUN = "run_abc123"
-_OTHER_STATUSES = ["completed"] * 6 + ["failed", "cancelled", "expired", "incomplete"]
+COMPLETED = RunStatus.COMPLETED.value
+
+_OTHER_STATUSES = [COMPLETED] * 6 + [s for s in TERMINAL_RUN_STATUSES if s != COMPLETED]
 
 
 def _count(text: str) -> int:
@@ -149,5 +154,5 @@ def _credentials(auth: str, api_key: str | None) -> str:
     """What a client must send, in words (never the key itself)."""
     if auth == "none":
         return "none checked"
-    header = "x-portkey-api-key" if auth == "portkey" else "Authorization: Bearer"
+    header = SECURITY_HEADERS["PortkeyApiKey"] if auth == "portkey" else "Authorization: Bearer"
     return f"{header}, {'the key given by --api-key' if api_key else 'any non-empty key'}"

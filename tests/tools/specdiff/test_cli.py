@@ -295,9 +295,14 @@ def test_policy_breaking_change_needs_major_bumps(
         assert (f"{what} major must increase" in out) == (what in complaints)
     if status:
         assert out.startswith("version-policy: FAIL: 1 breaking change(s)")
-        assert "  - GET /x `responses/200/content/application/json/schema/id`: " in out
+        assert (
+            "  HTTP (openapi.yaml):\n    - GET /x "
+            "`responses/200/content/application/json/schema/id`: " in out
+        )
         assert "(response-required-property-removed)" in out
-        assert out.rstrip().endswith("raise the major of both versions (README: Changing the spec)")
+        assert (
+            "run `make release VERSION=X.Y.Z` with the next major" in out.rstrip().splitlines()[-1]
+        )
     else:
         assert out.startswith("version-policy: OK (1 breaking change(s)")
 
