@@ -1,4 +1,5 @@
-"""Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``.
+"""Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``,
+``span_id``, ``span_name``, ``parent_span_id``.
 
 Every method of ``client.runs`` takes them as keywords (``**options``); they apply to that call
 only (to every page of a listing) and follow the client's header rules.
@@ -31,6 +32,12 @@ class RequestOptions(TypedDict, total=False):
     trace_id: str
     #: Portkey's ``x-portkey-metadata`` for this call (sent as JSON), instead of the client's.
     metadata: Mapping[str, Any]
+    #: Portkey's ``x-portkey-span-id`` for this call.
+    span_id: str
+    #: Portkey's ``x-portkey-span-name`` for this call.
+    span_name: str
+    #: Portkey's ``x-portkey-parent-span-id`` for this call.
+    parent_span_id: str
 
 
 _KNOWN = frozenset(RequestOptions.__annotations__)
@@ -98,6 +105,11 @@ def call_options(options: Mapping[str, Any]) -> CallOptions:
     if retries is not None:
         check_retries(retries)
     headers = call_headers(
-        options.get("extra_headers"), options.get("trace_id"), options.get("metadata")
+        options.get("extra_headers"),
+        options.get("trace_id"),
+        options.get("metadata"),
+        options.get("span_id"),
+        options.get("span_name"),
+        options.get("parent_span_id"),
     )
     return CallOptions(headers, timeout, retries)

@@ -32,6 +32,8 @@ from ._streaming import (
 from ._tools import AsyncToolLoop, OnToolError, ToolLoop, _Loop
 
 if TYPE_CHECKING:
+    from opentelemetry.context import Context
+
     from ._client import AsyncClient, Client
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse"]
@@ -84,6 +86,7 @@ class Runs:
 
     def __init__(self, client: Client) -> None:
         self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
+        self._tracing = client.api.tracing
 
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
@@ -110,7 +113,9 @@ class Runs:
         """
         query = ListQuery(thread_id, limit, order, after, before, max_items)
         apply = call_options(options).apply
-        return RunPager(query, lambda request: RunPage.of(send(self._http(), apply(request))))
+        return RunPager(
+            query, lambda request: RunPage.of(send(self._http(), apply(request))), self._tracing
+        )
 
     def submit_tool_outputs(
         self,
@@ -171,6 +176,7 @@ class Runs:
             parallel=parallel,
             tool_timeout=tool_timeout,
             allow_async=False,
+            trace=self._tracing.loop(thread_id),
         )
         _check_run(thread_id, run)
         call_options(options)  # checked here, at the call
@@ -183,9 +189,15 @@ class Runs:
         tool_outputs: Iterable[ToolOutputLike],
         options: RequestOptions,
         snapshots: Snapshots | None = None,
+        trace_parent: Context | None = None,
     ) -> RunStreamManager[RunStream]:
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), _same, snapshots)
+        return RunStreamManager(
+            lambda: send_stream(self._http(), request),
+            _same,
+            snapshots,
+            lambda: self._tracing.stream(trace_parent),
+        )
 
 
 class RunsWithRawResponse:
@@ -238,6 +250,7 @@ class AsyncRuns:
 
     def __init__(self, client: AsyncClient) -> None:
         self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
+        self._tracing = client.api.tracing
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
@@ -261,7 +274,7 @@ class AsyncRuns:
         async def fetch(request: Request) -> RunPage:
             return RunPage.of(await asend(self._http(), apply(request)))
 
-        return AsyncRunPager(query, fetch)
+        return AsyncRunPager(query, fetch, self._tracing)
 
     async def submit_tool_outputs(
         self,
@@ -306,6 +319,7 @@ class AsyncRuns:
             parallel=parallel,
             tool_timeout=tool_timeout,
             allow_async=True,
+            trace=self._tracing.loop(thread_id),
         )
         _check_run(thread_id, run)
         call_options(options)
@@ -318,9 +332,15 @@ class AsyncRuns:
         tool_outputs: Iterable[ToolOutputLike],
         options: RequestOptions,
         snapshots: Snapshots | None = None,
+        trace_parent: Context | None = None,
     ) -> AsyncRunStreamManager[AsyncRunStream]:
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same, snapshots)
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request),
+            _same,
+            snapshots,
+            lambda: self._tracing.stream(trace_parent),
+        )
 
 
 class AsyncRunsWithRawResponse:
