@@ -155,7 +155,7 @@ class _Loop:
     def plan(self, run: Run) -> list[_Planned] | None:
         """The calls of the next round, or ``None`` when the run has ended."""
         self.final_run = run
-        self.trace.run(run, self.submitted)
+        self.trace.run(run, self.submitted, run.status in TERMINAL)
         if run.status in TERMINAL:
             return None
         if run.status != RunStatus.REQUIRES_ACTION or run.required_action is None:

@@ -130,6 +130,12 @@ class Tracing:
     provider: TracerProvider | None = None
     _tracer: Tracer | None = field(default=None, init=False, repr=False)
 
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.context, bool):
+            raise TypeError(f"trace_context must be True or False, got {self.context!r}")
+        if self.content is not None and not isinstance(self.content, bool):
+            raise TypeError(f"trace_content must be True, False or None, got {self.content!r}")
+
     def tracer(self) -> Tracer | None:
         """The tracer, or ``None`` without OpenTelemetry."""
         if self._tracer is None and available():
@@ -374,9 +380,9 @@ class LoopTrace:
         self._calls: dict[str, tuple[Span, list[int]]] = {}
         self._off = tracer is None
 
-    def run(self, run: Run, rounds: int) -> None:
+    def run(self, run: Run, rounds: int, ended: bool) -> None:
         """The run as the loop sees it before a round: the previous round ends; a run that has
-        ended ends the loop's span."""
+        ``ended`` ends the loop's span."""
         if self._off:
             return
         if self._loop is None:
@@ -389,9 +395,7 @@ class LoopTrace:
                 {"portkey_runs.thread.id": self._thread_id, "portkey_runs.run.id": run.id}
             )
         self._end_round()
-        from portkey_runs_api.models import RunStatus
-
-        if run.status != RunStatus.REQUIRES_ACTION:
+        if ended:
             self.end(None, run, rounds)
 
     def round(self, number: int, planned: list[_Planned]) -> list[_Planned]:

@@ -421,6 +421,30 @@ def test_a_loop_that_fails_ends_its_spans_with_the_error(
     assert attrs(loop_span)["portkey_runs.rounds"] == 0
 
 
+def test_a_run_that_stops_asking_ends_the_loop_span_with_the_error(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    from portkey_runs import ToolLoopError
+
+    thread = server.state.create_thread(statuses=["in_progress"])
+    with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        run = next(iter(client.runs.list(thread)))
+        with client.runs.run_tools(thread, run, tools={"get_weather": tools.get_weather}) as loop:
+            with pytest.raises(ToolLoopError):
+                loop.until_done()
+    (loop_span,) = named(exporter.get_finished_spans(), "portkey_runs.run_tools")
+    assert attrs(loop_span)["error.type"] == "ToolLoopError"
+    assert loop_span.status.status_code is StatusCode.ERROR
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("trace_context", "yes"), ("trace_content", 1), ("trace_context", None)]
+)
+def test_bad_tracing_options_are_clear_errors(option: str, value: object) -> None:
+    with pytest.raises(TypeError, match=option):
+        Client("pk", **{option: value})  # type: ignore[arg-type]
+
+
 # ------------------------------------------------------------------------ content and secrets
 
 
@@ -561,7 +585,7 @@ NO_OTEL = textwrap.dedent(
     with serve(ReferenceState(seed=3), event_delay=0) as server:
         thread = server.state.create_thread(statuses=["requires_action"])
         with Client("pk", base_url=server.base_url, max_retries=0) as client:
-            run = list(client.runs.list(thread))[0]
+            run = next(iter(client.runs.list(thread)))
             call = run.required_action.submit_tool_outputs.tool_calls[0]
             outputs = [{"tool_call_id": call.id, "output": "sunny"}]
             with client.runs.stream_tool_outputs(thread, run.id, outputs) as stream:
