@@ -32,9 +32,8 @@ from ._streaming import (
 from ._tools import AsyncToolLoop, OnToolError, ToolLoop, _Loop
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
-
     from ._client import AsyncClient, Client
+    from ._tracing import Context
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse"]
 

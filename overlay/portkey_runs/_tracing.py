@@ -28,7 +28,7 @@ from attrs import define, evolve, field
 from ._headers import is_sensitive, safe_url
 
 if TYPE_CHECKING:
-    from opentelemetry.context import Context
+    from opentelemetry.context import Context as Context  # for the hooks' annotations
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
     from portkey_runs_api.models import Run
