@@ -109,8 +109,64 @@ def otel(fx: Any, rounds: int, progress: Callable[[str], None]) -> list[Result]:
         result.notes.append(f"recording costs {extra:+.1f} microseconds per {unit}")
     for each in (absent, plain, traced):
         each.close()
+    hooks = _hooks(provider, clear, rounds, progress, listed)
     provider.shutdown()
-    return [listed, streamed]
+    return [listed, streamed, hooks]
+
+
+def _hooks(
+    provider: Any,
+    clear: Callable[[], None],
+    rounds: int,
+    progress: Callable[[str], None],
+    listed: Result,
+) -> Result:
+    """The transport hook alone, per request: what tracing adds to each attempt, against a
+    network that answers at once (so that nothing else is in the measure)."""
+    import httpx
+
+    from portkey_runs._tracing import Tracing
+
+    requests = 2_000
+
+    class Answer(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, request=request)
+
+    def sending(transport: httpx.BaseTransport) -> Callable[[], int]:
+        def job() -> int:
+            clear()
+            for _ in range(requests):
+                transport.handle_request(httpx.Request("GET", BASE_URL + "/threads/t/runs"))
+            return requests
+
+        return job
+
+    bare = Answer()
+    contenders = {
+        "no hook (as without OpenTelemetry)": bare,
+        PLAIN: Tracing().transport(bare),
+        TRACED: Tracing(provider=provider).transport(bare),
+    }
+    result = run_scenario(
+        "otel: the transport hook",
+        f"{requests:,} requests to a transport that answers at once",
+        "microseconds per request",
+        {name: per_unit(sending(t), requests, name) for name, t in contenders.items()},
+        [],
+        rounds=rounds,
+        progress=progress,
+    )
+    medians = {name: samples.median for name, samples in result.contenders.items()}
+    base = medians["no hook (as without OpenTelemetry)"]
+    page = listed.contenders[ABSENT].median * 100  # one request of the listing: 100 runs
+    for name in (PLAIN, TRACED):
+        extra = medians[name] - base
+        result.notes.append(
+            f"{name}: {extra:+.1f} microseconds per request, "
+            f"{extra / page:+.2%} of a request of the listing ({page:,.0f} microseconds)"
+        )
+    return result
 
 
 def block_opentelemetry() -> None:

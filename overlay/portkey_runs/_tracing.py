@@ -268,19 +268,23 @@ class _Attempts:
     """What both traced transports share: a CLIENT span per attempt, the context injected."""
 
     def __init__(self, tracer: Tracer, inject: bool) -> None:
-        self._tracer = tracer
-        self._inject = inject
-
-    def _start(self, request: httpx.Request) -> Span:
+        from opentelemetry.baggage import get_all
         from opentelemetry.trace import SpanKind
 
+        self._tracer = tracer
+        self._inject = inject
+        self._kind = SpanKind.CLIENT
+        self._baggage = get_all
+
+    def _start(self, request: httpx.Request) -> Span:
         extensions = request.extensions
         attempt = extensions.get(ATTEMPT_EXTENSION, 0) + 1
         extensions[ATTEMPT_EXTENSION] = attempt
-        span = self._tracer.start_span(request.method, kind=SpanKind.CLIENT)
+        span = self._tracer.start_span(request.method, kind=self._kind)
         if span.is_recording():
             span.set_attributes(request_attributes(request, attempt))
-        if self._inject:
+        # No span to name (no provider, no current span) and no baggage: nothing to inject.
+        if self._inject and (span.get_span_context().is_valid or self._baggage()):
             _inject(request, span)
         return span
 

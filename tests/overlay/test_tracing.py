@@ -20,7 +20,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from portkey_runs import AsyncClient, Client, InternalServerError, RetryPolicy
+from portkey_runs import (
+    APIConnectionError,
+    AsyncClient,
+    Client,
+    IncompleteStreamError,
+    InternalServerError,
+    RetryPolicy,
+)
 from portkey_runs._tracing import CONTENT_ENV, full_url
 from portkey_runs.testing import ReferenceState, RunningServer, serve, tools
 from portkey_runs_api.models import Run
@@ -171,21 +178,21 @@ def test_a_stream_is_a_span_from_its_request_to_done_under_the_callers_span(
 async def test_a_stream_that_fails_ends_its_span_with_the_error(
     loopback: LoopbackServer, provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
-    event = 'event: thread.run.created\ndata: {"id": "run_1"}\n\n'
     loopback.replies.append(
-        Reply(200, [event.encode()], {"content-type": "text/event-stream"}, cut=True)
+        Reply(200, [b": keep-alive\n\n"], {"content-type": "text/event-stream"}, cut=True)
     )
     async with AsyncClient(
         "pk", base_url=loopback.url, max_retries=0, tracer_provider=provider
     ) as client:
         outputs = [{"tool_call_id": "call_1", "output": "x"}]
-        with pytest.raises(Exception):  # noqa: B017, PT011 (which error is the streams' tests' job)
+        with pytest.raises(IncompleteStreamError):
             async with client.runs.stream_tool_outputs("thread_1", "run_1", outputs) as stream:
                 async for _ in stream:
                     pass
     (streamed,) = named(exporter.get_finished_spans(), "portkey_runs.stream")
     assert streamed.status.status_code is StatusCode.ERROR
-    assert "error.type" in attrs(streamed)
+    assert attrs(streamed)["error.type"] == "IncompleteStreamError"
+    assert attrs(streamed)["portkey_runs.stream.events"] == 0
 
 
 # ------------------------------------------------------------------------ retries
@@ -229,8 +236,8 @@ def test_a_connection_failure_sets_error_type_on_the_attempt(
     with Client(
         "pk", base_url=f"http://127.0.0.1:{free_port()}", max_retries=0, tracer_provider=provider
     ) as client:
-        with pytest.raises(Exception):  # noqa: B017, PT011 (the error itself is tested elsewhere)
-            client.runs.list("thread_1").pages().__next__()
+        with pytest.raises(APIConnectionError):
+            next(client.runs.list("thread_1").pages())
     (get,) = named(exporter.get_finished_spans(), "GET")
     assert attrs(get)["error.type"] == "ConnectError"
     assert get.status.status_code is StatusCode.ERROR
