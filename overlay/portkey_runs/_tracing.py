@@ -450,6 +450,7 @@ class LoopTrace:
 
         if inspect.iscoroutinefunction(function):
 
+            @functools.wraps(function)  # its name and signature, for whoever inspects it
             async def traced_async(**kwargs: Any) -> Any:
                 span, ended = self._start(plan.id, plan.name, plan.arguments)
                 token = context.attach(trace.set_span_in_context(span))
@@ -461,6 +462,7 @@ class LoopTrace:
 
             return traced_async
 
+        @functools.wraps(function)
         def traced(**kwargs: Any) -> Any:
             span, ended = self._start(plan.id, plan.name, plan.arguments)
             token = context.attach(trace.set_span_in_context(span))

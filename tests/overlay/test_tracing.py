@@ -452,6 +452,35 @@ def test_bad_tracing_options_are_clear_errors(option: str, value: object) -> Non
         Client("pk", **{option: value})  # type: ignore[arg-type]
 
 
+def test_a_wrapped_tool_keeps_its_name_signature_and_kind(
+    server: RunningServer, provider: TracerProvider
+) -> None:
+    import inspect
+
+    from portkey_runs._tools import _Planned
+    from portkey_runs._tracing import Tracing
+
+    async def lookup(city: str, limit: int = 3) -> str:
+        return city
+
+    thread, run = waiting(server, tool_calls=1)
+    trace_ = Tracing(provider=provider).loop(thread)
+    trace_.run(run, 0, False)
+    plans = [
+        _Planned("call_1", "get_weather", "{}", tools.get_weather, {}, None),
+        _Planned("call_2", "lookup", "{}", lookup, {}, None),
+    ]
+    wrapped = trace_.round(1, plans)
+    for plan, original in zip(wrapped, plans, strict=True):
+        assert plan.function is not original.function, "wrapped in its span"
+        assert plan.function is not None
+        assert original.function is not None
+        assert plan.function.__name__ == original.function.__name__
+        assert inspect.signature(plan.function) == inspect.signature(original.function)
+    assert inspect.iscoroutinefunction(wrapped[1].function)
+    assert not inspect.iscoroutinefunction(wrapped[0].function)
+
+
 # ------------------------------------------------------------------------ content and secrets
 
 
