@@ -13,6 +13,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced
+# The package without the otel extra: the overlay is type-checked there too.
+NO_OTEL := .venv-no-otel
+NO_OTEL_SYNCED := $(NO_OTEL)/.synced
 NODE := node_modules/.installed
 BASE ?=
 GENERATED := generated overlay/portkey_runs/testing/_wire.py
@@ -32,6 +35,10 @@ $(UV):
 
 $(SYNCED): uv.lock pyproject.toml | $(UV)
 	$(UV) sync --locked --all-extras --quiet
+	@touch $@
+
+$(NO_OTEL_SYNCED): uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(NO_OTEL) $(UV) sync --locked --no-default-groups --group no-otel --extra testing --quiet
 	@touch $@
 
 $(NODE): package.json package-lock.json
@@ -66,8 +73,9 @@ lint: $(SYNCED) ## ruff (generated code with ruff's defaults)
 	$(BIN)/ruff check --isolated --no-cache $(GENERATED)
 	$(BIN)/ruff format --isolated --no-cache --check $(GENERATED)
 
-typecheck: $(SYNCED) ## mypy --strict on everything
+typecheck: $(SYNCED) $(NO_OTEL_SYNCED) ## mypy --strict on everything (the overlay also without OpenTelemetry)
 	$(BIN)/mypy --strict generated/portkey_runs_api overlay tools tests benchmarks
+	$(BIN)/mypy --strict --python-executable $(NO_OTEL)/bin/python --cache-dir .mypy_cache/no-otel generated/portkey_runs_api overlay
 
 version-policy: $(SYNCED) ## a breaking spec change needs a major version bump
 	$(PY) -m tools.specdiff.version_policy $(if $(BASE),--base $(BASE),)
@@ -111,4 +119,4 @@ bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
 	$(PY) -m benchmarks
 
 clean: ## remove the virtualenvs, node_modules and caches
-	rm -rf $(VENV) $(BOOT) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) $(BOOT) $(NO_OTEL) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,6 +1,6 @@
 """``make bench``: every job of portkey-runs against the openai SDK, portkey-ai and the floors.
 
-    python -m benchmarks [--rounds N] [--only list,stream,...] [--quick]
+    python -m benchmarks [--rounds N] [--only list,stream,...] [--quick] [--no-otel]
 
 Scenarios (``--only`` takes their keys):
 
@@ -9,7 +9,11 @@ Scenarios (``--only`` takes their keys):
   accumulation of the message's text;
 * ``import``: ``import X`` in fresh interpreters;
 * ``memory``: peak RSS iterating 100,000 runs against 1,000, in fresh processes;
-* ``wire``: listing and streaming from the reference server on loopback.
+* ``wire``: listing and streaming from the reference server on loopback;
+* ``otel``: the ``list`` and ``stream`` jobs with no tracer provider and with OpenTelemetry's
+  SDK recording into memory (the price of recording, as a ratio). ``--no-otel`` runs
+  everything where OpenTelemetry cannot be imported: its ``list`` and ``stream`` rows against
+  a run without it are the cost of having it installed with no provider.
 
 Within a scenario the contenders run interleaved, one after the other in each round (after a
 warm-up); each ratio is taken within a round, and its median over the rounds is compared with
@@ -30,12 +34,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import processes, scenarios
+from benchmarks import processes, scenarios, tracing
 from benchmarks.harness import Result, table
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".bench"
-KEYS = ("list", "stream", "import", "memory", "wire")
+KEYS = ("list", "stream", "import", "memory", "wire", "otel")
 MIN_ROUNDS = 11
 
 
@@ -56,6 +60,7 @@ def _meta(rounds: int) -> dict[str, Any]:
         except Exception:
             versions[package] = None
     return {
+        "opentelemetry": "opentelemetry" in sys.modules,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "commit": commit(),
         "python": sys.version.split()[0],
@@ -70,16 +75,28 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help="rounds per scenario")
-    parser.add_argument("--only", default=",".join(KEYS), help="comma-separated scenario keys")
+    parser.add_argument("--only", default=None, help="comma-separated scenario keys (all)")
     parser.add_argument(
         "--quick", action="store_true", help="3 rounds: for development, not for numbers"
     )
+    parser.add_argument(
+        "--no-otel",
+        action="store_true",
+        help="run where OpenTelemetry cannot be imported (compare with a run without this flag)",
+    )
     args = parser.parse_args(argv)
+    if args.no_otel:
+        tracing.block_opentelemetry()
     rounds = 3 if args.quick else args.rounds
-    only = [key.strip() for key in args.only.split(",") if key.strip()]
+    chosen = args.only if args.only is not None else ",".join(KEYS)
+    only = [key.strip() for key in chosen.split(",") if key.strip()]
+    if args.no_otel and args.only is None:
+        only.remove("otel")
     unknown = sorted(set(only) - set(KEYS))
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(KEYS)}")
+    if args.no_otel and "otel" in only:
+        parser.error("the otel scenario needs OpenTelemetry: leave it out with --no-otel")
     if rounds < MIN_ROUNDS:
         print(f"(only {rounds} rounds: numbers for development, not for the record)")
 
@@ -98,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     fixture: scenarios.Fixture | None = None
     runners: dict[str, Callable[[], list[Result]]] = {}
-    if "list" in only or "stream" in only:
+    if "list" in only or "stream" in only or "otel" in only:
         fixture = scenarios.Fixture()
     if fixture is not None:
         fx = fixture
@@ -107,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             scenarios.list_async(fx, rounds, progress),
         ]
         runners["stream"] = lambda: [scenarios.stream(fx, rounds, progress)]
+        runners["otel"] = lambda: tracing.otel(fx, rounds, progress)
     runners["import"] = lambda: [processes.import_time(rounds, progress)]
     runners["memory"] = lambda: [processes.memory(rounds, progress)]
     runners["wire"] = lambda: processes.wire(rounds, progress)

@@ -26,6 +26,14 @@ EMPTY_PAGE: dict[str, Any] = {
 }
 
 
+def connection_pool(http: Any) -> Any:
+    """The connection pool under an httpx client's transports (the retries, the tracing)."""
+    transport = http._transport
+    while not hasattr(transport, "_pool"):
+        transport = transport._transport
+    return transport._pool
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (free now; a connection to it is refused)."""
     with socket.socket() as s:

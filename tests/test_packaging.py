@@ -40,10 +40,23 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
 
 
 def test_every_run_time_import_is_a_declared_dependency() -> None:
-    core = [p for p in OVERLAY.rglob("*.py") if "testing" not in p.relative_to(OVERLAY).parts]
+    core = [
+        p
+        for p in OVERLAY.rglob("*.py")
+        if "testing" not in p.relative_to(OVERLAY).parts and p.name != "_tracing.py"
+    ]
     generated = list((ROOT / "generated" / "portkey_runs_api").rglob("*.py"))
     declared = {_distribution(r) for r in PROJECT["dependencies"]}
     assert _third_party_imports(core + generated) <= declared
+
+
+def test_opentelemetry_is_the_otel_extra_and_only_the_tracing_module_imports_it() -> None:
+    (otel,) = PROJECT["optional-dependencies"]["otel"]
+    assert _distribution(otel) == "opentelemetry_api", "the API only: users bring the SDK"
+    declared = {_distribution(r) for r in PROJECT["dependencies"]}
+    assert _third_party_imports([OVERLAY / "_tracing.py"]) <= declared | {"opentelemetry"}
+    others = [p for p in OVERLAY.rglob("*.py") if p.name != "_tracing.py"]
+    assert "opentelemetry" not in _third_party_imports(others)
 
 
 def test_the_reference_server_imports_only_the_testing_extra() -> None:

@@ -20,6 +20,7 @@ from ._generated import ApiClient
 from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
 from ._options import check_retries, check_strict, check_timeout
 from ._retries import RetryPolicy
+from ._tracing import Tracing
 
 if TYPE_CHECKING:
     from ._resources import AsyncRuns, Runs
@@ -94,6 +95,7 @@ def _api_client(
     httpx_args: Mapping[str, Any] | None,
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
     portkey: Mapping[str, Any],
+    tracing: Tracing,
 ) -> ApiClient:
     """The configured generated client both clients are built on; bad arguments raise."""
     extra = dict(httpx_args or {})
@@ -128,6 +130,7 @@ def _api_client(
         transport_args=transport_args,
         transport=transport if isinstance(transport, httpx.BaseTransport) else None,
         async_transport=transport if isinstance(transport, httpx.AsyncBaseTransport) else None,
+        tracing=tracing,
     )
 
 
@@ -165,6 +168,12 @@ class _BaseClient(Generic[TransportT]):
         httpx_args: Mapping[str, Any] | None = None,
         transport: TransportT | None = None,
         strict_responses: bool = False,
+        span_id: str | None = None,
+        span_name: str | None = None,
+        parent_span_id: str | None = None,
+        trace_context: bool = True,
+        trace_content: bool | None = None,
+        tracer_provider: Any = None,
     ) -> None:
         portkey = {
             "virtual_key": virtual_key,
@@ -178,6 +187,9 @@ class _BaseClient(Generic[TransportT]):
             "cache_namespace": cache_namespace,
             "request_timeout": request_timeout,
             "forward_headers": forward_headers,
+            "span_id": span_id,
+            "span_name": span_name,
+            "parent_span_id": parent_span_id,
         }
         if transport is not None and not isinstance(
             transport, httpx.AsyncBaseTransport if self._async else httpx.BaseTransport
@@ -199,6 +211,7 @@ class _BaseClient(Generic[TransportT]):
             httpx_args=httpx_args,
             transport=transport,
             portkey=portkey,
+            tracing=Tracing(trace_context, trace_content, tracer_provider),
         )
         #: Whether answers that depart from the spec raise (``True``) or are read tolerantly
         #: and reported (``False``); ``$PORTKEY_STRICT_RESPONSES=1`` makes every client strict.
@@ -239,6 +252,13 @@ class Client(_BaseClient[httpx.BaseTransport]):
     Secrets travel in an ``httpx.Auth``, never in a repr, a log line or an error message.
     ``client.api`` is the generated ``portkey_runs_api.Client``, configured the same way.
     Use the client as a context manager, or ``close()`` it.
+
+    With OpenTelemetry installed (``portkey-runs[otel]``), calls, streams, page walks, tool
+    loops and tool calls are traced, and every request carries the current W3C trace context
+    (``trace_context=False``: not sent); ``trace_content=True`` records tool arguments and
+    outputs (default: ``$OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``);
+    ``tracer_provider`` replaces OpenTelemetry's global one. ``span_id``, ``span_name`` and
+    ``parent_span_id`` are Portkey's span headers.
     """
 
     _async = False

@@ -27,6 +27,7 @@ from portkey_runs_api.types import UNSET, check_id
 
 from ._headers import REDACTED, redact_headers, safe_url
 from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._tracing import Tracing
 
 __all__ = [
     "ApiClient",
@@ -88,6 +89,8 @@ class ApiClient(Client):
     _async_transport: httpx.AsyncBaseTransport | None = field(
         default=None, kw_only=True, alias="async_transport", repr=False
     )
+    #: OpenTelemetry tracing (``portkey_runs._tracing``): its options and tracer.
+    tracing: Tracing = field(factory=Tracing, kw_only=True, repr=False)
 
     _closed: bool = field(default=False, init=False, repr=False)
     # Two threads making the first request at once make one httpx client, not two.
@@ -160,7 +163,7 @@ class ApiClient(Client):
                 verify=self._verify(), **self._transport_args
             )
             self._client = httpx.Client(
-                transport=RetryTransport(inner, self._retry_policy),
+                transport=RetryTransport(self.tracing.transport(inner), self._retry_policy),
                 **self._client_args(self._strip_secrets_off_origin),
             )
         return self._client
@@ -181,8 +184,9 @@ class ApiClient(Client):
             inner = self._async_transport or httpx.AsyncHTTPTransport(
                 verify=self._verify(), **self._transport_args
             )
+            traced = self.tracing.async_transport(inner)
             self._async_client = httpx.AsyncClient(
-                transport=AsyncRetryTransport(inner, self._retry_policy),
+                transport=AsyncRetryTransport(traced, self._retry_policy),
                 **self._client_args(strip),
             )
         return self._async_client

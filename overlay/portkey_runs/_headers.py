@@ -104,6 +104,9 @@ def portkey_headers(
     cache_namespace: str | None = None,
     request_timeout: int | None = None,
     forward_headers: Iterable[str] | None = None,
+    span_id: str | None = None,
+    span_name: str | None = None,
+    parent_span_id: str | None = None,
     **extra: str | int | float | bool | Mapping[str, Any] | None,
 ) -> dict[str, str]:
     """The headers of a Portkey request.
@@ -145,6 +148,9 @@ def portkey_headers(
         "x-portkey-cache-namespace": cache_namespace,
         "x-portkey-request-timeout": request_timeout,
         "x-portkey-forward-headers": forwarded,
+        "x-portkey-span-id": span_id,
+        "x-portkey-span-name": span_name,
+        "x-portkey-parent-span-id": parent_span_id,
     }
     for key, value in extra.items():
         values["x-portkey-" + key.replace("_", "-").lower()] = value
@@ -168,13 +174,23 @@ def call_headers(
     extra_headers: Mapping[str, object] | None,
     trace_id: str | None,
     metadata: Mapping[str, Any] | None,
+    span_id: str | None = None,
+    span_name: str | None = None,
+    parent_span_id: str | None = None,
 ) -> dict[str, str]:
-    """The headers of one call's options (``extra_headers=``, ``trace_id=``, ``metadata=``)."""
+    """The headers of one call's options (``extra_headers=``, ``trace_id=``, ``metadata=``,
+    ``span_id=``, ``span_name=``, ``parent_span_id=``)."""
     headers = checked_headers(extra_headers, "extra_headers")
-    if trace_id is not None:
-        if not isinstance(trace_id, str) or not trace_id:
-            raise ValueError(f"trace_id must be a non-empty string, got {trace_id!r}")
-        headers["x-portkey-trace-id"] = _text("x-portkey-trace-id", trace_id)
+    for option, header, value in (
+        ("trace_id", "x-portkey-trace-id", trace_id),
+        ("span_id", "x-portkey-span-id", span_id),
+        ("span_name", "x-portkey-span-name", span_name),
+        ("parent_span_id", "x-portkey-parent-span-id", parent_span_id),
+    ):
+        if value is not None:
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{option} must be a non-empty string, got {value!r}")
+            headers[header] = _text(header, value)
     if metadata is not None:
         if not isinstance(metadata, Mapping):
             raise TypeError(f"metadata must be a mapping, not {type(metadata).__name__}")

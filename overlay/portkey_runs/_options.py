@@ -1,5 +1,5 @@
 """Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``,
-``strict_responses``.
+``strict_responses``, ``span_id``, ``span_name``, ``parent_span_id``.
 
 Every method of ``client.runs`` takes them as keywords (``**options``); they apply to that call
 only (to every page of a listing) and follow the client's header rules.
@@ -42,6 +42,12 @@ class RequestOptions(TypedDict, total=False):
     #: Raise on any departure from the spec (``True``) or read tolerantly (``False``),
     #: instead of the client's ``strict_responses``.
     strict_responses: bool
+    #: Portkey's ``x-portkey-span-id`` for this call.
+    span_id: str
+    #: Portkey's ``x-portkey-span-name`` for this call.
+    span_name: str
+    #: Portkey's ``x-portkey-parent-span-id`` for this call.
+    parent_span_id: str
 
 
 _KNOWN = frozenset(RequestOptions.__annotations__)
@@ -121,7 +127,12 @@ def call_options(options: Mapping[str, Any]) -> CallOptions:
     if retries is not None:
         check_retries(retries)
     headers = call_headers(
-        options.get("extra_headers"), options.get("trace_id"), options.get("metadata")
+        options.get("extra_headers"),
+        options.get("trace_id"),
+        options.get("metadata"),
+        options.get("span_id"),
+        options.get("span_name"),
+        options.get("parent_span_id"),
     )
     strict = options.get("strict_responses")
     if strict is not None:

@@ -7,7 +7,7 @@ The cursor arithmetic is pure (:class:`_Cursor`) and shared by :class:`RunPager`
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from attrs import frozen
@@ -21,6 +21,9 @@ from ._generated import list_runs_request
 from ._http import parse_json
 from ._response import ResponseMeta
 from .errors import PaginationError, ResponseValidationError
+
+if TYPE_CHECKING:
+    from ._tracing import Scope, Tracing
 
 __all__ = ["MAX_EMPTY_PAGES", "AsyncRunPager", "Order", "RunPage", "RunPager"]
 
@@ -185,28 +188,52 @@ class _Cursor:
         return runs
 
 
+def _walk(tracing: Tracing | None, query: ListQuery) -> Scope:
+    """The span of one walk over the pages (a no-op one without tracing)."""
+    if tracing is None:
+        from ._tracing import NO_SCOPE
+
+        return NO_SCOPE
+    return tracing.walk(query.thread_id)
+
+
+def _walked(walk: Scope, runs: list[Run]) -> list[Run]:
+    """``runs``, a page's, counted on the walk's span."""
+    walk.count("list.pages")
+    walk.count("list.runs", len(runs))
+    return runs
+
+
 class RunPager:
     """What ``client.runs.list(...)`` returns: iterate it for every run exactly once
     (forward, or backward from ``before=``), or its :meth:`pages`. Pages are fetched lazily,
     as they are needed; each iteration walks from the first page again.
     """
 
-    def __init__(self, query: ListQuery, fetch: Callable[[dict[str, Any]], RunPage]) -> None:
+    def __init__(
+        self,
+        query: ListQuery,
+        fetch: Callable[[dict[str, Any]], RunPage],
+        tracing: Tracing | None = None,
+    ) -> None:
         self.query = query
         self._fetch = fetch
+        self._tracing = tracing
 
     def pages(self) -> Generator[RunPage, None, None]:
         """Each page as the server sent it."""
         cursor = _Cursor(self.query)
-        while not cursor.done:
-            page = self._fetch(cursor.request())
-            cursor.advance(page)
-            yield page
+        with _walk(self._tracing, self.query) as walk:
+            while not cursor.done:
+                page = walk.call(self._fetch, cursor.request())
+                _walked(walk, cursor.advance(page))
+                yield page
 
     def __iter__(self) -> Generator[Run, None, None]:
         cursor = _Cursor(self.query)
-        while not cursor.done:
-            yield from cursor.advance(self._fetch(cursor.request()))
+        with _walk(self._tracing, self.query) as walk:
+            while not cursor.done:
+                yield from _walked(walk, cursor.advance(walk.call(self._fetch, cursor.request())))
 
     def __repr__(self) -> str:
         return f"<RunPager {self.query!r}>"
@@ -216,23 +243,30 @@ class AsyncRunPager:
     """The async twin of :class:`RunPager`: ``async for`` over it, or over :meth:`pages`."""
 
     def __init__(
-        self, query: ListQuery, fetch: Callable[[dict[str, Any]], Awaitable[RunPage]]
+        self,
+        query: ListQuery,
+        fetch: Callable[[dict[str, Any]], Awaitable[RunPage]],
+        tracing: Tracing | None = None,
     ) -> None:
         self.query = query
         self._fetch = fetch
+        self._tracing = tracing
 
     async def pages(self) -> AsyncGenerator[RunPage, None]:
         cursor = _Cursor(self.query)
-        while not cursor.done:
-            page = await self._fetch(cursor.request())
-            cursor.advance(page)
-            yield page
+        with _walk(self._tracing, self.query) as walk:
+            while not cursor.done:
+                page = await walk.acall(self._fetch, cursor.request())
+                _walked(walk, cursor.advance(page))
+                yield page
 
     async def __aiter__(self) -> AsyncGenerator[Run, None]:
         cursor = _Cursor(self.query)
-        while not cursor.done:
-            for run in cursor.advance(await self._fetch(cursor.request())):
-                yield run
+        with _walk(self._tracing, self.query) as walk:
+            while not cursor.done:
+                page = await walk.acall(self._fetch, cursor.request())
+                for run in _walked(walk, cursor.advance(page)):
+                    yield run
 
     def __repr__(self) -> str:
         return f"<AsyncRunPager {self.query!r}>"

@@ -35,6 +35,7 @@ from ._tools import DEFAULT_MAX_CONCURRENCY, AsyncToolLoop, OnToolError, ToolLoo
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
+    from ._tracing import Context
 
 __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse"]
 
@@ -91,6 +92,7 @@ class Runs:
     def __init__(self, client: Client) -> None:
         self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
         self._strict = client.strict_responses
+        self._tracing = client.api.tracing
 
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
@@ -119,7 +121,9 @@ class Runs:
         checked = call_options(options)
         apply, strict = checked.apply, checked.strict(self._strict)
         return RunPager(
-            query, lambda request: RunPage.of(send(self._http(), apply(request)), strict)
+            query,
+            lambda request: RunPage.of(send(self._http(), apply(request)), strict),
+            self._tracing,
         )
 
     def submit_tool_outputs(
@@ -189,6 +193,7 @@ class Runs:
             tool_timeout=tool_timeout,
             allow_async=False,
             max_concurrency=max_concurrency,
+            trace=self._tracing.loop(thread_id),
         )
         _check_run(thread_id, run)
         call_options(options)  # checked here, at the call
@@ -201,12 +206,17 @@ class Runs:
         tool_outputs: Iterable[ToolOutputLike],
         options: RequestOptions,
         snapshots: Snapshots | None = None,
+        trace_parent: Context | None = None,
     ) -> RunStreamManager[RunStream]:
         request, strict = _submission(
             thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
         )
         return RunStreamManager(
-            lambda: send_stream(self._http(), request), _same, snapshots, strict
+            lambda: send_stream(self._http(), request),
+            _same,
+            snapshots,
+            strict,
+            lambda: self._tracing.stream(trace_parent),
         )
 
 
@@ -269,6 +279,7 @@ class AsyncRuns:
     def __init__(self, client: AsyncClient) -> None:
         self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
         self._strict = client.strict_responses
+        self._tracing = client.api.tracing
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
@@ -293,7 +304,7 @@ class AsyncRuns:
         async def fetch(request: Request) -> RunPage:
             return RunPage.of(await asend(self._http(), apply(request)), strict)
 
-        return AsyncRunPager(query, fetch)
+        return AsyncRunPager(query, fetch, self._tracing)
 
     async def submit_tool_outputs(
         self,
@@ -342,6 +353,7 @@ class AsyncRuns:
             tool_timeout=tool_timeout,
             allow_async=True,
             max_concurrency=max_concurrency,
+            trace=self._tracing.loop(thread_id),
         )
         _check_run(thread_id, run)
         call_options(options)
@@ -354,12 +366,17 @@ class AsyncRuns:
         tool_outputs: Iterable[ToolOutputLike],
         options: RequestOptions,
         snapshots: Snapshots | None = None,
+        trace_parent: Context | None = None,
     ) -> AsyncRunStreamManager[AsyncRunStream]:
         request, strict = _submission(
             thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
         )
         return AsyncRunStreamManager(
-            lambda: asend_stream(self._http(), request), _same, snapshots, strict
+            lambda: asend_stream(self._http(), request),
+            _same,
+            snapshots,
+            strict,
+            lambda: self._tracing.stream(trace_parent),
         )
 
 

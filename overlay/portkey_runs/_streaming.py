@@ -21,6 +21,7 @@ from ._http import parse
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
+from ._tracing import NO_SCOPE, Scope, stream_ended
 from .errors import (
     IncompleteStreamError,
     PortkeyError,
@@ -417,23 +418,28 @@ class RunStreamManager(Generic[T]):
         wrap: Callable[[RunStream], T],
         snapshots: Snapshots | None = None,
         strict: bool = True,
+        trace: Callable[[], Scope] | None = None,
     ) -> None:
         self._send: Callable[[], httpx.Response] | None = send
         self._wrap = wrap
         self._snapshots = snapshots
         self._strict = strict
         self._stream: RunStream | None = None
+        self._trace = trace
+        self._span = NO_SCOPE
 
     def __enter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = RunStream(send(), self._snapshots, self._strict)
+        self._span = self._trace() if self._trace is not None else NO_SCOPE
+        self._stream = RunStream(self._span.call(send), self._snapshots, self._strict)
         return self._wrap(self._stream)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._stream is not None:
             self._stream.close()
+            _traced(self._span, self._stream, exc_info[1])
 
 
 class AsyncRunStreamManager(Generic[T]):
@@ -445,23 +451,36 @@ class AsyncRunStreamManager(Generic[T]):
         wrap: Callable[[AsyncRunStream], T],
         snapshots: Snapshots | None = None,
         strict: bool = True,
+        trace: Callable[[], Scope] | None = None,
     ) -> None:
         self._send: Callable[[], Awaitable[httpx.Response]] | None = send
         self._wrap = wrap
         self._snapshots = snapshots
         self._strict = strict
         self._stream: AsyncRunStream | None = None
+        self._trace = trace
+        self._span = NO_SCOPE
 
     async def __aenter__(self) -> T:
         if self._send is None:
             raise StreamError(_SENT)
         send, self._send = self._send, None
-        self._stream = AsyncRunStream(await send(), self._snapshots, self._strict)
+        self._span = self._trace() if self._trace is not None else NO_SCOPE
+        self._stream = AsyncRunStream(await self._span.acall(send), self._snapshots, self._strict)
         return self._wrap(self._stream)
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._stream is not None:
             await self._stream.aclose()
+            _traced(self._span, self._stream, exc_info[1])
+
+
+def _traced(span: Scope, stream: RunStream | AsyncRunStream, exc: object) -> None:
+    """End a stream's span: the events it handed over, its run, its failure (or ``exc``, what
+    left the ``with`` block)."""
+    decoder = stream._decoder
+    failure = decoder.failure or (exc if isinstance(exc, BaseException) else None)
+    stream_ended(span, decoder.count, decoder.final_run, failure)
 
 
 _SENT = "this submission was sent already: call the method again to submit again"

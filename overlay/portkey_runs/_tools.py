@@ -41,6 +41,7 @@ from .errors import ResponseValidationError, ToolError, ToolLoopError
 if TYPE_CHECKING:
     from ._options import RequestOptions
     from ._resources import AsyncRuns, Runs
+    from ._tracing import LoopTrace
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncToolLoop", "OnToolError", "ToolCall", "ToolLoop"]
 
@@ -136,6 +137,7 @@ class _Loop:
         tool_timeout: float | None,
         allow_async: bool,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        trace: LoopTrace | None = None,
     ) -> None:
         _check_tools(tools, allow_async=allow_async)
         if on_tool_error not in ("report", "raise"):
@@ -169,6 +171,12 @@ class _Loop:
         self.calls: list[ToolCall] = []
         self.snapshots = Snapshots()
         self.final_run: Run | None = None
+        if trace is None:
+            from ._tracing import LoopTrace
+
+            trace = LoopTrace(None, thread_id, False)
+        #: The loop's spans (``portkey_runs._tracing``).
+        self.trace = trace
 
     def found(self, run: Run | None, run_id: str) -> Run:
         if run is None:
@@ -180,7 +188,9 @@ class _Loop:
         ``ToolLoopError`` for a run that is not waiting (at the start: in a terminal status
         too)."""
         self.final_run = run
-        if run.status in TERMINAL and self.round:
+        ended = run.status in TERMINAL and self.round > 0
+        self.trace.run(run, self.submitted, ended)
+        if ended:
             return None
         if run.status != RunStatus.REQUIRES_ACTION or run.required_action is None:
             # A run that is not waiting at the start is a mistake (a wrong id, or a run
@@ -215,7 +225,7 @@ class _Loop:
             for plan in planned:
                 if plan.problem is not None:
                     self.record([plan], [(None, None)])  # raises ToolError, records nothing
-        return planned
+        return self.trace.round(self.round, planned)
 
     def _planned(self, call_id: str, name: str, arguments: str) -> _Planned:
         function = self.tools.get(name)
@@ -283,10 +293,12 @@ class _Loop:
                     error,
                     self.round,
                 )
+                self.trace.called(call, exc)
                 if self.on_tool_error == "raise":
                     raise ToolError(f"tool call {plan.id} ({plan.name}): {error}", call) from exc
             else:
                 call = ToolCall(plan.id, plan.name, plan.arguments, output, None, self.round)
+                self.trace.called(call, None)
             calls.append(call)
         self.calls += calls
         return [{"tool_call_id": call.id, "output": call.output} for call in calls]
@@ -324,6 +336,7 @@ class _LoopViews(_Views):
     def _failed(self, exc: BaseException) -> None:
         """Record why the loop stopped: reading on raises it again (an interruption or a
         cancellation, as a ``ToolLoopError``), rather than end quietly with a stale run."""
+        self._loop.trace.end(exc, self._loop.final_run, self._loop.submitted)
         if isinstance(exc, Exception):
             self._failure = exc
         else:
@@ -466,7 +479,7 @@ class ToolLoop(_LoopViews):
         while (planned := loop.plan(run)) is not None:
             outputs = loop.record(planned, _call_sync(planned, loop))
             manager = self._runs._stream(
-                loop.thread_id, run.id, outputs, self._options, loop.snapshots
+                loop.thread_id, run.id, outputs, self._options, loop.snapshots, loop.trace.parent()
             )
             loop.submitted += 1  # sent now, once, whatever its answer
             with manager as stream:
@@ -528,6 +541,7 @@ class ToolLoop(_LoopViews):
     def close(self) -> None:
         self._closed = True
         self._events.close()
+        self._loop.trace.end(None, self._loop.final_run, self._loop.submitted)
 
     def __enter__(self) -> ToolLoop:
         return self
@@ -606,7 +620,7 @@ class AsyncToolLoop(_LoopViews):
         while (planned := loop.plan(run)) is not None:
             outputs = loop.record(planned, await _call_async(planned, loop))
             manager = self._runs._stream(
-                loop.thread_id, run.id, outputs, self._options, loop.snapshots
+                loop.thread_id, run.id, outputs, self._options, loop.snapshots, loop.trace.parent()
             )
             loop.submitted += 1
             async with manager as stream:
@@ -667,6 +681,7 @@ class AsyncToolLoop(_LoopViews):
     async def aclose(self) -> None:
         self._closed = True
         await self._events.aclose()
+        self._loop.trace.end(None, self._loop.final_run, self._loop.submitted)
 
     async def __aenter__(self) -> AsyncToolLoop:
         return self

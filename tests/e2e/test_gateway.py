@@ -137,3 +137,41 @@ def test_the_gateway_does_not_forward_portkey_secrets_upstream(
     assert headers["openai-beta"] == "assistants=v2"
     assert "x-portkey-api-key" not in headers
     assert "x-portkey-virtual-key" not in headers
+
+
+def test_what_the_gateway_does_with_the_w3c_trace_context(
+    gateway: str, upstream: RunningServer
+) -> None:
+    """What the gateway (1.15.2) was found to do, kept as a test: it does not read
+    ``traceparent`` (alone, it answers an empty ``x-portkey-trace-id``) but passes it upstream
+    as it is; it answers the ``x-portkey-trace-id`` it was sent, which the client sets to the
+    W3C trace id, so that Portkey's trace and the caller's are one."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    thread = upstream.state.create_thread(n_runs=1)
+    with via_gateway(gateway, upstream, tracer_provider=provider) as client:
+        with provider.get_tracer("e2e").start_as_current_span("app") as app:
+            page = next(client.runs.list(thread).pages())
+    provider.shutdown()
+    context = app.get_span_context()
+    w3c_trace_id = f"{context.trace_id:032x}"
+    (get,) = [span for span in exporter.get_finished_spans() if span.name == "GET"]
+    sent = f"00-{w3c_trace_id}-{get.context.span_id:016x}-{int(get.context.trace_flags):02x}"
+    forwarded = {k.lower(): v for k, v in upstream.state.requests[-1].headers.items()}
+    assert page.meta.trace_id == w3c_trace_id
+    assert get.attributes is not None
+    assert get.attributes["portkey.trace_id"] == w3c_trace_id
+    assert forwarded["traceparent"] == sent, "passed upstream as it is"
+
+    # traceparent alone, without x-portkey-trace-id
+    traceparent = f"00-{w3c_trace_id}-{context.span_id:016x}-01"
+    with via_gateway(gateway, upstream, trace_context=False) as plain:
+        raw = plain.runs.with_raw_response.list(thread, extra_headers={"traceparent": traceparent})
+    alone = {k.lower(): v for k, v in upstream.state.requests[-1].headers.items()}
+    assert raw.headers.get("x-portkey-trace-id") == "", "the gateway does not read traceparent"
+    assert alone["traceparent"] == traceparent

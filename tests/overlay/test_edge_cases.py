@@ -26,7 +26,7 @@ from portkey_runs import (
 )
 from portkey_runs._headers import portkey_headers
 from portkey_runs._sse import ServerSentEvent, SSEDecoder
-from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply, connection_pool
 
 OUTPUTS = [{"tool_call_id": "call_1", "output": "21"}]
 SSE = {"content-type": "text/event-stream"}
@@ -211,7 +211,7 @@ def test_tls_verification_is_on_in_both_httpx_clients() -> None:
 
     client = Client("pk")
     for http in (client.api.get_httpx_client(), client.api.get_async_httpx_client()):
-        context: ssl.SSLContext = http._transport._transport._pool._ssl_context  # type: ignore[union-attr]
+        context: ssl.SSLContext = connection_pool(http)._ssl_context
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname
     client.close()

@@ -10,7 +10,7 @@ import pytest
 
 from portkey_runs import APIStatusError, AsyncClient, Client, RateLimitError
 from portkey_runs._headers import portkey_headers
-from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply, connection_pool
 
 PAGE = EMPTY_PAGE
 
@@ -90,7 +90,7 @@ def test_header_errors_name_the_header_never_the_value() -> None:
 
 def test_tls_verification_stays_on_by_default() -> None:
     client = Client("pk")
-    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    pool = connection_pool(client.api.get_httpx_client())
     context: ssl.SSLContext = pool._ssl_context
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname

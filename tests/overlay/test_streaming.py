@@ -25,7 +25,7 @@ from portkey_runs._events import event_types
 from portkey_runs._sse import SSEDecoder
 from portkey_runs_api import models
 from portkey_runs_api.models import Message, MessageDelta, Run, RunStep
-from tests._loopback import LoopbackServer, Reply
+from tests._loopback import LoopbackServer, Reply, connection_pool
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "openapi.yaml").read_text())
@@ -548,7 +548,7 @@ def test_a_chunked_stream_is_closed_at_done_and_the_next_request_connects_again(
 ) -> None:
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
     loopback.replies.append(Reply(200, [EXAMPLE.encode()], SSE_HEADERS))
-    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    pool = connection_pool(client.api.get_httpx_client())
     for _ in range(2):
         with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             assert stream.until_done().status.value == "completed"

@@ -1,0 +1,525 @@
+"""Tracing with OpenTelemetry (optional, the ``otel`` extra): the one module that knows about it.
+
+With ``opentelemetry-api`` importable, every HTTP attempt carries the W3C trace context
+(``traceparent``, ``tracestate``, ``baggage``) injected by OpenTelemetry's own propagator, and
+becomes a CLIENT span (HTTP client conventions); a page walk, a stream, a tool loop, its rounds
+and each tool call (``execute_tool``, GenAI conventions) become spans too. Without it nothing
+of it is imported; with it and no tracer provider the spans are OpenTelemetry's non-recording
+ones and no attribute is built.
+
+The rest of the client reaches this module through three hooks: the transport
+(:meth:`Tracing.transport`, under the retries: one span per attempt), the scopes of work that
+yields in between (:meth:`Tracing.walk`, :meth:`Tracing.stream`), and the tool loop's
+:class:`LoopTrace`, which ``_Loop`` keeps.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+from attrs import define, evolve, field
+
+from ._headers import is_sensitive, safe_url
+
+if TYPE_CHECKING:
+    from opentelemetry.context import Context as Context  # for the hooks' annotations
+    from opentelemetry.trace import Span, Tracer, TracerProvider
+
+    from portkey_runs_api.models import Run
+
+    from ._tools import ToolCall, _Planned
+
+__all__ = ["CONTENT_ENV", "LoopTrace", "Scope", "Tracing"]
+
+#: OpenTelemetry's switch for recording GenAI content (here: tool arguments and outputs).
+CONTENT_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+#: The request extension that counts a request's attempts (the retries re-send the request).
+ATTEMPT_EXTENSION = "portkey_runs.attempt"
+#: The request extension naming the trace headers the caller set itself (those are kept).
+_EXPLICIT_EXTENSION = "portkey_runs.trace_headers"
+_TRACE_HEADERS = ("traceparent", "tracestate", "baggage", "x-portkey-trace-id")
+
+T = TypeVar("T")
+
+
+@functools.cache
+def available() -> bool:
+    """Whether ``opentelemetry-api`` can be imported (tried once, on first use)."""
+    try:
+        import opentelemetry.propagate
+        import opentelemetry.trace  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def capture_content(option: bool | None) -> bool:
+    """Whether tool arguments and outputs go into spans: the client's ``trace_content``, else
+    ``$OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``."""
+    if option is not None:
+        return option
+    return os.environ.get(CONTENT_ENV, "").strip().lower() == "true"
+
+
+def full_url(url: httpx.URL) -> str:
+    """``url`` for ``url.full``: no user or password, and the value of any query parameter
+    whose name says secret replaced by ``REDACTED`` (as the HTTP conventions ask)."""
+    if url.query and any(is_sensitive(name) for name in url.params):
+        params = [(k, "REDACTED" if is_sensitive(k) else v) for k, v in url.params.multi_items()]
+        url = url.copy_with(params=params)
+    return safe_url(url)
+
+
+def request_attributes(request: httpx.Request, attempt: int) -> dict[str, Any]:
+    """The attributes of an attempt's span, from its request (HTTP client conventions)."""
+    url = request.url
+    attributes: dict[str, Any] = {
+        "http.request.method": request.method,
+        "server.address": url.host,
+        "server.port": url.port or (443 if url.scheme == "https" else 80),
+        "url.full": full_url(url),
+        "portkey_runs.attempt": attempt,
+    }
+    if attempt > 1:
+        attributes["http.request.resend_count"] = attempt - 1
+    return attributes
+
+
+def response_attributes(response: httpx.Response) -> dict[str, Any]:
+    """The attributes an answer adds: its status and what the Portkey headers say."""
+    from ._response import ResponseMeta
+
+    meta = ResponseMeta.of(response)
+    attributes: dict[str, Any] = {"http.response.status_code": response.status_code}
+    for name in ("request_id", "trace_id", "cache_status", "retry_attempt_count", "provider"):
+        value = getattr(meta, name)
+        if value is not None:
+            attributes[f"portkey.{name}"] = value
+    if response.status_code >= 400:
+        attributes["error.type"] = str(response.status_code)
+    return attributes
+
+
+def _error(span: Span, error_type: str, description: str | None = None) -> None:
+    from opentelemetry.trace import Status, StatusCode
+
+    span.set_attribute("error.type", error_type)
+    span.set_status(Status(StatusCode.ERROR, description))
+
+
+def _fail(span: Span, exc: BaseException) -> None:
+    """``exc`` on ``span``: an exception (an interruption is not the span's failure)."""
+    if isinstance(exc, Exception) and span.is_recording():
+        _error(span, type(exc).__qualname__, str(exc) or None)
+
+
+@define
+class Tracing:
+    """A client's tracing: ``trace_context`` (inject the W3C headers), ``trace_content``
+    (record tool arguments and outputs) and the tracer provider (OpenTelemetry's global one
+    unless given). The tracer is made on first use."""
+
+    context: bool = True
+    content: bool | None = None
+    provider: TracerProvider | None = None
+    _tracer: Tracer | None = field(default=None, init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.context, bool):
+            raise TypeError(f"trace_context must be True or False, got {self.context!r}")
+        if self.content is not None and not isinstance(self.content, bool):
+            raise TypeError(f"trace_content must be True, False or None, got {self.content!r}")
+
+    def tracer(self) -> Tracer | None:
+        """The tracer, or ``None`` without OpenTelemetry."""
+        if self._tracer is None and available():
+            from opentelemetry import trace
+
+            from ._version import __version__
+
+            self._tracer = trace.get_tracer(
+                "portkey_runs", __version__, tracer_provider=self.provider
+            )
+        return self._tracer
+
+    def transport(self, inner: httpx.BaseTransport) -> httpx.BaseTransport:
+        """``inner`` with a span per attempt and the trace context injected (as it is,
+        without OpenTelemetry)."""
+        tracer = self.tracer()
+        return inner if tracer is None else TracedTransport(inner, tracer, self.context)
+
+    def async_transport(self, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        tracer = self.tracer()
+        return inner if tracer is None else AsyncTracedTransport(inner, tracer, self.context)
+
+    def walk(self, thread_id: str) -> Scope:
+        """The span of a page walk (``client.runs.list``)."""
+        return self._scope("portkey_runs.list", None, {"portkey_runs.thread.id": thread_id})
+
+    def stream(self, parent: Context | None = None) -> Scope:
+        """The span of a stream, from its request to its end (under ``parent`` if given)."""
+        return self._scope("portkey_runs.stream", parent, {})
+
+    def loop(self, thread_id: str) -> LoopTrace:
+        """The spans of one tool loop."""
+        return LoopTrace(self.tracer(), thread_id, capture_content(self.content))
+
+    def _scope(self, name: str, parent: Context | None, attributes: dict[str, Any]) -> Scope:
+        tracer = self.tracer()
+        if tracer is None:
+            return NO_SCOPE
+        span = tracer.start_span(name, context=parent)
+        if not span.is_recording():
+            return NO_SCOPE
+        span.set_attributes(attributes)
+        return Scope(span)
+
+
+class Scope:
+    """A span around work that yields in between (a page walk, a stream): current only while
+    it sends, so that the user's code in between is never inside it. Ends once."""
+
+    __slots__ = ("counts", "span")
+
+    def __init__(self, span: Span | None) -> None:
+        self.span = span
+        self.counts: dict[str, int] = {}
+
+    def call(self, send: Callable[..., T], *args: Any) -> T:
+        """``send(*args)`` with this span current; a failure ends the span."""
+        span = self.span
+        if span is None:
+            return send(*args)
+        from opentelemetry import context, trace
+
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            return send(*args)
+        except BaseException as exc:
+            self.end(exc)
+            raise
+        finally:
+            context.detach(token)
+
+    async def acall(self, send: Callable[..., Awaitable[T]], *args: Any) -> T:
+        span = self.span
+        if span is None:
+            return await send(*args)
+        from opentelemetry import context, trace
+
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            return await send(*args)
+        except BaseException as exc:
+            self.end(exc)
+            raise
+        finally:
+            context.detach(token)
+
+    def count(self, name: str, n: int = 1) -> None:
+        if self.span is not None:
+            self.counts[name] = self.counts.get(name, 0) + n
+
+    def end(self, exc: BaseException | None = None, **attributes: Any) -> None:
+        """End the span (once): the counts, ``attributes`` (``None`` values left out), and
+        ``exc`` as its error."""
+        span, self.span = self.span, None
+        if span is None:
+            return
+        span.set_attributes({f"portkey_runs.{k}": v for k, v in self.counts.items()})
+        span.set_attributes({k: v for k, v in attributes.items() if v is not None})
+        if exc is not None:
+            _fail(span, exc)
+        span.end()
+
+    def __enter__(self) -> Scope:
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self.end(exc)
+
+
+NO_SCOPE = Scope(None)
+
+
+def stream_ended(scope: Scope, events: int, run: Run | None, failure: BaseException | None) -> None:
+    """End a stream's span: how many events it handed over, the run's last status."""
+    if scope.span is not None:
+        scope.end(
+            failure,
+            **{
+                "portkey_runs.stream.events": events,
+                "portkey_runs.run.id": None if run is None else run.id,
+                "portkey_runs.run.status": None if run is None else run.status.value,
+            },
+        )
+
+
+# ----------------------------------------------------------------------------- HTTP attempts
+
+
+class _Attempts:
+    """What both traced transports share: a CLIENT span per attempt, the context injected."""
+
+    def __init__(self, tracer: Tracer, inject: bool) -> None:
+        from opentelemetry.baggage import get_all
+        from opentelemetry.trace import SpanKind
+
+        self._tracer = tracer
+        self._inject = inject
+        self._kind = SpanKind.CLIENT
+        self._baggage = get_all
+
+    def _start(self, request: httpx.Request) -> Span:
+        extensions = request.extensions
+        attempt = extensions.get(ATTEMPT_EXTENSION, 0) + 1
+        extensions[ATTEMPT_EXTENSION] = attempt
+        span = self._tracer.start_span(request.method, kind=self._kind)
+        if span.is_recording():
+            span.set_attributes(request_attributes(request, attempt))
+        # No span to name (no provider, no current span) and no baggage: nothing to inject.
+        if self._inject and (span.get_span_context().is_valid or self._baggage()):
+            _inject(request, span)
+        return span
+
+    @staticmethod
+    def _answered(span: Span, response: httpx.Response) -> None:
+        if span.is_recording():
+            attributes = response_attributes(response)
+            span.set_attributes(attributes)
+            if "error.type" in attributes:
+                _error(span, attributes["error.type"])
+        span.end()
+
+    @staticmethod
+    def _failed(span: Span, exc: BaseException) -> None:
+        _fail(span, exc)
+        span.end()
+
+
+def _inject(request: httpx.Request, span: Span) -> None:
+    """The W3C headers of ``span`` on ``request``, by OpenTelemetry's propagator, and its
+    trace id as ``x-portkey-trace-id``; a header the caller set is left as it is."""
+    from opentelemetry import propagate, trace
+
+    headers = request.headers
+    explicit = request.extensions.get(_EXPLICIT_EXTENSION)
+    if explicit is None:  # the first attempt: what did the caller set?
+        explicit = frozenset(name for name in _TRACE_HEADERS if name in headers)
+        request.extensions[_EXPLICIT_EXTENSION] = explicit
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+    for name, value in carrier.items():
+        if name.lower() not in explicit:
+            headers[name] = value
+    span_context = span.get_span_context()
+    if span_context.is_valid and "x-portkey-trace-id" not in explicit:
+        headers["x-portkey-trace-id"] = trace.format_trace_id(span_context.trace_id)
+
+
+class TracedTransport(_Attempts, httpx.BaseTransport):
+    """Wraps the network under the retries: each attempt a span, the context injected."""
+
+    def __init__(self, inner: httpx.BaseTransport, tracer: Tracer, inject: bool) -> None:
+        super().__init__(tracer, inject)
+        self._transport = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        span = self._start(request)
+        try:
+            response = self._transport.handle_request(request)
+        except BaseException as exc:
+            self._failed(span, exc)
+            raise
+        self._answered(span, response)
+        return response
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+class AsyncTracedTransport(_Attempts, httpx.AsyncBaseTransport):
+    """The async twin of :class:`TracedTransport`."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, tracer: Tracer, inject: bool) -> None:
+        super().__init__(tracer, inject)
+        self._transport = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        span = self._start(request)
+        try:
+            response = await self._transport.handle_async_request(request)
+        except BaseException as exc:
+            self._failed(span, exc)
+            raise
+        self._answered(span, response)
+        return response
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+# ----------------------------------------------------------------------------- the tool loop
+
+
+class LoopTrace:
+    """The spans of one tool loop: the loop, a span per round, an ``execute_tool`` span per
+    call (GenAI conventions), each call's span current inside the function (in its thread or
+    task), so that the function's own spans nest under it. Off (no-ops) without
+    OpenTelemetry or when the loop's span is not recorded."""
+
+    def __init__(self, tracer: Tracer | None, thread_id: str, content: bool) -> None:
+        self._tracer = tracer
+        self._thread_id = thread_id
+        self._content = content
+        self._loop: Span | None = None
+        self._round: Span | None = None
+        self._round_context: Context | None = None
+        self._calls: dict[str, tuple[Span, list[int]]] = {}
+        self._off = tracer is None
+
+    def run(self, run: Run, rounds: int, ended: bool) -> None:
+        """The run as the loop sees it before a round: the previous round ends; a run that has
+        ``ended`` ends the loop's span."""
+        if self._off:
+            return
+        if self._loop is None:
+            assert self._tracer is not None
+            self._loop = self._tracer.start_span("portkey_runs.run_tools")
+            if not self._loop.is_recording():
+                self._off = True
+                return
+            self._loop.set_attributes(
+                {"portkey_runs.thread.id": self._thread_id, "portkey_runs.run.id": run.id}
+            )
+        self._end_round()
+        if ended:
+            self.end(None, run, rounds)
+
+    def round(self, number: int, planned: list[_Planned]) -> list[_Planned]:
+        """A round starts: its span, and the calls' functions wrapped in their spans."""
+        if self._off or self._loop is None:
+            return planned
+        from opentelemetry import trace
+
+        assert self._tracer is not None
+        self._round = self._tracer.start_span(
+            "portkey_runs.round",
+            context=trace.set_span_in_context(self._loop),
+            attributes={"portkey_runs.round": number, "portkey_runs.tool_calls": len(planned)},
+        )
+        self._round_context = trace.set_span_in_context(self._round)
+        return [
+            plan if plan.function is None else evolve(plan, function=self._wrap(plan))
+            for plan in planned
+        ]
+
+    def parent(self) -> Context | None:
+        """The context a round's submission is sent in (its stream's parent)."""
+        return self._round_context
+
+    def _start(self, call_id: str, name: str, arguments: str) -> tuple[Span, list[int]]:
+        assert self._tracer is not None
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": name,
+            "gen_ai.tool.call.id": call_id,
+            "gen_ai.tool.type": "function",
+        }
+        if self._content:
+            attributes["gen_ai.tool.call.arguments"] = arguments
+        span = self._tracer.start_span(
+            f"execute_tool {name}", context=self._round_context, attributes=attributes
+        )
+        started: tuple[Span, list[int]] = (span, [])
+        self._calls[call_id] = started
+        return started
+
+    def _wrap(self, plan: _Planned) -> Callable[..., Any]:
+        """``plan.function`` in its span, made current where it runs (the span is ended when
+        the loop records the call's outcome, at the time the function returned)."""
+        function = plan.function
+        assert function is not None
+        from opentelemetry import context, trace
+
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)  # its name and signature, for whoever inspects it
+            async def traced_async(**kwargs: Any) -> Any:
+                span, ended = self._start(plan.id, plan.name, plan.arguments)
+                token = context.attach(trace.set_span_in_context(span))
+                try:
+                    return await function(**kwargs)
+                finally:
+                    context.detach(token)
+                    ended.append(time.time_ns())
+
+            return traced_async
+
+        @functools.wraps(function)
+        def traced(**kwargs: Any) -> Any:
+            span, ended = self._start(plan.id, plan.name, plan.arguments)
+            token = context.attach(trace.set_span_in_context(span))
+            try:
+                return function(**kwargs)
+            finally:
+                context.detach(token)
+                ended.append(time.time_ns())
+
+        return traced
+
+    def called(self, call: ToolCall, exc: BaseException | None) -> None:
+        """A call's outcome: ``error.type`` when it failed (the exception's type,
+        ``TimeoutError``, or ``ToolError`` for a call that could not be made), its output when
+        content is recorded; its span ends, when the function returned."""
+        if self._off or self._round_context is None:
+            return
+        started = self._calls.pop(call.id, None)
+        if started is None:  # never called: an unknown function, arguments not an object
+            started = self._start(call.id, call.name, call.arguments)
+            self._calls.pop(call.id)
+        span, ended = started
+        if span.is_recording():
+            if call.error is not None:
+                from ._tools import _Timeout
+
+                kind = "ToolError" if exc is None else type(exc).__qualname__
+                _error(
+                    span,
+                    "TimeoutError" if isinstance(exc, _Timeout) else kind,
+                    call.error if self._content else None,
+                )
+            elif self._content:
+                span.set_attribute("gen_ai.tool.call.result", call.output)
+        span.end(end_time=ended[0] if ended else None)
+
+    def _end_round(self, exc: BaseException | None = None) -> None:
+        for span, _ in self._calls.values():  # calls never recorded (the loop stopped)
+            span.end()
+        self._calls.clear()
+        if self._round is not None:
+            if exc is not None:
+                _fail(self._round, exc)
+            self._round.end()
+        self._round = self._round_context = None
+
+    def end(self, exc: BaseException | None, run: Run | None, rounds: int) -> None:
+        """End the loop's span (once): rounds, the run's final status, or why it stopped."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        self._off = True
+        self._end_round(exc)
+        attributes: dict[str, Any] = {"portkey_runs.rounds": rounds}
+        if run is not None:
+            attributes["portkey_runs.run.status"] = run.status.value
+        loop.set_attributes(attributes)
+        if exc is not None:
+            _fail(loop, exc)
+        loop.end()
