@@ -521,7 +521,7 @@ def test_a_stream_whose_whole_body_arrived_leaves_its_connection_for_the_next_re
     # With a Content-Length, the end of the body is known to be in: reading it cannot wait.
     loopback.replies.append(Reply(200, EXAMPLE.encode(), SSE_HEADERS))
     loopback.replies.append(Reply(200, EXAMPLE.encode(), SSE_HEADERS))
-    pool = client.api.get_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+    pool = connection_pool(client.api.get_httpx_client())
     for _ in range(2):
         with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
             stream.until_done()
@@ -535,7 +535,7 @@ async def test_an_async_stream_whose_whole_body_arrived_reads_what_follows_done_
     body = EXAMPLE.encode() + b": trailing comment\n\n" * 3
     loopback.replies.extend(Reply(200, body, SSE_HEADERS) for _ in range(2))
     async with AsyncClient("pk", base_url=loopback.url, max_retries=0) as client:
-        pool = client.api.get_async_httpx_client()._transport._transport._pool  # type: ignore[attr-defined]
+        pool = connection_pool(client.api.get_async_httpx_client())
         for _ in range(2):
             async with client.runs.stream_tool_outputs("t", "r", OUTPUTS) as stream:
                 assert (await stream.until_done()).status.value == "completed"
