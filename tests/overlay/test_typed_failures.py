@@ -207,6 +207,29 @@ def test_a_message_nested_1000_deep_streams_and_merges_without_recursion_error(
     assert stream.until_done().status.value == "completed"
 
 
+@pytest.mark.parametrize("kind", [[], {"a": 1}, 1.5, None])
+def test_indexed_items_whose_type_is_not_a_string_merge_without_a_bare_error(
+    loopback: LoopbackServer, client: Client, kind: Any
+) -> None:
+    # A delta's items are merged by their index; their "type" (which picks the empty object an
+    # item starts from) may be anything JSON allows, here in a property this client does not know.
+    message = {"id": "msg_1", "object": "thread.message.delta"}
+    step = {"id": "step_1", "object": "thread.run.step.delta"}
+    body = sse(
+        ("thread.message.delta", {**message, "delta": {"extra": [{"index": 0, "type": kind}]}}),
+        ("thread.run.step.delta", {**step, "delta": {"extra": [{"index": 0, "type": kind}]}}),
+        ("thread.run.completed", a_run()),
+        ("done", b"[DONE]"),
+    )
+    loopback.replies.append(stream_reply(body))
+    with client.runs.stream_tool_outputs("thread_1", "run_1", OUTPUTS) as stream:
+        assert stream.until_done().status.value == "completed"
+        (message,) = stream._snapshots.messages.values()
+        (step_snapshot,) = stream._snapshots.steps.values()
+    assert message["extra"] == [{"type": kind}]
+    assert step_snapshot["extra"] == [{"type": kind}]
+
+
 # ------------------------------------------------------------------ ids
 
 
