@@ -230,6 +230,18 @@ def test_indexed_items_whose_type_is_not_a_string_merge_without_a_bare_error(
     assert step_snapshot["extra"] == [{"type": kind}]
 
 
+def test_a_count_header_too_long_to_convert_is_no_count_not_a_bare_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    # Python refuses to turn more than 4,300 digits into an int (a ValueError): a header the
+    # gateway sends on every answer must not make every answer fail.
+    headers = {"x-portkey-retry-attempt-count": "9" * 5_000}
+    loopback.replies.append(Reply.json(page([a_run()], has_more=False), **headers))
+    (first,) = client.runs.list("thread_1").pages()
+    assert first.meta.retry_attempt_count is None
+    assert len(first.data) == 1
+
+
 # ------------------------------------------------------------------ ids
 
 
