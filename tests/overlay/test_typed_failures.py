@@ -213,11 +213,13 @@ def test_indexed_items_whose_type_is_not_a_string_merge_without_a_bare_error(
 ) -> None:
     # A delta's items are merged by their index; their "type" (which picks the empty object an
     # item starts from) may be anything JSON allows, here in a property this client does not know.
-    message = {"id": "msg_1", "object": "thread.message.delta"}
-    step = {"id": "step_1", "object": "thread.run.step.delta"}
+    delta = {"extra": [{"index": 0, "type": kind}]}
     body = sse(
-        ("thread.message.delta", {**message, "delta": {"extra": [{"index": 0, "type": kind}]}}),
-        ("thread.run.step.delta", {**step, "delta": {"extra": [{"index": 0, "type": kind}]}}),
+        ("thread.message.delta", {"id": "msg_1", "object": "thread.message.delta", "delta": delta}),
+        (
+            "thread.run.step.delta",
+            {"id": "step_1", "object": "thread.run.step.delta", "delta": delta},
+        ),
         ("thread.run.completed", a_run()),
         ("done", b"[DONE]"),
     )
@@ -235,8 +237,10 @@ def test_a_count_header_too_long_to_convert_is_no_count_not_a_bare_error(
 ) -> None:
     # Python refuses to turn more than 4,300 digits into an int (a ValueError): a header the
     # gateway sends on every answer must not make every answer fail.
-    headers = {"x-portkey-retry-attempt-count": "9" * 5_000}
-    loopback.replies.append(Reply.json(page([a_run()], has_more=False), **headers))
+    headers = {"content-type": "application/json", "x-portkey-retry-attempt-count": "9" * 5_000}
+    loopback.replies.append(
+        Reply(200, json.dumps(page([a_run()], has_more=False)).encode(), headers)
+    )
     (first,) = client.runs.list("thread_1").pages()
     assert first.meta.retry_attempt_count is None
     assert len(first.data) == 1
