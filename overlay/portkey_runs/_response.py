@@ -18,7 +18,14 @@ T = TypeVar("T")
 
 
 def _count(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+    """A header's count, or ``None`` when it holds none (not digits, or too many to convert:
+    Python refuses more than 4,300)."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

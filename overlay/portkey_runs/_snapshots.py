@@ -91,7 +91,8 @@ def _merge_indexed(old: list[Any], items: list[Any], depth: int) -> list[Any]:
             else:
                 merged[index] = _without_indexes(item, depth + 1)
         else:
-            new = copy.deepcopy(_EMPTY.get(item.get("type"), {})) if "type" in item else {}
+            kind = item.get("type")  # any JSON value: only a string can name a known kind
+            new = copy.deepcopy(_EMPTY.get(kind, {})) if isinstance(kind, str) else {}
             merge_delta(new, item, depth + 1)
             merged.append(new)
     return merged

@@ -352,6 +352,11 @@ def redact_error(error: PortkeyError, request: httpx.Request | None) -> PortkeyE
     server_error = getattr(error, "error", None)
     if server_error is not None:
         server_error.message = redact_text(server_error.message, secrets)
+        server_error.type_ = redact_text(server_error.type_, secrets)
+        if server_error.param is not None:
+            server_error.param = redact_text(server_error.param, secrets)
+        if server_error.code is not None:
+            server_error.code = redact_text(server_error.code, secrets)
         server_error.additional_properties = _redact_json(
             server_error.additional_properties, secrets
         )

@@ -86,6 +86,12 @@ class EchoServer:
                     status, kind = 200, "text/event-stream"
                     data = json.dumps({"message": f"upstream said no to {echoed}", "code": "x"})
                     body = f"event: error\ndata: {data}\n\n"
+                elif mode == "streamparam":  # the header it objects to, in the error's fields
+                    status, kind = 200, "text/event-stream"
+                    data = json.dumps(
+                        {"message": "bad header", "type": echoed, "param": echoed, "code": echoed}
+                    )
+                    body = f"event: error\ndata: {data}\n\n"
                 else:  # the ones that matter first: a message keeps 200 characters
                     status, kind = 200, "text/event-stream"
                     body = f"event: error\ndata: upstream said no to {secret_first}\n\n"
@@ -211,6 +217,23 @@ def test_a_stream_error_event_quoting_the_headers_is_masked(echo: EchoServer, mo
     if mode == "stream":
         assert caught.value.error is not None
         assert_masked(caught.value.error.message)
+
+
+def test_a_stream_error_event_quoting_the_headers_in_its_fields_is_masked(
+    echo: EchoServer,
+) -> None:
+    with Client("pk-SECRET-api", **client_options(echo.url)) as client:
+        with (
+            pytest.raises(StreamError) as caught,
+            client.runs.stream_tool_outputs("streamparam", "run_1", OUTPUTS, **PER_CALL) as stream,  # type: ignore[arg-type]
+        ):
+            list(stream)
+    error = caught.value.error
+    assert error is not None
+    for field in (error.type_, error.param, error.code):
+        assert field is not None
+        assert "x-portkey-api-key: ***" in field
+    assert_masked(shown(caught.value))
 
 
 async def test_the_async_client_masks_the_same(echo: EchoServer) -> None:

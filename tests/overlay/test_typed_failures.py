@@ -207,6 +207,45 @@ def test_a_message_nested_1000_deep_streams_and_merges_without_recursion_error(
     assert stream.until_done().status.value == "completed"
 
 
+@pytest.mark.parametrize("kind", [[], {"a": 1}, 1.5, None])
+def test_indexed_items_whose_type_is_not_a_string_merge_without_a_bare_error(
+    loopback: LoopbackServer, client: Client, kind: Any
+) -> None:
+    # A delta's items are merged by their index; their "type" (which picks the empty object an
+    # item starts from) may be anything JSON allows, here in a property this client does not know.
+    delta = {"extra": [{"index": 0, "type": kind}]}
+    body = sse(
+        ("thread.message.delta", {"id": "msg_1", "object": "thread.message.delta", "delta": delta}),
+        (
+            "thread.run.step.delta",
+            {"id": "step_1", "object": "thread.run.step.delta", "delta": delta},
+        ),
+        ("thread.run.completed", a_run()),
+        ("done", b"[DONE]"),
+    )
+    loopback.replies.append(stream_reply(body))
+    with client.runs.stream_tool_outputs("thread_1", "run_1", OUTPUTS) as stream:
+        assert stream.until_done().status.value == "completed"
+        (message,) = stream._snapshots.messages.values()
+        (step_snapshot,) = stream._snapshots.steps.values()
+    assert message["extra"] == [{"type": kind}]
+    assert step_snapshot["extra"] == [{"type": kind}]
+
+
+def test_a_count_header_too_long_to_convert_is_no_count_not_a_bare_error(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    # Python refuses to turn more than 4,300 digits into an int (a ValueError): a header the
+    # gateway sends on every answer must not make every answer fail.
+    headers = {"content-type": "application/json", "x-portkey-retry-attempt-count": "9" * 5_000}
+    loopback.replies.append(
+        Reply(200, json.dumps(page([a_run()], has_more=False)).encode(), headers)
+    )
+    (first,) = client.runs.list("thread_1").pages()
+    assert first.meta.retry_attempt_count is None
+    assert len(first.data) == 1
+
+
 # ------------------------------------------------------------------ ids
 
 
