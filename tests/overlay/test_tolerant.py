@@ -456,6 +456,18 @@ def test_clients_read_tolerantly_by_default_and_strictly_on_request(
         Client("pk-test")
 
 
+def test_an_explicit_strict_responses_wins_over_the_environment_both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "1")
+    assert Client("pk-test", strict_responses=False).strict_responses is False
+    assert AsyncClient("pk-test", strict_responses=False).strict_responses is False
+    assert Client("pk-test", strict_responses=None).strict_responses is True
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "0")
+    assert Client("pk-test", strict_responses=True).strict_responses is True
+    assert AsyncClient("pk-test", strict_responses=True).strict_responses is True
+
+
 def test_strict_responses_must_be_a_bool_on_the_client_and_per_call() -> None:
     with pytest.raises(TypeError, match="strict_responses must be True or False, got 1"):
         Client("pk-test", strict_responses=1)  # type: ignore[arg-type]
