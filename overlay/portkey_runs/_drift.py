@@ -13,6 +13,7 @@ in the log of the answer it came in (``page.drift``, ``stream.drift``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import warnings
@@ -106,11 +107,24 @@ def _announce(drift: SpecDrift, where: str) -> None:
 
 
 class DriftLog:
-    """What the tolerant reads of one answer (a page, a submission, a stream) found."""
+    """What the tolerant reads of one answer (a page, a submission, a stream) found: each
+    departure once per occurrence (two events that depart alike, two entries)."""
 
     def __init__(self, response: httpx.Response | None) -> None:
         self._response = response
         self.records: list[SpecDrift] = []
+        self._listed: set[SpecDrift] = set()
+
+    @functools.cached_property
+    def snapshots(self) -> DriftLog:
+        """The log of the reads of snapshots built from this answer's events: a snapshot departs
+        where its events did, and is read again and again, so a departure that is listed
+        already (by an event or an earlier read) is not listed again."""
+        return _SnapshotLog(self)
+
+    def _keep(self, drift: SpecDrift) -> None:
+        self.records.append(drift)
+        self._listed.add(drift)
 
     @property
     def request_id(self) -> str | None:
@@ -125,8 +139,21 @@ class DriftLog:
             raise ResponseValidationError(f"{where}{error}", body, error.location)
         path = error.location[len(error.model) :].lstrip(".")
         drift = SpecDrift(error.model, path, error.reason, self.request_id)
-        self.records.append(drift)
+        self._keep(drift)
         _announce(drift, where)
+
+
+class _SnapshotLog(DriftLog):
+    """:attr:`DriftLog.snapshots`: the same records, each departure listed once."""
+
+    def __init__(self, log: DriftLog) -> None:
+        self._response = log._response
+        self.records = log.records
+        self._listed = log._listed
+
+    def _keep(self, drift: SpecDrift) -> None:
+        if drift not in self._listed:
+            super()._keep(drift)
 
 
 def drift_log(response: httpx.Response, strict: bool) -> DriftLog | None:

@@ -432,9 +432,57 @@ def test_a_tolerated_step_event_still_builds_the_snapshots(
     ) as stream:
         with pytest.warns(SpecDriftWarning, match="RunStep.usage"):
             (built,) = stream.final_run_steps()
+        (again,) = stream.final_run_steps()
     assert (built.id, built.usage) == ("step_1", None)
-    # Once for the event, once for the snapshot read from it; announced once.
-    assert [(d.model, d.path) for d in stream.drift] == [("RunStep", "usage")] * 2
+    assert again == built
+    # Listed once, for the event: the snapshot read from it (twice) departs where it did.
+    assert stream.drift == [
+        SpecDrift("RunStep", "usage", "expected null or object, got string 'none'", None)
+    ]
+
+
+def test_each_event_that_departs_is_listed_and_a_snapshot_adds_only_its_own(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    message = {
+        "id": "msg_1",
+        "object": "thread.message",
+        "created_at": 1730000002,
+        "thread_id": "thread_shape1",
+        "status": "in_progress",
+        "incomplete_details": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "role": "assistant",
+        "content": [],
+        "assistant_id": "asst_shape1",
+        "run_id": "run_shape1",
+        "attachments": [],
+        "metadata": {},
+    }
+    created = {**message, "role": 5}  # a string in the spec
+    delta = {
+        "id": "msg_1",
+        "object": "thread.message.delta",
+        "delta": {"content": [{"index": 0, "type": "text", "text": {"value": "hi"}}]},
+    }
+    body = (
+        f"event: thread.message.created\ndata: {json.dumps(created)}\n\n"
+        f"event: thread.message.in_progress\ndata: {json.dumps(created)}\n\n"
+        f"event: thread.message.delta\ndata: {json.dumps(delta)}\n\n"
+    ).encode()
+    loopback.replies.append(Reply(200, [body + _stream(_run("completed"))], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match="Message.role"):
+            seen = [stream.current_message_snapshot for _event in stream]
+        (final,) = stream.final_messages()
+        assert stream.current_message_snapshot == final
+    assert [snapshot is not None for snapshot in seen] == [True, True, True, True]
+    assert (final.id, getattr(final, "role")) == ("msg_1", None)  # noqa: B009 (typed MessageRole)
+    # Two events departed: two entries; the snapshot, read four times, departs where they did.
+    assert [(d.model, d.path) for d in stream.drift] == [("Message", "role")] * 2
 
 
 # --- where the mode comes from --------------------------------------------------------------
