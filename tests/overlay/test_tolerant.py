@@ -485,6 +485,47 @@ def test_each_event_that_departs_is_listed_and_a_snapshot_adds_only_its_own(
     assert [(d.model, d.path) for d in stream.drift] == [("Message", "role")] * 2
 
 
+# --- where the warning points ----------------------------------------------------------------
+
+
+def test_the_warning_points_at_the_line_of_user_code_that_read_the_answer(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    odd = _changed(_missing("model"))
+    loopback.replies.append(_answer(_page(odd)))
+    with pytest.warns(SpecDriftWarning) as page_warning:
+        list(client.runs.list("thread_shape1", strict_responses=False))
+    _drift._announced.clear()
+    loopback.replies.append(_answer(odd))
+    with pytest.warns(SpecDriftWarning) as submission_warning:
+        client.runs.submit_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+    _drift._announced.clear()
+    loopback.replies.append(Reply(200, [_stream(odd)], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning) as stream_warning:
+            stream.until_done()
+    for caught in (page_warning, submission_warning, stream_warning):
+        (warning,) = caught
+        assert warning.filename == __file__
+
+
+async def test_the_async_warning_points_at_user_code_too(loopback: LoopbackServer) -> None:
+    loopback.replies.append(Reply(200, [_stream(_changed(_missing("model")))], SSE_HEADERS))
+    async with AsyncClient("pk-test", base_url=loopback.url, max_retries=0) as client:
+        manager = client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+        async with manager as stream:
+            with pytest.warns(SpecDriftWarning) as caught:
+                await stream.until_done()
+    (warning,) = caught
+    assert warning.filename == __file__
+
+
 # --- where the mode comes from --------------------------------------------------------------
 
 
