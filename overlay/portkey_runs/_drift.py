@@ -90,14 +90,15 @@ class SpecDrift:
         return f"{self.model}.{self.path}"
 
 
-#: The (model, path) pairs announced already in this process, and the lock that guards them.
+#: The (model, property) pairs announced already in this process, and the lock that guards them.
 _announced: set[tuple[str, str]] = set()
 _announced_lock = threading.Lock()
 
 
-def _announce(drift: SpecDrift, where: str) -> None:
-    """A warning and a log line, the first time this (model, path) departs in this process."""
-    key = (drift.model, drift.path)
+def _announce(drift: SpecDrift, name: str | int, where: str) -> None:
+    """A warning and a log line, the first time property ``name`` of ``drift.model`` departs in
+    this process (wherever in it: ``tools[0]`` and ``tools[2].type`` are ``tools``)."""
+    key = (drift.model, str(name))
     with _announced_lock:
         if key in _announced:
             return
@@ -159,7 +160,7 @@ class DriftLog:
         path = error.location[len(error.model) :].lstrip(".")
         drift = SpecDrift(error.model, path, error.reason, self.request_id)
         self._keep(drift)
-        _announce(drift, where)
+        _announce(drift, name, where)
 
 
 class _SnapshotLog(DriftLog):

@@ -228,6 +228,25 @@ def test_each_departure_is_announced_once_per_model_and_property_and_listed_ever
     assert [w.category for w in caught] == [SpecDriftWarning]
 
 
+def test_a_property_is_announced_once_whatever_item_of_it_departs(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    tool = {"type": "code_interpreter"}
+    first = _changed(_set("tools", ["odd"]))
+    second = {**_changed(_set("tools", [tool, tool, {"type": 5}])), "id": "run_shape2"}
+    loopback.replies.append(_answer({**_page(first), "has_more": True}))
+    loopback.replies.append(_answer(_page(second)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pages = list(client.runs.list("thread_shape1", strict_responses=False).pages())
+    drifts = [drift for page in pages for drift in page.drift]
+    assert [(d.model, d.path) for d in drifts] == [("Run", "tools[0]"), ("Run", "tools[2].type")]
+    assert [str(w.message) for w in caught] == [
+        "Run.tools[0]: expected object, got string 'odd' (request id req_drift7); "
+        "read tolerantly as None"
+    ]
+
+
 def test_the_log_line_names_model_property_problem_and_request_id_and_no_secret(
     loopback: LoopbackServer, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
