@@ -74,7 +74,8 @@ def _merge_indexed(old: list[Any], items: list[Any]) -> list[Any]:
             else:
                 merged[index] = _without_indexes(item)
         else:
-            new = copy.deepcopy(_EMPTY.get(item.get("type"), {})) if "type" in item else {}
+            kind = item.get("type")
+            new = copy.deepcopy(_EMPTY.get(kind, {})) if type(kind) is str else {}
             merge_delta(new, item)
             merged.append(new)
     return merged

@@ -460,6 +460,48 @@ def test_a_tolerated_step_event_still_builds_the_snapshots(
     ]
 
 
+def test_a_delta_whose_item_type_is_not_a_string_is_merged_tolerantly(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    """Tolerant reading hands data that departs from the spec to the snapshot merge too,
+    which must take it (in a strict read, the event raises before any merge)."""
+    step = {
+        "id": "step_1",
+        "object": "thread.run.step",
+        "created_at": 1730000002,
+        "run_id": "run_shape1",
+        "thread_id": "thread_shape1",
+        "assistant_id": "asst_shape1",
+        "type": "tool_calls",
+        "status": "in_progress",
+        "cancelled_at": None,
+        "completed_at": None,
+        "expires_at": None,
+        "failed_at": None,
+        "last_error": None,
+        "step_details": {"type": "tool_calls", "tool_calls": []},
+        "usage": None,
+    }
+    call = {"index": 0, "id": "call_1", "type": ["function"]}  # a string in the spec
+    delta = {
+        "id": "step_1",
+        "object": "thread.run.step.delta",
+        "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call]}},
+    }
+    body = (
+        f"event: thread.run.step.created\ndata: {json.dumps(step)}\n\n"
+        f"event: thread.run.step.delta\ndata: {json.dumps(delta)}\n\n"
+    ).encode()
+    loopback.replies.append(Reply(200, [body + _stream(_run("completed"))], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match="tool_calls"):
+            events = [event.event for event in stream]
+    assert events == ["thread.run.step.created", "thread.run.step.delta", "thread.run.completed"]
+    assert stream.drift[0].location == "RunStepDeltaToolCalls.tool_calls[0].type"
+
+
 def test_each_event_that_departs_is_listed_and_a_snapshot_adds_only_its_own(
     loopback: LoopbackServer, client: Client
 ) -> None:
