@@ -108,7 +108,13 @@ def _announce(drift: SpecDrift, name: str | int, where: str) -> None:
         "read tolerantly as None"
     )
     logger.warning("the answer departs from the spec: %s", message)
-    warnings.warn(message, SpecDriftWarning, stacklevel=_outside())
+    try:
+        warnings.warn(message, SpecDriftWarning, stacklevel=_outside())
+    except BaseException:
+        # A warnings filter turned it into an error: not announced, so the next one raises too.
+        with _announced_lock:
+            _announced.discard(key)
+        raise
 
 
 #: The folders of this package and of the generated one: a warning points past their frames.

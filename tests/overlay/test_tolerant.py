@@ -247,6 +247,20 @@ def test_a_property_is_announced_once_whatever_item_of_it_departs(
     ]
 
 
+def test_a_warning_turned_into_an_error_raises_for_every_answer_that_departs(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    """As the README says: ``simplefilter("error", SpecDriftWarning)`` makes departures
+    raise, every time (not only the first, which alone is announced when it is shown)."""
+    odd = _page(_changed(_missing("model")))
+    loopback.replies.extend([_answer(odd), _answer(odd)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecDriftWarning)
+        for _ in range(2):
+            with pytest.raises(SpecDriftWarning, match=r"Run\.model: missing required"):
+                list(client.runs.list("thread_shape1", strict_responses=False))
+
+
 def test_the_log_line_names_model_property_problem_and_request_id_and_no_secret(
     loopback: LoopbackServer, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
