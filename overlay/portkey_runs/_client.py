@@ -167,7 +167,7 @@ class _BaseClient(Generic[TransportT]):
         cookies: Mapping[str, str] | None = None,
         httpx_args: Mapping[str, Any] | None = None,
         transport: TransportT | None = None,
-        strict_responses: bool = False,
+        strict_responses: bool | None = None,
         span_id: str | None = None,
         span_name: str | None = None,
         parent_span_id: str | None = None,
@@ -214,9 +214,11 @@ class _BaseClient(Generic[TransportT]):
             tracing=Tracing(trace_context, trace_content, tracer_provider),
         )
         #: Whether answers that depart from the spec raise (``True``) or are read tolerantly
-        #: and reported (``False``); ``$PORTKEY_STRICT_RESPONSES=1`` makes every client strict.
-        #: A call's ``strict_responses=`` option decides for that call.
-        self.strict_responses: bool = check_strict(strict_responses) or _strict_from_env()
+        #: and reported (``False``): the argument, else (``None``) ``$PORTKEY_STRICT_RESPONSES``,
+        #: else tolerant. A call's ``strict_responses=`` option decides for that call.
+        self.strict_responses: bool = (
+            _strict_from_env() if strict_responses is None else check_strict(strict_responses)
+        )
 
     @property
     def base_url(self) -> str:
@@ -247,7 +249,8 @@ class Client(_BaseClient[httpx.BaseTransport]):
     An answer that departs from the spec is read tolerantly by default: the odd property reads
     as ``None``, a ``SpecDriftWarning`` and a log line report it (``page.drift`` and
     ``stream.drift`` list it); only what the client needs raises ``ResponseValidationError``.
-    ``strict_responses=True`` (or ``$PORTKEY_STRICT_RESPONSES=1``) raises on any departure.
+    ``strict_responses=True`` raises on any departure; ``False`` reads tolerantly whatever the
+    environment says; left ``None``, ``$PORTKEY_STRICT_RESPONSES=1`` makes the client strict.
 
     Secrets travel in an ``httpx.Auth``, never in a repr, a log line or an error message.
     ``client.api`` is the generated ``portkey_runs_api.Client``, configured the same way.

@@ -13,15 +13,20 @@ in the log of the answer it came in (``page.drift``, ``stream.drift``).
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import sys
 import threading
 import warnings
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any, Protocol, Self, TypeVar
 
 import httpx
 from attrs import frozen
 
+import portkey_runs_api
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.types import TOLERANCE
 
@@ -85,14 +90,15 @@ class SpecDrift:
         return f"{self.model}.{self.path}"
 
 
-#: The (model, path) pairs announced already in this process, and the lock that guards them.
+#: The (model, property) pairs announced already in this process, and the lock that guards them.
 _announced: set[tuple[str, str]] = set()
 _announced_lock = threading.Lock()
 
 
-def _announce(drift: SpecDrift, where: str) -> None:
-    """A warning and a log line, the first time this (model, path) departs in this process."""
-    key = (drift.model, drift.path)
+def _announce(drift: SpecDrift, name: str | int, where: str) -> None:
+    """A warning and a log line, the first time property ``name`` of ``drift.model`` departs in
+    this process (wherever in it: ``tools[0]`` and ``tools[2].type`` are ``tools``)."""
+    key = (drift.model, str(name))
     with _announced_lock:
         if key in _announced:
             return
@@ -102,15 +108,49 @@ def _announce(drift: SpecDrift, where: str) -> None:
         "read tolerantly as None"
     )
     logger.warning("the answer departs from the spec: %s", message)
-    warnings.warn(message, SpecDriftWarning, stacklevel=2)
+    try:
+        warnings.warn(message, SpecDriftWarning, stacklevel=_outside())
+    except BaseException:
+        # A warnings filter turned it into an error: not announced, so the next one raises too.
+        with _announced_lock:
+            _announced.discard(key)
+        raise
+
+
+#: The folders of this package and of the generated one: a warning points past their frames.
+_OURS = tuple(os.path.dirname(path) + os.sep for path in (__file__, portkey_runs_api.__file__))
+
+
+def _outside() -> int:
+    """The ``stacklevel``, for a ``warnings.warn`` in the caller, of the first frame outside this
+    package and the generated one: the line of user code that read the answer (what
+    ``skip_file_prefixes`` does on Python 3.12+). Walked once per announcement only."""
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_OURS):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 class DriftLog:
-    """What the tolerant reads of one answer (a page, a submission, a stream) found."""
+    """What the tolerant reads of one answer (a page, a submission, a stream) found: each
+    departure once per occurrence (two events that depart alike, two entries)."""
 
     def __init__(self, response: httpx.Response | None) -> None:
         self._response = response
         self.records: list[SpecDrift] = []
+        self._listed: set[SpecDrift] = set()
+
+    @functools.cached_property
+    def snapshots(self) -> DriftLog:
+        """The log of the reads of snapshots built from this answer's events: a snapshot departs
+        where its events did, and is read again and again, so a departure that is listed
+        already (by an event or an earlier read) is not listed again."""
+        return _SnapshotLog(self)
+
+    def _keep(self, drift: SpecDrift) -> None:
+        self.records.append(drift)
+        self._listed.add(drift)
 
     @property
     def request_id(self) -> str | None:
@@ -125,8 +165,21 @@ class DriftLog:
             raise ResponseValidationError(f"{where}{error}", body, error.location)
         path = error.location[len(error.model) :].lstrip(".")
         drift = SpecDrift(error.model, path, error.reason, self.request_id)
-        self.records.append(drift)
-        _announce(drift, where)
+        self._keep(drift)
+        _announce(drift, name, where)
+
+
+class _SnapshotLog(DriftLog):
+    """:attr:`DriftLog.snapshots`: the same records, each departure listed once."""
+
+    def __init__(self, log: DriftLog) -> None:
+        self._response = log._response
+        self.records = log.records
+        self._listed = log._listed
+
+    def _keep(self, drift: SpecDrift) -> None:
+        if drift not in self._listed:
+            super()._keep(drift)
 
 
 def drift_log(response: httpx.Response, strict: bool) -> DriftLog | None:

@@ -135,23 +135,27 @@ class _Views:
     _drift: DriftLog | None
 
     @property
+    def _snapshot_drift(self) -> DriftLog | None:
+        return None if self._drift is None else self._drift.snapshots
+
+    @property
     def current_message_snapshot(self) -> Message | None:
         """The message being written, as far as it has arrived (``None`` before the first)."""
         current = self._snapshots.current_message
         if current is None:
             return None
         data = self._snapshots.messages[current]
-        return parse(Message, data, "message snapshot: ", self._drift)
+        return parse(Message, data, "message snapshot: ", self._snapshot_drift)
 
     def _messages(self) -> list[Message]:
         return [
-            parse(Message, data, "message snapshot: ", self._drift)
+            parse(Message, data, "message snapshot: ", self._snapshot_drift)
             for data in self._snapshots.messages.values()
         ]
 
     def _steps(self) -> list[RunStep]:
         return [
-            parse(RunStep, data, "run step snapshot: ", self._drift)
+            parse(RunStep, data, "run step snapshot: ", self._snapshot_drift)
             for data in self._snapshots.steps.values()
         ]
 

@@ -228,6 +228,39 @@ def test_each_departure_is_announced_once_per_model_and_property_and_listed_ever
     assert [w.category for w in caught] == [SpecDriftWarning]
 
 
+def test_a_property_is_announced_once_whatever_item_of_it_departs(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    tool = {"type": "code_interpreter"}
+    first = _changed(_set("tools", ["odd"]))
+    second = {**_changed(_set("tools", [tool, tool, {"type": 5}])), "id": "run_shape2"}
+    loopback.replies.append(_answer({**_page(first), "has_more": True}))
+    loopback.replies.append(_answer(_page(second)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pages = list(client.runs.list("thread_shape1", strict_responses=False).pages())
+    drifts = [drift for page in pages for drift in page.drift]
+    assert [(d.model, d.path) for d in drifts] == [("Run", "tools[0]"), ("Run", "tools[2].type")]
+    assert [str(w.message) for w in caught] == [
+        "Run.tools[0]: expected object, got string 'odd' (request id req_drift7); "
+        "read tolerantly as None"
+    ]
+
+
+def test_a_warning_turned_into_an_error_raises_for_every_answer_that_departs(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    """As the README says: ``simplefilter("error", SpecDriftWarning)`` makes departures
+    raise, every time (not only the first, which alone is announced when it is shown)."""
+    odd = _page(_changed(_missing("model")))
+    loopback.replies.extend([_answer(odd), _answer(odd)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SpecDriftWarning)
+        for _ in range(2):
+            with pytest.raises(SpecDriftWarning, match=r"Run\.model: missing required"):
+                list(client.runs.list("thread_shape1", strict_responses=False))
+
+
 def test_the_log_line_names_model_property_problem_and_request_id_and_no_secret(
     loopback: LoopbackServer, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -432,9 +465,140 @@ def test_a_tolerated_step_event_still_builds_the_snapshots(
     ) as stream:
         with pytest.warns(SpecDriftWarning, match="RunStep.usage"):
             (built,) = stream.final_run_steps()
+        (again,) = stream.final_run_steps()
     assert (built.id, built.usage) == ("step_1", None)
-    # Once for the event, once for the snapshot read from it; announced once.
-    assert [(d.model, d.path) for d in stream.drift] == [("RunStep", "usage")] * 2
+    assert again == built
+    # Listed once, for the event: the snapshot read from it (twice) departs where it did.
+    assert stream.drift == [
+        SpecDrift("RunStep", "usage", "expected null or object, got string 'none'", None)
+    ]
+
+
+def test_a_delta_whose_item_type_is_not_a_string_is_merged_tolerantly(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    """Tolerant reading hands data that departs from the spec to the snapshot merge too,
+    which must take it (in a strict read, the event raises before any merge)."""
+    step = {
+        "id": "step_1",
+        "object": "thread.run.step",
+        "created_at": 1730000002,
+        "run_id": "run_shape1",
+        "thread_id": "thread_shape1",
+        "assistant_id": "asst_shape1",
+        "type": "tool_calls",
+        "status": "in_progress",
+        "cancelled_at": None,
+        "completed_at": None,
+        "expires_at": None,
+        "failed_at": None,
+        "last_error": None,
+        "step_details": {"type": "tool_calls", "tool_calls": []},
+        "usage": None,
+    }
+    call = {"index": 0, "id": "call_1", "type": ["function"]}  # a string in the spec
+    delta = {
+        "id": "step_1",
+        "object": "thread.run.step.delta",
+        "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call]}},
+    }
+    body = (
+        f"event: thread.run.step.created\ndata: {json.dumps(step)}\n\n"
+        f"event: thread.run.step.delta\ndata: {json.dumps(delta)}\n\n"
+    ).encode()
+    loopback.replies.append(Reply(200, [body + _stream(_run("completed"))], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match="tool_calls"):
+            events = [event.event for event in stream]
+    assert events == ["thread.run.step.created", "thread.run.step.delta", "thread.run.completed"]
+    assert stream.drift[0].location == "RunStepDeltaToolCalls.tool_calls[0].type"
+
+
+def test_each_event_that_departs_is_listed_and_a_snapshot_adds_only_its_own(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    message = {
+        "id": "msg_1",
+        "object": "thread.message",
+        "created_at": 1730000002,
+        "thread_id": "thread_shape1",
+        "status": "in_progress",
+        "incomplete_details": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "role": "assistant",
+        "content": [],
+        "assistant_id": "asst_shape1",
+        "run_id": "run_shape1",
+        "attachments": [],
+        "metadata": {},
+    }
+    created = {**message, "role": 5}  # a string in the spec
+    delta = {
+        "id": "msg_1",
+        "object": "thread.message.delta",
+        "delta": {"content": [{"index": 0, "type": "text", "text": {"value": "hi"}}]},
+    }
+    body = (
+        f"event: thread.message.created\ndata: {json.dumps(created)}\n\n"
+        f"event: thread.message.in_progress\ndata: {json.dumps(created)}\n\n"
+        f"event: thread.message.delta\ndata: {json.dumps(delta)}\n\n"
+    ).encode()
+    loopback.replies.append(Reply(200, [body + _stream(_run("completed"))], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning, match="Message.role"):
+            seen = [stream.current_message_snapshot for _event in stream]
+        (final,) = stream.final_messages()
+        assert stream.current_message_snapshot == final
+    assert [snapshot is not None for snapshot in seen] == [True, True, True, True]
+    assert (final.id, getattr(final, "role")) == ("msg_1", None)  # noqa: B009 (typed MessageRole)
+    # Two events departed: two entries; the snapshot, read four times, departs where they did.
+    assert [(d.model, d.path) for d in stream.drift] == [("Message", "role")] * 2
+
+
+# --- where the warning points ----------------------------------------------------------------
+
+
+def test_the_warning_points_at_the_line_of_user_code_that_read_the_answer(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    odd = _changed(_missing("model"))
+    loopback.replies.append(_answer(_page(odd)))
+    with pytest.warns(SpecDriftWarning) as page_warning:
+        list(client.runs.list("thread_shape1", strict_responses=False))
+    _drift._announced.clear()
+    loopback.replies.append(_answer(odd))
+    with pytest.warns(SpecDriftWarning) as submission_warning:
+        client.runs.submit_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+    _drift._announced.clear()
+    loopback.replies.append(Reply(200, [_stream(odd)], SSE_HEADERS))
+    with client.runs.stream_tool_outputs(
+        "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+    ) as stream:
+        with pytest.warns(SpecDriftWarning) as stream_warning:
+            stream.until_done()
+    for caught in (page_warning, submission_warning, stream_warning):
+        (warning,) = caught
+        assert warning.filename == __file__
+
+
+async def test_the_async_warning_points_at_user_code_too(loopback: LoopbackServer) -> None:
+    loopback.replies.append(Reply(200, [_stream(_changed(_missing("model")))], SSE_HEADERS))
+    async with AsyncClient("pk-test", base_url=loopback.url, max_retries=0) as client:
+        manager = client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        )
+        async with manager as stream:
+            with pytest.warns(SpecDriftWarning) as caught:
+                await stream.until_done()
+    (warning,) = caught
+    assert warning.filename == __file__
 
 
 # --- where the mode comes from --------------------------------------------------------------
@@ -454,6 +618,18 @@ def test_clients_read_tolerantly_by_default_and_strictly_on_request(
     monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "maybe")
     with pytest.raises(ValueError, match="PORTKEY_STRICT_RESPONSES must be"):
         Client("pk-test")
+
+
+def test_an_explicit_strict_responses_wins_over_the_environment_both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "1")
+    assert Client("pk-test", strict_responses=False).strict_responses is False
+    assert AsyncClient("pk-test", strict_responses=False).strict_responses is False
+    assert Client("pk-test", strict_responses=None).strict_responses is True
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", "0")
+    assert Client("pk-test", strict_responses=True).strict_responses is True
+    assert AsyncClient("pk-test", strict_responses=True).strict_responses is True
 
 
 def test_strict_responses_must_be_a_bool_on_the_client_and_per_call() -> None:

@@ -31,9 +31,12 @@ class AssistantToolsFileSearch:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        file_search: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.file_search, Unset):
-            file_search = self.file_search.to_dict()
+        if self.file_search is not None:
+            file_search: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.file_search, Unset):
+                file_search = self.file_search.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_search = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -35,9 +35,12 @@ class AssistantToolsFileSearchOptions:
     def to_dict(self) -> dict[str, Any]:
         max_num_results = self.max_num_results
 
-        ranking_options: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.ranking_options, Unset):
-            ranking_options = self.ranking_options.to_dict()
+        if self.ranking_options is not None:
+            ranking_options: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.ranking_options, Unset):
+                ranking_options = self.ranking_options.to_dict()
+        else:  # read tolerantly: it broke the contract
+            ranking_options = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

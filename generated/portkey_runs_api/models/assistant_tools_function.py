@@ -31,7 +31,10 @@ class AssistantToolsFunction:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        function = self.function.to_dict()
+        if self.function is not None:
+            function = self.function.to_dict()
+        else:  # read tolerantly: it broke the contract
+            function = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

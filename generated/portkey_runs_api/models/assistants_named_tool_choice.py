@@ -31,11 +31,17 @@ class AssistantsNamedToolChoice:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        if self.type_ is not None:
+            type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
-        function: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.function, Unset):
-            function = self.function.to_dict()
+        if self.function is not None:
+            function: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.function, Unset):
+                function = self.function.to_dict()
+        else:  # read tolerantly: it broke the contract
+            function = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -39,14 +39,17 @@ class CodeInterpreterCallDelta:
     def to_dict(self) -> dict[str, Any]:
         input_ = self.input_
 
-        outputs: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.outputs, Unset):
-            outputs = []
-            for outputs_item_data in self.outputs:
-                outputs_item: dict[str, Any]
-                outputs_item = outputs_item_data.to_dict()
+        if self.outputs is not None:
+            outputs: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.outputs, Unset):
+                outputs = []
+                for outputs_item_data in self.outputs:
+                    outputs_item: dict[str, Any]
+                    outputs_item = outputs_item_data.to_dict()
 
-                outputs.append(outputs_item)
+                    outputs.append(outputs_item)
+        else:  # read tolerantly: it broke the contract
+            outputs = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

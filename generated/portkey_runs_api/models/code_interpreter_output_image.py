@@ -31,7 +31,10 @@ class CodeInterpreterOutputImage:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        image = self.image.to_dict()
+        if self.image is not None:
+            image = self.image.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -35,9 +35,12 @@ class CodeInterpreterOutputImageDelta:
 
         type_ = self.type_
 
-        image: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.image, Unset):
-            image = self.image.to_dict()
+        if self.image is not None:
+            image: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.image, Unset):
+                image = self.image.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

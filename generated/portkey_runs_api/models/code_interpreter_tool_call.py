@@ -35,7 +35,10 @@ class CodeInterpreterToolCall:
 
         type_ = self.type_
 
-        code_interpreter = self.code_interpreter.to_dict()
+        if self.code_interpreter is not None:
+            code_interpreter = self.code_interpreter.to_dict()
+        else:  # read tolerantly: it broke the contract
+            code_interpreter = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -39,9 +39,12 @@ class CodeInterpreterToolCallDelta:
 
         id = self.id
 
-        code_interpreter: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.code_interpreter, Unset):
-            code_interpreter = self.code_interpreter.to_dict()
+        if self.code_interpreter is not None:
+            code_interpreter: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.code_interpreter, Unset):
+                code_interpreter = self.code_interpreter.to_dict()
+        else:  # read tolerantly: it broke the contract
+            code_interpreter = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

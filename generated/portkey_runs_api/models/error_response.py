@@ -27,7 +27,10 @@ class ErrorResponse:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        error = self.error.to_dict()
+        if self.error is not None:
+            error = self.error.to_dict()
+        else:  # read tolerantly: it broke the contract
+            error = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -39,7 +39,10 @@ class FileCitationAnnotation:
 
         text = self.text
 
-        file_citation = self.file_citation.to_dict()
+        if self.file_citation is not None:
+            file_citation = self.file_citation.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_citation = None
 
         start_index = self.start_index
 

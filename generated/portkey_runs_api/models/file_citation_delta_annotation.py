@@ -43,9 +43,12 @@ class FileCitationDeltaAnnotation:
 
         text = self.text
 
-        file_citation: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.file_citation, Unset):
-            file_citation = self.file_citation.to_dict()
+        if self.file_citation is not None:
+            file_citation: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.file_citation, Unset):
+                file_citation = self.file_citation.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_citation = None
 
         start_index = self.start_index
 

@@ -39,7 +39,10 @@ class FilePathAnnotation:
 
         text = self.text
 
-        file_path = self.file_path.to_dict()
+        if self.file_path is not None:
+            file_path = self.file_path.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_path = None
 
         start_index = self.start_index
 

@@ -43,9 +43,12 @@ class FilePathDeltaAnnotation:
 
         text = self.text
 
-        file_path: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.file_path, Unset):
-            file_path = self.file_path.to_dict()
+        if self.file_path is not None:
+            file_path: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.file_path, Unset):
+                file_path = self.file_path.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_path = None
 
         start_index = self.start_index
 

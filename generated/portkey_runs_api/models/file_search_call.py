@@ -29,16 +29,22 @@ class FileSearchCall:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        ranking_options: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.ranking_options, Unset):
-            ranking_options = self.ranking_options.to_dict()
+        if self.ranking_options is not None:
+            ranking_options: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.ranking_options, Unset):
+                ranking_options = self.ranking_options.to_dict()
+        else:  # read tolerantly: it broke the contract
+            ranking_options = None
 
-        results: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.results, Unset):
-            results = []
-            for results_item_data in self.results:
-                results_item = results_item_data.to_dict()
-                results.append(results_item)
+        if self.results is not None:
+            results: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.results, Unset):
+                results = []
+                for results_item_data in self.results:
+                    results_item = results_item_data.to_dict()
+                    results.append(results_item)
+        else:  # read tolerantly: it broke the contract
+            results = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

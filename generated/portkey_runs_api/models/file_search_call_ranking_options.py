@@ -30,7 +30,10 @@ class FileSearchCallRankingOptions:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        ranker = self.ranker.value
+        if self.ranker is not None:
+            ranker = self.ranker.value
+        else:  # read tolerantly: it broke the contract
+            ranker = None
 
         score_threshold = self.score_threshold
 

@@ -34,9 +34,12 @@ class FileSearchRankingOptions:
     def to_dict(self) -> dict[str, Any]:
         score_threshold = self.score_threshold
 
-        ranker: str | Unset = UNSET
-        if not isinstance(self.ranker, Unset):
-            ranker = self.ranker.value
+        if self.ranker is not None:
+            ranker: str | Unset = UNSET
+            if not isinstance(self.ranker, Unset):
+                ranker = self.ranker.value
+        else:  # read tolerantly: it broke the contract
+            ranker = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

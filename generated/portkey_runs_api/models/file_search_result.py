@@ -40,12 +40,15 @@ class FileSearchResult:
 
         score = self.score
 
-        content: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.content, Unset):
-            content = []
-            for content_item_data in self.content:
-                content_item = content_item_data.to_dict()
-                content.append(content_item)
+        if self.content is not None:
+            content: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.content, Unset):
+                content = []
+                for content_item_data in self.content:
+                    content_item = content_item_data.to_dict()
+                    content.append(content_item)
+        else:  # read tolerantly: it broke the contract
+            content = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -30,9 +30,12 @@ class FileSearchResultContent:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        if self.type_ is not None:
+            type_: str | Unset = UNSET
+            if not isinstance(self.type_, Unset):
+                type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
         text = self.text
 

@@ -35,7 +35,10 @@ class FileSearchToolCall:
 
         type_ = self.type_
 
-        file_search = self.file_search.to_dict()
+        if self.file_search is not None:
+            file_search = self.file_search.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_search = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

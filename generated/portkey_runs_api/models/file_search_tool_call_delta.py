@@ -37,7 +37,10 @@ class FileSearchToolCallDelta:
 
         type_ = self.type_
 
-        file_search = self.file_search.to_dict()
+        if self.file_search is not None:
+            file_search = self.file_search.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_search = None
 
         id = self.id
 

@@ -40,9 +40,12 @@ class FunctionObject:
 
         description = self.description
 
-        parameters: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.parameters, Unset):
-            parameters = self.parameters.to_dict()
+        if self.parameters is not None:
+            parameters: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.parameters, Unset):
+                parameters = self.parameters.to_dict()
+        else:  # read tolerantly: it broke the contract
+            parameters = None
 
         strict: bool | None | Unset
         if isinstance(self.strict, Unset):

@@ -35,7 +35,10 @@ class FunctionToolCall:
 
         type_ = self.type_
 
-        function = self.function.to_dict()
+        if self.function is not None:
+            function = self.function.to_dict()
+        else:  # read tolerantly: it broke the contract
+            function = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -39,9 +39,12 @@ class FunctionToolCallDelta:
 
         id = self.id
 
-        function: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.function, Unset):
-            function = self.function.to_dict()
+        if self.function is not None:
+            function: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.function, Unset):
+                function = self.function.to_dict()
+        else:  # read tolerantly: it broke the contract
+            function = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -32,9 +32,12 @@ class ImageUrlDelta:
     def to_dict(self) -> dict[str, Any]:
         url = self.url
 
-        detail: str | Unset = UNSET
-        if not isinstance(self.detail, Unset):
-            detail = self.detail.value
+        if self.detail is not None:
+            detail: str | Unset = UNSET
+            if not isinstance(self.detail, Unset):
+                detail = self.detail.value
+        else:  # read tolerantly: it broke the contract
+            detail = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -40,9 +40,12 @@ class JsonSchemaFormat:
 
         description = self.description
 
-        schema: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.schema, Unset):
-            schema = self.schema.to_dict()
+        if self.schema is not None:
+            schema: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.schema, Unset):
+                schema = self.schema.to_dict()
+        else:  # read tolerantly: it broke the contract
+            schema = None
 
         strict: bool | None | Unset
         if isinstance(self.strict, Unset):

@@ -37,10 +37,13 @@ class ListRunsResponse:
     def to_dict(self) -> dict[str, Any]:
         object_ = self.object_
 
-        data = []
-        for data_item_data in self.data:
-            data_item = data_item_data.to_dict()
-            data.append(data_item)
+        if self.data is not None:
+            data = []
+            for data_item_data in self.data:
+                data_item = data_item_data.to_dict()
+                data.append(data_item)
+        else:  # read tolerantly: it broke the contract
+            data = None
 
         first_id: None | str
         first_id = self.first_id

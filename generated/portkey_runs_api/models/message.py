@@ -72,7 +72,10 @@ class Message:
 
         thread_id = self.thread_id
 
-        status = self.status.value
+        if self.status is not None:
+            status = self.status.value
+        else:  # read tolerantly: it broke the contract
+            status = None
 
         incomplete_details: dict[str, Any] | None
         if self.incomplete_details is None:
@@ -86,14 +89,20 @@ class Message:
         incomplete_at: int | None
         incomplete_at = self.incomplete_at
 
-        role = self.role.value
+        if self.role is not None:
+            role = self.role.value
+        else:  # read tolerantly: it broke the contract
+            role = None
 
-        content = []
-        for content_item_data in self.content:
-            content_item: dict[str, Any]
-            content_item = content_item_data.to_dict()
+        if self.content is not None:
+            content = []
+            for content_item_data in self.content:
+                content_item: dict[str, Any]
+                content_item = content_item_data.to_dict()
 
-            content.append(content_item)
+                content.append(content_item)
+        else:  # read tolerantly: it broke the contract
+            content = None
 
         assistant_id: None | str
         assistant_id = self.assistant_id

@@ -35,14 +35,17 @@ class MessageAttachment:
     def to_dict(self) -> dict[str, Any]:
         file_id = self.file_id
 
-        tools: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.tools, Unset):
-            tools = []
-            for tools_item_data in self.tools:
-                tools_item: dict[str, Any]
-                tools_item = tools_item_data.to_dict()
+        if self.tools is not None:
+            tools: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.tools, Unset):
+                tools = []
+                for tools_item_data in self.tools:
+                    tools_item: dict[str, Any]
+                    tools_item = tools_item_data.to_dict()
 
-                tools.append(tools_item)
+                    tools.append(tools_item)
+        else:  # read tolerantly: it broke the contract
+            tools = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

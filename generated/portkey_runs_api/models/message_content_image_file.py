@@ -31,7 +31,10 @@ class MessageContentImageFile:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        image_file = self.image_file.to_dict()
+        if self.image_file is not None:
+            image_file = self.image_file.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image_file = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

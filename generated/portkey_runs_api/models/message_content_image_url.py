@@ -31,7 +31,10 @@ class MessageContentImageUrl:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        image_url = self.image_url.to_dict()
+        if self.image_url is not None:
+            image_url = self.image_url.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image_url = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

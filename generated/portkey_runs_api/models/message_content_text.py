@@ -31,7 +31,10 @@ class MessageContentText:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        text = self.text.to_dict()
+        if self.text is not None:
+            text = self.text.to_dict()
+        else:  # read tolerantly: it broke the contract
+            text = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -35,7 +35,10 @@ class MessageDelta:
 
         object_ = self.object_
 
-        delta = self.delta.to_dict()
+        if self.delta is not None:
+            delta = self.delta.to_dict()
+        else:  # read tolerantly: it broke the contract
+            delta = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

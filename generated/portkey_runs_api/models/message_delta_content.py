@@ -41,18 +41,24 @@ class MessageDeltaContent:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        role: str | Unset = UNSET
-        if not isinstance(self.role, Unset):
-            role = self.role.value
+        if self.role is not None:
+            role: str | Unset = UNSET
+            if not isinstance(self.role, Unset):
+                role = self.role.value
+        else:  # read tolerantly: it broke the contract
+            role = None
 
-        content: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.content, Unset):
-            content = []
-            for content_item_data in self.content:
-                content_item: dict[str, Any]
-                content_item = content_item_data.to_dict()
+        if self.content is not None:
+            content: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.content, Unset):
+                content = []
+                for content_item_data in self.content:
+                    content_item: dict[str, Any]
+                    content_item = content_item_data.to_dict()
 
-                content.append(content_item)
+                    content.append(content_item)
+        else:  # read tolerantly: it broke the contract
+            content = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

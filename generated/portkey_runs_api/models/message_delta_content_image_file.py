@@ -35,9 +35,12 @@ class MessageDeltaContentImageFile:
 
         type_ = self.type_
 
-        image_file: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.image_file, Unset):
-            image_file = self.image_file.to_dict()
+        if self.image_file is not None:
+            image_file: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.image_file, Unset):
+                image_file = self.image_file.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image_file = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

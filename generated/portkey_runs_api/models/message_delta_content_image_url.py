@@ -35,9 +35,12 @@ class MessageDeltaContentImageUrl:
 
         type_ = self.type_
 
-        image_url: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.image_url, Unset):
-            image_url = self.image_url.to_dict()
+        if self.image_url is not None:
+            image_url: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.image_url, Unset):
+                image_url = self.image_url.to_dict()
+        else:  # read tolerantly: it broke the contract
+            image_url = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -35,9 +35,12 @@ class MessageDeltaContentText:
 
         type_ = self.type_
 
-        text: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.text, Unset):
-            text = self.text.to_dict()
+        if self.text is not None:
+            text: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.text, Unset):
+                text = self.text.to_dict()
+        else:  # read tolerantly: it broke the contract
+            text = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

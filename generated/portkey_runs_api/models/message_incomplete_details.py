@@ -28,7 +28,10 @@ class MessageIncompleteDetails:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        reason = self.reason.value
+        if self.reason is not None:
+            reason = self.reason.value
+        else:  # read tolerantly: it broke the contract
+            reason = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

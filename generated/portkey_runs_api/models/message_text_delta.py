@@ -35,14 +35,17 @@ class MessageTextDelta:
     def to_dict(self) -> dict[str, Any]:
         value = self.value
 
-        annotations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.annotations, Unset):
-            annotations = []
-            for annotations_item_data in self.annotations:
-                annotations_item: dict[str, Any]
-                annotations_item = annotations_item_data.to_dict()
+        if self.annotations is not None:
+            annotations: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.annotations, Unset):
+                annotations = []
+                for annotations_item_data in self.annotations:
+                    annotations_item: dict[str, Any]
+                    annotations_item = annotations_item_data.to_dict()
 
-                annotations.append(annotations_item)
+                    annotations.append(annotations_item)
+        else:  # read tolerantly: it broke the contract
+            annotations = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -31,7 +31,10 @@ class ResponseFormatJsonSchema:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        json_schema = self.json_schema.to_dict()
+        if self.json_schema is not None:
+            json_schema = self.json_schema.to_dict()
+        else:  # read tolerantly: it broke the contract
+            json_schema = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

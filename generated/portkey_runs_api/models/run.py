@@ -147,7 +147,10 @@ class Run:
 
         assistant_id = self.assistant_id
 
-        status = self.status.value
+        if self.status is not None:
+            status = self.status.value
+        else:  # read tolerantly: it broke the contract
+            status = None
 
         required_action: dict[str, Any] | None
         if self.required_action is None:
@@ -187,12 +190,15 @@ class Run:
         instructions: None | str
         instructions = self.instructions
 
-        tools = []
-        for tools_item_data in self.tools:
-            tools_item: dict[str, Any]
-            tools_item = tools_item_data.to_dict()
+        if self.tools is not None:
+            tools = []
+            for tools_item_data in self.tools:
+                tools_item: dict[str, Any]
+                tools_item = tools_item_data.to_dict()
 
-            tools.append(tools_item)
+                tools.append(tools_item)
+        else:  # read tolerantly: it broke the contract
+            tools = None
 
         metadata: dict[str, Any] | None
         if self.metadata is None:

@@ -28,9 +28,12 @@ class RunIncompleteDetails:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        reason: str | Unset = UNSET
-        if not isinstance(self.reason, Unset):
-            reason = self.reason.value
+        if self.reason is not None:
+            reason: str | Unset = UNSET
+            if not isinstance(self.reason, Unset):
+                reason = self.reason.value
+        else:  # read tolerantly: it broke the contract
+            reason = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

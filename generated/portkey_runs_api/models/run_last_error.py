@@ -30,7 +30,10 @@ class RunLastError:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code.value
+        if self.code is not None:
+            code = self.code.value
+        else:  # read tolerantly: it broke the contract
+            code = None
 
         message = self.message
 

@@ -30,9 +30,15 @@ class RunRequiredAction:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        if self.type_ is not None:
+            type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
-        submit_tool_outputs = self.submit_tool_outputs.to_dict()
+        if self.submit_tool_outputs is not None:
+            submit_tool_outputs = self.submit_tool_outputs.to_dict()
+        else:  # read tolerantly: it broke the contract
+            submit_tool_outputs = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

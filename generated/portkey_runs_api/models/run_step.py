@@ -87,12 +87,21 @@ class RunStep:
 
         run_id = self.run_id
 
-        type_ = self.type_.value
+        if self.type_ is not None:
+            type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
-        status = self.status.value
+        if self.status is not None:
+            status = self.status.value
+        else:  # read tolerantly: it broke the contract
+            status = None
 
-        step_details: dict[str, Any]
-        step_details = self.step_details.to_dict()
+        if self.step_details is not None:
+            step_details: dict[str, Any]
+            step_details = self.step_details.to_dict()
+        else:  # read tolerantly: it broke the contract
+            step_details = None
 
         last_error: dict[str, Any] | None
         if self.last_error is None:

@@ -30,11 +30,14 @@ class RunStepDeltaContent:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        step_details: dict[str, Any] | Unset
-        if isinstance(self.step_details, Unset):
-            step_details = UNSET
-        else:
-            step_details = self.step_details.to_dict()
+        if self.step_details is not None:
+            step_details: dict[str, Any] | Unset
+            if isinstance(self.step_details, Unset):
+                step_details = UNSET
+            else:
+                step_details = self.step_details.to_dict()
+        else:  # read tolerantly: it broke the contract
+            step_details = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -31,9 +31,12 @@ class RunStepDeltaMessageCreation:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        message_creation: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.message_creation, Unset):
-            message_creation = self.message_creation.to_dict()
+        if self.message_creation is not None:
+            message_creation: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.message_creation, Unset):
+                message_creation = self.message_creation.to_dict()
+        else:  # read tolerantly: it broke the contract
+            message_creation = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

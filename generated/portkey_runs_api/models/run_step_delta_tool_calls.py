@@ -40,14 +40,17 @@ class RunStepDeltaToolCalls:
     def to_dict(self) -> dict[str, Any]:
         type_ = self.type_
 
-        tool_calls: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.tool_calls, Unset):
-            tool_calls = []
-            for tool_calls_item_data in self.tool_calls:
-                tool_calls_item: dict[str, Any]
-                tool_calls_item = tool_calls_item_data.to_dict()
+        if self.tool_calls is not None:
+            tool_calls: list[dict[str, Any]] | Unset = UNSET
+            if not isinstance(self.tool_calls, Unset):
+                tool_calls = []
+                for tool_calls_item_data in self.tool_calls:
+                    tool_calls_item: dict[str, Any]
+                    tool_calls_item = tool_calls_item_data.to_dict()
 
-                tool_calls.append(tool_calls_item)
+                    tool_calls.append(tool_calls_item)
+        else:  # read tolerantly: it broke the contract
+            tool_calls = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -27,10 +27,13 @@ class RunSubmitToolOutputs:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        tool_calls = []
-        for tool_calls_item_data in self.tool_calls:
-            tool_calls_item = tool_calls_item_data.to_dict()
-            tool_calls.append(tool_calls_item)
+        if self.tool_calls is not None:
+            tool_calls = []
+            for tool_calls_item_data in self.tool_calls:
+                tool_calls_item = tool_calls_item_data.to_dict()
+                tool_calls.append(tool_calls_item)
+        else:  # read tolerantly: it broke the contract
+            tool_calls = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -34,9 +34,15 @@ class RunToolCall:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        type_ = self.type_.value
+        if self.type_ is not None:
+            type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
-        function = self.function.to_dict()
+        if self.function is not None:
+            function = self.function.to_dict()
+        else:  # read tolerantly: it broke the contract
+            function = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

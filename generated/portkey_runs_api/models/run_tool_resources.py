@@ -30,13 +30,19 @@ class RunToolResources:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        code_interpreter: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.code_interpreter, Unset):
-            code_interpreter = self.code_interpreter.to_dict()
+        if self.code_interpreter is not None:
+            code_interpreter: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.code_interpreter, Unset):
+                code_interpreter = self.code_interpreter.to_dict()
+        else:  # read tolerantly: it broke the contract
+            code_interpreter = None
 
-        file_search: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.file_search, Unset):
-            file_search = self.file_search.to_dict()
+        if self.file_search is not None:
+            file_search: dict[str, Any] | Unset = UNSET
+            if not isinstance(self.file_search, Unset):
+                file_search = self.file_search.to_dict()
+        else:  # read tolerantly: it broke the contract
+            file_search = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

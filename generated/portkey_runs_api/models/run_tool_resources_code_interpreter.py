@@ -27,9 +27,12 @@ class RunToolResourcesCodeInterpreter:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        file_ids: list[str] | Unset = UNSET
-        if not isinstance(self.file_ids, Unset):
-            file_ids = self.file_ids
+        if self.file_ids is not None:
+            file_ids: list[str] | Unset = UNSET
+            if not isinstance(self.file_ids, Unset):
+                file_ids = self.file_ids
+        else:  # read tolerantly: it broke the contract
+            file_ids = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -27,9 +27,12 @@ class RunToolResourcesFileSearch:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        vector_store_ids: list[str] | Unset = UNSET
-        if not isinstance(self.vector_store_ids, Unset):
-            vector_store_ids = self.vector_store_ids
+        if self.vector_store_ids is not None:
+            vector_store_ids: list[str] | Unset = UNSET
+            if not isinstance(self.vector_store_ids, Unset):
+                vector_store_ids = self.vector_store_ids
+        else:  # read tolerantly: it broke the contract
+            vector_store_ids = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

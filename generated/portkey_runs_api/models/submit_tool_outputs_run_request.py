@@ -29,10 +29,13 @@ class SubmitToolOutputsRunRequest:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        tool_outputs = []
-        for tool_outputs_item_data in self.tool_outputs:
-            tool_outputs_item = tool_outputs_item_data.to_dict()
-            tool_outputs.append(tool_outputs_item)
+        if self.tool_outputs is not None:
+            tool_outputs = []
+            for tool_outputs_item_data in self.tool_outputs:
+                tool_outputs_item = tool_outputs_item_data.to_dict()
+                tool_outputs.append(tool_outputs_item)
+        else:  # read tolerantly: it broke the contract
+            tool_outputs = None
 
         stream: bool | None | Unset
         if isinstance(self.stream, Unset):

@@ -31,7 +31,10 @@ class ThreadMessageIncompleteEvent:
     def to_dict(self) -> dict[str, Any]:
         event = self.event
 
-        data = self.data.to_dict()
+        if self.data is not None:
+            data = self.data.to_dict()
+        else:  # read tolerantly: it broke the contract
+            data = None
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

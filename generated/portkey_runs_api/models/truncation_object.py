@@ -34,7 +34,10 @@ class TruncationObject:
     is_unknown: ClassVar[bool] = False
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_.value
+        if self.type_ is not None:
+            type_ = self.type_.value
+        else:  # read tolerantly: it broke the contract
+            type_ = None
 
         last_messages: int | None | Unset
         if isinstance(self.last_messages, Unset):
