@@ -194,3 +194,31 @@ def test_mypy_would_catch_a_block_that_breaks_the_types(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert 'Argument "timeout" to "Client"' in result.stdout
+
+
+def test_the_examples_hold_in_any_order_and_again_against_one_server(tmp_path: Path) -> None:
+    """One server process, as the README starts it: the command-line tool loop on the fixed
+    ids, every block backward, then forward, then the tool loop again (run_abc123 waits again
+    once it has ended, as stripe-mock's fixed objects never change)."""
+
+    def run_tools(env: dict[str, str]) -> None:
+        result = subprocess.run(
+            [sys.executable, "-m", "portkey_runs.cli", *shlex.split(RUN_LINE)[1:]],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+
+    with pytest.MonkeyPatch.context() as patch, readme_server() as env:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("PORTKEY_VIRTUAL_KEY", raising=False)
+        run_tools(env)
+        for number, block in [*reversed(list(enumerate(BLOCKS, 1))), *enumerate(BLOCKS, 1)]:
+            code = compile(block, f"README block {number}", "exec")
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(code, {"__name__": f"readme_block_{number}"})
+        run_tools(env)

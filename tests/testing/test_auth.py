@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from portkey_runs.testing import AuthMode, ReferenceState, serve
+from portkey_runs.testing import AuthMode, ReferenceState, create_app, serve
 
 from .helpers import error_of
 
@@ -205,3 +205,9 @@ def test_the_pytest_plugins_server_takes_serves_options_from_a_fixture(tmp_path:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+@pytest.mark.parametrize("key", ["", " sk-test", "sk-test\n"])
+def test_an_api_key_no_request_could_send_is_refused_at_once(key: str) -> None:
+    with pytest.raises(ValueError, match="api_key must be a non-empty key without spaces"):
+        create_app(api_key=key)

@@ -166,6 +166,22 @@ def test_portkey_auth_with_one_key_refuses_another_with_an_openai_style_error() 
         _stop(process)
 
 
+def test_an_api_key_that_no_request_could_send_is_one_line() -> None:
+    # The header's value is read stripped: an empty key, or one with spaces around it, would
+    # refuse every request while the banner says which key to send.
+    for key in ("", " sk-test"):
+        result = subprocess.run(
+            [sys.executable, "-m", "portkey_runs.testing", "--api-key", key],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            "portkey-runs: error: api_key must be a non-empty key without spaces around it\n"
+        )
+
+
 def test_auth_none_takes_no_api_key_in_one_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "portkey_runs.testing", "--auth", "none", "--api-key", "k"],

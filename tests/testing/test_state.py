@@ -150,3 +150,35 @@ def test_chosen_ids_are_served_once_and_must_be_ids() -> None:
         state.add_run(thread, run_id="run_abc123")
     with pytest.raises(ValueError, match="id"):
         state.add_run(thread, run_id="run/../x")
+
+
+def test_a_renewing_run_waits_again_at_its_first_round_once_ended() -> None:
+    state = ReferenceState(seed=5)
+    thread = state.create_thread(statuses=["completed"])
+    run_id = state.add_run(thread, tool_calls=2, rounds=2, renew=True)
+    first_calls = state.pending_tool_call_ids(thread, run_id)
+
+    def submit() -> list[str]:
+        ids = state.pending_tool_call_ids(thread, run_id)
+        request = SubmitToolOutputsRunRequest(
+            tool_outputs=[ToolOutput(tool_call_id=i, output="ok") for i in ids]
+        )
+        events = state.submit_tool_outputs(thread, run_id, request).events
+        return [name for name, _ in events]
+
+    for _ in range(2):  # twice through both rounds
+        assert "thread.run.requires_action" in submit()
+        assert state.get_run(thread, run_id).status.value == "requires_action"
+        ended = submit()
+        assert "thread.run.completed" in ended, "the stream says it completed"
+        run = state.get_run(thread, run_id)
+        assert run.status.value == "requires_action", "then it waits again"
+        assert state.rounds_left(run_id) == 2
+        calls = state.pending_tool_call_ids(thread, run_id)
+        assert len(calls) == 2
+        assert set(calls).isdisjoint(first_calls), "new calls"
+        assert run.required_action is not None
+        names = {c.function.name for c in run.required_action.submit_tool_outputs.tool_calls}
+        assert names == {"get_weather"}, "its first round's function"
+    with pytest.raises(ValueError, match="only a requires_action run can renew"):
+        state.add_run(thread, "completed", renew=True)

@@ -2,7 +2,8 @@
 process, as stripe-mock is for Stripe's SDKs. It needs the ``testing`` extra.
 
 Like stripe-mock, it serves fixed ids that examples can use: the first thread is
-``thread_abc123`` and its newest run, ``run_abc123``, waits for tool outputs."""
+``thread_abc123`` and its newest run, ``run_abc123``, waits for tool outputs, and waits again
+once it has ended, so that the examples run in any order and as often as one likes."""
 
 from __future__ import annotations
 
@@ -105,6 +106,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             tool_calls=args.tool_calls,
             rounds=args.rounds,
             run_id=EXAMPLE_RUN if fixed else None,
+            renew=fixed,  # the examples' run waits again once ended: they run in any order
         )
         threads.append({"id": thread_id, "runs": args.runs, "waiting_run": run_id})
     stop = threading.Event()

@@ -97,6 +97,10 @@ def create_app(
     """
     if auth not in ("portkey", "openai", "none"):
         raise ValueError(f"auth must be 'portkey', 'openai' or 'none', not {auth!r}")
+    if api_key is not None and (not api_key or api_key != api_key.strip()):
+        # A key is read stripped from its header: this one would refuse every request. (The
+        # message does not quote it: it is a credential.)
+        raise ValueError("api_key must be a non-empty key without spaces around it")
     if event_delay < 0:
         raise ValueError("event_delay must not be negative")
     reference = state if state is not None else ReferenceState()

@@ -170,6 +170,9 @@ class ReferenceState:
         self._runs: dict[str, Run] = {}
         self._replies: dict[str, str] = {}
         self._plans: dict[str, _Plan] = {}
+        #: The runs that wait again once ended (``add_run(renew=True)``): each as first created,
+        #: with its number of rounds and whether its first call's arguments are broken.
+        self._renewing: dict[str, tuple[Run, int, bool]] = {}
         self._ids: set[str] = set()
         # Request and trace ids come from a generator of their own, so that answering a
         # request never changes the ids of the threads and runs created after it.
@@ -241,11 +244,18 @@ class ReferenceState:
         bad_arguments: bool = False,
         reply_deltas: int | None = None,
         run_id: str | None = None,
+        renew: bool = False,
     ) -> str:
         """A new run (the thread's latest) in ``status``; its id (``run_id`` if given;
         ``ValueError`` if it is taken). ``KeyError`` if no such thread. The other keywords are
-        those of :meth:`create_thread`."""
+        those of :meth:`create_thread`.
+
+        ``renew`` (a ``requires_action`` run): once its last round has ended it, the stream
+        says so, and the run waits again at its first round with new calls, as stripe-mock's
+        fixed objects never change (``serve``'s ``run_abc123``, so that examples run again)."""
         _check_status(status)
+        if renew and status != "requires_action":
+            raise ValueError(f"only a requires_action run can renew, not a {status} one")
         with self._lock:
             if thread_id not in self._threads:
                 raise KeyError(thread_id)
@@ -254,6 +264,8 @@ class ReferenceState:
             )
             if run_id in self._plans:
                 self._plans[run_id].reply_deltas = reply_deltas
+            if renew:
+                self._renewing[run_id] = (self._runs[run_id], rounds, bad_arguments)
             return run_id
 
     def get_run(self, thread_id: str, run_id: str) -> Run:
@@ -387,6 +399,8 @@ class ReferenceState:
                 raise APIError(404, f"No run found with id '{run_id}'.")
             outputs = _check_outputs(run, request)
             submission, stored = self._answer(run, outputs, outcome, bad_arguments)
+            if run_id in self._renewing and stored.status.value not in _ACTIVE:
+                stored = self._renewed(run_id)
             self._runs[run_id] = stored
             return submission
 
@@ -397,6 +411,22 @@ class ReferenceState:
         if ids is None:
             raise APIError(404, f"No thread found with id '{thread_id}'.")
         return ids
+
+    def _renewed(self, run_id: str) -> Run:
+        """A renewing run that has ended, waiting again: as first created, with new calls for
+        its first round and a new plan."""
+        first, rounds, bad_arguments = self._renewing[run_id]
+        plan = self._plans[run_id]
+        calls = self._tool_calls(0, plan.calls_per_round, self._rng, bad_arguments)
+        self._plans[run_id] = _Plan(
+            rounds_left=rounds,
+            calls_per_round=plan.calls_per_round,
+            answers=[],
+            reply_deltas=plan.reply_deltas,
+        )
+        waiting = first.model_dump(mode="json", exclude_unset=True)
+        waiting["required_action"]["submit_tool_outputs"]["tool_calls"] = calls
+        return Run.model_validate(waiting)
 
     def _claim(self, chosen: str) -> str:
         """``chosen`` as a new id; ``ValueError`` if it is taken or not a valid id."""
