@@ -30,6 +30,7 @@ from ._streaming import (
     raw_stream,
 )
 from ._tools import AsyncToolLoop, OnToolError, ToolLoop, _Loop
+from ._tracing import Tracing
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -90,7 +91,7 @@ class Runs:
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
         """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
-        return RunsWithRawResponse(self._http)
+        return RunsWithRawResponse(self._http, self._tracing)
 
     def list(
         self,
@@ -202,8 +203,9 @@ class Runs:
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client]) -> None:
+    def __init__(self, http: Callable[[], httpx.Client], tracing: Tracing | None = None) -> None:
         self._http = http
+        self._tracing = Tracing() if tracing is None else tracing
 
     def list(
         self,
@@ -241,7 +243,9 @@ class RunsWithRawResponse:
     ) -> RunStreamManager[RawResponse[RunStream]]:
         """A context manager giving the stream's answer; ``parse()`` is the :class:`RunStream`."""
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), raw_stream)
+        return RunStreamManager(
+            lambda: send_stream(self._http(), request), raw_stream, None, self._tracing.stream
+        )
 
 
 class AsyncRuns:
@@ -253,7 +257,7 @@ class AsyncRuns:
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
-        return AsyncRunsWithRawResponse(self._http)
+        return AsyncRunsWithRawResponse(self._http, self._tracing)
 
     def list(
         self,
@@ -345,8 +349,11 @@ class AsyncRuns:
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient]) -> None:
+    def __init__(
+        self, http: Callable[[], httpx.AsyncClient], tracing: Tracing | None = None
+    ) -> None:
         self._http = http
+        self._tracing = Tracing() if tracing is None else tracing
 
     async def list(
         self,
@@ -381,4 +388,6 @@ class AsyncRunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> AsyncRunStreamManager[RawResponse[AsyncRunStream]]:
         request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), raw_stream)
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request), raw_stream, None, self._tracing.stream
+        )

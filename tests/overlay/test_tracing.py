@@ -648,3 +648,39 @@ def test_without_opentelemetry_nothing_of_it_is_imported_and_nothing_changes() -
     assert status == "completed"
     assert modules == "[]"
     assert headers == "[]"
+
+
+# ------------------------------------------------------------------------ review of issue 17
+
+
+def test_a_raw_stream_is_a_stream_span_too(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    call = run.required_action.submit_tool_outputs.tool_calls[0]  # type: ignore[union-attr]
+    outputs = [{"tool_call_id": call.id, "output": "sunny"}]
+    with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        raw = client.runs.with_raw_response.stream_tool_outputs(thread, run.id, outputs)
+        with raw as answer:
+            events = list(answer.parse())
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == ["portkey_runs.stream", "  POST"]
+    (streamed,) = named(spans, "portkey_runs.stream")
+    assert attrs(streamed)["portkey_runs.stream.events"] == len(events) > 3
+    assert attrs(streamed)["portkey_runs.run.status"] == "completed"
+
+
+async def test_an_async_raw_stream_is_a_stream_span_too(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    call = run.required_action.submit_tool_outputs.tool_calls[0]  # type: ignore[union-attr]
+    outputs = [{"tool_call_id": call.id, "output": "sunny"}]
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        raw = client.runs.with_raw_response.stream_tool_outputs(thread, run.id, outputs)
+        async with raw as answer:
+            events = [event async for event in answer.parse()]
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == ["portkey_runs.stream", "  POST"]
+    (streamed,) = named(spans, "portkey_runs.stream")
+    assert attrs(streamed)["portkey_runs.stream.events"] == len(events) > 3
