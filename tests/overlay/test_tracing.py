@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import baggage, context, trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
@@ -684,3 +684,88 @@ async def test_an_async_raw_stream_is_a_stream_span_too(
     assert tree(spans) == ["portkey_runs.stream", "  POST"]
     (streamed,) = named(spans, "portkey_runs.stream")
     assert attrs(streamed)["portkey_runs.stream.events"] == len(events) > 3
+
+
+BY_ID_TREE = [
+    "portkey_runs.run_tools",
+    "  portkey_runs.list",
+    "    GET",
+    "  portkey_runs.round",
+    "    execute_tool get_weather",
+    "    portkey_runs.stream",
+    "      POST",
+]
+
+
+def test_a_loop_given_a_run_id_finds_the_run_inside_its_span(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1, rounds=1)
+    functions = {"get_weather": tools.get_weather}
+    with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        with client.runs.run_tools(thread, run.id, tools=functions) as loop:
+            assert loop.until_done().status.value == "completed"
+    assert tree(exporter.get_finished_spans()) == BY_ID_TREE
+
+
+async def test_an_async_loop_given_a_run_id_finds_the_run_inside_its_span_and_ends_the_walk(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1, rounds=1)
+    server.state.add_run(thread, "completed")  # listed before the run looked for
+
+    async def get_weather(**kwargs: Any) -> Any:  # awaits nothing: no turn of the event loop
+        return tools.get_weather(**kwargs)
+
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        async with client.runs.run_tools(
+            thread, run.id, tools={"get_weather": get_weather}
+        ) as loop:
+            assert (await loop.until_done()).status.value == "completed"
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == BY_ID_TREE
+    # The walk left once the run was found ended then, not when the event loop got round to it.
+    (walk,) = named(spans, "portkey_runs.list")
+    (tool,) = named(spans, "execute_tool get_weather")
+    assert walk.end_time is not None
+    assert tool.start_time is not None
+    assert walk.end_time <= tool.start_time
+
+
+class _Started(SpanProcessor):
+    """A span processor that remembers every span started (to find one never ended)."""
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.started.append(span)
+
+
+@pytest.mark.parametrize("stopped", ["recorded", "loop ended"])
+def test_a_tool_whose_thread_starts_after_its_timeout_leaks_no_span(
+    server: RunningServer,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    stopped: str,
+) -> None:
+    from portkey_runs._tools import ToolCall, _Planned, _Timeout
+    from portkey_runs._tracing import LoopTrace
+
+    started = _Started()
+    provider.add_span_processor(started)
+    _, run = waiting(server, tool_calls=1)
+    trace_ = LoopTrace(provider.get_tracer("test"), "thread_1", False)
+    trace_.run(run, 0, False)
+    (plan,) = trace_.round(1, [_Planned("call_1", "slow", "{}", lambda: "late", {}, None)])
+    error = "TimeoutError: slow did not return within 0 s"
+    trace_.called(ToolCall("call_1", "slow", "{}", "{}", error, 1), _Timeout("slow"))
+    if stopped == "loop ended":
+        trace_.end(None, run, 1)
+    assert plan.function is not None
+    assert plan.function() == "late"  # the thread got to run only now
+    trace_.end(None, run, 1)
+    finished = {span.context.span_id for span in exporter.get_finished_spans()}
+    never_ended = [s.name for s in started.started if s.context.span_id not in finished]
+    assert never_ended == []
+    assert len(named(exporter.get_finished_spans(), "execute_tool slow")) == 1
