@@ -564,8 +564,19 @@ class LoopTrace:
         for span, _ in unrecorded:  # calls never recorded (the loop stopped)
             span.end()
         if exc is not None:
-            _fail(this.span, exc)
+            self._fail(this.span, exc)
         this.span.end()
+
+    def _fail(self, span: Span, exc: BaseException) -> None:
+        """``exc`` on a round's or the loop's span: a ``ToolError``'s message tells the
+        tool's own error (content), so it is the description only when content is recorded."""
+        from .errors import ToolError
+
+        if isinstance(exc, ToolError) and not self._content:
+            if span.is_recording():
+                _error(span, type(exc).__qualname__)
+            return
+        _fail(span, exc)
 
     def end(self, exc: BaseException | None, run: Run | None, rounds: int) -> None:
         """End the loop's span (once): rounds, the run's final status, or why it stopped."""
@@ -579,5 +590,5 @@ class LoopTrace:
             attributes["portkey_runs.run.status"] = run.status.value
         loop.set_attributes(attributes)
         if exc is not None:
-            _fail(loop, exc)
+            self._fail(loop, exc)
         loop.end()

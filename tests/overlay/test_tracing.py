@@ -769,3 +769,47 @@ def test_a_tool_whose_thread_starts_after_its_timeout_leaks_no_span(
     never_ended = [s.name for s in started.started if s.context.span_id not in finished]
     assert never_ended == []
     assert len(named(exporter.get_finished_spans(), "execute_tool slow")) == 1
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_tools_error_message_reaches_no_span_unless_content_is_recorded(
+    server: RunningServer,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    asynchronous: bool,
+) -> None:
+    import asyncio
+
+    from portkey_runs import ToolError
+
+    private = "customer alice@example.com has no weather"
+
+    def broken(**_: Any) -> Any:
+        raise ValueError(private)
+
+    thread, run = waiting(server, tool_calls=1)
+    functions = {"get_weather": broken}
+    if asynchronous:
+
+        async def main() -> None:
+            async with AsyncClient(
+                SECRET, base_url=server.base_url, tracer_provider=provider
+            ) as client:
+                async with client.runs.run_tools(
+                    thread, run, tools=functions, on_tool_error="raise"
+                ) as loop:
+                    await loop.until_done()
+
+        with pytest.raises(ToolError, match="alice"):
+            asyncio.run(main())
+    else:
+        with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+            with client.runs.run_tools(thread, run, tools=functions, on_tool_error="raise") as loop:
+                with pytest.raises(ToolError, match="alice"):
+                    loop.until_done()
+    spans = exporter.get_finished_spans()
+    assert {s.name for s in spans} >= {"portkey_runs.run_tools", "portkey_runs.round"}
+    for span in spans:
+        seen = [span.status.description, *map(str, attrs(span).values())]
+        seen += [str(event.attributes) for event in span.events]
+        assert not [text for text in seen if text and "alice" in text], span.name
