@@ -46,6 +46,8 @@ ATTEMPT_EXTENSION = "portkey_runs.attempt"
 #: The request extension naming the trace headers the caller set itself (those are kept).
 _EXPLICIT_EXTENSION = "portkey_runs.trace_headers"
 _TRACE_HEADERS = ("traceparent", "tracestate", "baggage", "x-portkey-trace-id")
+#: Query parameters the HTTP conventions redact in ``url.full`` that no secret word names.
+_SECRET_PARAMS = ("sig",)
 
 T = TypeVar("T")
 
@@ -72,8 +74,11 @@ def capture_content(option: bool | None) -> bool:
 def full_url(url: httpx.URL) -> str:
     """``url`` for ``url.full``: no user or password, and the value of any query parameter
     whose name says secret replaced by ``REDACTED`` (as the HTTP conventions ask)."""
-    if url.query and any(is_sensitive(name) for name in url.params):
-        params = [(k, "REDACTED" if is_sensitive(k) else v) for k, v in url.params.multi_items()]
+    if url.query and any(is_sensitive(name, _SECRET_PARAMS) for name in url.params):
+        params = [
+            (k, "REDACTED" if is_sensitive(k, _SECRET_PARAMS) else v)
+            for k, v in url.params.multi_items()
+        ]
         url = url.copy_with(params=params)
     return safe_url(url)
 

@@ -813,3 +813,16 @@ def test_a_tools_error_message_reaches_no_span_unless_content_is_recorded(
         seen = [span.status.description, *map(str, attrs(span).values())]
         seen += [str(event.attributes) for event in span.events]
         assert not [text for text in seen if text and "alice" in text], span.name
+
+
+def test_url_full_redacts_the_query_parameters_the_http_conventions_name() -> None:
+    import httpx
+
+    # OpenTelemetry's url.full: AWSAccessKeyId, Signature, sig, X-Goog-Signature (e.g. an
+    # Azure SAS token's sig) are redacted by default.
+    url = httpx.URL("https://h/x?sig=s1&Signature=s2&AWSAccessKeyId=s3&X-Goog-Signature=s4&n=1")
+    shown = full_url(url)
+    assert shown == (
+        "https://h/x?sig=REDACTED&Signature=REDACTED&AWSAccessKeyId=REDACTED"
+        "&X-Goog-Signature=REDACTED&n=1"
+    )
