@@ -826,3 +826,17 @@ def test_url_full_redacts_the_query_parameters_the_http_conventions_name() -> No
         "https://h/x?sig=REDACTED&Signature=REDACTED&AWSAccessKeyId=REDACTED"
         "&X-Goog-Signature=REDACTED&n=1"
     )
+
+
+async def test_an_async_walk_left_in_aclosing_ends_its_span_at_once(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    import contextlib
+
+    thread = server.state.create_thread(n_runs=5)
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        async with contextlib.aclosing(aiter(client.runs.list(thread, limit=2))) as runs:
+            async for _ in runs:
+                break
+        (walk,) = named(exporter.get_finished_spans(), "portkey_runs.list")  # as the README says
+    assert (attrs(walk)["portkey_runs.list.pages"], attrs(walk)["portkey_runs.list.runs"]) == (1, 2)
