@@ -32,6 +32,7 @@ from ._streaming import (
     raw_stream,
 )
 from ._tools import DEFAULT_MAX_CONCURRENCY, AsyncToolLoop, OnToolError, ToolLoop, _Loop
+from ._tracing import Tracing
 
 if TYPE_CHECKING:
     from ._client import AsyncClient, Client
@@ -97,7 +98,7 @@ class Runs:
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
         """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
-        return RunsWithRawResponse(self._http, self._strict)
+        return RunsWithRawResponse(self._http, self._strict, self._tracing)
 
     def list(
         self,
@@ -223,9 +224,12 @@ class Runs:
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client], strict: bool = True) -> None:
+    def __init__(
+        self, http: Callable[[], httpx.Client], strict: bool = True, tracing: Tracing | None = None
+    ) -> None:
         self._http = http
         self._strict = strict
+        self._tracing = Tracing() if tracing is None else tracing
 
     def list(
         self,
@@ -269,7 +273,11 @@ class RunsWithRawResponse:
             thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
         )
         return RunStreamManager(
-            lambda: send_stream(self._http(), request), raw_stream, None, strict
+            lambda: send_stream(self._http(), request),
+            raw_stream,
+            None,
+            strict,
+            self._tracing.stream,
         )
 
 
@@ -283,7 +291,7 @@ class AsyncRuns:
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
-        return AsyncRunsWithRawResponse(self._http, self._strict)
+        return AsyncRunsWithRawResponse(self._http, self._strict, self._tracing)
 
     def list(
         self,
@@ -383,9 +391,15 @@ class AsyncRuns:
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient], strict: bool = True) -> None:
+    def __init__(
+        self,
+        http: Callable[[], httpx.AsyncClient],
+        strict: bool = True,
+        tracing: Tracing | None = None,
+    ) -> None:
         self._http = http
         self._strict = strict
+        self._tracing = Tracing() if tracing is None else tracing
 
     async def list(
         self,
@@ -426,5 +440,9 @@ class AsyncRunsWithRawResponse:
             thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
         )
         return AsyncRunStreamManager(
-            lambda: asend_stream(self._http(), request), raw_stream, None, strict
+            lambda: asend_stream(self._http(), request),
+            raw_stream,
+            None,
+            strict,
+            self._tracing.stream,
         )

@@ -17,6 +17,7 @@ arguments that are not a JSON object) raises ``ToolError`` then too, before any 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import threading
@@ -475,7 +476,11 @@ class ToolLoop(_LoopViews):
 
     def _rounds(self, start: Run | str) -> Generator[RunStreamEvent, None, None]:
         loop = self._loop
-        run = start if isinstance(start, Run) else loop.found(self._find(start), start)
+        if isinstance(start, Run):
+            run = start
+        else:
+            with loop.trace.finding(start):  # the listing inside the loop's span
+                run = loop.found(self._find(start), start)
         while (planned := loop.plan(run)) is not None:
             outputs = loop.record(planned, _call_sync(planned, loop))
             manager = self._runs._stream(
@@ -616,7 +621,11 @@ class AsyncToolLoop(_LoopViews):
 
     async def _rounds(self, start: Run | str) -> AsyncGenerator[RunStreamEvent, None]:
         loop = self._loop
-        run = start if isinstance(start, Run) else loop.found(await self._find(start), start)
+        if isinstance(start, Run):
+            run = start
+        else:
+            with loop.trace.finding(start):  # the listing inside the loop's span
+                run = loop.found(await self._find(start), start)
         while (planned := loop.plan(run)) is not None:
             outputs = loop.record(planned, await _call_async(planned, loop))
             manager = self._runs._stream(
@@ -634,9 +643,13 @@ class AsyncToolLoop(_LoopViews):
         self._done = True
 
     async def _find(self, run_id: str) -> Run | None:
-        async for run in self._runs.list(self._loop.thread_id, **self._options):
-            if run.id == run_id:
-                return run
+        # Closed when the run is found: the walk (its span, its page) ends then, not when the
+        # event loop finalizes an abandoned generator.
+        walk = self._runs.list(self._loop.thread_id, **self._options).__aiter__()
+        async with contextlib.aclosing(walk):
+            async for run in walk:
+                if run.id == run_id:
+                    return run
         return None
 
     def __aiter__(self) -> AsyncToolLoop:

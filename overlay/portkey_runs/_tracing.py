@@ -15,11 +15,13 @@ yields in between (:meth:`Tracing.walk`, :meth:`Tracing.stream`), and the tool l
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import os
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -44,6 +46,8 @@ ATTEMPT_EXTENSION = "portkey_runs.attempt"
 #: The request extension naming the trace headers the caller set itself (those are kept).
 _EXPLICIT_EXTENSION = "portkey_runs.trace_headers"
 _TRACE_HEADERS = ("traceparent", "tracestate", "baggage", "x-portkey-trace-id")
+#: Query parameters the HTTP conventions redact in ``url.full`` that no secret word names.
+_SECRET_PARAMS = ("sig",)
 
 T = TypeVar("T")
 
@@ -70,8 +74,11 @@ def capture_content(option: bool | None) -> bool:
 def full_url(url: httpx.URL) -> str:
     """``url`` for ``url.full``: no user or password, and the value of any query parameter
     whose name says secret replaced by ``REDACTED`` (as the HTTP conventions ask)."""
-    if url.query and any(is_sensitive(name) for name in url.params):
-        params = [(k, "REDACTED" if is_sensitive(k) else v) for k, v in url.params.multi_items()]
+    if url.query and any(is_sensitive(name, _SECRET_PARAMS) for name in url.params):
+        params = [
+            (k, "REDACTED" if is_sensitive(k, _SECRET_PARAMS) else v)
+            for k, v in url.params.multi_items()
+        ]
         url = url.copy_with(params=params)
     return safe_url(url)
 
@@ -368,6 +375,20 @@ class AsyncTracedTransport(_Attempts, httpx.AsyncBaseTransport):
 # ----------------------------------------------------------------------------- the tool loop
 
 
+class _Round:
+    """One round's span, its context (the parent of its calls and its stream) and its calls:
+    a call's span and when its function returned, ``None`` once the call was recorded (a
+    function that only starts then, late in its thread, gets no span)."""
+
+    __slots__ = ("calls", "context", "done", "span")
+
+    def __init__(self, span: Span, context: Context) -> None:
+        self.span = span
+        self.context = context
+        self.calls: dict[str, tuple[Span, list[int]] | None] = {}
+        self.done = False
+
+
 class LoopTrace:
     """The spans of one tool loop: the loop, a span per round, an ``execute_tool`` span per
     call (GenAI conventions), each call's span current inside the function (in its thread or
@@ -379,25 +400,45 @@ class LoopTrace:
         self._thread_id = thread_id
         self._content = content
         self._loop: Span | None = None
-        self._round: Span | None = None
-        self._round_context: Context | None = None
-        self._calls: dict[str, tuple[Span, list[int]]] = {}
+        self._round: _Round | None = None
+        # A call's function starts in its own thread while the loop records the calls.
+        self._lock = threading.Lock()
         self._off = tracer is None
+
+    def _begin(self, run_id: str) -> None:
+        if self._off or self._loop is not None:
+            return
+        assert self._tracer is not None
+        self._loop = self._tracer.start_span("portkey_runs.run_tools")
+        if not self._loop.is_recording():
+            self._loop = None
+            self._off = True
+            return
+        self._loop.set_attributes(
+            {"portkey_runs.thread.id": self._thread_id, "portkey_runs.run.id": run_id}
+        )
+
+    @contextlib.contextmanager
+    def finding(self, run_id: str) -> Iterator[None]:
+        """The loop's span starts; the listing that finds the run by its id runs inside it."""
+        self._begin(run_id)
+        if self._loop is None:
+            yield
+            return
+        from opentelemetry import context, trace
+
+        token = context.attach(trace.set_span_in_context(self._loop))
+        try:
+            yield
+        finally:
+            context.detach(token)
 
     def run(self, run: Run, rounds: int, ended: bool) -> None:
         """The run as the loop sees it before a round: the previous round ends; a run that has
         ``ended`` ends the loop's span."""
+        self._begin(run.id)
         if self._off:
             return
-        if self._loop is None:
-            assert self._tracer is not None
-            self._loop = self._tracer.start_span("portkey_runs.run_tools")
-            if not self._loop.is_recording():
-                self._off = True
-                return
-            self._loop.set_attributes(
-                {"portkey_runs.thread.id": self._thread_id, "portkey_runs.run.id": run.id}
-            )
         self._end_round()
         if ended:
             self.end(None, run, rounds)
@@ -409,22 +450,22 @@ class LoopTrace:
         from opentelemetry import trace
 
         assert self._tracer is not None
-        self._round = self._tracer.start_span(
+        span = self._tracer.start_span(
             "portkey_runs.round",
             context=trace.set_span_in_context(self._loop),
             attributes={"portkey_runs.round": number, "portkey_runs.tool_calls": len(planned)},
         )
-        self._round_context = trace.set_span_in_context(self._round)
+        this = self._round = _Round(span, trace.set_span_in_context(span))
         return [
-            plan if plan.function is None else evolve(plan, function=self._wrap(plan))
+            plan if plan.function is None else evolve(plan, function=self._wrap(plan, this))
             for plan in planned
         ]
 
     def parent(self) -> Context | None:
         """The context a round's submission is sent in (its stream's parent)."""
-        return self._round_context
+        return None if self._round is None else self._round.context
 
-    def _start(self, call_id: str, name: str, arguments: str) -> tuple[Span, list[int]]:
+    def _span(self, this: _Round, call_id: str, name: str, arguments: str) -> Span:
         assert self._tracer is not None
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "execute_tool",
@@ -434,14 +475,24 @@ class LoopTrace:
         }
         if self._content:
             attributes["gen_ai.tool.call.arguments"] = arguments
-        span = self._tracer.start_span(
-            f"execute_tool {name}", context=self._round_context, attributes=attributes
+        return self._tracer.start_span(
+            f"execute_tool {name}", context=this.context, attributes=attributes
         )
-        started: tuple[Span, list[int]] = (span, [])
-        self._calls[call_id] = started
-        return started
 
-    def _wrap(self, plan: _Planned) -> Callable[..., Any]:
+    def _start(self, this: _Round, plan: _Planned) -> tuple[Span, list[int]] | None:
+        """A call's span, as its function starts; ``None`` when the call was recorded already
+        (it timed out before its thread ran) or its round is over."""
+        with self._lock:
+            if this.done or plan.id in this.calls:
+                return None
+            started: tuple[Span, list[int]] = (
+                self._span(this, plan.id, plan.name, plan.arguments),
+                [],
+            )
+            this.calls[plan.id] = started
+            return started
+
+    def _wrap(self, plan: _Planned, this: _Round) -> Callable[..., Any]:
         """``plan.function`` in its span, made current where it runs (the span is ended when
         the loop records the call's outcome, at the time the function returned)."""
         function = plan.function
@@ -452,7 +503,10 @@ class LoopTrace:
 
             @functools.wraps(function)  # its name and signature, for whoever inspects it
             async def traced_async(**kwargs: Any) -> Any:
-                span, ended = self._start(plan.id, plan.name, plan.arguments)
+                started = self._start(this, plan)
+                if started is None:
+                    return await function(**kwargs)
+                span, ended = started
                 token = context.attach(trace.set_span_in_context(span))
                 try:
                     return await function(**kwargs)
@@ -464,7 +518,10 @@ class LoopTrace:
 
         @functools.wraps(function)
         def traced(**kwargs: Any) -> Any:
-            span, ended = self._start(plan.id, plan.name, plan.arguments)
+            started = self._start(this, plan)
+            if started is None:
+                return function(**kwargs)
+            span, ended = started
             token = context.attach(trace.set_span_in_context(span))
             try:
                 return function(**kwargs)
@@ -478,12 +535,14 @@ class LoopTrace:
         """A call's outcome: ``error.type`` when it failed (the exception's type,
         ``TimeoutError``, or ``ToolError`` for a call that could not be made), its output when
         content is recorded; its span ends, when the function returned."""
-        if self._off or self._round_context is None:
+        this = self._round
+        if self._off or this is None:
             return
-        started = self._calls.pop(call.id, None)
-        if started is None:  # never called: an unknown function, arguments not an object
-            started = self._start(call.id, call.name, call.arguments)
-            self._calls.pop(call.id)
+        with self._lock:
+            started = this.calls.get(call.id)
+            this.calls[call.id] = None
+        if started is None:  # never called (unknown, arguments not an object) or not yet
+            started = (self._span(this, call.id, call.name, call.arguments), [])
         span, ended = started
         if span.is_recording():
             if call.error is not None:
@@ -500,14 +559,29 @@ class LoopTrace:
         span.end(end_time=ended[0] if ended else None)
 
     def _end_round(self, exc: BaseException | None = None) -> None:
-        for span, _ in self._calls.values():  # calls never recorded (the loop stopped)
+        this, self._round = self._round, None
+        if this is None:
+            return
+        with self._lock:
+            this.done = True
+            unrecorded = [started for started in this.calls.values() if started is not None]
+            this.calls.clear()
+        for span, _ in unrecorded:  # calls never recorded (the loop stopped)
             span.end()
-        self._calls.clear()
-        if self._round is not None:
-            if exc is not None:
-                _fail(self._round, exc)
-            self._round.end()
-        self._round = self._round_context = None
+        if exc is not None:
+            self._fail(this.span, exc)
+        this.span.end()
+
+    def _fail(self, span: Span, exc: BaseException) -> None:
+        """``exc`` on a round's or the loop's span: a ``ToolError``'s message tells the
+        tool's own error (content), so it is the description only when content is recorded."""
+        from .errors import ToolError
+
+        if isinstance(exc, ToolError) and not self._content:
+            if span.is_recording():
+                _error(span, type(exc).__qualname__)
+            return
+        _fail(span, exc)
 
     def end(self, exc: BaseException | None, run: Run | None, rounds: int) -> None:
         """End the loop's span (once): rounds, the run's final status, or why it stopped."""
@@ -521,5 +595,5 @@ class LoopTrace:
             attributes["portkey_runs.run.status"] = run.status.value
         loop.set_attributes(attributes)
         if exc is not None:
-            _fail(loop, exc)
+            self._fail(loop, exc)
         loop.end()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import baggage, context, trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
@@ -648,3 +648,195 @@ def test_without_opentelemetry_nothing_of_it_is_imported_and_nothing_changes() -
     assert status == "completed"
     assert modules == "[]"
     assert headers == "[]"
+
+
+# ------------------------------------------------------------------------ review of issue 17
+
+
+def test_a_raw_stream_is_a_stream_span_too(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    call = run.required_action.submit_tool_outputs.tool_calls[0]  # type: ignore[union-attr]
+    outputs = [{"tool_call_id": call.id, "output": "sunny"}]
+    with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        raw = client.runs.with_raw_response.stream_tool_outputs(thread, run.id, outputs)
+        with raw as answer:
+            events = list(answer.parse())
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == ["portkey_runs.stream", "  POST"]
+    (streamed,) = named(spans, "portkey_runs.stream")
+    assert attrs(streamed)["portkey_runs.stream.events"] == len(events) > 3
+    assert attrs(streamed)["portkey_runs.run.status"] == "completed"
+
+
+async def test_an_async_raw_stream_is_a_stream_span_too(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1)
+    call = run.required_action.submit_tool_outputs.tool_calls[0]  # type: ignore[union-attr]
+    outputs = [{"tool_call_id": call.id, "output": "sunny"}]
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        raw = client.runs.with_raw_response.stream_tool_outputs(thread, run.id, outputs)
+        async with raw as answer:
+            events = [event async for event in answer.parse()]
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == ["portkey_runs.stream", "  POST"]
+    (streamed,) = named(spans, "portkey_runs.stream")
+    assert attrs(streamed)["portkey_runs.stream.events"] == len(events) > 3
+
+
+BY_ID_TREE = [
+    "portkey_runs.run_tools",
+    "  portkey_runs.list",
+    "    GET",
+    "  portkey_runs.round",
+    "    execute_tool get_weather",
+    "    portkey_runs.stream",
+    "      POST",
+]
+
+
+def test_a_loop_given_a_run_id_finds_the_run_inside_its_span(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1, rounds=1)
+    functions = {"get_weather": tools.get_weather}
+    with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        with client.runs.run_tools(thread, run.id, tools=functions) as loop:
+            assert loop.until_done().status.value == "completed"
+    assert tree(exporter.get_finished_spans()) == BY_ID_TREE
+
+
+async def test_an_async_loop_given_a_run_id_finds_the_run_inside_its_span_and_ends_the_walk(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    thread, run = waiting(server, tool_calls=1, rounds=1)
+    server.state.add_run(thread, "completed")  # listed before the run looked for
+
+    async def get_weather(**kwargs: Any) -> Any:  # awaits nothing: no turn of the event loop
+        return tools.get_weather(**kwargs)
+
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        async with client.runs.run_tools(
+            thread, run.id, tools={"get_weather": get_weather}
+        ) as loop:
+            assert (await loop.until_done()).status.value == "completed"
+    spans = exporter.get_finished_spans()
+    assert tree(spans) == BY_ID_TREE
+    # The walk left once the run was found ended then, not when the event loop got round to it.
+    (walk,) = named(spans, "portkey_runs.list")
+    (tool,) = named(spans, "execute_tool get_weather")
+    assert walk.end_time is not None
+    assert tool.start_time is not None
+    assert walk.end_time <= tool.start_time
+
+
+class _Started(SpanProcessor):
+    """A span processor that remembers every span started (to find one never ended)."""
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.started.append(span)
+
+
+@pytest.mark.parametrize("stopped", ["recorded", "loop ended"])
+def test_a_tool_whose_thread_starts_after_its_timeout_leaks_no_span(
+    server: RunningServer,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    stopped: str,
+) -> None:
+    from portkey_runs._tools import ToolCall, _Planned, _Timeout
+    from portkey_runs._tracing import LoopTrace
+
+    started = _Started()
+    provider.add_span_processor(started)
+    _, run = waiting(server, tool_calls=1)
+    trace_ = LoopTrace(provider.get_tracer("test"), "thread_1", False)
+    trace_.run(run, 0, False)
+    (plan,) = trace_.round(1, [_Planned("call_1", "slow", "{}", lambda: "late", {}, None)])
+    error = "TimeoutError: slow did not return within 0 s"
+    trace_.called(ToolCall("call_1", "slow", "{}", "{}", error, 1), _Timeout("slow"))
+    if stopped == "loop ended":
+        trace_.end(None, run, 1)
+    assert plan.function is not None
+    assert plan.function() == "late"  # the thread got to run only now
+    trace_.end(None, run, 1)
+    finished = {span.context.span_id for span in exporter.get_finished_spans()}
+    never_ended = [s.name for s in started.started if s.context.span_id not in finished]
+    assert never_ended == []
+    assert len(named(exporter.get_finished_spans(), "execute_tool slow")) == 1
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_tools_error_message_reaches_no_span_unless_content_is_recorded(
+    server: RunningServer,
+    provider: TracerProvider,
+    exporter: InMemorySpanExporter,
+    asynchronous: bool,
+) -> None:
+    import asyncio
+
+    from portkey_runs import ToolError
+
+    private = "customer alice@example.com has no weather"
+
+    def broken(**_: Any) -> Any:
+        raise ValueError(private)
+
+    thread, run = waiting(server, tool_calls=1)
+    functions = {"get_weather": broken}
+    if asynchronous:
+
+        async def main() -> None:
+            async with AsyncClient(
+                SECRET, base_url=server.base_url, tracer_provider=provider
+            ) as client:
+                async with client.runs.run_tools(
+                    thread, run, tools=functions, on_tool_error="raise"
+                ) as loop:
+                    await loop.until_done()
+
+        with pytest.raises(ToolError, match="alice"):
+            asyncio.run(main())
+    else:
+        with Client(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+            with client.runs.run_tools(thread, run, tools=functions, on_tool_error="raise") as loop:
+                with pytest.raises(ToolError, match="alice"):
+                    loop.until_done()
+    spans = exporter.get_finished_spans()
+    assert {s.name for s in spans} >= {"portkey_runs.run_tools", "portkey_runs.round"}
+    for span in spans:
+        seen = [span.status.description, *map(str, attrs(span).values())]
+        seen += [str(event.attributes) for event in span.events]
+        assert not [text for text in seen if text and "alice" in text], span.name
+
+
+def test_url_full_redacts_the_query_parameters_the_http_conventions_name() -> None:
+    import httpx
+
+    # OpenTelemetry's url.full: AWSAccessKeyId, Signature, sig, X-Goog-Signature (e.g. an
+    # Azure SAS token's sig) are redacted by default.
+    url = httpx.URL("https://h/x?sig=s1&Signature=s2&AWSAccessKeyId=s3&X-Goog-Signature=s4&n=1")
+    shown = full_url(url)
+    assert shown == (
+        "https://h/x?sig=REDACTED&Signature=REDACTED&AWSAccessKeyId=REDACTED"
+        "&X-Goog-Signature=REDACTED&n=1"
+    )
+
+
+async def test_an_async_walk_left_in_aclosing_ends_its_span_at_once(
+    server: RunningServer, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    import contextlib
+
+    thread = server.state.create_thread(n_runs=5)
+    async with AsyncClient(SECRET, base_url=server.base_url, tracer_provider=provider) as client:
+        async with contextlib.aclosing(aiter(client.runs.list(thread, limit=2))) as runs:
+            async for _ in runs:
+                break
+        (walk,) = named(exporter.get_finished_spans(), "portkey_runs.list")  # as the README says
+    assert (attrs(walk)["portkey_runs.list.pages"], attrs(walk)["portkey_runs.list.runs"]) == (1, 2)
