@@ -4,7 +4,10 @@ The policy (also in the README):
 
 * Retried: connection failures, and responses 408, 409, 429 and 5xx — up to ``max_retries``
   more attempts, with exponential backoff (0.5 s doubling, at most 8 s) and jitter, or the
-  server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped at 60 s).
+  server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date).
+* A server that asks for a longer wait than ``max_retry_after`` (60 s by default) is not
+  waited for: its answer is handed over at once (the error carries ``retry_after``), as
+  openai-python does past its own bound, so that no call sleeps for as long as a server likes.
 * ``x-should-retry: true`` makes any error response retryable, ``x-should-retry: false``
   none; an answer below 400 is never retried, whatever it says.
 * A request that is not idempotent (POST, PATCH) is retried only where the server cannot have
@@ -58,7 +61,11 @@ async def _sleep(seconds: float) -> None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When to retry and how long to wait. Pure: no I/O, no clock."""
+    """When to retry and how long to wait. Pure: no I/O, no clock.
+
+    ``max_retry_after`` is the longest server-directed wait (``Retry-After``,
+    ``retry-after-ms``) that is slept; an answer asking for more is not retried.
+    """
 
     max_retries: int = 2
     initial_delay: float = 0.5
@@ -69,6 +76,8 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, not {self.max_retries}")
+        if not self.max_retry_after >= 0:
+            raise ValueError(f"max_retry_after must be >= 0, not {self.max_retry_after}")
 
     def backoff(self, attempt: int, rand: float) -> float:
         """The delay after failed attempt number ``attempt`` (1-based) with no server hint."""
@@ -76,8 +85,8 @@ class RetryPolicy:
         return delay * (1 - self.jitter * rand)
 
     def server_delay(self, headers: httpx.Headers, now: float) -> float | None:
-        """The wait the server asked for, capped; ``None`` when it asked for none (or for
-        something that is not a finite, non-negative delay)."""
+        """The wait the server asked for; ``None`` when it asked for none (or for something
+        that is not a finite, non-negative delay)."""
         seconds: float | None = None
         if (ms := headers.get("retry-after-ms")) is not None:
             seconds = _number(ms, scale=1000)
@@ -90,7 +99,7 @@ class RetryPolicy:
                         seconds = max(email.utils.mktime_tz(parsed) - now, 0.0)
                 except (ValueError, OverflowError):
                     seconds = None
-        return None if seconds is None else min(seconds, self.max_retry_after)
+        return seconds
 
     def after_response(
         self, method: str, response: httpx.Response, attempt: int, now: float, rand: float
@@ -109,8 +118,8 @@ class RetryPolicy:
             retry = status in RETRYABLE_STATUS or status >= 500
         else:
             retry = status == 429 or (status == 503 and hint is not None)
-        if not retry:
-            return None
+        if not retry or (hint is not None and hint > self.max_retry_after):
+            return None  # a server-directed wait past our bound is not slept
         return hint if hint is not None else self.backoff(attempt, rand)
 
     def after_error(
