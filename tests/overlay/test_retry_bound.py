@@ -58,7 +58,7 @@ def test_the_default_bound_is_sixty_seconds() -> None:
     assert RetryPolicy().max_retry_after == 60.0
 
 
-@pytest.mark.parametrize("wait, retried", [("60", True), ("60.5", False), ("999999", False)])
+@pytest.mark.parametrize(("wait", "retried"), [("60", True), ("60.5", False), ("999999", False)])
 def test_the_policy_retries_only_within_the_bound(wait: str, retried: bool) -> None:
     request = httpx.Request("GET", "http://127.0.0.1/x")
     response = httpx.Response(429, headers={"retry-after": wait}, request=request)
