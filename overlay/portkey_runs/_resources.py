@@ -16,6 +16,7 @@ import httpx
 from portkey_runs_api.models import Run
 from portkey_runs_api.types import check_id
 
+from ._bounds import Bounds
 from ._generated import ToolOutputLike, submit_request
 from ._http import asend, asend_stream, parse_json, send, send_stream
 from ._options import RequestOptions, call_options
@@ -46,16 +47,22 @@ def _submission(
     run_id: str,
     tool_outputs: Iterable[ToolOutputLike],
     options: RequestOptions,
+    bounds: Bounds,
     *,
     stream: bool,
-) -> Request:
-    """The request of a submission, with the call's options; bad arguments raise here."""
+) -> tuple[Request, Bounds]:
+    """The request of a submission, with the call's options, and the call's bounds; bad
+    arguments raise here."""
     checked = call_options(options)
-    return checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
+    request = checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
+    return request, bounds.override(checked.bounds)
 
 
-def _first_page(query: ListQuery, options: RequestOptions) -> Request:
-    return call_options(options).apply(query.first_request())
+def _first_page(
+    query: ListQuery, options: RequestOptions, bounds: Bounds
+) -> tuple[Request, Bounds]:
+    checked = call_options(options)
+    return checked.apply(query.first_request()), bounds.override(checked.bounds)
 
 
 def _run(response: httpx.Response) -> Run:
@@ -84,11 +91,12 @@ class Runs:
 
     def __init__(self, client: Client) -> None:
         self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
+        self._bounds = client._bounds
 
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
         """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
-        return RunsWithRawResponse(self._http)
+        return RunsWithRawResponse(self._http, self._bounds)
 
     def list(
         self,
@@ -109,8 +117,11 @@ class Runs:
         checked here, before any request.
         """
         query = ListQuery(thread_id, limit, order, after, before, max_items)
-        apply = call_options(options).apply
-        return RunPager(query, lambda request: RunPage.of(send(self._http(), apply(request))))
+        checked = call_options(options)
+        apply, bounds = checked.apply, self._bounds.override(checked.bounds)
+        return RunPager(
+            query, lambda request: RunPage.of(send(self._http(), apply(request), bounds))
+        )
 
     def submit_tool_outputs(
         self,
@@ -120,8 +131,10 @@ class Runs:
         **options: Unpack[RequestOptions],
     ) -> Run:
         """Hand tool outputs to a run in ``requires_action``; the Run the server answers."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        return _run(send(self._http(), request))
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=False
+        )
+        return _run(send(self._http(), request, bounds))
 
     def stream_tool_outputs(
         self,
@@ -184,15 +197,20 @@ class Runs:
         options: RequestOptions,
         snapshots: Snapshots | None = None,
     ) -> RunStreamManager[RunStream]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), _same, snapshots)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True
+        )
+        return RunStreamManager(
+            lambda: send_stream(self._http(), request, bounds), _same, snapshots
+        )
 
 
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client]) -> None:
+    def __init__(self, http: Callable[[], httpx.Client], bounds: Bounds) -> None:
         self._http = http
+        self._bounds = bounds
 
     def list(
         self,
@@ -206,7 +224,7 @@ class RunsWithRawResponse:
     ) -> RawResponse[RunPage]:
         """The answer for the first page; ``parse()`` is that :class:`RunPage`."""
         query = ListQuery(thread_id, limit, order, after, before, None)
-        response = send(self._http(), _first_page(query, options))
+        response = send(self._http(), *_first_page(query, options, self._bounds))
         return RawResponse(response, lambda: RunPage.of(response))
 
     def submit_tool_outputs(
@@ -217,8 +235,10 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
         """The answer to the submission; ``parse()`` is the Run."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        response = send(self._http(), request)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=False
+        )
+        response = send(self._http(), request, bounds)
         return RawResponse(response, lambda: _run(response))
 
     def stream_tool_outputs(
@@ -229,8 +249,10 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RunStreamManager[RawResponse[RunStream]]:
         """A context manager giving the stream's answer; ``parse()`` is the :class:`RunStream`."""
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return RunStreamManager(lambda: send_stream(self._http(), request), raw_stream)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True
+        )
+        return RunStreamManager(lambda: send_stream(self._http(), request, bounds), raw_stream)
 
 
 class AsyncRuns:
@@ -238,10 +260,11 @@ class AsyncRuns:
 
     def __init__(self, client: AsyncClient) -> None:
         self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
+        self._bounds = client._bounds
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
-        return AsyncRunsWithRawResponse(self._http)
+        return AsyncRunsWithRawResponse(self._http, self._bounds)
 
     def list(
         self,
@@ -256,10 +279,11 @@ class AsyncRuns:
     ) -> AsyncRunPager:
         """As :meth:`Runs.list`; ``async for`` over the result or over its ``.pages()``."""
         query = ListQuery(thread_id, limit, order, after, before, max_items)
-        apply = call_options(options).apply
+        checked = call_options(options)
+        apply, bounds = checked.apply, self._bounds.override(checked.bounds)
 
         async def fetch(request: Request) -> RunPage:
-            return RunPage.of(await asend(self._http(), apply(request)))
+            return RunPage.of(await asend(self._http(), apply(request), bounds))
 
         return AsyncRunPager(query, fetch)
 
@@ -270,8 +294,10 @@ class AsyncRuns:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> Run:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        return _run(await asend(self._http(), request))
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=False
+        )
+        return _run(await asend(self._http(), request, bounds))
 
     def stream_tool_outputs(
         self,
@@ -319,15 +345,20 @@ class AsyncRuns:
         options: RequestOptions,
         snapshots: Snapshots | None = None,
     ) -> AsyncRunStreamManager[AsyncRunStream]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), _same, snapshots)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True
+        )
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request, bounds), _same, snapshots
+        )
 
 
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient]) -> None:
+    def __init__(self, http: Callable[[], httpx.AsyncClient], bounds: Bounds) -> None:
         self._http = http
+        self._bounds = bounds
 
     async def list(
         self,
@@ -340,7 +371,7 @@ class AsyncRunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[RunPage]:
         query = ListQuery(thread_id, limit, order, after, before, None)
-        response = await asend(self._http(), _first_page(query, options))
+        response = await asend(self._http(), *_first_page(query, options, self._bounds))
         return RawResponse(response, lambda: RunPage.of(response))
 
     async def submit_tool_outputs(
@@ -350,8 +381,10 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=False)
-        response = await asend(self._http(), request)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=False
+        )
+        response = await asend(self._http(), request, bounds)
         return RawResponse(response, lambda: _run(response))
 
     def stream_tool_outputs(
@@ -361,5 +394,9 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> AsyncRunStreamManager[RawResponse[AsyncRunStream]]:
-        request = _submission(thread_id, run_id, tool_outputs, options, stream=True)
-        return AsyncRunStreamManager(lambda: asend_stream(self._http(), request), raw_stream)
+        request, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True
+        )
+        return AsyncRunStreamManager(
+            lambda: asend_stream(self._http(), request, bounds), raw_stream
+        )

@@ -15,6 +15,10 @@ The policy (also in the README):
   ``x-should-retry: true``. A read error or a 500 after a POST is not retried, so a tool
   output is never submitted twice.
 * A response is handed over once its headers are in; a stream is never retried after that.
+* A call with a ``deadline=`` (its end in ``request.extensions["portkey_runs.expires"]``):
+  each attempt's timeouts end by then, a wait that would pass it is not slept (the last
+  answer or error is handed over at once), and an attempt is not started after it
+  (``DeadlineExceededError``).
 
 Each response carries the number of attempts it took in ``response.extensions["attempts"]``
 (``ResponseMeta.attempts``). A request whose ``extensions`` hold
@@ -35,6 +39,14 @@ from dataclasses import dataclass
 
 import httpx
 
+from ._bounds import (
+    DEADLINE_EXTENSION,
+    EXPIRES_EXTENSION,
+    deadline_error,
+    expired,
+    remaining,
+    shrink_timeouts,
+)
 from ._headers import redact_headers, safe_url
 
 __all__ = ["MAX_RETRIES_EXTENSION", "AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
@@ -193,8 +205,27 @@ class _Retrying:
             request.method, response, attempt, time.time(), self._rand()
         )
         if delay is None:
-            response.extensions = {**response.extensions, "attempts": attempt}
+            self._hand_over(response, attempt)
         return delay
+
+    @staticmethod
+    def _hand_over(response: httpx.Response, attempt: int) -> None:
+        """Mark ``response`` as the answer, after ``attempt`` attempts."""
+        response.extensions = {**response.extensions, "attempts": attempt}
+
+
+def _before_attempt(request: httpx.Request, expires: float | None) -> None:
+    """With a deadline: no attempt after it, and each attempt's timeouts end by it."""
+    if expires is not None:
+        if expired(expires):
+            raise deadline_error(request, request.extensions.get(DEADLINE_EXTENSION))
+        shrink_timeouts(request, expires)
+
+
+def _past(expires: float | None, delay: float) -> bool:
+    """Whether waiting ``delay`` seconds would end past the deadline."""
+    left = remaining(expires)
+    return left is not None and delay >= left
 
 
 def _log_retry(request: httpx.Request, delay: float) -> None:
@@ -219,19 +250,23 @@ class RetryTransport(_Retrying, httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
+        expires = request.extensions.get(EXPIRES_EXTENSION)
         while True:
             attempt += 1
             started = time.perf_counter()
             _log_request(request, attempt)
+            _before_attempt(request, expires)
             try:
                 response = self._transport.handle_request(request)
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(request, exc, attempt, started)
-                if delay is None:
+                if delay is None or _past(expires, delay):
                     raise
             else:
                 try:
                     delay = self._delay_after_response(request, response, attempt, started)
+                    if delay is not None and _past(expires, delay):
+                        delay = self._hand_over(response, attempt)
                 except BaseException:
                     response.close()  # never leak the connection
                     raise
@@ -263,19 +298,23 @@ class AsyncRetryTransport(_Retrying, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
+        expires = request.extensions.get(EXPIRES_EXTENSION)
         while True:
             attempt += 1
             started = time.perf_counter()
             _log_request(request, attempt)
+            _before_attempt(request, expires)
             try:
                 response = await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(request, exc, attempt, started)
-                if delay is None:
+                if delay is None or _past(expires, delay):
                     raise
             else:
                 try:
                     delay = self._delay_after_response(request, response, attempt, started)
+                    if delay is not None and _past(expires, delay):
+                        delay = self._hand_over(response, attempt)
                 except BaseException:
                     await response.aclose()
                     raise

@@ -15,12 +15,20 @@ import httpx
 
 from portkey_runs_api.models import Message, Run, RunStep
 
+from ._bounds import Bounds, deadline_error, expired, remaining, shrink_timeouts
 from ._events import RunStreamEvent, decode_event
-from ._http import parse
+from ._http import parse, stream_bounds
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
-from .errors import IncompleteStreamError, StreamError, connection_error
+from .errors import (
+    DeadlineExceededError,
+    EventTooLargeError,
+    IncompleteStreamError,
+    PortkeyError,
+    StreamError,
+    connection_error,
+)
 
 __all__ = [
     "AsyncRunStream",
@@ -45,8 +53,9 @@ class _Decoder:
     read, so that only the event in hand is alive as a model.
     """
 
-    def __init__(self, snapshots: Snapshots | None = None) -> None:
-        self.sse = SSEDecoder()
+    def __init__(self, snapshots: Snapshots | None = None, bounds: Bounds | None = None) -> None:
+        self.bounds = bounds if bounds is not None else Bounds()
+        self.sse = SSEDecoder(self.bounds.max_event_bytes)
         self.snapshots = snapshots if snapshots is not None else Snapshots()
         self.final_run: Run | None = None
         self.finished = False
@@ -76,9 +85,18 @@ class _Decoder:
         where = "in the middle of an event" if self.sse.mid_event else "before its done event"
         return IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
 
-    def broken(self, exc: httpx.HTTPError) -> IncompleteStreamError:
+    def broken(self, exc: httpx.HTTPError, request: httpx.Request) -> PortkeyError:
+        """The error of a read that failed: the deadline's, if it has passed."""
+        if self.expired():
+            return self.past_deadline(request)
         error = connection_error(exc)
         return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
+
+    def expired(self) -> bool:
+        return expired(self.bounds.expires)
+
+    def past_deadline(self, request: httpx.Request) -> DeadlineExceededError:
+        return deadline_error(request, self.bounds.deadline)
 
     def failed(self, error: Exception, meta: ResponseMeta) -> Exception:
         """``error`` recorded, so that reading on raises it again instead of ending quietly;
@@ -140,7 +158,7 @@ class _StreamState(_Views):
     def __init__(self, response: httpx.Response, snapshots: Snapshots | None) -> None:
         self.response = response
         self.meta = ResponseMeta.of(response)
-        self._decoder = _Decoder(snapshots)
+        self._decoder = _Decoder(snapshots, stream_bounds(response))
         self._snapshots = self._decoder.snapshots
         self._closed = False
         self._ended = False
@@ -173,6 +191,8 @@ class RunStream(_StreamState):
 
     def __init__(self, response: httpx.Response, snapshots: Snapshots | None = None) -> None:
         super().__init__(response, snapshots)
+        # With a deadline, a read may last only what is left of it (checked between reads).
+        shrink_timeouts(response.request, self._decoder.bounds.expires)
         self._chunks = response.iter_bytes()
 
     def __iter__(self) -> RunStream:
@@ -218,16 +238,22 @@ class RunStream(_StreamState):
         if self._ended:
             self.response.close()
             raise decoder.failed(decoder.ended(), self.meta)
+        if decoder.expired():
+            self.response.close()
+            raise decoder.failed(decoder.past_deadline(self.response.request), self.meta)
         try:
             chunk = next(self._chunks, None)
+            if chunk is None:
+                self._ended = True
+                self._raw = decoder.sse.end()
+            else:
+                self._raw = decoder.sse.feed(chunk)
         except httpx.HTTPError as exc:
             self.response.close()
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        if chunk is None:
-            self._ended = True
-            self._raw = decoder.sse.end()
-        else:
-            self._raw = decoder.sse.feed(chunk)
+            raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
+        except EventTooLargeError as exc:
+            self.response.close()
+            raise decoder.failed(exc, self.meta) from None
         self._next = 0
 
     @property
@@ -321,17 +347,34 @@ class AsyncRunStream(_StreamState):
         if self._ended:
             await self.response.aclose()
             raise decoder.failed(decoder.ended(), self.meta)
+        if decoder.expired():
+            await self.response.aclose()
+            raise decoder.failed(decoder.past_deadline(self.response.request), self.meta)
         try:
-            chunk = await anext(self._chunks, None)
+            chunk = await self._read()
+            if chunk is None:
+                self._ended = True
+                self._raw = decoder.sse.end()
+            else:
+                self._raw = decoder.sse.feed(chunk)
         except httpx.HTTPError as exc:
             await self.response.aclose()
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        if chunk is None:
-            self._ended = True
-            self._raw = decoder.sse.end()
-        else:
-            self._raw = decoder.sse.feed(chunk)
+            raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
+        except (EventTooLargeError, DeadlineExceededError) as exc:
+            await self.response.aclose()
+            raise decoder.failed(exc, self.meta) from None
         self._next = 0
+
+    async def _read(self) -> bytes | None:
+        """The next chunk (``None`` at the end), within what is left of the deadline."""
+        left = remaining(self._decoder.bounds.expires)
+        if left is None:
+            return await anext(self._chunks, None)
+        import anyio  # only a stream with a deadline needs it
+
+        with anyio.move_on_after(left):
+            return await anext(self._chunks, None)
+        raise self._decoder.past_deadline(self.response.request)
 
     @property
     async def text_deltas(self) -> AsyncIterator[str]:
