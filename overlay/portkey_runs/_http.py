@@ -58,7 +58,7 @@ M = TypeVar("M", bound=_Model)
 def _read(response: httpx.Response, bounds: Bounds, *, error: bool) -> None:
     """Read the body of ``response`` into it, its decoded bytes counted against the cap and
     the time against the deadline; an error's body (``error``) is cut at what fits instead."""
-    body = BodyBuffer(_error_limit(bounds) if error else bounds.max_response_bytes, truncate=error)
+    body = BodyBuffer(ERROR_BODY_BYTES if error else bounds.max_response_bytes, truncate=error)
     shrink_timeouts(response.request, bounds.expires)
     for chunk in response.iter_bytes():
         if not body.add(chunk):
@@ -69,7 +69,7 @@ def _read(response: httpx.Response, bounds: Bounds, *, error: bool) -> None:
 
 
 async def _aread(response: httpx.Response, bounds: Bounds, *, error: bool) -> None:
-    body = BodyBuffer(_error_limit(bounds) if error else bounds.max_response_bytes, truncate=error)
+    body = BodyBuffer(ERROR_BODY_BYTES if error else bounds.max_response_bytes, truncate=error)
     shrink_timeouts(response.request, bounds.expires)
     async for chunk in response.aiter_bytes():
         if not body.add(chunk):
@@ -90,11 +90,6 @@ def _failure(exc: httpx.HTTPError, bounds: Bounds) -> PortkeyError:
         error.__cause__, error.__suppress_context__ = None, True
         return error
     return connection_error(exc)
-
-
-def _error_limit(bounds: Bounds) -> int:
-    cap = bounds.max_response_bytes
-    return ERROR_BODY_BYTES if cap is None else min(cap, ERROR_BODY_BYTES)
 
 
 def send(http: httpx.Client, request: dict[str, Any], bounds: Bounds = DEFAULT) -> httpx.Response:
