@@ -40,6 +40,8 @@ __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse
 S = TypeVar("S")
 
 Request = dict[str, Any]
+#: The bounds of a call by default (the client's own are given to its resources).
+DEFAULT_BOUNDS = Bounds()
 
 
 def _submission(
@@ -208,7 +210,7 @@ class Runs:
 class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
-    def __init__(self, http: Callable[[], httpx.Client], bounds: Bounds) -> None:
+    def __init__(self, http: Callable[[], httpx.Client], bounds: Bounds = DEFAULT_BOUNDS) -> None:
         self._http = http
         self._bounds = bounds
 
@@ -356,7 +358,9 @@ class AsyncRuns:
 class AsyncRunsWithRawResponse:
     """``async_client.runs.with_raw_response``."""
 
-    def __init__(self, http: Callable[[], httpx.AsyncClient], bounds: Bounds) -> None:
+    def __init__(
+        self, http: Callable[[], httpx.AsyncClient], bounds: Bounds = DEFAULT_BOUNDS
+    ) -> None:
         self._http = http
         self._bounds = bounds
 
