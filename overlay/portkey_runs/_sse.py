@@ -45,7 +45,8 @@ class SSEDecoder:
         self._tail_size = 0
         self._event = ""
         self._data: list[str] = []
-        self._size = 0  # the characters of the event's data lines so far
+        self._size = 0  # the characters of the unfinished event's data lines so far
+        self._counted = 0  # how many of its lines ``_size`` counts
         self._id: str | None = None
         self._started = False
         self._pending_fields = False
@@ -131,7 +132,6 @@ class SSEDecoder:
         """The events that these complete lines finish; the state carries over between calls."""
         events: list[ServerSentEvent] = []
         event, data, pending = self._event, self._data, self._pending_fields
-        size, limit = self._size, self._limit
         for line in lines:
             if not line:
                 # An event with no data line is not dispatched, per the format.
@@ -139,14 +139,10 @@ class SSEDecoder:
                     fields = (event or "message", "\n".join(data), self._id)
                     events.append(_new_event(ServerSentEvent, fields))
                     data = []
-                event, pending, size = "", False, 0
+                event, pending = "", False
             elif line.startswith("data:"):  # the most frequent lines first
                 data.append(line[6:] if line.startswith(" ", 5) else line[5:])
                 pending = True
-                size += len(line)
-                if limit is not None and size > limit:
-                    self._data, self._size = [], 0
-                    raise _too_large("an event", limit)
             elif line.startswith("event:"):
                 event = line[7:] if line.startswith(" ", 6) else line[6:]
                 pending = True
@@ -159,17 +155,30 @@ class SSEDecoder:
                 elif name == "data":
                     data.append(value)
                     pending = True
-                    size += len(value)
-                    if limit is not None and size > limit:
-                        self._data, self._size = [], 0
-                        raise _too_large("an event", limit)
                 elif name == "id":
                     if "\0" not in value:
                         self._id = value
                     pending = True
                 # "retry" and unknown fields carry nothing for us
-        self._event, self._data, self._pending_fields, self._size = event, data, pending, size
+        if data:
+            self._measure(data)
+        else:
+            self._size = self._counted = 0
+        self._event, self._data, self._pending_fields = event, data, pending
         return events
+
+    def _measure(self, data: list[str]) -> None:
+        """Count the data lines of the unfinished event that this chunk added (once per chunk,
+        not per line: the hot path pays nothing per line); past the cap, raise."""
+        if data is self._data:  # the same event as before this chunk, going on
+            size, counted = self._size, self._counted
+        else:
+            size, counted = 0, 0
+        size += sum(map(len, data[counted:]))
+        if self._limit is not None and size > self._limit:
+            self._data, self._size, self._counted = [], 0, 0
+            raise _too_large("an event", self._limit)
+        self._size, self._counted = size, len(data)
 
 
 def _too_large(what: str, limit: int) -> EventTooLargeError:
