@@ -63,6 +63,7 @@ def _check(error: BaseException, lasted: float) -> None:
     assert error.deadline == DEADLINE
     assert f"deadline of {DEADLINE} s" in str(error)
     assert "pass a larger deadline=" in str(error)
+    print(f"lasted {lasted:.2f} deadlines")
     assert 0.9 <= lasted <= SLACK, f"the call lasted {lasted:.2f} deadlines"
 
 

@@ -290,3 +290,19 @@ def test_peak_memory_stays_near_the_cap_for_a_gzip_bomb(
         f"{kind}: {inflated // MIB} MiB inflated, cap {cap // MIB} MiB: peak +{growth / cap:.2f}x"
     )
     assert growth <= 4 * cap, f"peak grew by {growth / cap:.1f}x the cap"
+
+
+def test_the_new_errors_survive_pickling() -> None:
+    import pickle
+
+    from portkey_runs import DeadlineExceededError
+
+    for error in (
+        ResponseTooLargeError("big", 10, "max_response_bytes"),
+        EventTooLargeError("big line", 20),
+        DeadlineExceededError("late", 0.5),
+    ):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert vars(copy) == vars(error)
