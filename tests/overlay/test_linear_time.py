@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from portkey_runs._snapshots import Snapshots
+from portkey_runs._snapshots import Pending, Snapshots, join_pending, merge_delta
 from portkey_runs._sse import SSEDecoder
 
 BOUND = 8.0
@@ -201,3 +201,21 @@ def _many_lines_case(n: int) -> Callable[[], object]:
 
 def test_an_event_of_four_times_more_lines_costs_about_four_times_more() -> None:
     assert _ratio(_many_lines_case, 20_000) <= BOUND
+
+
+def test_a_noted_string_replaced_by_another_value_keeps_the_order() -> None:
+    """Pieces noted for a field, then a delta replacing it: the pieces go first, then the new
+    value; what follows is noted again."""
+    pending: Pending = {}
+    part: dict[str, Any] = {"type": "refusal", "refusal": ""}
+    for piece in ("I ", "can", "not"):
+        merge_delta(part, {"refusal": piece}, pending)
+    assert part["refusal"] == "", "noted, not yet joined"
+    merge_delta(part, {"refusal": None}, pending)
+    assert part["refusal"] is None
+    assert pending == {}
+    merge_delta(part, {"refusal": "x"}, pending)
+    assert part["refusal"] == "x"
+    merge_delta(part, {"refusal": "y"}, pending)
+    join_pending(pending)
+    assert part["refusal"] == "xy"
