@@ -108,6 +108,7 @@ def test_the_examples_print_what_their_comments_say(printed: list[str]) -> None:
     assert "ListRunsResponse" in text
     assert re.search(r"req_[0-9a-f]{24} trace_[0-9a-f]{24}", text), "raw.meta ids"
     assert "Client(base_url=" in text
+    assert "\nmax_response_bytes 100\n" in text, "the size cap's example"
     assert "pk-anything" not in text, "no secret is printed"
     assert re.search(r"\nGET +[0-9a-f]{16} <- [0-9a-f]{16}\n", text), "the tracing example"
     assert re.search(r"\nnightly-report +[0-9a-f]{16} <- -\n", text)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 
+from ._bounds import MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, Bounds, check_cap, check_deadline
 from ._generated import ApiClient
 from ._headers import REDACTED, checked_headers, portkey_headers, redact_headers, safe_url
 from ._options import check_retries, check_strict, check_timeout
@@ -174,7 +175,15 @@ class _BaseClient(Generic[TransportT]):
         trace_context: bool = True,
         trace_content: bool | None = None,
         tracer_provider: Any = None,
+        max_response_bytes: int | None = MAX_RESPONSE_BYTES,
+        max_event_bytes: int | None = MAX_EVENT_BYTES,
+        deadline: float | None = None,
     ) -> None:
+        check_cap("max_response_bytes", max_response_bytes)
+        check_cap("max_event_bytes", max_event_bytes)
+        check_deadline(deadline)
+        #: The size caps and deadline of every call, unless the call gives its own.
+        self._bounds = Bounds(max_response_bytes, max_event_bytes, deadline)
         portkey = {
             "virtual_key": virtual_key,
             "provider": provider,
@@ -251,6 +260,12 @@ class Client(_BaseClient[httpx.BaseTransport]):
     ``stream.drift`` list it); only what the client needs raises ``ResponseValidationError``.
     ``strict_responses=True`` raises on any departure; ``False`` reads tolerantly whatever the
     environment says; left ``None``, ``$PORTKEY_STRICT_RESPONSES=1`` makes the client strict.
+
+    Everything read is bounded: ``max_response_bytes`` (64 MiB) caps a non-stream answer and
+    ``max_event_bytes`` (16 MiB) one line or event of a stream, counted on decoded bytes
+    (``ResponseTooLargeError``, ``EventTooLargeError``); ``deadline`` (seconds, none by
+    default) bounds a whole call — its attempts, retry waits and reads, a stream until it
+    ends (``DeadlineExceededError``). ``None`` turns one off; each call may give its own.
 
     Secrets travel in an ``httpx.Auth``, never in a repr, a log line or an error message.
     ``client.api`` is the generated ``portkey_runs_api.Client``, configured the same way.

@@ -1,4 +1,5 @@
-"""Sending a request and reading its answer: typed errors, and bodies parsed by the spec."""
+"""Sending a request and reading its answer: typed errors, bounded reads (size caps and a
+deadline, :mod:`._bounds`), and bodies parsed by the spec."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ import httpx
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.types import json_loads
 
+from ._bounds import (
+    ERROR_BODY_BYTES,
+    BodyBuffer,
+    Bounds,
+    deadline_error,
+    expired,
+    remaining,
+    shrink_timeouts,
+)
 from ._drift import DriftLog, M, read_tolerantly
 from .errors import (
+    PortkeyError,
     ResponseValidationError,
     StreamError,
     connection_error,
@@ -23,27 +34,112 @@ from .errors import (
     status_error,
 )
 
-__all__ = ["asend", "asend_stream", "gc_paused", "parse", "parse_json", "send", "send_stream"]
+__all__ = [
+    "asend",
+    "asend_stream",
+    "gc_paused",
+    "parse",
+    "parse_json",
+    "send",
+    "send_stream",
+    "stream_bounds",
+]
+
+DEFAULT = Bounds()
+#: The response extension holding the bounds a stream reads within.
+BOUNDS_EXTENSION = "portkey_runs.bounds"
 
 
-def send(http: httpx.Client, request: dict[str, Any]) -> httpx.Response:
-    """Send and read a request; a non-2xx answer or a transport failure raises typed."""
+def _read(response: httpx.Response, bounds: Bounds, *, error: bool) -> None:
+    """Read the body of ``response`` into it, its decoded bytes counted against the cap and
+    the time against the deadline; an error's body (``error``) is cut at what fits instead."""
+    body = BodyBuffer(ERROR_BODY_BYTES if error else bounds.max_response_bytes, truncate=error)
+    shrink_timeouts(response.request, bounds.expires)
+    for chunk in response.iter_bytes():
+        if not body.add(chunk):
+            break
+        if expired(bounds.expires):
+            raise deadline_error(response.request, bounds.deadline)
+    response._content = body.content  # where ``response.read()`` keeps it
+
+
+async def _aread(response: httpx.Response, bounds: Bounds, *, error: bool) -> None:
+    body = BodyBuffer(ERROR_BODY_BYTES if error else bounds.max_response_bytes, truncate=error)
+    shrink_timeouts(response.request, bounds.expires)
+    async for chunk in response.aiter_bytes():
+        if not body.add(chunk):
+            break
+        if expired(bounds.expires):
+            raise deadline_error(response.request, bounds.deadline)
+    response._content = body.content
+
+
+def _failure(exc: httpx.HTTPError, bounds: Bounds) -> PortkeyError:
+    """The typed error of an httpx failure; a timeout at the deadline is the deadline's."""
+    if isinstance(exc, httpx.TimeoutException) and expired(bounds.expires):
+        try:
+            request: httpx.Request | None = exc.request
+        except RuntimeError:
+            request = None
+        error: PortkeyError = deadline_error(request, bounds.deadline)
+        error.__cause__, error.__suppress_context__ = None, True
+        return error
+    return connection_error(exc)
+
+
+def send(http: httpx.Client, request: dict[str, Any], bounds: Bounds = DEFAULT) -> httpx.Response:
+    """Send a request and read its answer within ``bounds``; a non-2xx answer, a transport
+    failure, a body past its cap or a passed deadline raises typed (the connection closed)."""
+    bounds, request = bounds.start(request)
     try:
-        response = http.request(**request)
+        response = http.send(http.build_request(**request), stream=True)
     except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-    if not response.is_success:
-        raise status_error(response)
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
+    try:
+        if response.is_success:
+            _read(response, bounds, error=False)
+        else:
+            _read(response, bounds, error=True)
+            raise status_error(response)
+    except httpx.HTTPError as exc:
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
+    finally:
+        response.close()
     return response
 
 
-async def asend(http: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
+async def asend(
+    http: httpx.AsyncClient, request: dict[str, Any], bounds: Bounds = DEFAULT
+) -> httpx.Response:
+    bounds, request = bounds.start(request)
+    if bounds.expires is None:
+        return await _asend(http, request, bounds)
+    import anyio  # only a call with a deadline needs it
+
     try:
-        response = await http.request(**request)
+        with anyio.fail_after(remaining(bounds.expires)):
+            return await _asend(http, request, bounds)
+    except TimeoutError:
+        raise deadline_error(http.build_request(**request), bounds.deadline) from None
+
+
+async def _asend(
+    http: httpx.AsyncClient, request: dict[str, Any], bounds: Bounds
+) -> httpx.Response:
+    try:
+        response = await http.send(http.build_request(**request), stream=True)
     except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
-    if not response.is_success:
-        raise status_error(response)
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
+    try:
+        if response.is_success:
+            await _aread(response, bounds, error=False)
+        else:
+            await _aread(response, bounds, error=True)
+            raise status_error(response)
+    except httpx.HTTPError as exc:
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
+    finally:
+        await response.aclose()
     return response
 
 
@@ -53,47 +149,76 @@ def _check_event_stream(response: httpx.Response) -> None:
         raise StreamError(f"expected a text/event-stream answer, got {content_type or 'none'!r}")
 
 
-def send_stream(http: httpx.Client, request: dict[str, Any]) -> httpx.Response:
+def send_stream(
+    http: httpx.Client, request: dict[str, Any], bounds: Bounds = DEFAULT
+) -> httpx.Response:
     """Send a request whose answer is an event stream; the response with only its headers read.
 
-    A non-2xx answer (its body read) or an answer that is not ``text/event-stream`` raises,
-    after closing the response.
+    A non-2xx answer (its body read, up to a cap) or an answer that is not
+    ``text/event-stream`` raises, after closing the response. The stream reads on within
+    ``bounds`` (``stream_bounds``).
     """
+    bounds, request = bounds.start(request)
     try:
         response = http.send(http.build_request(**request), stream=True)
     except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
     try:
         if not response.is_success:
             try:
-                response.read()
+                _read(response, bounds, error=True)
             except httpx.HTTPError as exc:
-                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+                raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
             raise status_error(response)
         _check_event_stream(response)
     except BaseException:
         response.close()
         raise
+    response.extensions = {**response.extensions, BOUNDS_EXTENSION: bounds}
     return response
 
 
-async def asend_stream(http: httpx.AsyncClient, request: dict[str, Any]) -> httpx.Response:
+async def asend_stream(
+    http: httpx.AsyncClient, request: dict[str, Any], bounds: Bounds = DEFAULT
+) -> httpx.Response:
+    bounds, request = bounds.start(request)
+    if bounds.expires is None:
+        return await _asend_stream(http, request, bounds)
+    import anyio
+
+    try:
+        with anyio.fail_after(remaining(bounds.expires)):
+            return await _asend_stream(http, request, bounds)
+    except TimeoutError:
+        raise deadline_error(http.build_request(**request), bounds.deadline) from None
+
+
+async def _asend_stream(
+    http: httpx.AsyncClient, request: dict[str, Any], bounds: Bounds
+) -> httpx.Response:
     try:
         response = await http.send(http.build_request(**request), stream=True)
     except httpx.HTTPError as exc:
-        raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+        raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
     try:
         if not response.is_success:
             try:
-                await response.aread()
+                await _aread(response, bounds, error=True)
             except httpx.HTTPError as exc:
-                raise connection_error(exc)  # noqa: B904 (it sets its own cause)
+                raise _failure(exc, bounds)  # noqa: B904 (it sets its own cause)
             raise status_error(response)
         _check_event_stream(response)
     except BaseException:
         await response.aclose()
         raise
+    response.extensions = {**response.extensions, BOUNDS_EXTENSION: bounds}
     return response
+
+
+def stream_bounds(response: httpx.Response) -> Bounds:
+    """The bounds a stream's answer was sent with (the defaults for one sent otherwise)."""
+    bounds = response.extensions.get(BOUNDS_EXTENSION)
+    return bounds if isinstance(bounds, Bounds) else DEFAULT
 
 
 def parse(model: type[M], data: Any, where: str = "", drift: DriftLog | None = None) -> M:

@@ -1,5 +1,6 @@
 """Per-call options: ``extra_headers``, ``timeout``, ``max_retries``, ``trace_id``, ``metadata``,
-``strict_responses``, ``span_id``, ``span_name``, ``parent_span_id``.
+``strict_responses``, ``span_id``, ``span_name``, ``parent_span_id``, ``max_response_bytes``,
+``max_event_bytes``, ``deadline``.
 
 Every method of ``client.runs`` takes them as keywords (``**options``); they apply to that call
 only (to every page of a listing) and follow the client's header rules.
@@ -11,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 import httpx
-from attrs import frozen
+from attrs import field, frozen
 
+from ._bounds import check_cap, check_deadline
 from ._headers import call_headers
 from ._retries import MAX_RETRIES_EXTENSION
 
@@ -48,9 +50,17 @@ class RequestOptions(TypedDict, total=False):
     span_name: str
     #: Portkey's ``x-portkey-parent-span-id`` for this call.
     parent_span_id: str
+    #: The cap on a non-stream answer's decoded bytes, instead of the client's (``None``: none).
+    max_response_bytes: int | None
+    #: The cap on one line or event of a stream, instead of the client's (``None``: none).
+    max_event_bytes: int | None
+    #: Seconds for the whole call (every attempt, retry wait and read; a stream until it ends),
+    #: instead of the client's (``None``: none). A listing's bound applies to each page.
+    deadline: float | None
 
 
 _KNOWN = frozenset(RequestOptions.__annotations__)
+_BOUNDS = ("max_response_bytes", "max_event_bytes", "deadline")
 
 
 @frozen
@@ -60,6 +70,9 @@ class CallOptions:
     headers: dict[str, str]
     timeout: Any  # float | httpx.Timeout | None, or httpx.USE_CLIENT_DEFAULT
     max_retries: int | None
+    #: The bounds given for this call (``max_response_bytes``, ``max_event_bytes``,
+    #: ``deadline``), to override the client's.
+    bounds: dict[str, Any] = field(factory=dict)
     strict_responses: bool | None = None
 
     def strict(self, default: bool) -> bool:
@@ -137,4 +150,10 @@ def call_options(options: Mapping[str, Any]) -> CallOptions:
     strict = options.get("strict_responses")
     if strict is not None:
         check_strict(strict)
-    return CallOptions(headers, timeout, retries, strict)
+    bounds = {name: options[name] for name in _BOUNDS if name in options}
+    for name in ("max_response_bytes", "max_event_bytes"):
+        if name in bounds:
+            check_cap(name, bounds[name])
+    if "deadline" in bounds:
+        check_deadline(bounds["deadline"])
+    return CallOptions(headers, timeout, retries, bounds, strict)

@@ -17,6 +17,7 @@ from portkey_runs_api.models import Run
 from portkey_runs_api.spec_facts import LIMIT_MAXIMUM, ORDER_DEFAULT
 from portkey_runs_api.types import check_id
 
+from ._bounds import Bounds
 from ._drift import drift_log
 from ._generated import ToolOutputLike, submit_request
 from ._http import asend, asend_stream, parse_json, send, send_stream
@@ -43,6 +44,8 @@ __all__ = ["AsyncRuns", "AsyncRunsWithRawResponse", "Runs", "RunsWithRawResponse
 S = TypeVar("S")
 
 Request = dict[str, Any]
+#: The bounds of a call by default (the client's own are given to its resources).
+DEFAULT_BOUNDS = Bounds()
 
 
 def _submission(
@@ -50,20 +53,28 @@ def _submission(
     run_id: str,
     tool_outputs: Iterable[ToolOutputLike],
     options: RequestOptions,
+    bounds: Bounds,
     *,
     stream: bool,
     strict: bool,
-) -> tuple[Request, bool]:
-    """The request of a submission, with the call's options, and whether its answer is read
-    strictly (the call's option, else the client's ``strict``); bad arguments raise here."""
+) -> tuple[Request, bool, Bounds]:
+    """The request of a submission, with the call's options; whether its answer is read
+    strictly (the call's option, else the client's ``strict``) and the call's bounds; bad
+    arguments raise here."""
     checked = call_options(options)
     request = checked.apply(submit_request(thread_id, run_id, tool_outputs, stream=stream))
-    return request, checked.strict(strict)
+    return request, checked.strict(strict), bounds.override(checked.bounds)
 
 
-def _first_page(query: ListQuery, options: RequestOptions, strict: bool) -> tuple[Request, bool]:
+def _first_page(
+    query: ListQuery, options: RequestOptions, strict: bool, bounds: Bounds
+) -> tuple[Request, bool, Bounds]:
     checked = call_options(options)
-    return checked.apply(query.first_request()), checked.strict(strict)
+    return (
+        checked.apply(query.first_request()),
+        checked.strict(strict),
+        bounds.override(checked.bounds),
+    )
 
 
 def _run(response: httpx.Response, strict: bool) -> Run:
@@ -94,11 +105,12 @@ class Runs:
         self._http: Callable[[], httpx.Client] = client.api.get_httpx_client
         self._strict = client.strict_responses
         self._tracing = client.api.tracing
+        self._bounds = client._bounds
 
     @functools.cached_property
     def with_raw_response(self) -> RunsWithRawResponse:
         """The same methods, answering a :class:`RawResponse` (status, headers, ``parse()``)."""
-        return RunsWithRawResponse(self._http, self._strict, self._tracing)
+        return RunsWithRawResponse(self._http, self._strict, self._tracing, self._bounds)
 
     def list(
         self,
@@ -121,9 +133,10 @@ class Runs:
         query = ListQuery(thread_id, limit, order, after, before, max_items)
         checked = call_options(options)
         apply, strict = checked.apply, checked.strict(self._strict)
+        bounds = self._bounds.override(checked.bounds)
         return RunPager(
             query,
-            lambda request: RunPage.of(send(self._http(), apply(request)), strict),
+            lambda request: RunPage.of(send(self._http(), apply(request), bounds), strict),
             self._tracing,
         )
 
@@ -135,10 +148,16 @@ class Runs:
         **options: Unpack[RequestOptions],
     ) -> Run:
         """Hand tool outputs to a run in ``requires_action``; the Run the server answers."""
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id,
+            run_id,
+            tool_outputs,
+            options,
+            self._bounds,
+            stream=False,
+            strict=self._strict,
         )
-        return _run(send(self._http(), request), strict)
+        return _run(send(self._http(), request, bounds), strict)
 
     def stream_tool_outputs(
         self,
@@ -209,11 +228,11 @@ class Runs:
         snapshots: Snapshots | None = None,
         trace_parent: Context | None = None,
     ) -> RunStreamManager[RunStream]:
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True, strict=self._strict
         )
         return RunStreamManager(
-            lambda: send_stream(self._http(), request),
+            lambda: send_stream(self._http(), request, bounds),
             _same,
             snapshots,
             strict,
@@ -225,11 +244,16 @@ class RunsWithRawResponse:
     """``client.runs.with_raw_response``: each method answers a :class:`RawResponse`."""
 
     def __init__(
-        self, http: Callable[[], httpx.Client], strict: bool = True, tracing: Tracing | None = None
+        self,
+        http: Callable[[], httpx.Client],
+        strict: bool = True,
+        tracing: Tracing | None = None,
+        bounds: Bounds = DEFAULT_BOUNDS,
     ) -> None:
         self._http = http
         self._strict = strict
         self._tracing = Tracing() if tracing is None else tracing
+        self._bounds = bounds
 
     def list(
         self,
@@ -243,8 +267,8 @@ class RunsWithRawResponse:
     ) -> RawResponse[RunPage]:
         """The answer for the first page; ``parse()`` is that :class:`RunPage`."""
         query = ListQuery(thread_id, limit, order, after, before, None)
-        request, strict = _first_page(query, options, self._strict)
-        response = send(self._http(), request)
+        request, strict, bounds = _first_page(query, options, self._strict, self._bounds)
+        response = send(self._http(), request, bounds)
         return RawResponse(response, lambda: RunPage.of(response, strict))
 
     def submit_tool_outputs(
@@ -255,10 +279,16 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
         """The answer to the submission; ``parse()`` is the Run."""
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id,
+            run_id,
+            tool_outputs,
+            options,
+            self._bounds,
+            stream=False,
+            strict=self._strict,
         )
-        response = send(self._http(), request)
+        response = send(self._http(), request, bounds)
         return RawResponse(response, lambda: _run(response, strict))
 
     def stream_tool_outputs(
@@ -269,11 +299,11 @@ class RunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RunStreamManager[RawResponse[RunStream]]:
         """A context manager giving the stream's answer; ``parse()`` is the :class:`RunStream`."""
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True, strict=self._strict
         )
         return RunStreamManager(
-            lambda: send_stream(self._http(), request),
+            lambda: send_stream(self._http(), request, bounds),
             raw_stream,
             None,
             strict,
@@ -288,10 +318,11 @@ class AsyncRuns:
         self._http: Callable[[], httpx.AsyncClient] = client.api.get_async_httpx_client
         self._strict = client.strict_responses
         self._tracing = client.api.tracing
+        self._bounds = client._bounds
 
     @functools.cached_property
     def with_raw_response(self) -> AsyncRunsWithRawResponse:
-        return AsyncRunsWithRawResponse(self._http, self._strict, self._tracing)
+        return AsyncRunsWithRawResponse(self._http, self._strict, self._tracing, self._bounds)
 
     def list(
         self,
@@ -308,9 +339,10 @@ class AsyncRuns:
         query = ListQuery(thread_id, limit, order, after, before, max_items)
         checked = call_options(options)
         apply, strict = checked.apply, checked.strict(self._strict)
+        bounds = self._bounds.override(checked.bounds)
 
         async def fetch(request: Request) -> RunPage:
-            return RunPage.of(await asend(self._http(), apply(request)), strict)
+            return RunPage.of(await asend(self._http(), apply(request), bounds), strict)
 
         return AsyncRunPager(query, fetch, self._tracing)
 
@@ -321,10 +353,16 @@ class AsyncRuns:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> Run:
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id,
+            run_id,
+            tool_outputs,
+            options,
+            self._bounds,
+            stream=False,
+            strict=self._strict,
         )
-        return _run(await asend(self._http(), request), strict)
+        return _run(await asend(self._http(), request, bounds), strict)
 
     def stream_tool_outputs(
         self,
@@ -376,11 +414,11 @@ class AsyncRuns:
         snapshots: Snapshots | None = None,
         trace_parent: Context | None = None,
     ) -> AsyncRunStreamManager[AsyncRunStream]:
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True, strict=self._strict
         )
         return AsyncRunStreamManager(
-            lambda: asend_stream(self._http(), request),
+            lambda: asend_stream(self._http(), request, bounds),
             _same,
             snapshots,
             strict,
@@ -396,10 +434,12 @@ class AsyncRunsWithRawResponse:
         http: Callable[[], httpx.AsyncClient],
         strict: bool = True,
         tracing: Tracing | None = None,
+        bounds: Bounds = DEFAULT_BOUNDS,
     ) -> None:
         self._http = http
         self._strict = strict
         self._tracing = Tracing() if tracing is None else tracing
+        self._bounds = bounds
 
     async def list(
         self,
@@ -412,8 +452,8 @@ class AsyncRunsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[RunPage]:
         query = ListQuery(thread_id, limit, order, after, before, None)
-        request, strict = _first_page(query, options, self._strict)
-        response = await asend(self._http(), request)
+        request, strict, bounds = _first_page(query, options, self._strict, self._bounds)
+        response = await asend(self._http(), request, bounds)
         return RawResponse(response, lambda: RunPage.of(response, strict))
 
     async def submit_tool_outputs(
@@ -423,10 +463,16 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> RawResponse[Run]:
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=False, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id,
+            run_id,
+            tool_outputs,
+            options,
+            self._bounds,
+            stream=False,
+            strict=self._strict,
         )
-        response = await asend(self._http(), request)
+        response = await asend(self._http(), request, bounds)
         return RawResponse(response, lambda: _run(response, strict))
 
     def stream_tool_outputs(
@@ -436,11 +482,11 @@ class AsyncRunsWithRawResponse:
         tool_outputs: Iterable[ToolOutputLike],
         **options: Unpack[RequestOptions],
     ) -> AsyncRunStreamManager[RawResponse[AsyncRunStream]]:
-        request, strict = _submission(
-            thread_id, run_id, tool_outputs, options, stream=True, strict=self._strict
+        request, strict, bounds = _submission(
+            thread_id, run_id, tool_outputs, options, self._bounds, stream=True, strict=self._strict
         )
         return AsyncRunStreamManager(
-            lambda: asend_stream(self._http(), request),
+            lambda: asend_stream(self._http(), request, bounds),
             raw_stream,
             None,
             strict,

@@ -4,7 +4,10 @@ The policy (also in the README):
 
 * Retried: connection failures, and responses 408, 409, 429 and 5xx — up to ``max_retries``
   more attempts, with exponential backoff (0.5 s doubling, at most 8 s) and jitter, or the
-  server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date, capped at 60 s).
+  server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date).
+* A server that asks for a longer wait than ``max_retry_after`` (60 s by default) is not
+  waited for: its answer is handed over at once (the error carries ``retry_after``), as
+  openai-python does past its own bound, so that no call sleeps for as long as a server likes.
 * ``x-should-retry: true`` makes any error response retryable, ``x-should-retry: false``
   none; an answer below 400 is never retried, whatever it says.
 * A request that is not idempotent (POST, PATCH) is retried only where the server cannot have
@@ -12,6 +15,10 @@ The policy (also in the README):
   ``x-should-retry: true``. A read error or a 500 after a POST is not retried, so a tool
   output is never submitted twice.
 * A response is handed over once its headers are in; a stream is never retried after that.
+* A call with a ``deadline=`` (its end in ``request.extensions["portkey_runs.expires"]``):
+  each attempt's timeouts end by then, a wait that would pass it is not slept (the last
+  answer or error is handed over at once), and an attempt is not started after it
+  (``DeadlineExceededError``).
 
 Each response carries the number of attempts it took in ``response.extensions["attempts"]``
 (``ResponseMeta.attempts``). A request whose ``extensions`` hold
@@ -32,6 +39,14 @@ from dataclasses import dataclass
 
 import httpx
 
+from ._bounds import (
+    DEADLINE_EXTENSION,
+    EXPIRES_EXTENSION,
+    deadline_error,
+    expired,
+    remaining,
+    shrink_timeouts,
+)
 from ._headers import redact_headers, safe_url
 
 __all__ = ["MAX_RETRIES_EXTENSION", "AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
@@ -58,7 +73,11 @@ async def _sleep(seconds: float) -> None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """When to retry and how long to wait. Pure: no I/O, no clock."""
+    """When to retry and how long to wait. Pure: no I/O, no clock.
+
+    ``max_retry_after`` is the longest server-directed wait (``Retry-After``,
+    ``retry-after-ms``) that is slept; an answer asking for more is not retried.
+    """
 
     max_retries: int = 2
     initial_delay: float = 0.5
@@ -69,6 +88,8 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, not {self.max_retries}")
+        if not self.max_retry_after >= 0:
+            raise ValueError(f"max_retry_after must be >= 0, not {self.max_retry_after}")
 
     def backoff(self, attempt: int, rand: float) -> float:
         """The delay after failed attempt number ``attempt`` (1-based) with no server hint."""
@@ -76,8 +97,8 @@ class RetryPolicy:
         return delay * (1 - self.jitter * rand)
 
     def server_delay(self, headers: httpx.Headers, now: float) -> float | None:
-        """The wait the server asked for, capped; ``None`` when it asked for none (or for
-        something that is not a finite, non-negative delay)."""
+        """The wait the server asked for; ``None`` when it asked for none (or for something
+        that is not a finite, non-negative delay)."""
         seconds: float | None = None
         if (ms := headers.get("retry-after-ms")) is not None:
             seconds = _number(ms, scale=1000)
@@ -90,7 +111,7 @@ class RetryPolicy:
                         seconds = max(email.utils.mktime_tz(parsed) - now, 0.0)
                 except (ValueError, OverflowError):
                     seconds = None
-        return None if seconds is None else min(seconds, self.max_retry_after)
+        return seconds
 
     def after_response(
         self, method: str, response: httpx.Response, attempt: int, now: float, rand: float
@@ -109,8 +130,8 @@ class RetryPolicy:
             retry = status in RETRYABLE_STATUS or status >= 500
         else:
             retry = status == 429 or (status == 503 and hint is not None)
-        if not retry:
-            return None
+        if not retry or (hint is not None and hint > self.max_retry_after):
+            return None  # a server-directed wait past our bound is not slept
         return hint if hint is not None else self.backoff(attempt, rand)
 
     def after_error(
@@ -184,8 +205,27 @@ class _Retrying:
             request.method, response, attempt, time.time(), self._rand()
         )
         if delay is None:
-            response.extensions = {**response.extensions, "attempts": attempt}
+            self._hand_over(response, attempt)
         return delay
+
+    @staticmethod
+    def _hand_over(response: httpx.Response, attempt: int) -> None:
+        """Mark ``response`` as the answer, after ``attempt`` attempts."""
+        response.extensions = {**response.extensions, "attempts": attempt}
+
+
+def _before_attempt(request: httpx.Request, expires: float | None) -> None:
+    """With a deadline: no attempt after it, and each attempt's timeouts end by it."""
+    if expires is not None:
+        if expired(expires):
+            raise deadline_error(request, request.extensions.get(DEADLINE_EXTENSION))
+        shrink_timeouts(request, expires)
+
+
+def _past(expires: float | None, delay: float) -> bool:
+    """Whether waiting ``delay`` seconds would end past the deadline."""
+    left = remaining(expires)
+    return left is not None and delay >= left
 
 
 def _log_retry(request: httpx.Request, delay: float) -> None:
@@ -210,19 +250,23 @@ class RetryTransport(_Retrying, httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
+        expires = request.extensions.get(EXPIRES_EXTENSION)
         while True:
             attempt += 1
             started = time.perf_counter()
             _log_request(request, attempt)
+            _before_attempt(request, expires)
             try:
                 response = self._transport.handle_request(request)
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(request, exc, attempt, started)
-                if delay is None:
+                if delay is None or _past(expires, delay):
                     raise
             else:
                 try:
                     delay = self._delay_after_response(request, response, attempt, started)
+                    if delay is not None and _past(expires, delay):
+                        delay = self._hand_over(response, attempt)
                 except BaseException:
                     response.close()  # never leak the connection
                     raise
@@ -254,19 +298,23 @@ class AsyncRetryTransport(_Retrying, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         attempt = 0
+        expires = request.extensions.get(EXPIRES_EXTENSION)
         while True:
             attempt += 1
             started = time.perf_counter()
             _log_request(request, attempt)
+            _before_attempt(request, expires)
             try:
                 response = await self._transport.handle_async_request(request)
             except httpx.TransportError as exc:
                 delay = self._delay_after_error(request, exc, attempt, started)
-                if delay is None:
+                if delay is None or _past(expires, delay):
                     raise
             else:
                 try:
                     delay = self._delay_after_response(request, response, attempt, started)
+                    if delay is not None and _past(expires, delay):
+                        delay = self._hand_over(response, attempt)
                 except BaseException:
                     await response.aclose()
                     raise

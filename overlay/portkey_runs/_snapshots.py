@@ -10,7 +10,8 @@ event replaces it with the server's object. The merge:
   ``annotations``, a function's ``arguments`` and ``output``...) — and the ``index`` itself
   is dropped, as the whole objects do not have it;
 * the streamed strings — text ``value``, function ``arguments``, code interpreter ``input``
-  and ``logs``, a ``refusal`` — are concatenated;
+  and ``logs``, a ``refusal`` — are concatenated (:class:`Snapshots` notes their pieces and
+  joins them once, when read, so that a long stream costs its length, not its square);
 * objects are merged key by key; an empty list adds nothing; anything else (a status, a
   number, a list without indexes) is replaced, never added.
 
@@ -26,7 +27,7 @@ from typing import Any
 
 from portkey_runs_api.spec_facts import EVENT_MODELS
 
-__all__ = ["Snapshots", "delta_texts", "merge_delta", "text_of"]
+__all__ = ["Snapshots", "delta_texts", "join_pending", "merge_delta", "text_of"]
 
 JSON = dict[str, Any]
 
@@ -35,6 +36,11 @@ MAX_DEPTH = 64
 
 #: The string fields that arrive in pieces.
 STREAMED = frozenset({"value", "arguments", "input", "logs", "refusal"})
+#: The streamed strings :class:`Snapshots` notes through ``merge_delta``'s ``pending`` (text
+#: values and function arguments have noted paths of their own).
+_PENDING = frozenset({"input", "logs", "refusal"})
+#: Pieces of streamed strings not yet joined: (id of the object, key) -> (object, key, pieces).
+Pending = dict[tuple[int, str], tuple[dict[str, Any], str, list[str]]]
 #: What the deltas of a message or a step build.
 _BUILT_BY_DELTAS = frozenset({"content", "step_details"})
 #: The required fields of a whole item that its first delta may leave out, by the item's
@@ -54,21 +60,38 @@ MESSAGE_DELTA = _EVENT_OF["ThreadMessageDeltaEvent"]
 STEP_DELTA = _EVENT_OF["ThreadRunStepDeltaEvent"]
 
 
-def merge_delta(snapshot: JSON, delta: JSON, depth: int = 0) -> None:
-    """Merge ``delta`` into ``snapshot`` (``depth`` levels down in its object) in place."""
+def merge_delta(
+    snapshot: JSON, delta: JSON, pending: Pending | None = None, depth: int = 0
+) -> None:
+    """Merge ``delta`` into ``snapshot`` (``depth`` levels down in its object) in place.
+
+    With ``pending``, the pieces of a streamed ``refusal``, ``input`` or ``logs`` are noted
+    there instead of concatenated; :func:`join_pending` puts them in place.
+    """
     deeper = depth + 1
     for key, value in delta.items():
         if key == "index":
             continue
         old = snapshot.get(key)
+        if pending and (id(snapshot), key) in pending:
+            if isinstance(value, str) and key in STREAMED:
+                pending[id(snapshot), key][2].append(value)
+                continue
+            _join_one(pending.pop((id(snapshot), key)))  # replaced: what came first goes first
+            old = snapshot.get(key)
         if isinstance(value, str) and isinstance(old, str) and key in STREAMED:
-            snapshot[key] = old + value
+            if pending is not None and key in _PENDING:
+                pending[id(snapshot), key] = (snapshot, key, [value])
+            else:
+                snapshot[key] = old + value
         elif deeper >= MAX_DEPTH:
             snapshot[key] = value  # too deep to merge: replaced, and shared
         elif isinstance(value, dict) and isinstance(old, dict):
-            merge_delta(old, value, deeper)
+            merge_delta(old, value, pending, deeper)
         elif isinstance(value, list) and _indexed(value):
-            snapshot[key] = _merge_indexed(old if isinstance(old, list) else [], value, deeper)
+            snapshot[key] = _merge_indexed(
+                old if isinstance(old, list) else [], value, pending, deeper
+            )
         elif value == [] and isinstance(old, list):
             continue  # a delta's empty list (``annotations: []``) adds nothing
         else:
@@ -79,7 +102,21 @@ def _indexed(items: list[Any]) -> bool:
     return bool(items) and all(isinstance(item, dict) and "index" in item for item in items)
 
 
-def _merge_indexed(old: list[Any], items: list[Any], depth: int) -> list[Any]:
+def _join_one(noted: tuple[JSON, str, list[str]]) -> None:
+    target, key, pieces = noted
+    target[key] += "".join(pieces)
+
+
+def join_pending(pending: Pending) -> None:
+    """Put every noted piece in place (each string joined once), and forget them."""
+    for noted in pending.values():
+        _join_one(noted)
+    pending.clear()
+
+
+def _merge_indexed(
+    old: list[Any], items: list[Any], pending: Pending | None, depth: int
+) -> list[Any]:
     """``old`` (``depth`` levels down) with each indexed item merged into its position (or
     appended)."""
     merged = list(old)
@@ -87,13 +124,13 @@ def _merge_indexed(old: list[Any], items: list[Any], depth: int) -> list[Any]:
         index = item["index"]
         if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(merged):
             if isinstance(merged[index], dict):
-                merge_delta(merged[index], item, depth + 1)
+                merge_delta(merged[index], item, pending, depth + 1)
             else:
                 merged[index] = _without_indexes(item, depth + 1)
         else:
             kind = item.get("type")  # any JSON value: only a string can name a known kind
             new = copy.deepcopy(_EMPTY.get(kind, {})) if isinstance(kind, str) else {}
-            merge_delta(new, item, depth + 1)
+            merge_delta(new, item, pending, depth + 1)
             merged.append(new)
     return merged
 
@@ -200,16 +237,19 @@ class Snapshots:
         self._pieces: dict[str, dict[int, list[str]]] = {}
         self._steps: dict[str, JSON] = {}
         self._arguments: dict[str, dict[int, list[str]]] = {}
+        self._pending: Pending = {}
         self.current_message: str | None = None
 
     @property
     def messages(self) -> dict[str, JSON]:
+        join_pending(self._pending)
         for message_id in list(self._pieces):
             self._join(message_id)
         return self._messages
 
     @property
     def steps(self) -> dict[str, JSON]:
+        join_pending(self._pending)
         for step_id in list(self._arguments):
             self._join_arguments(step_id)
         return self._steps
@@ -266,7 +306,7 @@ class Snapshots:
             if found is not None:
                 return found
         self._join(message_id)  # what was noted comes first
-        merge_delta(message, delta)
+        merge_delta(message, delta, self._pending)
         return [text for text in _texts(content) if text]
 
     def _note(self, message_id: str, message: JSON, content: list[Any]) -> list[str] | None:
@@ -324,7 +364,7 @@ class Snapshots:
                 noted.append(piece)
                 return
         self._join_arguments(step_id)
-        self._feed(self._steps, "delta", data)
+        self._feed(self._steps, "delta", data, self._pending)
         if call is not None and _function_arguments(self._steps[step_id], call[0]) is not None:
             self._arguments.setdefault(step_id, {})[call[0]] = []  # the next pieces: noted
 
@@ -338,14 +378,16 @@ class Snapshots:
             function["arguments"] += "".join(pieces)
 
     @staticmethod
-    def _feed(objects: dict[str, JSON], kind: str, data: JSON) -> None:
+    def _feed(
+        objects: dict[str, JSON], kind: str, data: JSON, pending: Pending | None = None
+    ) -> None:
         known = objects.get(data["id"])
         if kind == "delta":
             if known is None:
                 known = objects[data["id"]] = {"id": data["id"]}
             delta = data.get("delta")
             if isinstance(delta, dict):
-                merge_delta(known, delta)
+                merge_delta(known, delta, pending)
         elif kind == "in_progress" and known is not None:
             # A status change: what the deltas built so far stays.
             known.update(_copy({k: v for k, v in data.items() if k not in _BUILT_BY_DELTAS}))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .errors import EventTooLargeError
+
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 
@@ -30,27 +32,53 @@ class SSEDecoder:
     tell whether an LF follows. Comments (``:``) and unknown fields are ignored; ``data``
     lines of one event are joined with ``\\n``; an event with no ``event:`` field is a
     ``message``, and one with no ``data`` line is dropped, per the format.
+
+    Linear in its input: an unfinished line is kept as its chunks and joined once, when it
+    ends. ``max_event_bytes`` (``None``: no bound) bounds an unfinished line and the data of
+    one event, so that a server cannot make it hold more.
     """
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_event_bytes: int | None = None) -> None:
+        # The unfinished last line, as the chunks it came in: joined once, when it ends, so
+        # that a long line costs its length once, not once per chunk.
+        self._tail: list[bytes] = []
+        self._tail_size = 0
         self._event = ""
         self._data: list[str] = []
+        self._size = 0  # the characters of the unfinished event's data lines so far
+        self._counted = 0  # how many of its lines ``_size`` counts
         self._id: str | None = None
         self._started = False
         self._pending_fields = False
+        self._limit = max_event_bytes
 
     @property
     def mid_event(self) -> bool:
         """True when bytes of an event have arrived but not its terminating blank line."""
-        return bool(self._buffer) or self._pending_fields
+        return bool(self._tail_size) or self._pending_fields
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """The events that ``chunk`` completes, in order."""
-        buffer = self._buffer + chunk
+        """The events that ``chunk`` completes, in order; ``EventTooLargeError`` once a line or
+        an event passes ``max_event_bytes``."""
+        if (
+            self._started
+            and b"\n" not in chunk
+            and b"\r" not in chunk
+            and (not self._tail or not self._tail[-1].endswith(b"\r"))
+        ):
+            # No line ends here: keep the chunk, look at nothing again.
+            if chunk:
+                self._tail.append(chunk)
+                self._tail_size += len(chunk)
+                if self._limit is not None and self._tail_size > self._limit:
+                    raise _too_large("a line", self._limit)
+            return []
+        buffer = b"".join(self._tail) + chunk if self._tail else chunk
+        self._tail.clear()
+        self._tail_size = 0
         if not self._started and buffer:
             if len(buffer) < 3 and b"\xef\xbb\xbf".startswith(buffer):
-                self._buffer = buffer
+                self._keep(buffer)
                 return []
             self._started = True
             if buffer.startswith(b"\xef\xbb\xbf"):
@@ -59,7 +87,8 @@ class SSEDecoder:
             # Lines end with LF only (as servers send them): one decode and one split for all
             # the complete lines. Decoding them together gives what decoding each would: an
             # LF is never part of a UTF-8 sequence, so no invalid sequence spans two lines.
-            complete, ended, self._buffer = buffer.rpartition(b"\n")
+            complete, ended, rest = buffer.rpartition(b"\n")
+            self._keep(rest)
             if not ended:
                 return []
             return self._lines(complete.decode("utf-8", errors="replace").split("\n"))
@@ -79,13 +108,23 @@ class SSEDecoder:
                 break
             lines.append(buffer[start:end].decode("utf-8", errors="replace"))
             start = nxt
-        self._buffer = buffer[start:]
+        self._keep(buffer[start:])
         return self._lines(lines)
+
+    def _keep(self, rest: bytes) -> None:
+        """``rest`` (no complete line in it) as the unfinished tail."""
+        if rest:
+            if self._limit is not None and len(rest) > self._limit:
+                raise _too_large("a line", self._limit)
+            self._tail.append(rest)
+            self._tail_size = len(rest)
 
     def end(self) -> list[ServerSentEvent]:
         """Call once the stream has ended: a last line ended by a lone CR completes now."""
-        if self._buffer.endswith(b"\r"):
-            raw, self._buffer = self._buffer[:-1], b""
+        if self._tail and self._tail[-1].endswith(b"\r"):
+            raw = b"".join(self._tail)[:-1]
+            self._tail.clear()
+            self._tail_size = 0
             return self._lines([raw.decode("utf-8", errors="replace")])
         return []
 
@@ -121,5 +160,31 @@ class SSEDecoder:
                         self._id = value
                     pending = True
                 # "retry" and unknown fields carry nothing for us
+        if data:
+            self._measure(data)
+        else:
+            self._size = self._counted = 0
         self._event, self._data, self._pending_fields = event, data, pending
         return events
+
+    def _measure(self, data: list[str]) -> None:
+        """Count the data lines of the unfinished event that this chunk added (once per chunk,
+        not per line: the hot path pays nothing per line); past the cap, raise."""
+        if data is self._data:  # the same event as before this chunk, going on
+            size, counted = self._size, self._counted
+        else:
+            size, counted = 0, 0
+        size += sum(map(len, data[counted:]))
+        if self._limit is not None and size > self._limit:
+            self._data, self._size, self._counted = [], 0, 0
+            raise _too_large("an event", self._limit)
+        self._size, self._counted = size, len(data)
+
+
+def _too_large(what: str, limit: int) -> EventTooLargeError:
+    return EventTooLargeError(
+        f"{what} of the event stream is longer than max_event_bytes={limit} bytes; "
+        "pass a larger max_event_bytes= (or None) to the client or the call",
+        limit,
+        "max_event_bytes",
+    )

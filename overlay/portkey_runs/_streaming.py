@@ -15,14 +15,17 @@ import httpx
 
 from portkey_runs_api.models import Message, Run, RunStep
 
+from ._bounds import Bounds, deadline_error, expired, remaining, shrink_timeouts
 from ._drift import DriftLog, SpecDrift, drift_log
 from ._events import RunStreamEvent, decode_event
-from ._http import parse
+from ._http import parse, stream_bounds
 from ._response import RawResponse, ResponseMeta
 from ._snapshots import Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
 from ._tracing import NO_SCOPE, Scope, stream_ended
 from .errors import (
+    DeadlineExceededError,
+    EventTooLargeError,
     IncompleteStreamError,
     PortkeyError,
     StreamError,
@@ -64,10 +67,12 @@ class _Decoder:
         snapshots: Snapshots | None = None,
         request: httpx.Request | None = None,
         drift: DriftLog | None = None,
+        bounds: Bounds | None = None,
     ) -> None:
         #: The stream's request: the secrets it carried are masked in the errors raised.
         self.request = request
-        self.sse = SSEDecoder()
+        self.bounds = bounds if bounds is not None else Bounds()
+        self.sse = SSEDecoder(self.bounds.max_event_bytes)
         self.drift = drift
         self.snapshots = snapshots if snapshots is not None else Snapshots()
         self.final_run: Run | None = None
@@ -98,9 +103,18 @@ class _Decoder:
         where = "in the middle of an event" if self.sse.mid_event else "before its done event"
         return IncompleteStreamError(f"the stream ended {where} after {self.count} event(s)")
 
-    def broken(self, exc: httpx.HTTPError) -> IncompleteStreamError:
+    def broken(self, exc: httpx.HTTPError, request: httpx.Request) -> PortkeyError:
+        """The error of a read that failed: the deadline's, if it has passed."""
+        if self.expired():
+            return self.past_deadline(request)
         error = connection_error(exc)
         return IncompleteStreamError(f"the stream broke off after {self.count} event(s): {error}")
+
+    def expired(self) -> bool:
+        return expired(self.bounds.expires)
+
+    def past_deadline(self, request: httpx.Request) -> DeadlineExceededError:
+        return deadline_error(request, self.bounds.deadline)
 
     def failed(self, error: Exception, meta: ResponseMeta) -> Exception:
         """``error`` recorded, so that reading on raises it again instead of ending quietly;
@@ -171,7 +185,9 @@ class _StreamState(_Views):
         self.response = response
         self.meta = ResponseMeta.of(response)
         self._drift = drift_log(response, strict)
-        self._decoder = _Decoder(snapshots, request_of(response), self._drift)
+        self._decoder = _Decoder(
+            snapshots, request_of(response), self._drift, stream_bounds(response)
+        )
         self._snapshots = self._decoder.snapshots
         self._closed = False
         self._ended = False
@@ -212,6 +228,8 @@ class RunStream(_StreamState):
         self, response: httpx.Response, snapshots: Snapshots | None = None, strict: bool = True
     ) -> None:
         super().__init__(response, snapshots, strict)
+        # With a deadline, a read may last only what is left of it (checked between reads).
+        shrink_timeouts(response.request, self._decoder.bounds.expires)
         self._chunks = response.iter_bytes()
 
     def __iter__(self) -> RunStream:
@@ -254,16 +272,22 @@ class RunStream(_StreamState):
         if self._ended:
             self.response.close()
             raise decoder.failed(decoder.ended(), self.meta)
+        if decoder.expired():
+            self.response.close()
+            raise decoder.failed(decoder.past_deadline(self.response.request), self.meta)
         try:
             chunk = next(self._chunks, None)
+            if chunk is None:
+                self._ended = True
+                self._raw = decoder.sse.end()
+            else:
+                self._raw = decoder.sse.feed(chunk)
         except httpx.HTTPError as exc:
             self.response.close()
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        if chunk is None:
-            self._ended = True
-            self._raw = decoder.sse.end()
-        else:
-            self._raw = decoder.sse.feed(chunk)
+            raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
+        except EventTooLargeError as exc:
+            self.response.close()
+            raise decoder.failed(exc, self.meta) from None
         self._next = 0
 
     @property
@@ -357,17 +381,34 @@ class AsyncRunStream(_StreamState):
         if self._ended:
             await self.response.aclose()
             raise decoder.failed(decoder.ended(), self.meta)
+        if decoder.expired():
+            await self.response.aclose()
+            raise decoder.failed(decoder.past_deadline(self.response.request), self.meta)
         try:
-            chunk = await anext(self._chunks, None)
+            chunk = await self._read()
+            if chunk is None:
+                self._ended = True
+                self._raw = decoder.sse.end()
+            else:
+                self._raw = decoder.sse.feed(chunk)
         except httpx.HTTPError as exc:
             await self.response.aclose()
-            raise decoder.failed(decoder.broken(exc), self.meta) from None
-        if chunk is None:
-            self._ended = True
-            self._raw = decoder.sse.end()
-        else:
-            self._raw = decoder.sse.feed(chunk)
+            raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
+        except (EventTooLargeError, DeadlineExceededError) as exc:
+            await self.response.aclose()
+            raise decoder.failed(exc, self.meta) from None
         self._next = 0
+
+    async def _read(self) -> bytes | None:
+        """The next chunk (``None`` at the end), within what is left of the deadline."""
+        left = remaining(self._decoder.bounds.expires)
+        if left is None:
+            return await anext(self._chunks, None)
+        import anyio  # only a stream with a deadline needs it
+
+        with anyio.move_on_after(left):
+            return await anext(self._chunks, None)
+        raise self._decoder.past_deadline(self.response.request)
 
     @property
     async def text_deltas(self) -> AsyncIterator[str]:

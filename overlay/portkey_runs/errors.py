@@ -12,8 +12,11 @@
     │   └── InternalServerError       >= 500
     ├── APIConnectionError        the server could not be reached, or the connection broke
     │   └── APITimeoutError
+    │       └── DeadlineExceededError the call's ``deadline=`` passed
     ├── StreamError               an ``error`` event, or a stream that cannot be read
-    │   └── IncompleteStreamError     the stream ended or broke before its ``done`` event
+    │   ├── IncompleteStreamError     the stream ended or broke before its ``done`` event
+    │   └── EventTooLargeError        a line or event past ``max_event_bytes`` (also below)
+    ├── ResponseTooLargeError     an answer past ``max_response_bytes``
     ├── ResponseValidationError   a 2xx body that is not what the spec says
     ├── PaginationError           pages that cannot be followed (overlapping, a stuck cursor)
     ├── ToolError                 a tool function failed, with ``on_tool_error="raise"``
@@ -51,6 +54,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DeadlineExceededError",
+    "EventTooLargeError",
     "IncompleteStreamError",
     "InternalServerError",
     "NotFoundError",
@@ -58,6 +63,7 @@ __all__ = [
     "PermissionDeniedError",
     "PortkeyError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "SpecDriftWarning",
     "StreamError",
@@ -198,6 +204,18 @@ class APITimeoutError(APIConnectionError):
     """The request timed out."""
 
 
+class DeadlineExceededError(APITimeoutError):
+    """The call's ``deadline=`` passed (every attempt, retry wait and read counted); the
+    connection was closed. ``deadline`` is that bound, in seconds."""
+
+    def __init__(self, message: str, deadline: float) -> None:
+        super().__init__(message)
+        self.deadline = deadline
+
+    def __reduce__(self) -> tuple[type[DeadlineExceededError], tuple[Any, ...]]:
+        return type(self), (str(self), self.deadline)
+
+
 class StreamError(PortkeyError):
     """The stream reported an error (``error`` is the server's object), or cannot be read.
 
@@ -224,6 +242,33 @@ class StreamError(PortkeyError):
 
 class IncompleteStreamError(StreamError):
     """The stream ended (or broke) before its ``done`` event."""
+
+
+class ResponseTooLargeError(PortkeyError):
+    """An answer larger than a size cap (counted on decoded bytes, as they are read); the
+    connection was closed and nothing of it was handed over. ``limit`` is the cap in bytes,
+    ``option`` its name (``max_response_bytes``, ``max_event_bytes``), which the client and
+    each call take to raise it (``None``: no cap)."""
+
+    def __init__(self, message: str, limit: int, option: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.option = option
+
+    def __reduce__(self) -> tuple[type[ResponseTooLargeError], tuple[Any, ...]]:
+        return type(self), (str(self), self.limit, self.option)
+
+
+class EventTooLargeError(ResponseTooLargeError, StreamError):
+    """A line or an event of a stream larger than ``max_event_bytes``; the stream is closed."""
+
+    def __init__(self, message: str, limit: int, option: str = "max_event_bytes") -> None:
+        StreamError.__init__(self, message)
+        self.limit = limit
+        self.option = option
+
+    def __reduce__(self) -> tuple[type[EventTooLargeError], tuple[Any, ...]]:
+        return type(self), (str(self), self.limit, self.option)
 
 
 class ToolError(PortkeyError):
