@@ -31,7 +31,7 @@ from portkey_runs import (
     StreamError,
 )
 from portkey_runs._bounds import ERROR_BODY_BYTES
-from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply
+from tests._loopback import EMPTY_PAGE, LoopbackServer, Reply, connection_pool
 from tests.overlay.test_streaming import EXAMPLE, OUTPUTS, SSE_HEADERS, run_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,9 +49,7 @@ def _json(body: bytes, **headers: str) -> Reply:
 
 def _pooled(client: Client) -> int:
     """Connections the client keeps for reuse (a closed one is not among them)."""
-    retry = client.api.get_httpx_client()._transport
-    pool = retry._transport._pool  # type: ignore[attr-defined]
-    return len(pool.connections)
+    return len(connection_pool(client.api.get_httpx_client()).connections)
 
 
 @pytest.fixture
