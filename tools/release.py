@@ -174,6 +174,7 @@ def release(
 ) -> str:
     """Release ``version`` in ``root``; the one-line summary. Raises ReleaseError (refused)."""
     wanted = parse_version(version)
+    version = ".".join(map(str, wanted))  # written as X.Y.Z, whatever prefix or quotes it came with
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     current = str(project["version"])
     part = part_raised(parse_version(current), wanted)
@@ -197,10 +198,13 @@ def release(
     info = new_spec.get("info")
     old_spec_version = str(info.get("version")) if isinstance(info, dict) else ""
     spec_version = ".".join(map(str, raise_part(parse_version(old_spec_version), part)))
+    written = {path: path.read_bytes() for path in (root / "pyproject.toml", root / "openapi.yaml")}
     set_versions(root, version, spec_version)
     if lock:
         done = subprocess.run([uv, "lock", "--quiet"], cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
+            for path, content in written.items():  # as before: no version without its lock
+                path.write_bytes(content)
             raise ReleaseError(f"uv lock failed:\n{done.stderr.strip()}")
     section = changelog_section(
         version, spec_version, base, findings, python, today or datetime.date.today()
