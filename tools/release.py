@@ -1,11 +1,12 @@
 """One command for a release: ``make release VERSION=X.Y.Z`` (``python -m tools.release X.Y.Z``).
 
-The version lives in one place, ``[project].version`` of ``pyproject.toml``; the package reads it
-from its installed metadata (``portkey_runs._version``). ``info.version`` of ``openapi.yaml`` is
-the version of the API description, which started apart from the package's (spec 2.0.0, package
-1.0.0): it is kept in step by this command, moved by the same part as the package (a major
-release raises its major, a minor one its minor, a patch its patch), so that the version policy's
-rule, a breaking change raises both majors, always holds after a release.
+The version lives in one place, ``[project].version`` of ``pyproject.toml``; the package reads
+it (``portkey_runs._version``: a checkout's pyproject.toml, else the installed metadata).
+``info.version`` of ``openapi.yaml`` is the version of the API description, which started apart
+from the package's (spec 2.0.0, package 1.0.0): it is kept in step by this command, moved by the
+same part as the package (a major release raises its major, a minor one its minor, a patch its
+patch), so that the version policy's rule, a breaking change raises both majors, always holds
+after a release.
 
 In order, and nothing is written unless every check passes:
 
