@@ -181,7 +181,7 @@ def release(
     part = part_raised(parse_version(current), wanted)
     base = since or last_release(root, current)
     if resolve_commit(base, root) is None:
-        raise ReleaseError(f"--since {base!r} is not a commit")
+        raise GitError(f"--since {base!r} is not a commit")  # bad input (2), not a refusal
     old_spec = parse_text(_git(root, "show", f"{base}:openapi.yaml"), f"{base}:openapi.yaml")
     new_spec = parse_text((root / "openapi.yaml").read_text(encoding="utf-8"), "openapi.yaml")
     findings = diff_specs(old_spec, new_spec)

@@ -68,6 +68,13 @@ def test_bad_input_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().err == "release: error: '2.0' is not a version X.Y.Z\n"
 
 
+def test_an_unknown_since_is_bad_input_not_a_refusal(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["2.0.0", "--root", str(repo), "--no-lock", "--since", "nope"]) == 2
+    assert capsys.readouterr().err == "release: error: --since 'nope' is not a commit\n"
+
+
 def test_a_major_release_sets_every_version_locks_and_writes_the_changelog(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
