@@ -21,11 +21,7 @@ def _from_checkout() -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _version() -> str:
-    try:
-        return _from_checkout() or version(_NAME)
-    except PackageNotFoundError:  # neither a checkout nor installed
-        return "0+unknown"
-
-
-__version__ = _version()
+try:
+    __version__ = _from_checkout() or version(_NAME)
+except PackageNotFoundError:  # neither a checkout nor installed
+    __version__ = "0+unknown"
