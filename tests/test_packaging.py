@@ -145,6 +145,36 @@ def test_the_package_version_is_the_projects() -> None:
     assert portkey_runs.__version__ == PROJECT["version"]
 
 
+def test_a_source_checkout_that_was_never_installed_knows_its_version() -> None:
+    """``python -S``: no site-packages, so no installed metadata; the version still comes from
+    the checkout's pyproject.toml (``overlay/`` on ``PYTHONPATH``, as tests and tools use it)."""
+    read = "import runpy, sys; print(runpy.run_path(sys.argv[1])['__version__'])"
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", read, str(OVERLAY / "_version.py")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == PROJECT["version"]
+
+
+def test_a_stale_installed_version_does_not_hide_the_checkouts(tmp_path: Path) -> None:
+    """After ``make release`` and before the venv is synced again, the installed metadata
+    still says the old version: the checkout's pyproject.toml is what the code belongs to."""
+    package = tmp_path / "overlay" / "portkey_runs"
+    package.mkdir(parents=True)
+    (package / "_version.py").write_bytes((OVERLAY / "_version.py").read_bytes())
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "portkey-runs"\nversion = "9.8.7"\n'
+    )
+    read = "import runpy, sys; print(runpy.run_path(sys.argv[1])['__version__'])"
+    proc = subprocess.run(
+        [sys.executable, "-c", read, str(package / "_version.py")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "9.8.7"
+
+
 def test_make_help_lists_every_job_from_its_comment() -> None:
     makefile = (ROOT / "Makefile").read_text()
     documented = dict(re.findall(r"^([a-z][a-z-]*):[^#\n]*## (.+)$", makefile, flags=re.M))

@@ -1,11 +1,12 @@
 """One command for a release: ``make release VERSION=X.Y.Z`` (``python -m tools.release X.Y.Z``).
 
-The version lives in one place, ``[project].version`` of ``pyproject.toml``; the package reads it
-from its installed metadata (``portkey_runs._version``). ``info.version`` of ``openapi.yaml`` is
-the version of the API description, which started apart from the package's (spec 2.0.0, package
-1.0.0): it is kept in step by this command, moved by the same part as the package (a major
-release raises its major, a minor one its minor, a patch its patch), so that the version policy's
-rule, a breaking change raises both majors, always holds after a release.
+The version lives in one place, ``[project].version`` of ``pyproject.toml``; the package reads
+it (``portkey_runs._version``: a checkout's pyproject.toml, else the installed metadata).
+``info.version`` of ``openapi.yaml`` is the version of the API description, which started apart
+from the package's (spec 2.0.0, package 1.0.0): it is kept in step by this command, moved by the
+same part as the package (a major release raises its major, a minor one its minor, a patch its
+patch), so that the version policy's rule, a breaking change raises both majors, always holds
+after a release.
 
 In order, and nothing is written unless every check passes:
 
@@ -174,12 +175,13 @@ def release(
 ) -> str:
     """Release ``version`` in ``root``; the one-line summary. Raises ReleaseError (refused)."""
     wanted = parse_version(version)
+    version = ".".join(map(str, wanted))  # written as X.Y.Z, whatever prefix or quotes it came with
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     current = str(project["version"])
     part = part_raised(parse_version(current), wanted)
     base = since or last_release(root, current)
     if resolve_commit(base, root) is None:
-        raise ReleaseError(f"--since {base!r} is not a commit")
+        raise GitError(f"--since {base!r} is not a commit")  # bad input (2), not a refusal
     old_spec = parse_text(_git(root, "show", f"{base}:openapi.yaml"), f"{base}:openapi.yaml")
     new_spec = parse_text((root / "openapi.yaml").read_text(encoding="utf-8"), "openapi.yaml")
     findings = diff_specs(old_spec, new_spec)
@@ -197,10 +199,13 @@ def release(
     info = new_spec.get("info")
     old_spec_version = str(info.get("version")) if isinstance(info, dict) else ""
     spec_version = ".".join(map(str, raise_part(parse_version(old_spec_version), part)))
+    written = {path: path.read_bytes() for path in (root / "pyproject.toml", root / "openapi.yaml")}
     set_versions(root, version, spec_version)
     if lock:
         done = subprocess.run([uv, "lock", "--quiet"], cwd=root, capture_output=True, text=True)
         if done.returncode != 0:
+            for path, content in written.items():  # as before: no version without its lock
+                path.write_bytes(content)
             raise ReleaseError(f"uv lock failed:\n{done.stderr.strip()}")
     section = changelog_section(
         version, spec_version, base, findings, python, today or datetime.date.today()

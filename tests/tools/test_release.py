@@ -68,6 +68,13 @@ def test_bad_input_exits_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert capsys.readouterr().err == "release: error: '2.0' is not a version X.Y.Z\n"
 
 
+def test_an_unknown_since_is_bad_input_not_a_refusal(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["2.0.0", "--root", str(repo), "--no-lock", "--since", "nope"]) == 2
+    assert capsys.readouterr().err == "release: error: --since 'nope' is not a commit\n"
+
+
 def test_a_major_release_sets_every_version_locks_and_writes_the_changelog(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,3 +111,17 @@ def test_make_release_without_a_version_says_how() -> None:
     )
     assert done.returncode != 0
     assert "usage: make release VERSION=X.Y.Z" in done.stderr
+
+
+def test_a_version_given_with_a_v_prefix_is_written_as_x_y_z(repo: Path) -> None:
+    release(repo, "v2.0.0", lock=False, today=datetime.date(2026, 1, 2))
+    assert versions(repo) == ("2.0.0", "3.0.0")  # not "v2.0.0": the next release seeks tag v2.0.0
+    assert (repo / "CHANGELOG.md").read_text().startswith("# Changelog\n\n## 2.0.0 (spec 3.0.0)")
+
+
+def test_a_failed_uv_lock_leaves_the_versions_as_they_were(repo: Path) -> None:
+    before = {p: p.read_bytes() for p in (repo / "pyproject.toml", repo / "openapi.yaml")}
+    with pytest.raises(ReleaseError, match="uv lock failed"):
+        release(repo, "2.0.0", uv="false")
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (repo / "CHANGELOG.md").exists()

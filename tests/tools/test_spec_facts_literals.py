@@ -2,7 +2,8 @@
 
 An AST scan of ``overlay/portkey_runs`` (docstrings aside) for string constants that are the
 spec's event names, ``order`` values, terminal statuses or declared header names, and for the
-numbers of ``limit``'s bounds and default where a limit is given, defaulted or compared. The
+numbers of ``limit``'s bounds and default where a limit is given, defaulted, compared or clamped
+(``--limit``'s argparse default too), and for collections of terminal ``RunStatus`` members. The
 reference server (``testing/``) is left out: it is the server side of the spec, seeded with
 statuses and events as data, and validates itself against the spec's wire models.
 """
@@ -13,7 +14,10 @@ import ast
 from pathlib import Path
 
 from portkey_runs_api import spec_facts
+from portkey_runs_api.models import RunStatus
 from tools.generate import OVERLAY
+
+TERMINAL_STATUSES = set(spec_facts.TERMINAL_RUN_STATUSES)
 
 #: The stream's control events are handled by name in one place (``_events.CONTROL_EVENTS``).
 CONTROL = {"done", "error"}
@@ -40,12 +44,27 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return found
 
 
+def _is_limit(node: ast.expr) -> bool:
+    """``limit``, or an attribute ``x.limit`` (``args.limit``, ``self.limit``)."""
+    return (isinstance(node, ast.Name) and node.id == "limit") or (
+        isinstance(node, ast.Attribute) and node.attr == "limit"
+    )
+
+
 def _limit_numbers(tree: ast.AST) -> list[ast.Constant]:
-    """Integer constants given as a limit: ``limit=N`` (call or default), ``limit <op> N``."""
+    """Integer constants given as a limit: ``limit=N`` (call or default), ``limit <op> N``,
+    ``min(limit, N)`` / ``max(...)``, ``add_argument("--limit", default=N)``."""
     found: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "limit":
             found.append(node.value)
+        elif isinstance(node, ast.Call):
+            clamp = isinstance(node.func, ast.Name) and node.func.id in ("min", "max")
+            if clamp and any(_is_limit(a) for a in node.args):
+                found += node.args
+            flags = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if "--limit" in flags:
+                found += [k.value for k in node.keywords if k.arg in ("default", "const")]
         elif isinstance(node, ast.arguments):
             positional = [*node.posonlyargs, *node.args]
             given = positional[len(positional) - len(node.defaults) :]
@@ -53,10 +72,10 @@ def _limit_numbers(tree: ast.AST) -> list[ast.Constant]:
             keywords = zip(node.kwonlyargs, node.kw_defaults, strict=True)
             defaults |= {a: d for a, d in keywords if d is not None}
             found += [d for a, d in defaults.items() if a.arg == "limit"]
-        elif isinstance(node, ast.Compare):
-            names = [n for n in [node.left, *node.comparators] if isinstance(n, ast.Name)]
-            if any(n.id == "limit" for n in names):
-                found += [node.left, *node.comparators]
+        elif isinstance(node, ast.Compare) and any(
+            _is_limit(n) for n in [node.left, *node.comparators]
+        ):
+            found += [node.left, *node.comparators]
     return [n for n in found if isinstance(n, ast.Constant) and type(n.value) is int]
 
 
@@ -65,13 +84,25 @@ def spec_literals(source: str) -> list[tuple[int, str]]:
     tree = ast.parse(source)
     skip = _docstrings(tree)
     owned = owned_strings()
-    numbers = {spec_facts.LIMIT_MAXIMUM, spec_facts.LIMIT_DEFAULT}
+    numbers = {spec_facts.LIMIT_MINIMUM, spec_facts.LIMIT_MAXIMUM, spec_facts.LIMIT_DEFAULT}
+    terminal = {status.name for status in RunStatus if status.value in TERMINAL_STATUSES}
     hits: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
             what = owned.get(node.value.lower())
             if what:
                 hits.append((node.lineno, f"{node.value!r} ({what})"))
+        elif isinstance(node, ast.Set | ast.Tuple | ast.List):  # {RunStatus.COMPLETED, ...}
+            members = [
+                e.attr
+                for e in node.elts
+                if isinstance(e, ast.Attribute)
+                and isinstance(e.value, ast.Name)
+                and e.value.id == "RunStatus"
+                and e.attr in terminal
+            ]
+            if len(members) > 1:
+                hits.append((node.lineno, f"RunStatus.{members[0]}, ... (the terminal statuses)"))
     for node in _limit_numbers(tree):
         if node.value in numbers:
             hits.append((node.lineno, f"{node.value} (a bound or default of limit)"))
@@ -103,6 +134,12 @@ def list_runs(thread_id, *, limit=100, order="desc"):
         pass
     headers = {"x-portkey-api-key": key, "OpenAI-Beta": "assistants=v2"}
     return fetch(limit=20), status in ("completed", "expired")
+def clamp(args, limit):
+    listing.add_argument("--limit", type=int, default=20)
+    if not 1 <= limit or args.limit > 100:
+        return min(limit, 100)
+TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED})
+done = status == RunStatus.COMPLETED
 '''
     found = [f"{line}: {what}" for line, what in spec_literals(source)]
     assert sorted(found) == sorted(
@@ -117,5 +154,10 @@ def list_runs(thread_id, *, limit=100, order="desc"):
             "9: 20 (a bound or default of limit)",
             "9: 'completed' (a terminal status)",
             "9: 'expired' (a terminal status)",
+            "11: 20 (a bound or default of limit)",
+            "12: 1 (a bound or default of limit)",
+            "12: 100 (a bound or default of limit)",
+            "13: 100 (a bound or default of limit)",
+            "14: RunStatus.COMPLETED, ... (the terminal statuses)",
         ]
     )

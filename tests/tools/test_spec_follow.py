@@ -77,6 +77,9 @@ with portkey_runs.Client("pk-test", transport=httpx.MockTransport(answer), max_r
         out["after=abc"] = str(error)
     c.runs.list("thread_1", before="abc")  # its own rule is unchanged
 out["queries"] = seen
+from portkey_runs.cli import parser
+cli = parser().parse_args(["list", "thread_1", "--order", "relevance"])
+out["cli"] = [cli.limit, cli.order]
 run = json.loads(sys.argv[1])
 run["status"] = "archived"
 event, _ = _events.decode_event(ServerSentEvent("thread.run.paused", json.dumps(run)))
@@ -132,6 +135,8 @@ def test_the_client_follows_a_regenerated_spec_with_no_hand_edit(regenerated: Pa
     assert out["queries"][1] == {"limit": "50", "order": "relevance"}  # the new order value
     assert out["limit=51"] == "limit must be an integer from 1 to 50, got 51"
     assert out["limit=0"] == "limit must be an integer from 1 to 50, got 0"
+    # the command line: the spec's default (10) is `list --limit`'s, the new order a choice
+    assert out["cli"] == [10, "relevance"]
     assert out["after=abc"] == "after must be at least 4 characters long, got 'abc'"
     # the new event is a known event, its data a Run; the new status ends a run
     assert (out["paused_event"], out["paused_data"]) == ("ThreadRunPausedEvent", "Run")

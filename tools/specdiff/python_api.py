@@ -64,9 +64,14 @@ def load(root: Path) -> dict[str, griffe.Module]:
     return {p: m for p, m in loaded.items() if isinstance(m, griffe.Module)}
 
 
+#: A default naming a constant that cannot be found (its tree lacks the module it comes from).
+_UNRESOLVED = object()
+
+
 def _value(expression: object, scope: griffe.Object) -> object:
     """The value of a default: a literal, or the literal value of the constant it names (so
-    that ``limit=100`` and ``limit=LIMIT_MAXIMUM`` with ``LIMIT_MAXIMUM = 100`` are equal)."""
+    that ``limit=100`` and ``limit=LIMIT_MAXIMUM`` with ``LIMIT_MAXIMUM = 100`` are equal);
+    :data:`_UNRESOLVED` for a name that leads nowhere."""
     text = str(expression)
     if text.isidentifier():
         try:
@@ -74,7 +79,7 @@ def _value(expression: object, scope: griffe.Object) -> object:
             target = named.final_target if isinstance(named, griffe.Alias) else named
             text = str(getattr(target, "value", text))
         except (KeyError, griffe.AliasResolutionError, griffe.CyclicAliasError):
-            return text
+            return _UNRESOLVED
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -94,7 +99,8 @@ def _same_default(breakage: griffe.Breakage, old_package: griffe.Module) -> bool
         for value in (breakage.old_value, breakage.new_value)
     )
     # breakage.obj is the new function
-    return _value(old, old_scope) == _value(new, breakage.obj)
+    before, after = _value(old, old_scope), _value(new, breakage.obj)
+    return before is not _UNRESOLVED and after is not _UNRESOLVED and before == after
 
 
 def _kind(breakage: griffe.Breakage) -> str:
@@ -175,6 +181,8 @@ def moved_defaults(old: griffe.Module, new: griffe.Module) -> list[PyChange]:
             if str(was) != str(parameter.default):
                 continue  # griffe judges a changed expression
             old_value, new_value = _value(was, before), _value(parameter.default, function)
+            if _UNRESOLVED in (old_value, new_value):
+                continue  # the same name, and no value to compare: griffe's "unchanged" holds
             if old_value != new_value:
                 moved.append(
                     PyChange(
