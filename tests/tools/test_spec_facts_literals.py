@@ -34,13 +34,18 @@ def owned_strings() -> dict[str, str]:
     return owned
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
+def _not_data(tree: ast.AST) -> set[int]:
+    """The string constants that are no data: docstrings, and the names in ``__all__``."""
     found: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         first = body[0] if isinstance(body, list) and body else None
         if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
             found.add(id(first.value))
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            found.update(id(c) for c in ast.walk(node.value) if isinstance(c, ast.Constant))
     return found
 
 
@@ -82,7 +87,7 @@ def _limit_numbers(tree: ast.AST) -> list[ast.Constant]:
 def spec_literals(source: str) -> list[tuple[int, str]]:
     """(line, description) of every spec-owned literal in ``source``."""
     tree = ast.parse(source)
-    skip = _docstrings(tree)
+    skip = _not_data(tree)
     owned = owned_strings()
     numbers = {spec_facts.LIMIT_MINIMUM, spec_facts.LIMIT_MAXIMUM, spec_facts.LIMIT_DEFAULT}
     terminal = {status.name for status in RunStatus if status.value in TERMINAL_STATUSES}
@@ -140,6 +145,7 @@ def clamp(args, limit):
         return min(limit, 100)
 TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.FAILED})
 done = status == RunStatus.COMPLETED
+__all__ = ["expired", "list_runs"]  # names, not statuses: not reported
 '''
     found = [f"{line}: {what}" for line, what in spec_literals(source)]
     assert sorted(found) == sorted(
