@@ -16,11 +16,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.tools.oas import git
 from tools.generate import ROOT
+from tools.release import set_versions
+
+
+def _project_version(root: Path) -> str:
+    with (root / "pyproject.toml").open("rb") as file:
+        version: str = tomllib.load(file)["project"]["version"]
+    return version
+
 
 SERVICE_TIER = """        service_tier:
           type: string
@@ -60,11 +69,24 @@ def _ignore(_: str, names: list[str]) -> list[str]:
     return [n for n in names if n in ("__pycache__", ".mypy_cache")]
 
 
+#: The versions of every base repository, whatever the project's own are now: the tests speak
+#: of a release v1.0.0 (spec 2.0.0) and what may follow it.
+BASE_VERSION, BASE_SPEC_VERSION = "1.0.0", "2.0.0"
+
+
 def base_repository(path: Path) -> Path:
-    """A git repository at ``path`` with the project's spec, versions and packages, committed."""
+    """A git repository at ``path`` with the project's spec and packages, committed, released
+    as ``v1.0.0`` (spec 2.0.0)."""
     path.mkdir(parents=True)
     for name in ("openapi.yaml", "pyproject.toml", "uv.lock", "README.md", "LICENSE"):
         shutil.copyfile(ROOT / name, path / name)
+    set_versions(path, BASE_VERSION, BASE_SPEC_VERSION)
+    lock = path / "uv.lock"
+    ours = f'name = "portkey-runs"\nversion = "{_project_version(ROOT)}"\n'
+    assert lock.read_text().count(ours) == 1, "the lock names the package's version once"
+    lock.write_text(
+        lock.read_text().replace(ours, f'name = "portkey-runs"\nversion = "{BASE_VERSION}"\n')
+    )
     for folder in ("generated", "overlay"):
         shutil.copytree(ROOT / folder, path / folder, ignore=_ignore)
     git(path, "init", "--quiet", "--initial-branch=main")
