@@ -397,3 +397,54 @@ async def test_the_async_client_drops_such_a_cause_too(malformed_echo: str) -> N
         with pytest.raises(APIConnectionError) as caught:
             await client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+
+
+def _spans_of() -> Any:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+def _span_texts(exporter: Any) -> str:
+    spans = exporter.get_finished_spans()
+    assert spans, "no span was recorded"
+    return "\n".join(
+        f"{span.name} {span.status.description} {dict(span.attributes or {})} "
+        f"{[(e.name, dict(e.attributes or {})) for e in span.events]}"
+        for span in spans
+    )
+
+
+def test_an_attempt_span_never_quotes_a_protocol_errors_echoed_secret(
+    malformed_echo: str,
+) -> None:
+    # The attempt's span (under the retries) saw the raw httpx error, whose message quotes
+    # the malformed line: the error raised masks it, so must the span's status.
+    provider, exporter = _spans_of()
+    with Client(
+        "pk-SECRET-api", base_url=malformed_echo, max_retries=0, tracer_provider=provider
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            list(client.runs.list("thread_1"))
+    text = _span_texts(exporter)
+    assert "RemoteProtocolError" in text
+    assert "SECRET" not in text, text
+    provider.shutdown()
+
+
+async def test_an_async_attempt_span_never_quotes_it_either(malformed_echo: str) -> None:
+    provider, exporter = _spans_of()
+    async with AsyncClient(
+        "pk-SECRET-api", base_url=malformed_echo, max_retries=0, tracer_provider=provider
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            await client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
+    text = _span_texts(exporter)
+    assert "RemoteProtocolError" in text
+    assert "SECRET" not in text, text
+    provider.shutdown()
