@@ -22,6 +22,7 @@ from portkey_runs import (
     AuthenticationError,
     Client,
     InternalServerError,
+    PaginationError,
     ResponseValidationError,
     StreamError,
 )
@@ -448,3 +449,45 @@ async def test_an_async_attempt_span_never_quotes_it_either(malformed_echo: str)
     assert "RemoteProtocolError" in text
     assert "SECRET" not in text, text
     provider.shutdown()
+
+
+@pytest.mark.parametrize("field", ["last_id", "first_id", "id"])
+def test_a_cursor_or_run_id_quoting_an_echoed_secret_is_masked_in_the_walks_error(
+    field: str, loopback: Any
+) -> None:
+    # A gateway that echoes the Authorization header as a page's cursor or a run's id: the
+    # walk stops (a cursor that is not the page's edge run: PaginationError; a run id no
+    # cursor can hold: ResponseValidationError) with an error quoting it: masked too.
+    from tests._loopback import Reply
+    from tests.overlay.test_real_shapes import _run
+
+    echoed = "Bearer sk-SECRET-upstream"
+    run = _run("completed")
+    if field == "id":
+        run["id"] = echoed
+    page = {
+        "object": "list",
+        "data": [run],
+        "first_id": run["id"] if field != "first_id" else echoed,
+        "last_id": run["id"] if field != "last_id" else echoed,
+        "has_more": True,
+    }
+    loopback.replies.append(
+        Reply(200, json.dumps(page).encode(), {"content-type": "application/json"})
+    )
+    with Client(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        before = "run_9" if field == "first_id" else None
+        walk = client.runs.list("thread_1", before=before)
+        with pytest.raises((PaginationError, ResponseValidationError)) as caught:
+            list(walk)
+    error = caught.value
+    assert loopback.requests[0].headers["authorization"] == echoed  # it was there to leak
+    assert "***" in str(error)
+    text = f"{error} {getattr(error, 'body', '')!r} {''.join(traceback.format_exception(error))}"
+    assert "SECRET" not in text, text
