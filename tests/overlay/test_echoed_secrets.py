@@ -25,6 +25,7 @@ from portkey_runs import (
     PaginationError,
     ResponseValidationError,
     StreamError,
+    ToolError,
 )
 from portkey_runs._headers import redact_text
 
@@ -490,4 +491,75 @@ def test_a_cursor_or_run_id_quoting_an_echoed_secret_is_masked_in_the_walks_erro
     assert loopback.requests[0].headers["authorization"] == echoed  # it was there to leak
     assert "***" in str(error)
     text = f"{error} {getattr(error, 'body', '')!r} {''.join(traceback.format_exception(error))}"
+    assert "SECRET" not in text, text
+
+
+def _loop_replies(loopback: Any, where: str, echoed: str) -> None:
+    """A listing with a waiting run, then (``run_id``) a stream whose run waits again under
+    an id that echoes the secret; (``function``) the waiting run's function name echoes it."""
+    from tests._loopback import Reply
+    from tests.overlay.test_real_shapes import _run
+
+    def waiting(run_id: str, name: str) -> dict[str, Any]:
+        call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        required = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+        return {**_run("requires_action", required_action=required), "id": run_id}
+
+    first = waiting("run_1", echoed if where == "function" else "lookup")
+    page = {"object": "list", "data": [first], "first_id": "run_1", "last_id": "run_1"}
+    loopback.replies.append(
+        Reply(
+            200,
+            json.dumps({**page, "has_more": False}).encode(),
+            {"content-type": "application/json"},
+        )  # noqa: E501
+    )
+    again = json.dumps(waiting(echoed, "lookup"))
+    events = f"event: thread.run.requires_action\ndata: {again}\n\nevent: done\ndata: [DONE]\n\n"
+    loopback.replies.append(Reply(200, events.encode(), {"content-type": "text/event-stream"}))
+
+
+@pytest.mark.parametrize("where", ["function", "run_id"])
+def test_a_tool_loops_error_quoting_an_echoed_secret_is_masked(where: str, loopback: Any) -> None:
+    # A tool call's function name (unknown: ToolError) or the next round's run id (no path can
+    # hold it: ResponseValidationError) echoing the Authorization header the loop sent.
+    echoed = "Bearer sk-SECRET-upstream"
+    _loop_replies(loopback, where, echoed)
+    with Client(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        loop = client.runs.run_tools(
+            "thread_1", "run_1", tools={"lookup": lambda: "ok"}, on_tool_error="raise"
+        )
+        with pytest.raises((ToolError, ResponseValidationError)) as caught:
+            loop.until_done()
+    error = caught.value
+    assert loopback.requests[0].headers["authorization"] == echoed  # it was there to leak
+    assert "***" in str(error)
+    text = f"{error} {getattr(error, 'body', '')!r} {''.join(traceback.format_exception(error))}"
+    assert "SECRET" not in text, text
+
+
+@pytest.mark.parametrize("where", ["function", "run_id"])
+async def test_an_async_tool_loops_error_is_masked_too(where: str, loopback: Any) -> None:
+    echoed = "Bearer sk-SECRET-upstream"
+    _loop_replies(loopback, where, echoed)
+    async with AsyncClient(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        loop = client.runs.run_tools(
+            "thread_1", "run_1", tools={"lookup": lambda: "ok"}, on_tool_error="raise"
+        )
+        with pytest.raises((ToolError, ResponseValidationError)) as caught:
+            await loop.until_done()
+    text = f"{caught.value} {getattr(caught.value, 'body', '')!r}"
+    assert "***" in text
     assert "SECRET" not in text, text
