@@ -512,7 +512,7 @@ def _loop_replies(loopback: Any, where: str, echoed: str) -> None:
             200,
             json.dumps({**page, "has_more": False}).encode(),
             {"content-type": "application/json"},
-        )  # noqa: E501
+        )
     )
     again = json.dumps(waiting(echoed, "lookup"))
     events = f"event: thread.run.requires_action\ndata: {again}\n\nevent: done\ndata: [DONE]\n\n"
