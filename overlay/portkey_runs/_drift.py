@@ -30,8 +30,9 @@ import portkey_runs_api
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.types import TOLERANCE
 
+from ._headers import redact_text, secret_values
 from ._response import ResponseMeta
-from .errors import ResponseValidationError, SpecDriftWarning
+from .errors import ResponseValidationError, SpecDriftWarning, request_of
 
 __all__ = ["NEEDED", "DriftLog", "M", "SpecDrift", "drift_log", "needed", "read_tolerantly"]
 
@@ -152,6 +153,21 @@ class DriftLog:
         self.records.append(drift)
         self._listed.add(drift)
 
+    @functools.cached_property
+    def _secrets(self) -> tuple[str, ...]:
+        """The secret values the answer's request carried (a server may echo them back)."""
+        request = None if self._response is None else request_of(self._response)
+        return () if request is None else secret_values(request.headers.multi_items())
+
+    def _masked(self, problem: str) -> str:
+        """``problem`` with the secrets the request carried masked: it quotes the value (``got
+        string 'sk-...'``), cut short after 60 characters with ``...``."""
+        if not self._secrets:
+            return problem
+        if problem.endswith("..."):
+            return redact_text(problem[:-3], self._secrets) + "..."
+        return redact_text(problem, self._secrets)
+
     @property
     def request_id(self) -> str | None:
         """The answer's request id (read when a departure is reported, not before)."""
@@ -164,7 +180,7 @@ class DriftLog:
         if needed(error.model, name):
             raise ResponseValidationError(f"{where}{error}", body, error.location)
         path = error.location[len(error.model) :].lstrip(".")
-        drift = SpecDrift(error.model, path, error.reason, self.request_id)
+        drift = SpecDrift(error.model, path, self._masked(error.reason), self.request_id)
         self._keep(drift)
         _announce(drift, name, where)
 

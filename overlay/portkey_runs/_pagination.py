@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iter
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from attrs import frozen
+from attrs import field, frozen
 
 from portkey_runs_api.models import ListRunsResponse, Run
 from portkey_runs_api.spec_facts import Order
@@ -18,9 +18,10 @@ from portkey_runs_api.types import check_id
 
 from ._drift import SpecDrift, drift_log
 from ._generated import list_runs_request
+from ._headers import secret_values
 from ._http import parse_json
 from ._response import ResponseMeta
-from .errors import PaginationError, ResponseValidationError
+from .errors import PaginationError, PortkeyError, ResponseValidationError, mask_error, request_of
 
 if TYPE_CHECKING:
     from ._tracing import Scope, Tracing
@@ -47,6 +48,8 @@ class RunPage:
     last_id: str | None
     meta: ResponseMeta
     drift: tuple[SpecDrift, ...] = ()
+    #: The secret values its request carried: masked where a cursor or an id is quoted.
+    _secrets: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
 
     @classmethod
     def of(cls, response: httpx.Response, strict: bool = True) -> RunPage:
@@ -55,7 +58,11 @@ class RunPage:
         page = parse_json(ListRunsResponse, response, log)
         meta = ResponseMeta.of(response)
         drift = tuple(log.records) if log is not None and log.records else ()
-        return cls(page.data, page.has_more, page.first_id, page.last_id, meta, drift)
+        made = cls(page.data, page.has_more, page.first_id, page.last_id, meta, drift)
+        request = request_of(response)
+        if request is not None:
+            object.__setattr__(made, "_secrets", secret_values(request.headers.multi_items()))
+        return made
 
     def __iter__(self) -> Iterator[Run]:
         return iter(self.data)
@@ -115,10 +122,27 @@ class _Cursor:
         self.done = query.max_items == 0
         #: The field of the last page the cursor came from (``None``: the caller's cursor).
         self.cursor_field: str | None = None
+        #: The secrets the last page's request carried: a server may echo them as a cursor or
+        #: an id, which an error quotes (masked).
+        self.secrets: tuple[str, ...] = ()
 
     def request(self) -> dict[str, Any]:
         """The next page's request; a cursor from the server that no id holds raises
         ``ResponseValidationError`` naming its field, before the request is built."""
+        try:
+            return self._request()
+        except PortkeyError as exc:
+            raise mask_error(exc, self.secrets) from None
+
+    def advance(self, page: RunPage) -> list[Run]:
+        """Record ``page``; return its runs in the order of travel (capped by max_items)."""
+        self.secrets = page._secrets
+        try:
+            return self._advance(page)
+        except PortkeyError as exc:
+            raise mask_error(exc, self.secrets) from None
+
+    def _request(self) -> dict[str, Any]:
         query = self.query
         if self.cursor_field is not None:
             try:
@@ -137,8 +161,7 @@ class _Cursor:
             before=self.cursor if self.backward else None,
         )
 
-    def advance(self, page: RunPage) -> list[Run]:
-        """Record ``page``; return its runs in the order of travel (capped by max_items)."""
+    def _advance(self, page: RunPage) -> list[Run]:
         thread_id = self.query.thread_id
         runs = list(reversed(page.data)) if self.backward else list(page.data)
         ids: set[str] = set()

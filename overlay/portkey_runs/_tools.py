@@ -34,10 +34,11 @@ from portkey_runs_api.types import check_id
 from ._drift import DriftLog
 from ._events import RunStreamEvent
 from ._generated import check_tool_call_id
+from ._headers import secret_values
 from ._options import call_options
 from ._snapshots import Snapshots
 from ._streaming import AsyncRunStream, RunStream, _Views
-from .errors import ResponseValidationError, ToolError, ToolLoopError
+from .errors import PortkeyError, ResponseValidationError, ToolError, ToolLoopError, mask_error
 
 if TYPE_CHECKING:
     from ._options import RequestOptions
@@ -172,6 +173,9 @@ class _Loop:
         self.calls: list[ToolCall] = []
         self.snapshots = Snapshots()
         self.final_run: Run | None = None
+        #: The secrets the request that brought the run carried (the listing's, a round's
+        #: stream's): a server may echo them in a run id or a function name an error quotes.
+        self.secrets: tuple[str, ...] = ()
         if trace is None:
             from ._tracing import LoopTrace
 
@@ -336,7 +340,10 @@ class _LoopViews(_Views):
 
     def _failed(self, exc: BaseException) -> None:
         """Record why the loop stopped: reading on raises it again (an interruption or a
-        cancellation, as a ``ToolLoopError``), rather than end quietly with a stale run."""
+        cancellation, as a ``ToolLoopError``), rather than end quietly with a stale run; the
+        secrets a server echoed into it (a run id, a function name) masked."""
+        if isinstance(exc, PortkeyError):
+            mask_error(exc, self._loop.secrets)
         self._loop.trace.end(exc, self._loop.final_run, self._loop.submitted)
         if isinstance(exc, Exception):
             self._failure = exc
@@ -355,6 +362,11 @@ class _LoopViews(_Views):
         if run is None:
             raise ToolLoopError("the loop ended before it had a run")
         return run
+
+
+def _secrets(stream: RunStream | AsyncRunStream) -> tuple[str, ...]:
+    """The secrets a round's stream's request carried."""
+    return secret_values(stream.response.request.headers.multi_items())
 
 
 def _call_sync(planned: list[_Planned], loop: _Loop) -> list[Outcome]:
@@ -489,6 +501,7 @@ class ToolLoop(_LoopViews):
             loop.submitted += 1  # sent now, once, whatever its answer
             with manager as stream:
                 self._current = stream
+                loop.secrets = _secrets(stream)
                 yield from stream
                 run = stream.until_done()
             self._current = None
@@ -497,10 +510,14 @@ class ToolLoop(_LoopViews):
         self._done = True
 
     def _find(self, run_id: str) -> Run | None:
-        return next(
-            (r for r in self._runs.list(self._loop.thread_id, **self._options) if r.id == run_id),
-            None,
-        )
+        pages = self._runs.list(self._loop.thread_id, **self._options).pages()
+        with contextlib.closing(pages):
+            for page in pages:
+                self._loop.secrets = page._secrets
+                found = next((r for r in page if r.id == run_id), None)
+                if found is not None:
+                    return found
+        return None
 
     def __iter__(self) -> ToolLoop:
         return self
@@ -634,6 +651,7 @@ class AsyncToolLoop(_LoopViews):
             loop.submitted += 1
             async with manager as stream:
                 self._current = stream
+                loop.secrets = _secrets(stream)
                 async for event in stream:
                     yield event
                 run = await stream.until_done()
@@ -645,11 +663,13 @@ class AsyncToolLoop(_LoopViews):
     async def _find(self, run_id: str) -> Run | None:
         # Closed when the run is found: the walk (its span, its page) ends then, not when the
         # event loop finalizes an abandoned generator.
-        walk = self._runs.list(self._loop.thread_id, **self._options).__aiter__()
+        walk = self._runs.list(self._loop.thread_id, **self._options).pages()
         async with contextlib.aclosing(walk):
-            async for run in walk:
-                if run.id == run_id:
-                    return run
+            async for page in walk:
+                self._loop.secrets = page._secrets
+                found = next((r for r in page if r.id == run_id), None)
+                if found is not None:
+                    return found
         return None
 
     def __aiter__(self) -> AsyncToolLoop:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from attrs import define, evolve, field
 
-from ._headers import is_sensitive, safe_url
+from ._headers import is_sensitive, redact_text, safe_url, secret_values
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context as Context  # for the hooks' annotations
@@ -305,8 +305,17 @@ class _Attempts:
         span.end()
 
     @staticmethod
-    def _failed(span: Span, exc: BaseException) -> None:
-        _fail(span, exc)
+    def _failed(span: Span, exc: BaseException, request: httpx.Request) -> None:
+        """An attempt that raised: the raw httpx error, whose message may quote a header (one
+        httpx refuses, or a malformed answer echoing it), is described as the typed error
+        raised for it is: only a safe message, the secrets the request carried masked."""
+        if isinstance(exc, Exception) and span.is_recording():
+            from .errors import _SAFE_MESSAGES
+
+            shown = not isinstance(exc, httpx.HTTPError) or isinstance(exc, _SAFE_MESSAGES)
+            text = str(exc) if shown else ""
+            secrets = secret_values(request.headers.multi_items()) if text else ()
+            _error(span, type(exc).__qualname__, redact_text(text, secrets) or None)
         span.end()
 
 
@@ -342,7 +351,7 @@ class TracedTransport(_Attempts, httpx.BaseTransport):
         try:
             response = self._transport.handle_request(request)
         except BaseException as exc:
-            self._failed(span, exc)
+            self._failed(span, exc, request)
             raise
         self._answered(span, response)
         return response
@@ -363,7 +372,7 @@ class AsyncTracedTransport(_Attempts, httpx.AsyncBaseTransport):
         try:
             response = await self._transport.handle_async_request(request)
         except BaseException as exc:
-            self._failed(span, exc)
+            self._failed(span, exc, request)
             raise
         self._answered(span, response)
         return response

@@ -388,7 +388,12 @@ def redact_error(error: PortkeyError, request: httpx.Request | None) -> PortkeyE
     """``error`` with every secret value ``request`` carried replaced by ``***`` in its
     message, in the server's error object and in the body a ``ResponseValidationError``
     keeps; the request's secret headers redacted."""
-    secrets = _sent_secrets(request)
+    return mask_error(error, _sent_secrets(request))
+
+
+def mask_error(error: PortkeyError, secrets: tuple[str, ...]) -> PortkeyError:
+    """``error`` with each of ``secrets`` replaced by ``***`` in its message, in the server's
+    error object and in the body a ``ResponseValidationError`` keeps (see :func:`redact_error`)."""
     if not secrets:
         return error
     error.args = tuple(redact_text(a, secrets) if isinstance(a, str) else a for a in error.args)

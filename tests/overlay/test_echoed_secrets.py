@@ -22,8 +22,10 @@ from portkey_runs import (
     AuthenticationError,
     Client,
     InternalServerError,
+    PaginationError,
     ResponseValidationError,
     StreamError,
+    ToolError,
 )
 from portkey_runs._headers import redact_text
 
@@ -397,3 +399,167 @@ async def test_the_async_client_drops_such_a_cause_too(malformed_echo: str) -> N
         with pytest.raises(APIConnectionError) as caught:
             await client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
     assert "SECRET" not in "".join(traceback.format_exception(caught.value))
+
+
+def _spans_of() -> Any:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+def _span_texts(exporter: Any) -> str:
+    spans = exporter.get_finished_spans()
+    assert spans, "no span was recorded"
+    return "\n".join(
+        f"{span.name} {span.status.description} {dict(span.attributes or {})} "
+        f"{[(e.name, dict(e.attributes or {})) for e in span.events]}"
+        for span in spans
+    )
+
+
+def test_an_attempt_span_never_quotes_a_protocol_errors_echoed_secret(
+    malformed_echo: str,
+) -> None:
+    # The attempt's span (under the retries) saw the raw httpx error, whose message quotes
+    # the malformed line: the error raised masks it, so must the span's status.
+    provider, exporter = _spans_of()
+    with Client(
+        "pk-SECRET-api", base_url=malformed_echo, max_retries=0, tracer_provider=provider
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            list(client.runs.list("thread_1"))
+    text = _span_texts(exporter)
+    assert "RemoteProtocolError" in text
+    assert "SECRET" not in text, text
+    provider.shutdown()
+
+
+async def test_an_async_attempt_span_never_quotes_it_either(malformed_echo: str) -> None:
+    provider, exporter = _spans_of()
+    async with AsyncClient(
+        "pk-SECRET-api", base_url=malformed_echo, max_retries=0, tracer_provider=provider
+    ) as client:
+        with pytest.raises(APIConnectionError):
+            await client.runs.submit_tool_outputs("thread_1", "run_1", OUTPUTS)
+    text = _span_texts(exporter)
+    assert "RemoteProtocolError" in text
+    assert "SECRET" not in text, text
+    provider.shutdown()
+
+
+@pytest.mark.parametrize("field", ["last_id", "first_id", "id"])
+def test_a_cursor_or_run_id_quoting_an_echoed_secret_is_masked_in_the_walks_error(
+    field: str, loopback: Any
+) -> None:
+    # A gateway that echoes the Authorization header as a page's cursor or a run's id: the
+    # walk stops (a cursor that is not the page's edge run: PaginationError; a run id no
+    # cursor can hold: ResponseValidationError) with an error quoting it: masked too.
+    from tests._loopback import Reply
+    from tests.overlay.test_real_shapes import _run
+
+    echoed = "Bearer sk-SECRET-upstream"
+    run = _run("completed")
+    if field == "id":
+        run["id"] = echoed
+    page = {
+        "object": "list",
+        "data": [run],
+        "first_id": run["id"] if field != "first_id" else echoed,
+        "last_id": run["id"] if field != "last_id" else echoed,
+        "has_more": True,
+    }
+    loopback.replies.append(
+        Reply(200, json.dumps(page).encode(), {"content-type": "application/json"})
+    )
+    with Client(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        before = "run_9" if field == "first_id" else None
+        walk = client.runs.list("thread_1", before=before)
+        with pytest.raises((PaginationError, ResponseValidationError)) as caught:
+            list(walk)
+    error = caught.value
+    assert loopback.requests[0].headers["authorization"] == echoed  # it was there to leak
+    assert "***" in str(error)
+    text = f"{error} {getattr(error, 'body', '')!r} {''.join(traceback.format_exception(error))}"
+    assert "SECRET" not in text, text
+
+
+def _loop_replies(loopback: Any, where: str, echoed: str) -> None:
+    """A listing with a waiting run, then (``run_id``) a stream whose run waits again under
+    an id that echoes the secret; (``function``) the waiting run's function name echoes it."""
+    from tests._loopback import Reply
+    from tests.overlay.test_real_shapes import _run
+
+    def waiting(run_id: str, name: str) -> dict[str, Any]:
+        call = {"id": "call_1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        required = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+        return {**_run("requires_action", required_action=required), "id": run_id}
+
+    first = waiting("run_1", echoed if where == "function" else "lookup")
+    page = {"object": "list", "data": [first], "first_id": "run_1", "last_id": "run_1"}
+    loopback.replies.append(
+        Reply(
+            200,
+            json.dumps({**page, "has_more": False}).encode(),
+            {"content-type": "application/json"},
+        )
+    )
+    again = json.dumps(waiting(echoed, "lookup"))
+    events = f"event: thread.run.requires_action\ndata: {again}\n\nevent: done\ndata: [DONE]\n\n"
+    loopback.replies.append(Reply(200, events.encode(), {"content-type": "text/event-stream"}))
+
+
+@pytest.mark.parametrize("where", ["function", "run_id"])
+def test_a_tool_loops_error_quoting_an_echoed_secret_is_masked(where: str, loopback: Any) -> None:
+    # A tool call's function name (unknown: ToolError) or the next round's run id (no path can
+    # hold it: ResponseValidationError) echoing the Authorization header the loop sent.
+    echoed = "Bearer sk-SECRET-upstream"
+    _loop_replies(loopback, where, echoed)
+    with Client(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        loop = client.runs.run_tools(
+            "thread_1", "run_1", tools={"lookup": lambda: "ok"}, on_tool_error="raise"
+        )
+        with pytest.raises((ToolError, ResponseValidationError)) as caught:
+            loop.until_done()
+    error = caught.value
+    assert loopback.requests[0].headers["authorization"] == echoed  # it was there to leak
+    assert "***" in str(error)
+    text = f"{error} {getattr(error, 'body', '')!r} {''.join(traceback.format_exception(error))}"
+    assert "SECRET" not in text, text
+
+
+@pytest.mark.parametrize("where", ["function", "run_id"])
+async def test_an_async_tool_loops_error_is_masked_too(where: str, loopback: Any) -> None:
+    echoed = "Bearer sk-SECRET-upstream"
+    _loop_replies(loopback, where, echoed)
+    async with AsyncClient(
+        "pk-SECRET-api",
+        base_url=loopback.url,
+        max_retries=0,
+        provider="openai",
+        authorization=echoed,
+    ) as client:
+        loop = client.runs.run_tools(
+            "thread_1", "run_1", tools={"lookup": lambda: "ok"}, on_tool_error="raise"
+        )
+        with pytest.raises((ToolError, ResponseValidationError)) as caught:
+            await loop.until_done()
+    text = f"{caught.value} {getattr(caught.value, 'body', '')!r}"
+    assert "***" in text
+    assert "SECRET" not in text, text

@@ -279,6 +279,35 @@ def test_the_log_line_names_model_property_problem_and_request_id_and_no_secret(
     assert headers["x-portkey-virtual-key"] == VIRTUAL
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        SECRET,  # whole
+        f"echo: {VIRTUAL} and {SECRET}",  # inside a text
+        "x" * 40 + SECRET,  # cut short by the problem's 60 characters: a start of it
+    ],
+)
+def test_a_departure_quoting_an_echoed_secret_masks_it_in_drift_warning_and_log_line(
+    value: str, loopback: LoopbackServer, client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An echo service answers 200 with the request's headers where a number belongs: the
+    # problem quotes the value (the tolerant read's SpecDrift, its warning and its log line).
+    loopback.replies.append(_answer(_page(_changed(_set("temperature", value)))))
+    with (
+        caplog.at_level(logging.WARNING, logger="portkey_runs"),
+        pytest.warns(SpecDriftWarning) as caught,
+    ):
+        (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
+    (drift,) = page.drift
+    assert drift.problem.startswith("expected null or number, got string")
+    shown = [drift.problem, caplog.text, *(str(w.message) for w in caught)]
+    for text in shown:
+        assert "***" in text
+        for secret in (SECRET, VIRTUAL):
+            assert secret not in text
+            assert secret[:12] not in text, text
+
+
 def test_a_valid_page_reads_strictly_only_and_a_departing_one_once_more(
     loopback: LoopbackServer, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
