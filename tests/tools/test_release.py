@@ -13,9 +13,8 @@ import pytest
 import yaml
 
 from tests.tools._workflow import base_repository, change
-from tests.tools.oas import git
 from tools.generate import ROOT
-from tools.release import ReleaseError, main, release, set_versions
+from tools.release import ReleaseError, main, release
 from tools.specdiff.version_policy import check
 
 UV = str(ROOT / ".venv-uv" / "bin" / "uv")
@@ -23,15 +22,8 @@ UV = str(ROOT / ".venv-uv" / "bin" / "uv")
 
 @pytest.fixture(scope="module")
 def a_and_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Since the release v1.0.0: an optional Run property and a renamed component schema.
-
-    The base's versions are pinned (project 1.0.0, spec 2.0.0, as its tag says): copied from
-    this repository, they would follow its own releases (2.0.0 made every version below wrong).
-    """
+    """Since the release v1.0.0: an optional Run property and a renamed component schema."""
     repository = base_repository(tmp_path_factory.mktemp("release") / "repo")
-    set_versions(repository, "1.0.0", "2.0.0")
-    git(repository, "commit", "--quiet", "--all", "--amend", "--no-edit")
-    git(repository, "tag", "--force", "v1.0.0")
     change(repository, "optional_property", "schema_renamed")
     return repository
 
