@@ -91,6 +91,24 @@ def test_ctrl_c_stops_the_server_cleanly() -> None:
     assert (process.returncode, out, err) == (0, "", "")
 
 
+def test_ctrl_c_stops_a_server_started_with_sigint_ignored() -> None:
+    # A background job of a shell without job control starts with SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process, setup = _start("--port", "0", "--runs", "3")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        with portkey_runs.Client("pk", base_url=setup["base_url"]) as client:
+            assert len(list(client.runs.list(setup["threads"][0]["id"]))) == 3
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()  # a server that ignored the signal does not outlive the test
+        process.communicate()
+    assert (process.returncode, out, err) == (0, "", "")
+
+
 def test_the_seed_fixes_the_ids() -> None:
     def ids(seed: str) -> list[str]:
         process, setup = _start("--seed", seed, "--runs", "3", "--threads", "2")

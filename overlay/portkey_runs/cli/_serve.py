@@ -114,9 +114,12 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    # SIGTERM stops the server as Ctrl-C does (signals can be handled in the main thread only).
+    # SIGTERM and SIGINT (Ctrl-C) stop the server, SIGINT also where it came in ignored (a
+    # background job of a shell without job control), as uvicorn's own handlers do. Signals
+    # can be handled in the main thread only; elsewhere Ctrl-C is a KeyboardInterrupt.
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, on_term) if main else None
+    stopping = (signal.SIGTERM, signal.SIGINT) if main else ()
+    previous = {number: signal.signal(number, on_term) for number in stopping}
     try:
         with contextlib.ExitStack() as stack:
             try:
@@ -147,8 +150,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop as SIGTERM does
                 stop.wait()
     finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return 0
 
 
