@@ -15,7 +15,6 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -57,8 +56,10 @@ if TYPE_CHECKING:
     from ._retries import AsyncRetryTransport, RetryPolicy, RetryTransport
     from ._streaming import AsyncRunStream, AsyncRunStreamManager, RunStream, RunStreamManager
     from ._tools import AsyncToolLoop, ToolCall, ToolLoop
+    from ._version import __version__
 
 _LAZY: dict[str, str] = {
+    "__version__": "._version",  # reading it costs tomllib or importlib.metadata
     "Run": "portkey_runs_api.models",
     "ToolOutput": "portkey_runs_api.models",
     "DEFAULT_BASE_URL": "._client",
