@@ -203,6 +203,27 @@ def test_an_event_of_four_times_more_lines_costs_about_four_times_more() -> None
     assert _ratio(_many_lines_case, 20_000) <= BOUND
 
 
+def _almost_events_case(n: int) -> Callable[[], object]:
+    """``n`` pairs of ``event:`` and ``data:`` lines with no blank line between them, in chunks
+    of 64 KiB: every pair looks like the start of an event as servers write it (matched by
+    regular expression, issue 19), and none ends as one until the last blank line."""
+    body = (b"event: a\ndata: " + PIECE.encode() * 2 + b"\n") * n + b"\n"
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+
+    def work() -> object:
+        decoder = SSEDecoder()
+        events = [event for chunk in chunks for event in decoder.feed(chunk)]
+        assert len(events) == 1
+        assert events[0].data.count("\n") == n - 1
+        return events
+
+    return work
+
+
+def test_four_times_more_unfinished_events_cost_about_four_times_more() -> None:
+    assert _ratio(_almost_events_case, 20_000) <= BOUND
+
+
 def test_a_noted_string_replaced_by_another_value_keeps_the_order() -> None:
     """Pieces noted for a field, then a delta replacing it: the pieces go first, then the new
     value; what follows is noted again."""
