@@ -218,9 +218,15 @@ def _function_arguments(step: JSON, index: int) -> JSON | None:
 
 
 def _is_text_part(part: Any) -> bool:
-    """Whether ``part`` is a whole text part, whose text the noted pieces can extend."""
+    """Whether ``part`` is a whole text part, whose text the noted pieces can extend: with its
+    ``annotations`` list, to which a delta's ``"annotations": []`` adds nothing (a text that
+    odd deltas left without one would get one from the general merge)."""
     text = part.get("text") if type(part) is dict and part.get("type") == "text" else None
-    return type(text) is dict and type(text.get("value")) is str
+    return (
+        type(text) is dict
+        and type(text.get("value")) is str
+        and type(text.get("annotations")) is list
+    )
 
 
 class Snapshots:
