@@ -286,7 +286,7 @@ class Snapshots:
                     and type(index) is int
                     and len(delta) == 1
                     and len(part) == 3
-                    and part["type"] == "text"
+                    and part.get("type") == "text"
                     and (len(text) == 1 or (len(text) == 2 and text.get("annotations") == []))
                 ):
                     self.current_message = message_id

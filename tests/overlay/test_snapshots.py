@@ -402,6 +402,7 @@ def test_the_reply_text_of_every_reference_stream_equals_its_completed_message(
                     *("plain", "bare", "twice", "annotated", "role", "in_progress", "read"),
                     *("several", "no_text", "no_value", "other_key", "number"),
                     *("bool_index", "float_index", "not_a_list", "not_an_object"),
+                    "no_type",
                 ]
             ),
             st.integers(-1, 2),  # the part (-1: an index no part has)
@@ -416,6 +417,9 @@ def test_the_reply_text_of_every_reference_stream_equals_its_completed_message(
     created=False,
     steps=[("plain", 0, ""), ("not_an_object", 1, ""), ("several", 0, ""), ("plain", 1, "")],
 )
+# A delta for a noted part whose "type" is another key (three keys still): the general path,
+# not a KeyError out of the fast path's checks.
+@example(created=False, steps=[("plain", 0, "a"), ("no_type", 0, "b")])
 def test_noted_text_pieces_give_what_the_general_merge_gives(
     created: bool, steps: list[tuple[str, int, str]]
 ) -> None:
@@ -474,12 +478,16 @@ def test_noted_text_pieces_give_what_the_general_merge_gives(
             data["delta"]["content"] = data["delta"]["content"][0]
         elif kind == "not_an_object":
             data["delta"]["content"][0]["text"] = [piece]
+        elif kind == "no_type":  # another key in place of "type", the same number of keys
+            data["delta"]["content"][0]["kind"] = data["delta"]["content"][0].pop("type")
         texts += snapshots.feed("thread.message.delta", data)
         content = data["delta"]["content"]
         sent += [
             part["text"]["value"]
             for part in (content if isinstance(content, list) else [])
-            if isinstance(part.get("text"), dict) and isinstance(part["text"].get("value"), str)
+            if part.get("type") == "text"
+            and isinstance(part.get("text"), dict)
+            and isinstance(part["text"].get("value"), str)
         ]
         merge_delta(expected, copy.deepcopy(data["delta"]))  # the general merge alone
     if "msg_1" in snapshots.messages:
