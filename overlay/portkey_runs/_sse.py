@@ -81,6 +81,7 @@ class SSEDecoder:
                     raise _too_large("a line", self._limit)
             return []
         buffer = b"".join(self._tail) + chunk if self._tail else chunk
+        carried = self._size  # the data of the event in progress, counted at earlier chunks
         self._tail.clear()
         self._tail_size = 0
         if not self._started and buffer:
@@ -98,7 +99,15 @@ class SSEDecoder:
             self._keep(buffer[end:])
             if not end:
                 return []
-            return self._text(buffer[:end].decode("utf-8", errors="replace"))
+            events = self._text(buffer[:end].decode("utf-8", errors="replace"))
+        else:
+            events = self._crlf(buffer)
+        if self._limit is not None and events and carried + len(buffer) > self._limit:
+            self._check(events, self._limit)  # only then can an event it ends be past the cap
+        return events
+
+    def _crlf(self, buffer: bytes) -> list[ServerSentEvent]:
+        """The events that ``buffer`` (some lines ended by CR or CRLF) finishes, line by line."""
         lines: list[str] = []
         start = 0
         length = len(buffer)
@@ -117,6 +126,14 @@ class SSEDecoder:
             start = nxt
         self._keep(buffer[start:])
         return self._lines(lines)
+
+    def _check(self, events: list[ServerSentEvent], limit: int) -> None:
+        """Raise if one of ``events`` has more data than ``limit``, counted as :meth:`_measure`
+        counts an unfinished event's (its lines, without the newlines that join them): an
+        event ended in the chunk that brought it (or the rest of it) is past the cap as well."""
+        for event in events:
+            if len(event.data) - event.data.count("\n") > limit:
+                raise _too_large("an event", limit)
 
     def _keep(self, rest: bytes) -> None:
         """``rest`` (no complete line in it) as the unfinished tail."""

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portkey_runs._sse import ServerSentEvent, SSEDecoder
+from portkey_runs.errors import EventTooLargeError
 
 
 def decode(*chunks: bytes) -> list[ServerSentEvent]:
@@ -87,3 +88,42 @@ def test_random_bytes_never_crash_or_hang(chunks: list[bytes]) -> None:
     for chunk in chunks:
         for event in decoder.feed(chunk):
             assert isinstance(event.data, str)
+
+
+# An event past max_event_bytes raises however it arrives: ended in the chunk that brought it
+# (through the regular expression's path, line by line, with CRLF) or in a later one. Its data
+# is counted as its lines, without the newlines that join them: 10 at a cap of 10 is in.
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"event: a\ndata: " + b"x" * 11 + b"\n\n"],
+        [b"data: " + b"x" * 11 + b"\n\n"],
+        [b"data: xxxxxx\ndata: xxxxx\n\n"],
+        [b"event: a\r\ndata: " + b"x" * 11 + b"\r\n\r\n"],
+        [b"event: a\ndata: xxxxxx\n", b"data: xxxxx\n\n"],
+        [b"data: xxxxxx\r\n", b"data: xxxxx\r\n\r\n"],
+        [b"event: a\ndata: 1\n\nevent: b\ndata: " + b"x" * 11 + b"\n\nevent: c\ndata: 2\n\n"],
+    ],
+)
+def test_an_event_past_the_cap_raises_even_when_one_chunk_ends_it(chunks: list[bytes]) -> None:
+    decoder = SSEDecoder(max_event_bytes=10)
+    with pytest.raises(EventTooLargeError, match="an event"):
+        for chunk in chunks:
+            decoder.feed(chunk)
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"event: a\ndata: " + b"x" * 10 + b"\n\n"],
+        [b"data: xxxxx\ndata: xxxxx\n\n"],
+        [b"event: a\ndata: xxxxx\n", b"data: xxxxx\n\n"],
+        [b"event: a\r\ndata: " + b"x" * 10 + b"\r\n\r\n"],
+        [b"event: a\ndata: " + b"x" * 10 + b"\n\n" * 2],
+    ],
+)
+def test_an_event_at_the_cap_is_read(chunks: list[bytes]) -> None:
+    decoder = SSEDecoder(max_event_bytes=10)
+    events = [event for chunk in chunks for event in decoder.feed(chunk)]
+    assert len(events) == 1
+    assert len(events[0].data) - events[0].data.count("\n") == 10
