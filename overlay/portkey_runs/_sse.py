@@ -158,7 +158,9 @@ class SSEDecoder:
         Events as servers write them (an ``event:`` line, a ``data:`` line, a blank line) are
         split out by one regular expression, in C; the event an earlier chunk began is read
         by :meth:`_lines` up to its blank line first, and text with anything else between
-        two events (a comment, an id, several data lines) is read by it entirely.
+        two events (a comment, an id, several data lines) is read by it entirely. A chunk of
+        one such event (a server sending each event as it comes) costs one match; text that
+        does not start with an ``event:`` line is not searched.
         """
         events: list[ServerSentEvent] = []
         if self._pending_fields:
@@ -173,9 +175,21 @@ class SSEDecoder:
             text = text[end:]
             if not text:
                 return events
+        if not text.startswith("event:"):
+            # Not as servers write events (an id or a comment first, data alone): line by
+            # line at once, not after a search that would find it so.
+            found = self._lines(text.split("\n")[:-1])
+            return events + found if events else found
+        searched = "\n" + text
+        one = _SIMPLE_EVENT.match(searched)
+        if one is not None and one.end() == len(text):  # up to the last LF: one event, no more
+            # A chunk of one event, as a server that sends each event as it comes writes it.
+            name, data = one.groups()
+            events.append(_new_event(ServerSentEvent, (name or "message", data, self._id)))
+            return events
         # [between, event, data, between, ..., after]: "between" empty when the two are
         # adjacent, "after" the LF that ends the last event's blank line and the lines after
-        parts = _SIMPLE_EVENT.split("\n" + text)
+        parts = _SIMPLE_EVENT.split(searched)
         if any(parts[0:-1:3]):
             return events + self._lines(text.split("\n")[:-1])
         last_id = self._id
@@ -183,7 +197,8 @@ class SSEDecoder:
             _new_event(ServerSentEvent, (name or "message", data, last_id))
             for name, data in zip(parts[1::3], parts[2::3], strict=True)
         ]
-        return events + self._lines(parts[-1][1:].split("\n")[:-1])
+        after = parts[-1]
+        return events + self._lines(after[1:].split("\n")[:-1]) if len(after) > 1 else events
 
     def _lines(self, lines: list[str]) -> list[ServerSentEvent]:
         """The events that these complete lines finish; the state carries over between calls."""

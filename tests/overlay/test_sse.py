@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from portkey_runs import _sse
 from portkey_runs._sse import ServerSentEvent, SSEDecoder
 from portkey_runs.errors import EventTooLargeError
 
@@ -127,3 +130,48 @@ def test_an_event_at_the_cap_is_read(chunks: list[bytes]) -> None:
     events = [event for chunk in chunks for event in decoder.feed(chunk)]
     assert len(events) == 1
     assert len(events[0].data) - events[0].data.count("\n") == 10
+
+
+class _Counting:
+    """Stands in for the decoder's regular expression, counting its searches."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.pattern = _sse._SIMPLE_EVENT
+
+    def match(self, text: str) -> re.Match[str] | None:
+        self.calls += 1
+        return self.pattern.match(text)
+
+    def split(self, text: str) -> list[str]:
+        self.calls += 1
+        return self.pattern.split(text)
+
+
+# Per chunk, not only per event: a server that sends each event as it comes sends a chunk an
+# event, where the cost of reading a chunk is the cost of an event (issue 19 review).
+def test_a_chunk_of_one_server_written_event_is_one_search_and_no_line_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting = _Counting()
+    monkeypatch.setattr(_sse, "_SIMPLE_EVENT", counting)
+    decoder = SSEDecoder()
+    monkeypatch.setattr(decoder, "_lines", lambda lines: pytest.fail(f"line loop: {lines}"))
+    for name in ("a", "b"):
+        assert decoder.feed(f"event: {name}\ndata: {{}}\n\n".encode()) == [
+            ServerSentEvent(name, "{}")
+        ]
+    assert counting.calls == 2
+    assert not decoder.mid_event
+
+
+def test_a_chunk_that_does_not_start_as_servers_write_events_is_not_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counting = _Counting()
+    monkeypatch.setattr(_sse, "_SIMPLE_EVENT", counting)
+    decoder = SSEDecoder()
+    for chunk in (b"id: 1\nevent: a\ndata: 1\n\n", b"data: 2\n\n", b": ping\n\n"):
+        decoder.feed(chunk)
+    assert counting.calls == 0
+    assert decoder.feed(b"event: b\ndata: 3\n\n") == [ServerSentEvent("b", "3", "1")]
