@@ -218,9 +218,15 @@ def _function_arguments(step: JSON, index: int) -> JSON | None:
 
 
 def _is_text_part(part: Any) -> bool:
-    """Whether ``part`` is a whole text part, whose text the noted pieces can extend."""
+    """Whether ``part`` is a whole text part, whose text the noted pieces can extend: with its
+    ``annotations`` list, to which a delta's ``"annotations": []`` adds nothing (a text that
+    odd deltas left without one would get one from the general merge)."""
     text = part.get("text") if type(part) is dict and part.get("type") == "text" else None
-    return type(text) is dict and type(text.get("value")) is str
+    return (
+        type(text) is dict
+        and type(text.get("value")) is str
+        and type(text.get("annotations")) is list
+    )
 
 
 class Snapshots:
@@ -257,6 +263,35 @@ class Snapshots:
     def feed(self, event: str, data: Any) -> list[str]:
         """Take one event (its SSE name and JSON data); the text pieces it brings, in order.
         Events of other kinds are ignored."""
+        if event == MESSAGE_DELTA:
+            # The hot path: one more piece of a text part already being noted, a delta of
+            # exactly {"content": [{"index": i, "type": "text", "text": {"value": piece}}]}
+            # (the text may also have "annotations": []). Anything else raises here, or
+            # fails a check below, and takes the general path. (Of JSON's values only an
+            # object has keys, so the lookups check the objects' types, and only a one-item
+            # list unpacks to one; only a string can be a key of ``_pieces``; an index must
+            # be an int, not a float or a bool equal to one.)
+            try:
+                message_id = data["id"]
+                delta = data["delta"]
+                (part,) = delta["content"]
+                index, text = part["index"], part["text"]
+                value = text["value"]
+                pieces = self._pieces[message_id][index]
+            except (KeyError, TypeError, ValueError):
+                pass
+            else:
+                if (
+                    type(value) is str
+                    and type(index) is int
+                    and len(delta) == 1
+                    and len(part) == 3
+                    and part.get("type") == "text"
+                    and (len(text) == 1 or (len(text) == 2 and text.get("annotations") == []))
+                ):
+                    self.current_message = message_id
+                    pieces.append(value)
+                    return [value] if value else []
         if type(data) is not dict or type(data.get("id")) is not str:
             return []
         if event == MESSAGE_DELTA:
@@ -275,26 +310,7 @@ class Snapshots:
 
     def _message_delta(self, data: JSON) -> list[str]:
         message_id = data["id"]
-        # The hot path: one more piece of a text part already being noted.
         delta = data.get("delta")
-        if type(delta) is dict and len(delta) == 1:
-            content = delta.get("content")
-            if type(content) is list and len(content) == 1:
-                part = content[0]
-                if type(part) is dict and len(part) == 3 and part.get("type") == "text":
-                    text, noted = part.get("text"), self._pieces.get(message_id)
-                    index = part.get("index")
-                    if noted is not None and type(text) is dict and type(index) is int:
-                        value, pieces = text.get("value"), noted.get(index)
-                        if (
-                            pieces is not None
-                            and type(value) is str
-                            and (
-                                len(text) == 1 or (len(text) == 2 and text.get("annotations") == [])
-                            )
-                        ):
-                            pieces.append(value)
-                            return [value] if value else []
         message = self._messages.get(message_id)
         if message is None:
             message = self._messages[message_id] = {"id": message_id}

@@ -6,6 +6,7 @@ streams; only their I/O differs.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from .errors import EventTooLargeError
@@ -23,6 +24,12 @@ class ServerSentEvent(NamedTuple):
 
 
 _new_event = tuple.__new__  # ServerSentEvent(...) without the keyword-argument handling
+
+#: One event as servers write it: an ``event:`` line, a ``data:`` line and a blank line (LF
+#: line ends; a field's one optional space after its colon dropped, as the format says),
+#: matched from the LF before it to the LF before its blank line's, so that a match starts
+#: only at a line's start and never reads past the next blank line (linear time).
+_SIMPLE_EVENT = re.compile(r"\nevent: ?([^\n]*)\ndata: ?([^\n]*)\n(?=\n)")
 
 
 class SSEDecoder:
@@ -74,6 +81,7 @@ class SSEDecoder:
                     raise _too_large("a line", self._limit)
             return []
         buffer = b"".join(self._tail) + chunk if self._tail else chunk
+        carried = self._size  # the data of the event in progress, counted at earlier chunks
         self._tail.clear()
         self._tail_size = 0
         if not self._started and buffer:
@@ -84,14 +92,22 @@ class SSEDecoder:
             if buffer.startswith(b"\xef\xbb\xbf"):
                 buffer = buffer[3:]
         if b"\r" not in buffer:
-            # Lines end with LF only (as servers send them): one decode and one split for all
-            # the complete lines. Decoding them together gives what decoding each would: an
-            # LF is never part of a UTF-8 sequence, so no invalid sequence spans two lines.
-            complete, ended, rest = buffer.rpartition(b"\n")
-            self._keep(rest)
-            if not ended:
+            # Lines end with LF only (as servers send them): one decode for all the complete
+            # lines. Decoding them together gives what decoding each would: an LF is never
+            # part of a UTF-8 sequence, so no invalid sequence spans two lines.
+            end = buffer.rfind(b"\n") + 1
+            self._keep(buffer[end:])
+            if not end:
                 return []
-            return self._lines(complete.decode("utf-8", errors="replace").split("\n"))
+            events = self._text(buffer[:end].decode("utf-8", errors="replace"))
+        else:
+            events = self._crlf(buffer)
+        if self._limit is not None and events and carried + len(buffer) > self._limit:
+            self._check(events, self._limit)  # only then can an event it ends be past the cap
+        return events
+
+    def _crlf(self, buffer: bytes) -> list[ServerSentEvent]:
+        """The events that ``buffer`` (some lines ended by CR or CRLF) finishes, line by line."""
         lines: list[str] = []
         start = 0
         length = len(buffer)
@@ -111,6 +127,14 @@ class SSEDecoder:
         self._keep(buffer[start:])
         return self._lines(lines)
 
+    def _check(self, events: list[ServerSentEvent], limit: int) -> None:
+        """Raise if one of ``events`` has more data than ``limit``, counted as :meth:`_measure`
+        counts an unfinished event's (its lines, without the newlines that join them): an
+        event ended in the chunk that brought it (or the rest of it) is past the cap as well."""
+        for event in events:
+            if len(event.data) - event.data.count("\n") > limit:
+                raise _too_large("an event", limit)
+
     def _keep(self, rest: bytes) -> None:
         """``rest`` (no complete line in it) as the unfinished tail."""
         if rest:
@@ -127,6 +151,54 @@ class SSEDecoder:
             self._tail_size = 0
             return self._lines([raw.decode("utf-8", errors="replace")])
         return []
+
+    def _text(self, text: str) -> list[ServerSentEvent]:
+        """The events that ``text`` (complete lines, each ended by LF) finishes.
+
+        Events as servers write them (an ``event:`` line, a ``data:`` line, a blank line) are
+        split out by one regular expression, in C; the event an earlier chunk began is read
+        by :meth:`_lines` up to its blank line first, and text with anything else between
+        two events (a comment, an id, several data lines) is read by it entirely. A chunk of
+        one such event (a server sending each event as it comes) costs one match; text that
+        does not start with an ``event:`` line is not searched.
+        """
+        events: list[ServerSentEvent] = []
+        if self._pending_fields:
+            # The event in progress first, up to its blank line (which leaves no state).
+            if text[0] == "\n":
+                end = 1
+            else:
+                end = text.find("\n\n") + 2
+                if end == 1:  # no blank line: the event goes on past these lines
+                    return self._lines(text.split("\n")[:-1])
+            events = self._lines(text[:end].split("\n")[:-1])
+            text = text[end:]
+            if not text:
+                return events
+        if not text.startswith("event:"):
+            # Not as servers write events (an id or a comment first, data alone): line by
+            # line at once, not after a search that would find it so.
+            found = self._lines(text.split("\n")[:-1])
+            return events + found if events else found
+        searched = "\n" + text
+        one = _SIMPLE_EVENT.match(searched)
+        if one is not None and one.end() == len(text):  # up to the last LF: one event, no more
+            # A chunk of one event, as a server that sends each event as it comes writes it.
+            name, data = one.groups()
+            events.append(_new_event(ServerSentEvent, (name or "message", data, self._id)))
+            return events
+        # [between, event, data, between, ..., after]: "between" empty when the two are
+        # adjacent, "after" the LF that ends the last event's blank line and the lines after
+        parts = _SIMPLE_EVENT.split(searched)
+        if any(parts[0:-1:3]):
+            return events + self._lines(text.split("\n")[:-1])
+        last_id = self._id
+        events += [
+            _new_event(ServerSentEvent, (name or "message", data, last_id))
+            for name, data in zip(parts[1::3], parts[2::3], strict=True)
+        ]
+        after = parts[-1]
+        return events + self._lines(after[1:].split("\n")[:-1]) if len(after) > 1 else events
 
     def _lines(self, lines: list[str]) -> list[ServerSentEvent]:
         """The events that these complete lines finish; the state carries over between calls."""

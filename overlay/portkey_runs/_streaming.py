@@ -20,7 +20,7 @@ from ._drift import DriftLog, SpecDrift, drift_log
 from ._events import RunStreamEvent, decode_event
 from ._http import parse, stream_bounds
 from ._response import RawResponse, ResponseMeta
-from ._snapshots import Snapshots, text_of
+from ._snapshots import MESSAGE_DELTA, Snapshots, text_of
 from ._sse import ServerSentEvent, SSEDecoder
 from ._tracing import NO_SCOPE, Scope, stream_ended
 from .errors import (
@@ -88,13 +88,16 @@ class _Decoder:
             self.finished = True
             return None
         event, data = decoded
-        if isinstance(event.data, Run):
+        name = sse.event
+        if name == MESSAGE_DELTA:  # the most frequent event first
+            self.texts = self.snapshots.feed(name, data)
+        elif isinstance(event.data, Run):
             self.final_run = event.data
             self.texts = []
         elif event.event == "unknown":
             self.texts = []
         else:
-            self.texts = self.snapshots.feed(sse.event, data)
+            self.texts = self.snapshots.feed(name, data)
         self.count += 1
         return event
 
@@ -191,8 +194,8 @@ class _StreamState(_Views):
         self._snapshots = self._decoder.snapshots
         self._closed = False
         self._ended = False
-        self._raw: list[ServerSentEvent] = []
-        self._next = 0
+        #: The server-sent events of the chunk in hand not yet handed over.
+        self._raw: Iterator[ServerSentEvent] = iter(())
 
     @property
     def final_run(self) -> Run | None:
@@ -239,22 +242,21 @@ class RunStream(_StreamState):
         """The next event: from the chunk in hand, else from the next chunk read."""
         decoder = self._decoder
         while True:
-            index = self._next
-            if index >= len(self._raw):
+            sse = next(self._raw, None)
+            if sse is None:
                 self._fill()
                 continue
-            self._next = index + 1
             try:
-                event = decoder.one(self._raw[index])
+                event = decoder.one(sse)
             except Exception as exc:
                 # Nothing more of the stream is handed over: the rest of the chunk is dropped.
-                self._raw, self._next = [], 0
+                self._raw = iter(())
                 self.response.close()
                 raise decoder.failed(exc, self.meta) from exc.__cause__
             if event is not None:
                 return event
             # ``done``: the end of the stream, whether or not the server closes the connection.
-            self._raw, self._next = [], 0
+            self._raw = iter(())
             if _arrived(self.response):  # reading the end cannot wait: keep the connection
                 with contextlib.suppress(httpx.HTTPError):
                     for _ in self._chunks:
@@ -279,16 +281,15 @@ class RunStream(_StreamState):
             chunk = next(self._chunks, None)
             if chunk is None:
                 self._ended = True
-                self._raw = decoder.sse.end()
+                self._raw = iter(decoder.sse.end())
             else:
-                self._raw = decoder.sse.feed(chunk)
+                self._raw = iter(decoder.sse.feed(chunk))
         except httpx.HTTPError as exc:
             self.response.close()
             raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
         except EventTooLargeError as exc:
             self.response.close()
             raise decoder.failed(exc, self.meta) from None
-        self._next = 0
 
     @property
     def text_deltas(self) -> Iterator[str]:
@@ -323,7 +324,7 @@ class RunStream(_StreamState):
 
     def close(self) -> None:
         self._closed = True
-        self._raw, self._next = [], 0
+        self._raw = iter(())
         self.response.close()
 
     def __enter__(self) -> RunStream:
@@ -349,21 +350,20 @@ class AsyncRunStream(_StreamState):
     async def __anext__(self) -> RunStreamEvent:
         decoder = self._decoder
         while True:
-            index = self._next
-            if index >= len(self._raw):
+            sse = next(self._raw, None)
+            if sse is None:
                 await self._fill()
                 continue
-            self._next = index + 1
             try:
-                event = decoder.one(self._raw[index])
+                event = decoder.one(sse)
             except Exception as exc:
                 # Nothing more of the stream is handed over: the rest of the chunk is dropped.
-                self._raw, self._next = [], 0
+                self._raw = iter(())
                 await self.response.aclose()
                 raise decoder.failed(exc, self.meta) from exc.__cause__
             if event is not None:
                 return event
-            self._raw, self._next = [], 0
+            self._raw = iter(())
             if _arrived(self.response):
                 with contextlib.suppress(httpx.HTTPError):
                     async for _ in self._chunks:
@@ -388,16 +388,15 @@ class AsyncRunStream(_StreamState):
             chunk = await self._read()
             if chunk is None:
                 self._ended = True
-                self._raw = decoder.sse.end()
+                self._raw = iter(decoder.sse.end())
             else:
-                self._raw = decoder.sse.feed(chunk)
+                self._raw = iter(decoder.sse.feed(chunk))
         except httpx.HTTPError as exc:
             await self.response.aclose()
             raise decoder.failed(decoder.broken(exc, self.response.request), self.meta) from None
         except (EventTooLargeError, DeadlineExceededError) as exc:
             await self.response.aclose()
             raise decoder.failed(exc, self.meta) from None
-        self._next = 0
 
     async def _read(self) -> bytes | None:
         """The next chunk (``None`` at the end), within what is left of the deadline."""
@@ -439,7 +438,7 @@ class AsyncRunStream(_StreamState):
     async def aclose(self) -> None:
         """Close the connection (as httpx's ``aclose``)."""
         self._closed = True
-        self._raw, self._next = [], 0
+        self._raw = iter(())
         await self.response.aclose()
 
     async def __aenter__(self) -> AsyncRunStream:

@@ -132,6 +132,13 @@ FRAGMENTS = st.sampled_from(
         b"thread.message.delta",
         b'{"a": [1, "x"]}',
         b"[DONE]",
+        # Whole events as servers write them, which the decoder splits out by regular
+        # expression (issue 19), and pieces of them.
+        b"event: thread.message.delta\ndata: {}\n\n",
+        b"event:a\ndata:1\n\n",
+        b"event: \ndata: \n\n",
+        b"event: b\ndata: 2\n",
+        b"\nevent: c\n",
     ]
 )
 
@@ -169,3 +176,48 @@ def test_the_reference_is_the_decoder_that_was_replaced() -> None:
     ]
     assert _run(SSEDecoder(), [body]) == _run(_LineByLine(), [body])
     assert _run(SSEDecoder(), [b"data: x\n\n"]) != _run(_LineByLine(), [b"data: y\n\n"])
+
+
+# Events as servers write them, then every departure from that form the decoder must still read
+# line by line: a field without a colon or its space, a comment, an id, several data lines,
+# an extra blank line, an event with no data, a field after the data.
+_SERVER_WRITTEN = (
+    b"event: thread.run.created\ndata: {\"id\": \"run_1\"}\n\n"
+    b"event: thread.message.delta\ndata: {\"a\": \"\xc3\xa9\"}\n\n"
+    b"event:x\ndata:y\n\n"
+    b"event:\ndata: no name: a message\n\n"
+)
+_ODD = [
+    b"event: a\ndata\n\n",
+    b": keep-alive\n\n",
+    b"id: 7\nevent: a\ndata: 1\n\n",
+    b"event: a\ndata: 1\ndata: 2\n\n",
+    b"\n",
+    b"event: a\n\n",
+    b"event: a\ndata: 1\nretry: 5\n\n",
+    b"data: 1\nevent: a\n\n",
+    b"event:  two spaces\ndata:  kept\n\n",
+]
+
+
+def _bodies() -> list[bytes]:
+    """Server-written events with each odd form first, between them and last; and with CRLF
+    and CR line ends and a BOM."""
+    bodies = []
+    for odd in _ODD:
+        bodies += [odd + _SERVER_WRITTEN, _SERVER_WRITTEN + odd + _SERVER_WRITTEN]
+        bodies.append(_SERVER_WRITTEN + odd)
+    plain = _SERVER_WRITTEN * 2
+    bodies += [plain.replace(b"\n", b"\r\n"), plain.replace(b"\n", b"\r"), b"\xef\xbb\xbf" + plain]
+    return bodies
+
+
+def test_every_split_of_server_written_events_decodes_as_the_line_by_line_decoder() -> None:
+    for body in _bodies():
+        whole = _run(_LineByLine(), [body])
+        assert whole[0], body  # the reference finds events in it
+        for cut in range(len(body) + 1):
+            chunks = [body[:cut], body[cut:]]
+            assert _run(SSEDecoder(), chunks) == _run(_LineByLine(), chunks), (body, cut)
+        byte_by_byte = [body[i : i + 1] for i in range(len(body))]
+        assert _run(SSEDecoder(), byte_by_byte) == _run(_LineByLine(), byte_by_byte), body

@@ -203,6 +203,33 @@ def test_an_event_of_four_times_more_lines_costs_about_four_times_more() -> None
     assert _ratio(_many_lines_case, 20_000) <= BOUND
 
 
+def _almost_events_case(n: int, size: int = 65536) -> Callable[[], object]:
+    """``n`` pairs of ``event:`` and ``data:`` lines with no blank line between them, in chunks
+    of ``size`` bytes: every pair looks like the start of an event as servers write it (matched
+    by regular expression, issue 19), and none ends as one until the last blank line."""
+    body = (b"event: a\ndata: " + PIECE.encode() * 2 + b"\n") * n + b"\n"
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+
+    def work() -> object:
+        decoder = SSEDecoder()
+        events = [event for chunk in chunks for event in decoder.feed(chunk)]
+        assert len(events) == 1
+        assert events[0].data.count("\n") == n - 1
+        return events
+
+    return work
+
+
+def test_four_times_more_unfinished_events_cost_about_four_times_more() -> None:
+    assert _ratio(_almost_events_case, 20_000) <= BOUND
+
+
+def test_the_same_in_one_chunk_costs_about_four_times_more() -> None:
+    """In chunks, only the first is searched by the regular expression (the event it begins
+    goes on, read line by line): in one chunk, the search spans the whole body."""
+    assert _ratio(lambda n: _almost_events_case(n, 1 << 30), 4_000) <= BOUND
+
+
 def test_a_noted_string_replaced_by_another_value_keeps_the_order() -> None:
     """Pieces noted for a field, then a delta replacing it: the pieces go first, then the new
     value; what follows is noted again."""

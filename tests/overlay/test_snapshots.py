@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from portkey_runs import AsyncClient, Client
@@ -395,13 +395,31 @@ def test_the_reply_text_of_every_reference_stream_equals_its_completed_message(
     created=st.booleans(),
     steps=st.lists(
         st.tuples(
-            st.sampled_from(["plain", "bare", "twice", "annotated", "role", "in_progress", "read"]),
+            st.sampled_from(
+                # "plain" and "bare" take the fast path once their part is noted; the rest of
+                # the delta kinds each break one of its conditions (issue 19)
+                [
+                    *("plain", "bare", "twice", "annotated", "role", "in_progress", "read"),
+                    *("several", "no_text", "no_value", "other_key", "number"),
+                    *("bool_index", "float_index", "not_a_list", "not_an_object"),
+                    "no_type",
+                ]
+            ),
             st.integers(-1, 2),  # the part (-1: an index no part has)
             st.text(max_size=6),  # a piece
         ),
         max_size=25,
     ),
 )
+# A part whose text an odd delta replaced by one without annotations is not noted: the
+# general merge gives it the `"annotations": []` of the deltas after (found by this test).
+@example(
+    created=False,
+    steps=[("plain", 0, ""), ("not_an_object", 1, ""), ("several", 0, ""), ("plain", 1, "")],
+)
+# A delta for a noted part whose "type" is another key (three keys still): the general path,
+# not a KeyError out of the fast path's checks.
+@example(created=False, steps=[("plain", 0, "a"), ("no_type", 0, "b")])
 def test_noted_text_pieces_give_what_the_general_merge_gives(
     created: bool, steps: list[tuple[str, int, str]]
 ) -> None:
@@ -440,8 +458,37 @@ def test_noted_text_pieces_give_what_the_general_merge_gives(
             data["delta"]["content"][0]["text"]["annotations"] = [note]
         elif kind == "role":
             data["delta"]["role"] = "assistant"
+        elif kind == "several":  # this part and the next, in one delta
+            data["delta"]["content"].append(text_delta(index + 1, piece)["delta"]["content"][0])
+        elif kind == "no_text":  # a text part without its text, the same number of keys
+            part = data["delta"]["content"][0]
+            part["refusal"] = part.pop("text")["value"]
+        elif kind == "no_value":
+            del data["delta"]["content"][0]["text"]["value"]
+        elif kind == "other_key":
+            data["delta"]["content"][0]["text"]["other"] = piece
+            data["delta"]["content"][0]["text"].pop("annotations", None)
+        elif kind == "number":
+            data["delta"]["content"][0]["text"]["value"] = len(piece)
+        elif kind in ("bool_index", "float_index"):  # equal to an int, not an int
+            data["delta"]["content"][0]["index"] = (bool if kind == "bool_index" else float)(
+                max(index, 0) % 2
+            )
+        elif kind == "not_a_list":  # the one part, not in a list
+            data["delta"]["content"] = data["delta"]["content"][0]
+        elif kind == "not_an_object":
+            data["delta"]["content"][0]["text"] = [piece]
+        elif kind == "no_type":  # another key in place of "type", the same number of keys
+            data["delta"]["content"][0]["kind"] = data["delta"]["content"][0].pop("type")
         texts += snapshots.feed("thread.message.delta", data)
-        sent += [part["text"]["value"] for part in data["delta"]["content"]]
+        content = data["delta"]["content"]
+        sent += [
+            part["text"]["value"]
+            for part in (content if isinstance(content, list) else [])
+            if part.get("type") == "text"
+            and isinstance(part.get("text"), dict)
+            and isinstance(part["text"].get("value"), str)
+        ]
         merge_delta(expected, copy.deepcopy(data["delta"]))  # the general merge alone
     if "msg_1" in snapshots.messages:
         assert snapshots.messages["msg_1"] == expected
