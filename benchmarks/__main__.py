@@ -142,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for key in KEYS:
         if key in only:
+            began = time.perf_counter()
             show(runners[key]())
+            print(f"({key}: {time.perf_counter() - began:.0f} s)", end="\n\n", flush=True)
 
     verdicts = [ratio.met for result in results for ratio in result.ratios if ratio.met is not None]
     print(
