@@ -218,7 +218,7 @@ def test_the_list_and_stream_scenarios_read_check_and_profile_every_row() -> Non
         assert set(result.profiles) == set(ours)
         for row in ours:
             assert any(
-                r.target.met is not None and row in (r.target.numerator, r.target.denominator)
+                r.met is not None and row in (r.target.numerator, r.target.denominator)
                 for r in result.ratios
             )
     stream = results[2]
