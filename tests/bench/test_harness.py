@@ -241,3 +241,27 @@ def test_a_contender_that_reads_something_else_stops_the_benchmark(
     monkeypatch.setattr(contenders, "floor_run", misread)  # the floor's reader misreads
     with pytest.raises(AssertionError, match=re.escape(f"{scenarios.FLOOR} did not read")):
         scenarios.list_sync(fx, 1, lambda _: None)
+
+
+@pytest.mark.parametrize("env", ["1", "0"])
+def test_our_rows_read_in_their_mode_whatever_the_environment(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The eager row's clients are strict and the lazy row's tolerant (the default), whatever
+    ``$PORTKEY_STRICT_RESPONSES`` says: each scenario builds one client per mode, in
+    :data:`scenarios.MODES`' order."""
+    monkeypatch.setenv("PORTKEY_STRICT_RESPONSES", env)
+    built: list[bool] = []
+    make = contenders.portkey_runs_client
+
+    def spy(*args: object, **kwargs: object) -> object:
+        client = make(*args, **kwargs)  # type: ignore[arg-type]
+        built.append(client.strict_responses)
+        return client
+
+    monkeypatch.setattr(contenders, "portkey_runs_client", spy)
+    fx = scenarios.Fixture(total_runs=150, total_events=40)
+    scenarios.list_sync(fx, 1, lambda _: None)
+    scenarios.list_async(fx, 1, lambda _: None)
+    scenarios.stream(fx, 1, lambda _: None)
+    assert built == [True, False] * 3
