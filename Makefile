@@ -115,8 +115,8 @@ release: $(SYNCED) ## release VERSION=X.Y.Z: every version, uv lock, CHANGELOG.m
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 1; }
 	$(PY) -m tools.release "$(VERSION)" --uv $(UV)
 
-bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors
-	$(PY) -m benchmarks
+bench: $(SYNCED) ## benchmarks: ratios against openai, portkey-ai and the floors (PROFILE=1: where the time goes)
+	$(PY) -m benchmarks $(if $(PROFILE),--profile)
 
 clean: ## remove the virtualenvs, node_modules and caches
 	rm -rf $(VENV) $(BOOT) $(NO_OTEL) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

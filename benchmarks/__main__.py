@@ -1,12 +1,13 @@
 """``make bench``: every job of portkey-runs against the openai SDK, portkey-ai and the floors.
 
-    python -m benchmarks [--rounds N] [--only list,stream,...] [--quick] [--no-otel]
+    python -m benchmarks [--rounds N] [--only list,stream,...] [--quick] [--no-otel] [--profile]
 
 Scenarios (``--only`` takes their keys):
 
-* ``list``: 5,000 runs in pages of 100 from an in-memory transport, sync and async;
-* ``stream``: a 10,000-event stream of a tool-output submission, with and without the
-  accumulation of the message's text;
+* ``list``: 5,000 runs in pages of 100 from an in-memory transport, sync and async, each run's
+  id, status, created_at and model read;
+* ``stream``: a 10,000-event stream of a tool-output submission, each text delta's value read,
+  with and without the accumulation of the message's text;
 * ``import``: ``import X`` in fresh interpreters;
 * ``memory``: peak RSS iterating 100,000 runs against 1,000, in fresh processes;
 * ``wire``: listing and streaming from the reference server on loopback;
@@ -14,6 +15,11 @@ Scenarios (``--only`` takes their keys):
   SDK recording into memory (the price of recording, as a ratio). ``--no-otel`` runs
   everything where OpenTelemetry cannot be imported: its ``list`` and ``stream`` rows against
   a run without it are the cost of having it installed with no provider.
+
+``list`` and ``stream`` have a row for each mode of portkey-runs: eager (strict) and lazy
+(default). With ``--profile`` (``make bench PROFILE=1``) each of these rows runs once more
+under cProfile after the timed rounds, and the functions with the most time of their own are
+printed under the scenario's table: where the time of the row goes.
 
 Within a scenario the contenders run interleaved, one after the other in each round (after a
 warm-up); each ratio is taken within a round, and its median over the rounds is compared with
@@ -84,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run where OpenTelemetry cannot be imported (compare with a run without this flag)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then each row of ours in list and stream once under cProfile: its top entries",
+    )
     args = parser.parse_args(argv)
     if args.no_otel:
         tracing.block_opentelemetry()
@@ -120,10 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     if fixture is not None:
         fx = fixture
         runners["list"] = lambda: [
-            scenarios.list_sync(fx, rounds, progress),
-            scenarios.list_async(fx, rounds, progress),
+            scenarios.list_sync(fx, rounds, progress, args.profile),
+            scenarios.list_async(fx, rounds, progress, args.profile),
         ]
-        runners["stream"] = lambda: [scenarios.stream(fx, rounds, progress)]
+        runners["stream"] = lambda: [scenarios.stream(fx, rounds, progress, args.profile)]
         runners["otel"] = lambda: tracing.otel(fx, rounds, progress)
     runners["import"] = lambda: [processes.import_time(rounds, progress)]
     runners["memory"] = lambda: [processes.memory(rounds, progress)]
@@ -131,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for key in KEYS:
         if key in only:
+            began = time.perf_counter()
             show(runners[key]())
+            print(f"({key}: {time.perf_counter() - began:.0f} s)", end="\n\n", flush=True)
 
     verdicts = [ratio.met for result in results for ratio in result.ratios if ratio.met is not None]
     print(

@@ -71,10 +71,10 @@ def main(contender: str, total: int) -> int:
     thread = payloads.THREAD_ID
     if contender == "portkey-runs":
         client = contenders.portkey_runs_client(BASE_URL, transport=transport(total))
-        count = sum(1 for _ in contenders.portkey_runs_list(client, thread))
+        count = contenders.portkey_runs_list(client, thread)[0]
     elif contender == "floor":
         http = httpx.Client(base_url=BASE_URL + "/", transport=transport(total))
-        count = contenders.floor_list(http, thread)
+        count = contenders.floor_list(http, thread)[0]
     else:
         raise SystemExit(f"unknown contender {contender!r}")
     if count != total:

@@ -5,15 +5,22 @@ and return how many units they handled. Each round runs every contender once, in
 that rotates from round to round (so that none always runs first, after a collection, or on a
 warm cache of another); ratios are taken within each round, so that a slow moment of the
 machine affects both sides of a ratio alike.
+
+Where a row's time goes: :func:`profile` runs a job once more under cProfile, outside the
+timed rounds, and keeps the functions with the most time of their own.
 """
 
 from __future__ import annotations
 
+import cProfile
 import gc
+import pstats
 import statistics
+import sysconfig
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 Job = Callable[[], int]
@@ -85,6 +92,36 @@ class Ratio:
         }
 
 
+@dataclass(frozen=True)
+class Hotspot:
+    """A function where a profiled job spent time of its own (cProfile's ``tottime``)."""
+
+    where: str  # "path:line function", the path from the repository or site-packages
+    calls: int
+    seconds: float
+    share: float  # of the time of the whole job under the profiler
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "where": self.where,
+            "calls": self.calls,
+            "seconds": self.seconds,
+            "share": self.share,
+        }
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One run of a job under cProfile: its time (the profiler's overhead included) and the
+    functions with the most time of their own."""
+
+    seconds: float
+    hotspots: list[Hotspot]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seconds": self.seconds, "hotspots": [h.as_json() for h in self.hotspots]}
+
+
 @dataclass
 class Result:
     """A scenario's outcome: each contender's samples and each target's ratios."""
@@ -95,6 +132,7 @@ class Result:
     contenders: dict[str, Samples]
     ratios: list[Ratio]
     notes: list[str] = field(default_factory=list)
+    profiles: dict[str, Profile] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +141,7 @@ class Result:
             "contenders": {name: s.as_json() for name, s in self.contenders.items()},
             "ratios": [r.as_json() for r in self.ratios],
             "notes": self.notes,
+            "profiles": {name: p.as_json() for name, p in self.profiles.items()},
         }
 
 
@@ -119,6 +158,51 @@ def per_unit(job: Job, expected_units: int, name: str) -> Callable[[], float]:
         return seconds / units * 1e6
 
     return measure
+
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = sysconfig.get_paths()["stdlib"] + "/"
+
+# cProfile's statistics: (file, line, function) -> (primitive calls, calls, own time, cumulative
+# time, callers).
+Stats = Mapping[tuple[str, int, str], tuple[int, int, float, float, Any]]
+
+
+def where(file: str, line: int, function: str) -> str:
+    """``path:line function``, the path from site-packages, the standard library or the
+    repository; a built-in (cProfile's file ``~``) by its name alone."""
+    if file == "~":
+        return function
+    path = file
+    if "/site-packages/" in path:
+        path = path.rsplit("/site-packages/", 1)[1]
+    else:
+        for folder in (STDLIB, ROOT.as_posix() + "/"):
+            if path.startswith(folder):
+                path = path[len(folder) :]
+                break
+    return f"{path}:{line} {function}"
+
+
+def hotspots(stats: Stats, top: int = 8) -> list[Hotspot]:
+    """The ``top`` functions by time of their own, each with its share of the whole."""
+    total = sum(entry[2] for entry in stats.values())
+    ranked = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    return [
+        Hotspot(where(*key), calls, own, own / total if total else 0.0)
+        for key, (_, calls, own, _, _) in ranked
+    ]
+
+
+def profile(job: Callable[[], object], top: int = 8) -> Profile:
+    """``job`` run once under cProfile: where its time goes."""
+    gc.collect()  # as before a timed run: no garbage of another contender to collect
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.runcall(job)
+    seconds = time.perf_counter() - start
+    stats: Stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return Profile(seconds, hotspots(stats, top))
 
 
 def ratios_of(contenders: dict[str, Samples], targets: list[Target]) -> list[Ratio]:
@@ -141,8 +225,11 @@ def run_scenario(
     rounds: int,
     warmup: int = 1,
     progress: Callable[[str], None] = lambda _: None,
+    profiled: Mapping[str, Callable[[], object]] | None = None,
 ) -> Result:
-    """Run every measurement ``warmup`` times, then ``rounds`` interleaved rounds.
+    """Run every measurement ``warmup`` times, then ``rounds`` interleaved rounds; then each
+    job of ``profiled`` (contender: its job, without the measurement around it) once under
+    cProfile.
 
     A contender that raises during the warm-up is recorded as failed (its error is reported)
     and left out of the rounds; an error after the warm-up is a bug, and stops the benchmark.
@@ -166,7 +253,12 @@ def run_scenario(
         shift = number % len(order) if order else 0
         for contender in order[shift:] + order[:shift]:
             samples[contender].values.append(live[contender]())
-    return Result(name, description, unit, samples, ratios_of(samples, targets))
+    result = Result(name, description, unit, samples, ratios_of(samples, targets))
+    for contender, job in (profiled or {}).items():
+        if contender in live:
+            progress(f"{name}: profiling {contender}")
+            result.profiles[contender] = profile(job)
+    return result
 
 
 # ----------------------------------------------------------------------------------- output
@@ -205,4 +297,12 @@ def table(result: Result) -> str:
             per_round = " ".join(f"{r:.2f}" for r in ratio.per_round)
             lines.append(f"      per round: {per_round}")
     lines.extend(f"  note: {note}" for note in result.notes)
+    for contender, run in result.profiles.items():
+        lines.append(
+            f"  where the time of {contender} goes: one run under cProfile "
+            f"({run.seconds * 1e3:,.0f} ms with the profiler), by time of its own"
+        )
+        for spot in run.hotspots:
+            own = f"{spot.seconds * 1e3:8.1f} ms"
+            lines.append(f"    {spot.share:6.1%} {own} {spot.calls:>9,}x  {spot.where}")
     return "\n".join(lines)

@@ -215,9 +215,9 @@ def wire(
 
         thread = server.list_thread
         lists: dict[str, Callable[[], int]] = {
-            OURS: lambda: sum(1 for _ in c.portkey_runs_list(ours, thread)),
-            OPENAI: quiet(lambda: c.openai_list(sdk, thread)),
-            FLOOR: lambda: c.floor_list(floor, thread),
+            OURS: lambda: c.portkey_runs_list(ours, thread)[0],
+            OPENAI: quiet(lambda: c.openai_list(sdk, thread)[0]),
+            FLOOR: lambda: c.floor_list(floor, thread)[0],
         }
         listed = run_scenario(
             "list over the wire",
@@ -233,17 +233,16 @@ def wire(
             progress=progress,
         )
 
-        def streams(stream_one: Callable[[str, str, c.Outputs], int]) -> Callable[[], int]:
+        def streams(stream_one: Callable[[str, str, c.Outputs], c.Streamed]) -> Callable[[], int]:
             def job() -> int:
                 ((thread_id, run_id, calls),) = server.take(1)
                 outputs = [{"tool_call_id": call, "output": LONG_OUTPUT} for call in calls]
-                return stream_one(thread_id, run_id, outputs)
+                return stream_one(thread_id, run_id, outputs)[0]
 
             return job
 
-        def ours_one(thread_id: str, run_id: str, outputs: c.Outputs) -> int:
-            with c.portkey_runs_stream(ours, thread_id, run_id, outputs) as stream:
-                return sum(1 for _ in stream)
+        def ours_one(thread_id: str, run_id: str, outputs: c.Outputs) -> c.Streamed:
+            return c.portkey_runs_read_stream(ours, thread_id, run_id, outputs)
 
         streamed = run_scenario(
             "stream over the wire",

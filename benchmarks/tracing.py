@@ -61,15 +61,14 @@ def otel(fx: Any, rounds: int, progress: Callable[[str], None]) -> list[Result]:
     def listing(who: Any) -> Callable[[], int]:
         def job() -> int:
             clear()
-            return sum(1 for _ in c.portkey_runs_list(who, thread))
+            return c.portkey_runs_list(who, thread)[0]
 
         return job
 
     def streaming(who: Any) -> Callable[[], int]:
         def job() -> int:
             clear()
-            with c.portkey_runs_stream(who, thread, run, outputs) as events:
-                return sum(1 for _ in events)
+            return c.portkey_runs_read_stream(who, thread, run, outputs)[0]
 
         return job
 
