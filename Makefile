@@ -104,7 +104,7 @@ FIRST_MODE = $(if $(filter both,$(MODE)),strict,$(MODE))
 OTHER_MODE = $(if $(filter default,$(MODE)),strict,default)
 OTHER_TESTS = $(if $(filter both,$(MODE)),,$(READING_TESTS))
 
-test: check $(NODE) ## make check, then every test (overlay coverage >= 95%) in MODE, the reading tests in the other
+test: check $(NODE) ## make check, every test in MODE (strict; coverage >= 95%), the reading tests in the other
 	@case "$(MODE)" in strict|default|both) ;; \
 	  *) echo "MODE must be strict, default or both, got '$(MODE)'" >&2; exit 2;; esac
 	PORTKEY_RUNS_TEST_MODE=$(FIRST_MODE) $(BIN)/pytest

@@ -705,6 +705,7 @@ async def test_the_async_stream_reads_a_departing_event_tolerantly_and_lists_it(
     assert stream.drift == [SpecDrift("Run", "model", "missing required property", "req_drift7")]
 
 
+@pytest.mark.strict_responses  # the client is strict, the first call tolerant by its option
 def test_a_raw_response_parses_with_the_calls_mode(
     loopback: LoopbackServer, client: Client
 ) -> None:
@@ -714,6 +715,6 @@ def test_a_raw_response_parses_with_the_calls_mode(
     with pytest.warns(SpecDriftWarning):
         page = raw.parse()
     assert [(d.model, d.path) for d in page.drift] == [("Run", "model")]
-    strict = client.runs.with_raw_response.list("thread_shape1")  # the client: strict here
+    strict = client.runs.with_raw_response.list("thread_shape1")  # the client's mode: strict
     with pytest.raises(ResponseValidationError, match=r"\.model: missing required property"):
         strict.parse()
