@@ -4,6 +4,7 @@
 
 import copy
 import json
+import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from http import HTTPStatus
@@ -100,6 +101,118 @@ def tolerate(error: ParseError) -> Any:
         raise error
     report(error)
     return None
+
+
+#: With ``True``, a tolerant read builds every property at once, as a strict read does, instead
+#: of leaving the lazy ones (see :class:`Lazy`) to their first read: for views of data that
+#: changes after the read, and for comparing the two ways.
+EAGER: ContextVar[bool] = ContextVar("portkey_runs_api_eager", default=False)
+
+#: What a lazily read model keeps until its lazy properties are read: the JSON object it was
+#: read from, the tolerant read's reporter, and the lazy properties deleted before being read.
+Pending = tuple[dict[str, Any], Callable[[ParseError], None], tuple[str, ...]]
+
+
+class Lazy:
+    """The base of models with lazy properties: those the client does not need (no ``x-needed``
+    in the spec) whose values are nested (models, lists, maps, unions of them).
+
+    A tolerant read (``TOLERANCE`` set, ``EAGER`` not) checks and sets the other properties at
+    once and keeps the JSON object and the reporter in ``_lazy_``; each lazy property is built
+    on its first read, by the same function a strict read calls at once, under that reporter
+    (departures are reported then), and kept. attrs keeps this slot beside the fields' slots;
+    it is no field, so equality, ``repr``, ``to_dict()``, pickling and copies see only values.
+    """
+
+    __slots__ = ("_lazy_",)
+
+    # A Pending. Typed Any: mypy's attrs plugin lists only the fields as a model's slots, and
+    # lets a model's code assign a slot outside them only when it is typed Any.
+    _lazy_: Any
+
+
+#: Held while a lazy property is built, so that each is built (and its drift reported) once
+#: even when threads read it at once; reentrant, as a build may read another object's.
+_building = threading.RLock()
+
+
+class _LazyProperty:
+    """The descriptor of one lazy property, over the attrs slot that holds its value."""
+
+    __slots__ = ("name", "read", "slot")
+
+    def __init__(
+        self, slot: Any, read: Callable[[Any, dict[str, Any]], Any], name: str
+    ) -> None:
+        self.slot = slot
+        self.read = read
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return self.slot.__get__(obj, owner)
+        except AttributeError:
+            return self._build(obj)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        with _building:
+            pending = _pending(obj)
+            if pending is None or pending[2].count(self.name) or self._has(obj):
+                self.slot.__delete__(obj)  # (raises for a value deleted already)
+            if pending is not None and not pending[2].count(self.name):
+                data, report, deleted = (
+                    pending  # deleted: never to be built from the data
+                )
+                obj._lazy_ = (data, report, (*deleted, self.name))
+
+    def _has(self, obj: Any) -> bool:
+        try:
+            self.slot.__get__(obj)
+        except AttributeError:
+            return False
+        return True
+
+    def _build(self, obj: Any) -> Any:
+        with _building:
+            try:
+                return self.slot.__get__(obj)  # built by another thread meanwhile
+            except AttributeError:
+                pending = _pending(obj)
+                if pending is None or self.name in pending[2]:
+                    raise
+            data, report, _ = pending
+            token = TOLERANCE.set(report)
+            try:
+                value = self.read(type(obj), data)
+            finally:
+                TOLERANCE.reset(token)
+            self.slot.__set__(obj, value)
+            return value
+
+
+def _pending(obj: Lazy) -> Pending | None:
+    try:
+        pending: Pending = obj._lazy_
+        return pending
+    except (
+        AttributeError
+    ):  # read strictly, made by __init__, or unpickled: nothing pending
+        return None
+
+
+def lazy(
+    cls: type[Lazy], readers: Mapping[str, Callable[[Any, dict[str, Any]], Any]]
+) -> None:
+    """Make each property of ``cls`` named in ``readers`` lazy, built by its reader (``reader(
+    cls, data)``, the function ``from_dict`` calls in a strict read). Called once per model, by
+    its generated module."""
+    for name, read in readers.items():
+        setattr(cls, name, _LazyProperty(cls.__dict__[name], read, name))
 
 
 def status_of(code: int) -> HTTPStatus | int:
@@ -243,15 +356,18 @@ class Response(Generic[T]):
 
 
 __all__ = [
+    "EAGER",
     "UNSET",
     "File",
     "FileTypes",
+    "Lazy",
     "RequestFiles",
     "Response",
     "UnknownVariant",
     "Unset",
     "check_id",
     "json_loads",
+    "lazy",
     "status_of",
     "tolerate",
 ]
