@@ -11,9 +11,10 @@ One is not expressible in OpenAPI and is declared with an extension on the schem
 * ``x-terminal`` on ``RunStatus``: the statuses after which a run does nothing more (the tool
   loop stops there). Every value must be one of the enum's.
 * ``x-needed`` on any object schema: the properties the client reads to do its job (typed at
-  arrival, enforced even in a tolerant read; the templates type the others when first read).
-  Every name must be one of the schema's properties, and a schema with an ``index`` (a
-  delta's) must name it.
+  arrival, enforced even in a tolerant read); ``x-eager``: properties typed at arrival too
+  (those on the way to needed ones, a delta's text), read tolerantly. The templates type the
+  other nested properties when first read. Every name must be one of the schema's
+  properties, and a schema with an ``index`` (a delta's) must name it in ``x-needed``.
 """
 
 from __future__ import annotations
@@ -84,11 +85,13 @@ def needed(spec: dict[str, Any]) -> frozenset[tuple[str, str]]:
         schema = _schema(spec, name)
         properties = schema.get("properties") or {}
         listed = schema.get("x-needed", [])
-        if not isinstance(listed, list):
-            raise FactError(f"{name} x-needed is not a list")
-        unknown = [p for p in listed if p not in properties]
-        if unknown:
-            raise FactError(f"{name} x-needed names {unknown} which are not its properties")
+        for extension in ("x-needed", "x-eager"):
+            names = schema.get(extension, [])
+            if not isinstance(names, list):
+                raise FactError(f"{name} {extension} is not a list")
+            unknown = [p for p in names if p not in properties]
+            if unknown:
+                raise FactError(f"{name} {extension} names {unknown} which are not its properties")
         if "index" in properties and "index" not in listed:
             raise FactError(f"{name} has an index (a delta's) that its x-needed does not name")
         found.update((name, p) for p in listed)
