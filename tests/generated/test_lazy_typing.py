@@ -325,7 +325,7 @@ def test_copies_evolve_and_asdict_see_the_values_not_the_raw_data(
     for make in (copy.copy, copy.deepcopy, attrs.evolve):
         assert make(models.Run.from_dict(data)) == strict
     assert attrs.asdict(models.Run.from_dict(data)) == attrs.asdict(strict)
-    state = models.Run.from_dict(data).__getstate__()
+    state: dict[str, Any] = models.Run.from_dict(data).__getstate__()  # type: ignore[assignment]
     assert "_lazy_" not in state
     assert state["tools"] == strict.tools
 
