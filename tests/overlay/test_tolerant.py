@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from portkey_runs import (
     AsyncClient,
     Client,
     ResponseValidationError,
+    RunPage,
     SpecDrift,
     SpecDriftWarning,
     _drift,
@@ -111,6 +112,17 @@ def _page(*runs: JSON) -> JSON:
     }
 
 
+def _read(objects: Iterable[Any], path: str) -> list[Any]:
+    """``objects`` (runs, pages or events of runs), each run's property ``path`` read: a lazy
+    one (such as ``tool_choice``) is typed, and a departure there found, when first read."""
+    found = list(objects)
+    for obj in found:
+        runs = obj.data if isinstance(obj, RunPage) else [getattr(obj, "data", obj)]
+        for run in runs:
+            getattr(run, path)
+    return found
+
+
 def _answer(data: JSON) -> Reply:
     """A JSON answer with a request id."""
     return Reply(200, json.dumps(data).encode(), {"content-type": "application/json", **REQUEST_ID})
@@ -150,9 +162,9 @@ def test_a_page_that_departs_is_delivered_tolerantly_and_lists_its_drift(
     odd = _changed(change)
     loopback.replies.append(_answer(_page(odd)))
     with pytest.warns(SpecDriftWarning, match=f"{model}.{path}"):
-        (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
-        (run,) = page.data
-        assert getattr(run, path) is None  # a lazy one (tool_choice) departs when read
+        (page,) = _read(client.runs.list("thread_shape1", strict_responses=False).pages(), path)
+    (run,) = page.data
+    assert getattr(run, path) is None
     assert run.id == "run_shape1"
     assert run.status == "completed"
     (drift,) = page.drift
@@ -358,11 +370,16 @@ def test_a_submission_answer_that_departs_is_delivered_tolerantly(
 ) -> None:
     loopback.replies.append(_answer(_changed(change)))
     with pytest.warns(SpecDriftWarning, match=f"{model}.{path}: {problem}.*req_drift7"):
-        run = client.runs.submit_tool_outputs(
-            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        (run,) = _read(
+            [
+                client.runs.submit_tool_outputs(
+                    "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+                )
+            ],
+            path,
         )
-        assert getattr(run, path) is None  # a lazy one (tool_choice) departs when read
     assert (run.id, run.status) == ("run_shape1", "completed")
+    assert getattr(run, path) is None
 
 
 @pytest.mark.parametrize(("kind", "change", "model", "path", "problem"), DEPARTURES)
@@ -419,9 +436,9 @@ def test_a_stream_event_that_departs_is_delivered_tolerantly_and_listed(
         "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
     ) as stream:
         with pytest.warns(SpecDriftWarning, match=f"event thread.run.completed: {model}.{path}"):
-            (event,) = list(stream)
-            assert getattr(event.data, path) is None  # a lazy one (tool_choice) when read
+            (event,) = _read(stream, path)
         assert event.event == "thread.run.completed"
+        assert getattr(event.data, path) is None
         assert stream.until_done().id == "run_shape1"
         assert stream.drift == [SpecDrift(model, path, stream.drift[0].problem, "req_drift7")]
     assert stream.drift[0].problem.startswith(problem)
