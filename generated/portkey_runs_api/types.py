@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import IO, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -115,13 +115,15 @@ Pending = tuple[dict[str, Any], Callable[[ParseError], None], tuple[str, ...]]
 
 class Lazy:
     """The base of models with lazy properties: those the client does not need (no ``x-needed``
-    in the spec) whose values are nested (models, lists, maps, unions of them).
+    or ``x-eager`` in the spec) whose values are nested (models, lists, maps, unions of them).
 
     A tolerant read (``TOLERANCE`` set, ``EAGER`` not) checks and sets the other properties at
-    once and keeps the JSON object and the reporter in ``_lazy_``; each lazy property is built
-    on its first read, by the same function a strict read calls at once, under that reporter
-    (departures are reported then), and kept. attrs keeps this slot beside the fields' slots;
-    it is no field, so equality, ``repr``, ``to_dict()``, pickling and copies see only values.
+    once and keeps the JSON object and the reporter in ``_lazy_``, leaving the lazy properties'
+    slots empty. Reading an empty slot falls through to ``__getattr__``, which builds the value
+    by the same function a strict read calls at once (under the kept reporter: departures are
+    reported then, and nested models are lazy too), stores it in the slot and returns it; later
+    reads are plain slot reads. ``_lazy_`` is no attrs field: equality, ``repr``, ``to_dict()``,
+    pickling and copies read the fields, and so see built values only.
     """
 
     __slots__ = ("_lazy_",)
@@ -129,6 +131,38 @@ class Lazy:
     # A Pending. Typed Any: mypy's attrs plugin lists only the fields as a model's slots, and
     # lets a model's code assign a slot outside them only when it is typed Any.
     _lazy_: Any
+    #: The reader of each lazy property, by attribute name (``lazy`` sets it per model).
+    _lazy_readers_: ClassVar[dict[str, Callable[[Any, dict[str, Any]], Any]]] = {}
+
+    if (
+        not TYPE_CHECKING
+    ):  # hidden from type checkers: a model has only its declared attributes
+
+        def __getattr__(self, name: str) -> Any:
+            read = type(self)._lazy_readers_.get(name)
+            if read is None:
+                raise AttributeError(
+                    f"'{type(self).__name__}' object has no attribute '{name}'",
+                    name=name,
+                    obj=self,
+                )
+            return _build(self, name, read)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self)._lazy_readers_:
+            with _building:
+                pending = _pending(self)
+                if pending is not None and name not in pending[2]:
+                    data, report, deleted = (
+                        pending  # deleted: never to be built from the data
+                    )
+                    object.__setattr__(self, "_lazy_", (data, report, (*deleted, name)))
+                    try:
+                        object.__delattr__(self, name)
+                    except AttributeError:  # not built yet: nothing in the slot
+                        pass
+                    return
+        object.__delattr__(self, name)
 
 
 #: Held while a lazy property is built, so that each is built (and its drift reported) once
@@ -136,68 +170,30 @@ class Lazy:
 _building = threading.RLock()
 
 
-class _LazyProperty:
-    """The descriptor of one lazy property, over the attrs slot that holds its value."""
-
-    __slots__ = ("name", "read", "slot")
-
-    def __init__(
-        self, slot: Any, read: Callable[[Any, dict[str, Any]], Any], name: str
-    ) -> None:
-        self.slot = slot
-        self.read = read
-        self.name = name
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self
+def _build(obj: Lazy, name: str, read: Callable[[Any, dict[str, Any]], Any]) -> Any:
+    """Property ``name`` of ``obj``, built by ``read`` from the kept data (once)."""
+    with _building:
         try:
-            return self.slot.__get__(obj, owner)
+            return object.__getattribute__(
+                obj, name
+            )  # built by another thread meanwhile
         except AttributeError:
-            return self._build(obj)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        self.slot.__set__(obj, value)
-
-    def __delete__(self, obj: Any) -> None:
-        with _building:
             pending = _pending(obj)
-            if pending is None or pending[2].count(self.name) or self._has(obj):
-                self.slot.__delete__(obj)  # (raises for a value deleted already)
-            if pending is not None and not pending[2].count(self.name):
-                data, report, deleted = (
-                    pending  # deleted: never to be built from the data
-                )
-                obj._lazy_ = (data, report, (*deleted, self.name))
-
-    def _has(self, obj: Any) -> bool:
+            if pending is None or name in pending[2]:
+                raise
+        data, report, _ = pending
+        token = TOLERANCE.set(report)
         try:
-            self.slot.__get__(obj)
-        except AttributeError:
-            return False
-        return True
-
-    def _build(self, obj: Any) -> Any:
-        with _building:
-            try:
-                return self.slot.__get__(obj)  # built by another thread meanwhile
-            except AttributeError:
-                pending = _pending(obj)
-                if pending is None or self.name in pending[2]:
-                    raise
-            data, report, _ = pending
-            token = TOLERANCE.set(report)
-            try:
-                value = self.read(type(obj), data)
-            finally:
-                TOLERANCE.reset(token)
-            self.slot.__set__(obj, value)
-            return value
+            value = read(type(obj), data)
+        finally:
+            TOLERANCE.reset(token)
+        object.__setattr__(obj, name, value)
+        return value
 
 
 def _pending(obj: Lazy) -> Pending | None:
     try:
-        pending: Pending = obj._lazy_
+        pending: Pending = object.__getattribute__(obj, "_lazy_")
         return pending
     except (
         AttributeError
@@ -206,13 +202,12 @@ def _pending(obj: Lazy) -> Pending | None:
 
 
 def lazy(
-    cls: type[Lazy], readers: Mapping[str, Callable[[Any, dict[str, Any]], Any]]
+    cls: type[Lazy], readers: dict[str, Callable[[Any, dict[str, Any]], Any]]
 ) -> None:
     """Make each property of ``cls`` named in ``readers`` lazy, built by its reader (``reader(
     cls, data)``, the function ``from_dict`` calls in a strict read). Called once per model, by
     its generated module."""
-    for name, read in readers.items():
-        setattr(cls, name, _LazyProperty(cls.__dict__[name], read, name))
+    cls._lazy_readers_ = readers
 
 
 def status_of(code: int) -> HTTPStatus | int:

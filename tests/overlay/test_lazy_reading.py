@@ -46,12 +46,11 @@ def _page(*runs: JSON) -> Reply:
 def _unbuilt(obj: Any) -> set[str]:
     """The lazy properties of ``obj`` not typed yet (looked at without typing them)."""
     found = set()
-    for name, attribute in type(obj).__dict__.items():
-        if type(attribute).__name__ == "_LazyProperty":
-            try:
-                attribute.slot.__get__(obj)
-            except AttributeError:
-                found.add(name)
+    for name in type(obj)._lazy_readers_:
+        try:
+            object.__getattribute__(obj, name)
+        except AttributeError:
+            found.add(name)
     return found
 
 
