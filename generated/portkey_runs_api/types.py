@@ -156,22 +156,46 @@ class Lazy:
                     data, report, deleted = (
                         pending  # deleted: never to be built from the data
                     )
-                    object.__setattr__(self, "_lazy_", (data, report, (*deleted, name)))
+                    deleted = (*deleted, name)
+                    object.__setattr__(self, "_lazy_", (data, report, deleted))
                     try:
                         object.__delattr__(self, name)
                     except AttributeError:  # not built yet: nothing in the slot
                         pass
+                    _forget_when_built(self, deleted)
                     return
         object.__delattr__(self, name)
 
 
 #: Held while a lazy property is built, so that each is built (and its drift reported) once
-#: even when threads read it at once; reentrant, as a build may read another object's.
+#: even when threads read it at once; reentrant, as a build may read another object's. No
+#: reporter runs under it (see :class:`_Held`): it guards our own code only.
 _building = threading.RLock()
 
 
+class _Held:
+    """The reporter during one build: it holds the departures found while the build holds
+    ``_building``, for ``_build`` to pass on after letting go of it (a reporter logs and warns,
+    and a log handler may wait, or read a lazy property in another thread); after the build it
+    passes each on at once (the nested models built meanwhile keep it as their reporter)."""
+
+    __slots__ = ("held", "report")
+
+    def __init__(self, report: Callable[[ParseError], None]) -> None:
+        self.report = report
+        self.held: list[ParseError] | None = []
+
+    def __call__(self, error: ParseError) -> None:
+        held = self.held
+        if held is None:
+            self.report(error)
+        else:
+            held.append(error)
+
+
 def _build(obj: Lazy, name: str, read: Callable[[Any, dict[str, Any]], Any]) -> Any:
-    """Property ``name`` of ``obj``, built by ``read`` from the kept data (once)."""
+    """Property ``name`` of ``obj``, built by ``read`` from the kept data (once); its departures
+    reported after the lock is let go."""
     with _building:
         try:
             return object.__getattribute__(
@@ -181,14 +205,41 @@ def _build(obj: Lazy, name: str, read: Callable[[Any, dict[str, Any]], Any]) -> 
             pending = _pending(obj)
             if pending is None or name in pending[2]:
                 raise
-        data, report, _ = pending
-        token = TOLERANCE.set(report)
+        data, report, deleted = pending
+        if type(report) is _Held:  # a nested model's: its build is over
+            report = report.report
+        holder = _Held(report)
+        token = TOLERANCE.set(holder)
         try:
             value = read(type(obj), data)
         finally:
             TOLERANCE.reset(token)
+            found, holder.held = holder.held, None
         object.__setattr__(obj, name, value)
-        return value
+        _forget_when_built(obj, deleted)
+    failure: BaseException | None = None
+    for error in found or ():
+        try:
+            report(error)
+        except (
+            BaseException
+        ) as exc:  # a warnings filter that raises: after all are reported
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return value
+
+
+def _forget_when_built(obj: Lazy, deleted: tuple[str, ...]) -> None:
+    """Drop the kept data and reporter (and what the reporter holds: the answer) once every
+    lazy property of ``obj`` is built or deleted."""
+    for name in type(obj)._lazy_readers_:
+        if name not in deleted:
+            try:
+                object.__getattribute__(obj, name)
+            except AttributeError:
+                return
+    object.__delattr__(obj, "_lazy_")
 
 
 def _pending(obj: Lazy) -> Pending | None:

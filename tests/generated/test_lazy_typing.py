@@ -372,3 +372,72 @@ def test_what_the_client_needs_is_typed_at_arrival() -> None:
                  "RunStepDeltaToolCalls", "RunRequiredAction", "RunSubmitToolOutputs",
                  "RunToolCall"]:  # fmt: skip
         assert _lazy_names(getattr(models, name)) == [], name
+
+
+def test_a_reporter_that_waits_holds_up_no_other_lazy_read() -> None:
+    """A build reports its departures after it lets go of the lock: a reporter logs and warns,
+    and a log handler may wait (or read a lazy property itself, in another thread)."""
+    entered, gate = threading.Event(), threading.Event()
+
+    def slow(error: ParseError) -> None:
+        entered.set()
+        gate.wait(60)
+
+    drifted = _read(models.Run, ODD_RUN, [], eager=False)
+    object.__setattr__(drifted, "_lazy_", (ODD_RUN, slow, ()))
+    other = _read(models.Run, _run("completed"), [], eager=False)
+    done = threading.Event()
+
+    def read_other() -> None:
+        _ = other.usage
+        done.set()
+
+    slow_reader = threading.Thread(target=lambda: drifted.usage)
+    other_reader = threading.Thread(target=read_other)
+    slow_reader.start()
+    try:
+        assert entered.wait(10)
+        other_reader.start()
+        assert done.wait(5), "a lazy read waited for another thread's reporter"
+    finally:
+        gate.set()
+        slow_reader.join()
+        if other_reader.ident is not None:
+            other_reader.join()
+    assert drifted.usage is None
+
+
+def test_a_departure_the_reporter_raises_on_comes_out_of_the_read_once_all_are_reported() -> None:
+    seen: list[str] = []
+
+    def raising(error: ParseError) -> None:
+        seen.append(str(error))
+        raise RuntimeError(str(error))
+
+    data = {**_run("completed"), "tools": [{"type": "function"}, {"type": "function"}]}
+    run = _read(models.Run, data, [], eager=False)
+    (tools,) = [run.tools]  # the tools' own nested properties are lazy
+    object.__setattr__(tools[0], "_lazy_", (data["tools"][0], raising, ()))
+    with pytest.raises(RuntimeError, match="function"):
+        _ = tools[0].function
+    assert tools[0].function is None  # built once: not reported again
+    assert seen == ["AssistantToolsFunction.function: missing required property"]
+
+
+def test_a_fully_built_object_keeps_no_raw_data(tolerant: list[ParseError]) -> None:
+    run = models.Run.from_dict(ODD_RUN)
+    del run.metadata
+    for name in _lazy_names(models.Run):
+        if name != "metadata":
+            assert _pending_data(run) is not None
+            getattr(run, name)
+    assert _pending_data(run) is None  # nor the reporter, nor what it holds (the answer)
+    with pytest.raises(AttributeError):
+        _ = run.metadata  # deleted stays deleted
+
+
+def _pending_data(obj: Any) -> Any:
+    try:
+        return object.__getattribute__(obj, "_lazy_")
+    except AttributeError:
+        return None
