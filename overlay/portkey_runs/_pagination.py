@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iter
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from attrs import field, frozen
+from attrs import field, fields, frozen
 
 from portkey_runs_api.models import ListRunsResponse, Run
 from portkey_runs_api.spec_facts import Order
@@ -58,6 +58,15 @@ class RunPage:
     def drift(self) -> tuple[SpecDrift, ...]:
         """Where the page departed from the spec, as far as it has been read."""
         return self._drift if self._log is None else self._drift + tuple(self._log.records)
+
+    def __repr__(self) -> str:
+        # attrs would show the field (``_drift=()``, what was given when made), not the drift.
+        shown = (
+            f"{a.alias}={self.drift if a.name == '_drift' else getattr(self, a.name)!r}"
+            for a in fields(RunPage)
+            if a.repr
+        )
+        return f"RunPage({', '.join(shown)})"
 
     @classmethod
     def of(cls, response: httpx.Response, strict: bool = True) -> RunPage:

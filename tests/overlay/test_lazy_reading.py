@@ -94,6 +94,19 @@ def test_a_lazy_departure_is_listed_in_page_drift_when_read_and_announced_once(
     assert [w.category for w in caught] == [SpecDriftWarning]  # once per (model, property)
 
 
+def test_a_pages_repr_shows_its_drift_as_far_as_read(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    loopback.replies.append(_page({**_run("completed"), "truncation_strategy": ["odd"]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
+        assert page.data[0].truncation_strategy is None
+    assert len(page.drift) == 1
+    assert repr(page).endswith(f"drift={page.drift!r})")
+    assert "_drift" not in repr(page)
+
+
 def test_a_needed_property_raises_at_arrival_even_tolerantly(
     loopback: LoopbackServer, client: Client
 ) -> None:
