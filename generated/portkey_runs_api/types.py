@@ -217,13 +217,12 @@ def _build(obj: Lazy, name: str, read: Callable[[Any, dict[str, Any]], Any]) -> 
             found, holder.held = holder.held, None
         object.__setattr__(obj, name, value)
         _forget_when_built(obj, deleted)
+    # A reporter may raise (a warnings filter that errors): raised after all are reported.
     failure: BaseException | None = None
     for error in found or ():
         try:
             report(error)
-        except (
-            BaseException
-        ) as exc:  # a warnings filter that raises: after all are reported
+        except BaseException as exc:  # noqa: BLE001
             failure = failure or exc
     if failure is not None:
         raise failure
