@@ -14,6 +14,7 @@ in the log of the answer it came in (``page.drift``, ``stream.drift``).
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import os
@@ -115,6 +116,11 @@ def _outside() -> int:
     return level
 
 
+#: Guards what a log keeps: lazy properties are read, and report, from any thread (a leaf lock:
+#: nothing else is taken, nor any code outside this module run, while it is held).
+_keep_lock = threading.Lock()
+
+
 class DriftLog:
     """What the tolerant reads of one answer (a page, a submission, a stream) found: each
     departure once per occurrence (two events that depart alike, two entries)."""
@@ -123,6 +129,9 @@ class DriftLog:
         self._response = response
         self.records: list[SpecDrift] = []
         self._listed: set[SpecDrift] = set()
+        #: Departures a snapshot's read listed before any event's: an event's lazy property read
+        #: later finds the same one, listed already (each taken once).
+        self._ahead: collections.Counter[SpecDrift] = collections.Counter()
 
     @functools.cached_property
     def snapshots(self) -> DriftLog:
@@ -132,8 +141,12 @@ class DriftLog:
         return _SnapshotLog(self)
 
     def _keep(self, drift: SpecDrift) -> None:
-        self.records.append(drift)
-        self._listed.add(drift)
+        with _keep_lock:
+            if self._ahead[drift]:
+                self._ahead[drift] -= 1
+                return
+            self.records.append(drift)
+            self._listed.add(drift)
 
     @functools.cached_property
     def _secrets(self) -> tuple[str, ...]:
@@ -174,10 +187,14 @@ class _SnapshotLog(DriftLog):
         self._response = log._response
         self.records = log.records
         self._listed = log._listed
+        self._ahead = log._ahead
 
     def _keep(self, drift: SpecDrift) -> None:
-        if drift not in self._listed:
-            super()._keep(drift)
+        with _keep_lock:
+            if drift not in self._listed:
+                self.records.append(drift)
+                self._listed.add(drift)
+                self._ahead[drift] += 1
 
 
 def drift_log(response: httpx.Response, strict: bool) -> DriftLog | None:

@@ -175,3 +175,24 @@ def test_a_message_snapshot_is_typed_as_it_was_when_taken(
     texts = [json.dumps(m.to_dict()["content"]) for m in taken]
     assert ['"Hello"' in texts[0], '", world"' in texts[0]] == [True, False]
     assert "Hello, world" in texts[1]
+
+
+def test_a_departure_read_in_a_snapshot_first_then_in_its_event_is_listed_once(
+    loopback: LoopbackServer, client: Client
+) -> None:
+    """A snapshot departs where its event did: listed once, whichever is read first."""
+    created = _message("msg_1", attachments="odd")
+    loopback.replies.append(_stream(("thread.message.created", created)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        ) as stream:
+            events = list(stream)
+            (snapshot,) = stream.final_messages()
+            assert snapshot.attachments is None
+            assert [(d.model, d.path) for d in stream.drift] == [("Message", "attachments")]
+            created_message = events[0].data
+            assert isinstance(created_message, Message)
+            assert created_message.attachments is None
+    assert [(d.model, d.path) for d in stream.drift] == [("Message", "attachments")]
