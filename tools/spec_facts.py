@@ -10,6 +10,11 @@ One is not expressible in OpenAPI and is declared with an extension on the schem
 
 * ``x-terminal`` on ``RunStatus``: the statuses after which a run does nothing more (the tool
   loop stops there). Every value must be one of the enum's.
+* ``x-needed`` on any object schema: the properties the client reads to do its job (typed at
+  arrival, enforced even in a tolerant read); ``x-eager``: properties typed at arrival too
+  (those on the way to needed ones, a delta's text), read tolerantly. The templates type the
+  other nested properties when first read. Every name must be one of the schema's
+  properties, and a schema with an ``index`` (a delta's) must name it in ``x-needed``.
 """
 
 from __future__ import annotations
@@ -72,6 +77,27 @@ def _need(node: dict[str, Any], key: str, where: str) -> Any:
     return node[key]
 
 
+def needed(spec: dict[str, Any]) -> frozenset[tuple[str, str]]:
+    """The (schema, property) pairs of every ``x-needed``, checked against the schemas."""
+    found: set[tuple[str, str]] = set()
+    schemas = (spec.get("components") or {}).get("schemas") or {}
+    for name in schemas:
+        schema = _schema(spec, name)
+        properties = schema.get("properties") or {}
+        listed = schema.get("x-needed", [])
+        for extension in ("x-needed", "x-eager"):
+            names = schema.get(extension, [])
+            if not isinstance(names, list):
+                raise FactError(f"{name} {extension} is not a list")
+            unknown = [p for p in names if p not in properties]
+            if unknown:
+                raise FactError(f"{name} {extension} names {unknown} which are not its properties")
+        if "index" in properties and "index" not in listed:
+            raise FactError(f"{name} has an index (a delta's) that its x-needed does not name")
+        found.update((name, p) for p in listed)
+    return frozenset(found)
+
+
 def facts(spec: dict[str, Any]) -> dict[str, Any]:
     """The facts, by the constant name the generated module gives them."""
     listing = _parameters(spec, _operation(spec, LIST_OPERATION))
@@ -114,6 +140,7 @@ def facts(spec: dict[str, Any]) -> dict[str, Any]:
         "TERMINAL_RUN_STATUSES": tuple(terminal),
         "SECURITY_HEADERS": headers,
         "OPENAI_BETA": ("OpenAI-Beta", _need(beta, "default", "OpenAI-Beta")),
+        "NEEDED": needed(spec),
     }
 
 
@@ -130,7 +157,15 @@ _DOCS = {
     "TERMINAL_RUN_STATUSES": "The statuses after which a run does nothing more (``x-terminal``).",
     "SECURITY_HEADERS": "The header each security scheme is sent in, by scheme.",
     "OPENAI_BETA": "The ``OpenAI-Beta`` header and the one value the spec allows.",
+    "NEEDED": "The (model, property) pairs the client reads to do its job (``x-needed``).",
 }
+
+
+class _Sorted(frozenset[tuple[str, str]]):
+    """A frozenset whose ``repr`` lists its items in order (the generated module is stable)."""
+
+    def __repr__(self) -> str:
+        return f"frozenset({sorted(self)!r})"
 
 
 def render(found: dict[str, Any]) -> str:
@@ -145,5 +180,7 @@ def render(found: dict[str, Any]) -> str:
     ]
     for name, value in found.items():
         typed = f"{name}: Order" if name == "ORDER_DEFAULT" else name
+        if isinstance(value, frozenset):  # sorted: a set's order changes from run to run
+            typed, value = f"{name}: frozenset[tuple[str, str]]", _Sorted(value)
         lines += [f"{typed} = {value!r}", f'"""{_DOCS[name]}"""']
     return "\n".join(lines) + "\n"

@@ -4,10 +4,11 @@
 
 import copy
 import json
+import threading
 from collections.abc import Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import IO, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -100,6 +101,163 @@ def tolerate(error: ParseError) -> Any:
         raise error
     report(error)
     return None
+
+
+#: With ``True``, a tolerant read builds every property at once, as a strict read does, instead
+#: of leaving the lazy ones (see :class:`Lazy`) to their first read: for views of data that
+#: changes after the read, and for comparing the two ways.
+EAGER: ContextVar[bool] = ContextVar("portkey_runs_api_eager", default=False)
+
+#: What a lazily read model keeps until its lazy properties are read: the JSON object it was
+#: read from, the tolerant read's reporter, and the lazy properties deleted before being read.
+Pending = tuple[dict[str, Any], Callable[[ParseError], None], tuple[str, ...]]
+
+
+class Lazy:
+    """The base of models with lazy properties: those the client does not need (no ``x-needed``
+    or ``x-eager`` in the spec) whose values are nested (models, lists, maps, unions of them).
+
+    A tolerant read (``TOLERANCE`` set, ``EAGER`` not) checks and sets the other properties at
+    once and keeps the JSON object and the reporter in ``_lazy_``, leaving the lazy properties'
+    slots empty. Reading an empty slot falls through to ``__getattr__``, which builds the value
+    by the same function a strict read calls at once (under the kept reporter: departures are
+    reported then, and nested models are lazy too), stores it in the slot and returns it; later
+    reads are plain slot reads. ``_lazy_`` is no attrs field: equality, ``repr``, ``to_dict()``,
+    pickling and copies read the fields, and so see built values only.
+    """
+
+    __slots__ = ("_lazy_",)
+
+    # A Pending. Typed Any: mypy's attrs plugin lists only the fields as a model's slots, and
+    # lets a model's code assign a slot outside them only when it is typed Any.
+    _lazy_: Any
+    #: The reader of each lazy property, by attribute name (``lazy`` sets it per model).
+    _lazy_readers_: ClassVar[dict[str, Callable[[Any, dict[str, Any]], Any]]] = {}
+
+    if (
+        not TYPE_CHECKING
+    ):  # hidden from type checkers: a model has only its declared attributes
+
+        def __getattr__(self, name: str) -> Any:
+            read = type(self)._lazy_readers_.get(name)
+            if read is None:
+                raise AttributeError(
+                    f"'{type(self).__name__}' object has no attribute '{name}'",
+                    name=name,
+                    obj=self,
+                )
+            return _build(self, name, read)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self)._lazy_readers_:
+            with _building:
+                pending = _pending(self)
+                if pending is not None and name not in pending[2]:
+                    data, report, deleted = (
+                        pending  # deleted: never to be built from the data
+                    )
+                    deleted = (*deleted, name)
+                    object.__setattr__(self, "_lazy_", (data, report, deleted))
+                    try:
+                        object.__delattr__(self, name)
+                    except AttributeError:  # not built yet: nothing in the slot
+                        pass
+                    _forget_when_built(self, deleted)
+                    return
+        object.__delattr__(self, name)
+
+
+#: Held while a lazy property is built, so that each is built (and its drift reported) once
+#: even when threads read it at once; reentrant, as a build may read another object's. No
+#: reporter runs under it (see :class:`_Held`): it guards our own code only.
+_building = threading.RLock()
+
+
+class _Held:
+    """The reporter during one build: it holds the departures found while the build holds
+    ``_building``, for ``_build`` to pass on after letting go of it (a reporter logs and warns,
+    and a log handler may wait, or read a lazy property in another thread); after the build it
+    passes each on at once (the nested models built meanwhile keep it as their reporter)."""
+
+    __slots__ = ("held", "report")
+
+    def __init__(self, report: Callable[[ParseError], None]) -> None:
+        self.report = report
+        self.held: list[ParseError] | None = []
+
+    def __call__(self, error: ParseError) -> None:
+        held = self.held
+        if held is None:
+            self.report(error)
+        else:
+            held.append(error)
+
+
+def _build(obj: Lazy, name: str, read: Callable[[Any, dict[str, Any]], Any]) -> Any:
+    """Property ``name`` of ``obj``, built by ``read`` from the kept data (once); its departures
+    reported after the lock is let go."""
+    with _building:
+        try:
+            return object.__getattribute__(
+                obj, name
+            )  # built by another thread meanwhile
+        except AttributeError:
+            pending = _pending(obj)
+            if pending is None or name in pending[2]:
+                raise
+        data, report, deleted = pending
+        if type(report) is _Held:  # a nested model's: its build is over
+            report = report.report
+        holder = _Held(report)
+        token = TOLERANCE.set(holder)
+        try:
+            value = read(type(obj), data)
+        finally:
+            TOLERANCE.reset(token)
+            found, holder.held = holder.held, None
+        object.__setattr__(obj, name, value)
+        _forget_when_built(obj, deleted)
+    # A reporter may raise (a warnings filter that errors): raised after all are reported.
+    failure: BaseException | None = None
+    for error in found or ():
+        try:
+            report(error)
+        except BaseException as exc:  # noqa: BLE001
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return value
+
+
+def _forget_when_built(obj: Lazy, deleted: tuple[str, ...]) -> None:
+    """Drop the kept data and reporter (and what the reporter holds: the answer) once every
+    lazy property of ``obj`` is built or deleted."""
+    for name in type(obj)._lazy_readers_:
+        if name not in deleted:
+            try:
+                object.__getattribute__(obj, name)
+            except AttributeError:
+                return
+    object.__delattr__(obj, "_lazy_")
+
+
+def _pending(obj: Lazy) -> Pending | None:
+    try:
+        pending: Pending = object.__getattribute__(obj, "_lazy_")
+        return pending
+    except (
+        AttributeError
+    ):  # read strictly, made by __init__, or unpickled: nothing pending
+        return None
+
+
+def lazy(
+    cls: type[Lazy], readers: dict[str, Callable[[Any, dict[str, Any]], Any]]
+) -> None:
+    """Make each property of ``cls`` named in ``readers`` lazy, built by its reader (``reader(
+    cls, data)``, the function ``from_dict`` calls in a strict read). Called once per model, by
+    its generated module."""
+    cls._lazy_readers_ = readers
 
 
 def status_of(code: int) -> HTTPStatus | int:
@@ -243,15 +401,18 @@ class Response(Generic[T]):
 
 
 __all__ = [
+    "EAGER",
     "UNSET",
     "File",
     "FileTypes",
+    "Lazy",
     "RequestFiles",
     "Response",
     "UnknownVariant",
     "Unset",
     "check_id",
     "json_loads",
+    "lazy",
     "status_of",
     "tolerate",
 ]

@@ -1,10 +1,11 @@
 """Tolerant reading: an answer that departs from the spec is delivered, and the departure reported.
 
-A read is strict first (the generated ``from_dict``, as fast as ever); only when it fails, and
-the call is tolerant (``strict_responses=False``, the default), is the data read again with
+A tolerant read (``strict_responses=False``, the default) is one generated ``from_dict`` with
 ``portkey_runs_api.types.TOLERANCE`` set: each property that breaks the contract reads as
 ``None`` and is reported here, to :class:`DriftLog` — unless the client needs it to do its job
-(:data:`NEEDED`), which raises ``ResponseValidationError`` naming it.
+(:data:`NEEDED`), which raises ``ResponseValidationError`` naming it. What the client needs is
+typed at once; the nested properties it does not need are typed when first read (see
+``portkey_runs_api.types.Lazy``), and their departures reported then.
 
 Each departure is announced once per process and (model, property): a ``SpecDriftWarning``
 and a log line on the ``portkey_runs`` logger. Every one is also kept, as a :class:`SpecDrift`,
@@ -13,6 +14,7 @@ in the log of the answer it came in (``page.drift``, ``stream.drift``).
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import os
@@ -28,7 +30,8 @@ from attrs import frozen
 
 import portkey_runs_api
 from portkey_runs_api.errors import ParseError
-from portkey_runs_api.types import TOLERANCE
+from portkey_runs_api.spec_facts import NEEDED
+from portkey_runs_api.types import EAGER, TOLERANCE
 
 from ._headers import redact_text, secret_values
 from ._response import ResponseMeta
@@ -38,36 +41,16 @@ __all__ = ["NEEDED", "DriftLog", "M", "SpecDrift", "drift_log", "needed", "read_
 
 logger = logging.getLogger("portkey_runs")
 
-#: The (model, property) pairs the client itself reads to do its job: an unusable value
-#: raises even in a tolerant read. A run's id and status (and what it asks for), the tool
-#: calls the tool loop answers, the ids the snapshots are keyed by, a delta's ``index`` (any
-#: model's: only deltas have one), a page's runs and cursors.
-NEEDED: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("Run", "id"),
-        ("Run", "status"),
-        ("Run", "required_action"),
-        ("RunRequiredAction", "submit_tool_outputs"),
-        ("RunSubmitToolOutputs", "tool_calls"),
-        ("RunToolCall", "id"),
-        ("RunToolCall", "function"),
-        ("RunToolCallFunction", "name"),
-        ("RunToolCallFunction", "arguments"),
-        ("Message", "id"),
-        ("MessageDelta", "id"),
-        ("RunStep", "id"),
-        ("RunStepDelta", "id"),
-        ("ListRunsResponse", "data"),
-        ("ListRunsResponse", "has_more"),
-        ("ListRunsResponse", "first_id"),
-        ("ListRunsResponse", "last_id"),
-    }
-)
+# NEEDED: the (model, property) pairs the client itself reads to do its job, from the spec's
+# `x-needed` (a run's id and status and what it asks for, the tool calls the tool loop answers,
+# the ids the snapshots are keyed by, event names, each delta's index and text, a page's runs and
+# cursors, and every property on the way to them): an unusable value raises even in a tolerant
+# read, and they are typed at arrival.
 
 
 def needed(model: str, name: str | int) -> bool:
     """Whether the client needs property ``name`` of ``model`` (see :data:`NEEDED`)."""
-    return name == "index" or (model, str(name)) in NEEDED
+    return (model, str(name)) in NEEDED
 
 
 @frozen
@@ -133,6 +116,11 @@ def _outside() -> int:
     return level
 
 
+#: Guards what a log keeps: lazy properties are read, and report, from any thread (a leaf lock:
+#: nothing else is taken, nor any code outside this module run, while it is held).
+_keep_lock = threading.Lock()
+
+
 class DriftLog:
     """What the tolerant reads of one answer (a page, a submission, a stream) found: each
     departure once per occurrence (two events that depart alike, two entries)."""
@@ -141,6 +129,9 @@ class DriftLog:
         self._response = response
         self.records: list[SpecDrift] = []
         self._listed: set[SpecDrift] = set()
+        #: Departures a snapshot's read listed before any event's: an event's lazy property read
+        #: later finds the same one, listed already (each taken once).
+        self._ahead: collections.Counter[SpecDrift] = collections.Counter()
 
     @functools.cached_property
     def snapshots(self) -> DriftLog:
@@ -150,8 +141,12 @@ class DriftLog:
         return _SnapshotLog(self)
 
     def _keep(self, drift: SpecDrift) -> None:
-        self.records.append(drift)
-        self._listed.add(drift)
+        with _keep_lock:
+            if self._ahead[drift]:
+                self._ahead[drift] -= 1
+                return
+            self.records.append(drift)
+            self._listed.add(drift)
 
     @functools.cached_property
     def _secrets(self) -> tuple[str, ...]:
@@ -192,10 +187,14 @@ class _SnapshotLog(DriftLog):
         self._response = log._response
         self.records = log.records
         self._listed = log._listed
+        self._ahead = log._ahead
 
     def _keep(self, drift: SpecDrift) -> None:
-        if drift not in self._listed:
-            super()._keep(drift)
+        with _keep_lock:
+            if drift not in self._listed:
+                self.records.append(drift)
+                self._listed.add(drift)
+                self._ahead[drift] += 1
 
 
 def drift_log(response: httpx.Response, strict: bool) -> DriftLog | None:
@@ -213,17 +212,22 @@ class _Model(Protocol):
 M = TypeVar("M", bound=_Model)
 
 
-def read_tolerantly(model: type[M], data: Mapping[str, Any], where: str, log: DriftLog) -> M:
-    """``model.from_dict(data)`` with every breach of the contract reported to ``log``.
-
-    Called only after a strict read of ``data`` failed.
+def read_tolerantly(
+    model: type[M], data: Mapping[str, Any], where: str, log: DriftLog, eager: bool = False
+) -> M:
+    """``model.from_dict(data)`` with every breach of the contract reported to ``log``: what the
+    client needs at once, the rest when first read (all at once with ``eager``: for views of
+    data that changes after the read).
     """
 
     def report(error: ParseError) -> None:
         log.report(error, where, data)
 
     token = TOLERANCE.set(report)
+    eager_token = EAGER.set(True) if eager else None
     try:
         return model.from_dict(data)
     finally:
+        if eager_token is not None:
+            EAGER.reset(eager_token)
         TOLERANCE.reset(token)

@@ -221,24 +221,27 @@ def stream_bounds(response: httpx.Response) -> Bounds:
     return bounds if isinstance(bounds, Bounds) else DEFAULT
 
 
-def parse(model: type[M], data: Any, where: str = "", drift: DriftLog | None = None) -> M:
+def parse(
+    model: type[M], data: Any, where: str = "", drift: DriftLog | None = None, eager: bool = False
+) -> M:
     """``model.from_dict(data)``, with a contract breach as a ``ResponseValidationError``.
 
     Its message names the model and the field path, e.g.
     ``Run.required_action.submit_tool_outputs.tool_calls[2].id: missing required property``.
-    With a ``drift`` log (a tolerant read), data that fails the strict read is read again
-    tolerantly, its departures reported to the log (see ``_drift``).
+    With a ``drift`` log (a tolerant read), the data is read tolerantly, its departures reported
+    to the log, the properties the client does not need typed when first read unless ``eager``
+    (see ``_drift``).
     """
     if type(data) is not dict and not isinstance(data, Mapping):
         raise ResponseValidationError(
             f"{where}{model.__name__}: expected a JSON object, got {type(data).__name__}", data
         )
+    if drift is not None:
+        return read_tolerantly(model, data, where, drift, eager)
     try:
         return model.from_dict(data)
     except ParseError as exc:
-        if drift is None:
-            raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
-    return read_tolerantly(model, data, where, drift)
+        raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
 
 
 _pause_lock = threading.Lock()

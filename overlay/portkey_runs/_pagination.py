@@ -10,13 +10,13 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iter
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from attrs import field, frozen
+from attrs import field, fields, frozen
 
 from portkey_runs_api.models import ListRunsResponse, Run
 from portkey_runs_api.spec_facts import Order
 from portkey_runs_api.types import check_id
 
-from ._drift import SpecDrift, drift_log
+from ._drift import DriftLog, SpecDrift, drift_log
 from ._generated import list_runs_request
 from ._headers import secret_values
 from ._http import parse_json
@@ -39,7 +39,8 @@ class RunPage:
     ``last_id`` (forward) or ``first_id`` (backward, with ``before=``) is the cursor to resume
     from; ``meta`` is what the page's answer headers say. Iterating a page gives its runs.
     ``drift`` lists where the page departed from the spec, read tolerantly (empty when it
-    did not, or when read with ``strict_responses=True``, which raises instead).
+    did not, or when read with ``strict_responses=True``, which raises instead), as far as it
+    has been read: a run's nested properties are typed when first read, and listed then.
     """
 
     data: list[Run]
@@ -47,9 +48,25 @@ class RunPage:
     first_id: str | None
     last_id: str | None
     meta: ResponseMeta
-    drift: tuple[SpecDrift, ...] = ()
+    _drift: tuple[SpecDrift, ...] = field(default=(), alias="drift")
     #: The secret values its request carried: masked where a cursor or an id is quoted.
     _secrets: tuple[str, ...] = field(default=(), init=False, repr=False, eq=False)
+    #: The log of its tolerant read, which grows as lazily typed properties are read.
+    _log: DriftLog | None = field(default=None, init=False, repr=False, eq=False)
+
+    @property
+    def drift(self) -> tuple[SpecDrift, ...]:
+        """Where the page departed from the spec, as far as it has been read."""
+        return self._drift if self._log is None else self._drift + tuple(self._log.records)
+
+    def __repr__(self) -> str:
+        # attrs would show the field (``_drift=()``, what was given when made), not the drift.
+        shown = (
+            f"{a.alias}={self.drift if a.name == '_drift' else getattr(self, a.name)!r}"
+            for a in fields(RunPage)
+            if a.repr
+        )
+        return f"RunPage({', '.join(shown)})"
 
     @classmethod
     def of(cls, response: httpx.Response, strict: bool = True) -> RunPage:
@@ -57,8 +74,8 @@ class RunPage:
         log = drift_log(response, strict)
         page = parse_json(ListRunsResponse, response, log)
         meta = ResponseMeta.of(response)
-        drift = tuple(log.records) if log is not None and log.records else ()
-        made = cls(page.data, page.has_more, page.first_id, page.last_id, meta, drift)
+        made = cls(page.data, page.has_more, page.first_id, page.last_id, meta)
+        object.__setattr__(made, "_log", log)
         request = request_of(response)
         if request is not None:
             object.__setattr__(made, "_secrets", secret_values(request.headers.multi_items()))

@@ -162,17 +162,19 @@ class _Views:
         if current is None:
             return None
         data = self._snapshots.messages[current]
-        return parse(Message, data, "message snapshot: ", self._snapshot_drift)
+        return parse(Message, data, "message snapshot: ", self._snapshot_drift, eager=True)
 
+    # Snapshots are read eagerly: their data changes as deltas arrive, so a view typed later
+    # would show what came after it was taken.
     def _messages(self) -> list[Message]:
         return [
-            parse(Message, data, "message snapshot: ", self._snapshot_drift)
+            parse(Message, data, "message snapshot: ", self._snapshot_drift, eager=True)
             for data in self._snapshots.messages.values()
         ]
 
     def _steps(self) -> list[RunStep]:
         return [
-            parse(RunStep, data, "run step snapshot: ", self._snapshot_drift)
+            parse(RunStep, data, "run step snapshot: ", self._snapshot_drift, eager=True)
             for data in self._snapshots.steps.values()
         ]
 

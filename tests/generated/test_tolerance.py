@@ -16,7 +16,7 @@ import pytest
 
 from portkey_runs_api.errors import ParseError
 from portkey_runs_api.models import Metadata, RunStep, ToolOutput
-from portkey_runs_api.types import TOLERANCE
+from portkey_runs_api.types import EAGER, TOLERANCE
 
 STEP: dict[str, Any] = {
     "id": "step_1",
@@ -48,10 +48,13 @@ STEP: dict[str, Any] = {
 
 @pytest.fixture
 def reported() -> Iterator[list[ParseError]]:
-    """Tolerant reads for the test, their reports in the list."""
+    """Tolerant reads for the test, their reports in the list; eager (``types.EAGER``), so that
+    every breach is reported by ``from_dict`` itself, in order (what typing at first read
+    changes is tested in ``test_lazy_typing.py``)."""
     errors: list[ParseError] = []
-    token = TOLERANCE.set(errors.append)
+    token, eager = TOLERANCE.set(errors.append), EAGER.set(True)
     yield errors
+    EAGER.reset(eager)
     TOLERANCE.reset(token)
 
 

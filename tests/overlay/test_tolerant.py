@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from portkey_runs import (
     AsyncClient,
     Client,
     ResponseValidationError,
+    RunPage,
     SpecDrift,
     SpecDriftWarning,
     _drift,
@@ -111,6 +112,17 @@ def _page(*runs: JSON) -> JSON:
     }
 
 
+def _read(objects: Iterable[Any], path: str) -> list[Any]:
+    """``objects`` (runs, pages or events of runs), each run's property ``path`` read: a lazy
+    one (such as ``tool_choice``) is typed, and a departure there found, when first read."""
+    found = list(objects)
+    for obj in found:
+        runs = obj.data if isinstance(obj, RunPage) else [getattr(obj, "data", obj)]
+        for run in runs:
+            getattr(run, path)
+    return found
+
+
 def _answer(data: JSON) -> Reply:
     """A JSON answer with a request id."""
     return Reply(200, json.dumps(data).encode(), {"content-type": "application/json", **REQUEST_ID})
@@ -150,11 +162,11 @@ def test_a_page_that_departs_is_delivered_tolerantly_and_lists_its_drift(
     odd = _changed(change)
     loopback.replies.append(_answer(_page(odd)))
     with pytest.warns(SpecDriftWarning, match=f"{model}.{path}"):
-        (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
+        (page,) = _read(client.runs.list("thread_shape1", strict_responses=False).pages(), path)
     (run,) = page.data
+    assert getattr(run, path) is None
     assert run.id == "run_shape1"
     assert run.status == "completed"
-    assert getattr(run, path) is None
     (drift,) = page.drift
     assert (drift.model, drift.path, drift.request_id) == (model, path, "req_drift7")
     assert drift.problem.startswith(problem)
@@ -239,6 +251,7 @@ def test_a_property_is_announced_once_whatever_item_of_it_departs(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pages = list(client.runs.list("thread_shape1", strict_responses=False).pages())
+        assert [run.tools for page in pages for run in page] == [None, None]  # typed when read
     drifts = [drift for page in pages for drift in page.drift]
     assert [(d.model, d.path) for d in drifts] == [("Run", "tools[0]"), ("Run", "tools[2].type")]
     assert [str(w.message) for w in caught] == [
@@ -308,24 +321,25 @@ def test_a_departure_quoting_an_echoed_secret_masks_it_in_drift_warning_and_log_
             assert secret[:12] not in text, text
 
 
-def test_a_valid_page_reads_strictly_only_and_a_departing_one_once_more(
+def test_a_page_is_read_once_tolerantly_whether_it_departs_or_not(
     loopback: LoopbackServer, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No strict read first and a tolerant one on failure: one read, with the reporter set."""
     calls: list[str] = []
     real = _drift.read_tolerantly
 
-    def counting(model: Any, data: Any, where: str, log: Any) -> Any:
+    def counting(model: Any, data: Any, where: str, log: Any, eager: bool = False) -> Any:
         calls.append(model.__name__)
-        return real(model, data, where, log)
+        return real(model, data, where, log, eager)
 
     monkeypatch.setattr(_http, "read_tolerantly", counting)
     loopback.replies.append(Reply.json(_page(_run("completed"))))
     (page,) = client.runs.list("thread_shape1", strict_responses=False).pages()
-    assert (calls, page.drift) == ([], ())
+    assert (calls, page.drift) == (["ListRunsResponse"], ())
     loopback.replies.append(Reply.json(_page(_changed(_missing("model")))))
     with pytest.warns(SpecDriftWarning):
         list(client.runs.list("thread_shape1", strict_responses=False))
-    assert calls == ["ListRunsResponse"]
+    assert calls == ["ListRunsResponse", "ListRunsResponse"]
 
 
 async def test_the_async_client_reads_a_departing_page_tolerantly_too(
@@ -356,8 +370,13 @@ def test_a_submission_answer_that_departs_is_delivered_tolerantly(
 ) -> None:
     loopback.replies.append(_answer(_changed(change)))
     with pytest.warns(SpecDriftWarning, match=f"{model}.{path}: {problem}.*req_drift7"):
-        run = client.runs.submit_tool_outputs(
-            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        (run,) = _read(
+            [
+                client.runs.submit_tool_outputs(
+                    "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+                )
+            ],
+            path,
         )
     assert (run.id, run.status) == ("run_shape1", "completed")
     assert getattr(run, path) is None
@@ -417,7 +436,7 @@ def test_a_stream_event_that_departs_is_delivered_tolerantly_and_listed(
         "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
     ) as stream:
         with pytest.warns(SpecDriftWarning, match=f"event thread.run.completed: {model}.{path}"):
-            (event,) = list(stream)
+            (event,) = _read(stream, path)
         assert event.event == "thread.run.completed"
         assert getattr(event.data, path) is None
         assert stream.until_done().id == "run_shape1"

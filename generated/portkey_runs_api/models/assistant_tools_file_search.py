@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class AssistantToolsFileSearch:
+class AssistantToolsFileSearch(Lazy):
     """The file search tool.
 
     Attributes:
@@ -79,6 +79,10 @@ class AssistantToolsFileSearch:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "file_search":
@@ -89,20 +93,18 @@ class AssistantToolsFileSearch:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            _file_search = d.get("file_search", UNSET)
-            file_search: AssistantToolsFileSearchOptions | Unset = UNSET
-            if _file_search is not UNSET:
-                file_search = AssistantToolsFileSearchOptions.from_dict(_file_search)
-        except ParseError as exc:
-            file_search = tolerate(exc.within(cls.__name__, "file_search"))
+        if _report_ is None:
+            file_search = _read_file_search_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.file_search = file_search
-        if len(d) == 1 + (file_search is not UNSET):
+        if _report_ is None:
+            _obj_.file_search = file_search
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 1 + ("file_search" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -137,3 +139,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.assistant_tools_file_search_options import AssistantToolsFileSearchOptions
+
+
+def _read_file_search_(
+    cls: type[AssistantToolsFileSearch], d: dict[str, Any]
+) -> AssistantToolsFileSearchOptions | Unset:
+    """``AssistantToolsFileSearch.file_search`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _file_search = d.get("file_search", UNSET)
+        file_search: AssistantToolsFileSearchOptions | Unset = UNSET
+        if _file_search is not UNSET:
+            file_search = AssistantToolsFileSearchOptions.from_dict(_file_search)
+    except ParseError as exc:
+        file_search = tolerate(exc.within(cls.__name__, "file_search"))
+    return file_search
+
+
+lazy(
+    AssistantToolsFileSearch,
+    {
+        "file_search": _read_file_search_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class AssistantToolsFileSearchOptions:
+class AssistantToolsFileSearchOptions(Lazy):
     """Overrides for the file search tool.
 
     Attributes:
@@ -81,6 +81,10 @@ class AssistantToolsFileSearchOptions:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             max_num_results = d.get("max_num_results", UNSET)
             if (
@@ -94,22 +98,18 @@ class AssistantToolsFileSearchOptions:
                 raise ParseError.expected("integer", max_num_results)
         except ParseError as exc:
             max_num_results = tolerate(exc.within(cls.__name__, "max_num_results"))
-        try:
-            _ranking_options = d.get("ranking_options", UNSET)
-            ranking_options: FileSearchRankingOptions | Unset = UNSET
-            if _ranking_options is not UNSET:
-                ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
-        except ParseError as exc:
-            ranking_options = tolerate(exc.within(cls.__name__, "ranking_options"))
+        if _report_ is None:
+            ranking_options = _read_ranking_options_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.max_num_results = max_num_results
-        _obj_.ranking_options = ranking_options
-        if len(d) == 0 + (max_num_results is not UNSET) + (
-            ranking_options is not UNSET
-        ):
+        if _report_ is None:
+            _obj_.ranking_options = ranking_options
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + (max_num_results is not UNSET) + ("ranking_options" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -144,3 +144,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_ranking_options import FileSearchRankingOptions
+
+
+def _read_ranking_options_(
+    cls: type[AssistantToolsFileSearchOptions], d: dict[str, Any]
+) -> FileSearchRankingOptions | Unset:
+    """``AssistantToolsFileSearchOptions.ranking_options`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _ranking_options = d.get("ranking_options", UNSET)
+        ranking_options: FileSearchRankingOptions | Unset = UNSET
+        if _ranking_options is not UNSET:
+            ranking_options = FileSearchRankingOptions.from_dict(_ranking_options)
+    except ParseError as exc:
+        ranking_options = tolerate(exc.within(cls.__name__, "ranking_options"))
+    return ranking_options
+
+
+lazy(
+    AssistantToolsFileSearchOptions,
+    {
+        "ranking_options": _read_ranking_options_,
+    },
+)

@@ -10,11 +10,11 @@ from attrs import field as _attrs_field
 
 from ..errors import ParseError
 from ..models.assistants_named_tool_choice_type import AssistantsNamedToolChoiceType
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class AssistantsNamedToolChoice:
+class AssistantsNamedToolChoice(Lazy):
     """Specifies a tool the model must use.
 
     Attributes:
@@ -84,6 +84,10 @@ class AssistantsNamedToolChoice:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             _type_ = d["type"]
             if not isinstance(_type_, str):
@@ -102,20 +106,18 @@ class AssistantsNamedToolChoice:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            _function = d.get("function", UNSET)
-            function: AssistantsNamedToolChoiceFunction | Unset = UNSET
-            if _function is not UNSET:
-                function = AssistantsNamedToolChoiceFunction.from_dict(_function)
-        except ParseError as exc:
-            function = tolerate(exc.within(cls.__name__, "function"))
+        if _report_ is None:
+            function = _read_function_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.function = function
-        if len(d) == 1 + (function is not UNSET):
+        if _report_ is None:
+            _obj_.function = function
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 1 + ("function" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -157,4 +159,26 @@ from ..models.assistants_named_tool_choice_function import (
 _AssistantsNamedToolChoiceType_members = cast(
     "dict[str, AssistantsNamedToolChoiceType]",
     AssistantsNamedToolChoiceType._value2member_map_,
+)
+
+
+def _read_function_(
+    cls: type[AssistantsNamedToolChoice], d: dict[str, Any]
+) -> AssistantsNamedToolChoiceFunction | Unset:
+    """``AssistantsNamedToolChoice.function`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _function = d.get("function", UNSET)
+        function: AssistantsNamedToolChoiceFunction | Unset = UNSET
+        if _function is not UNSET:
+            function = AssistantsNamedToolChoiceFunction.from_dict(_function)
+    except ParseError as exc:
+        function = tolerate(exc.within(cls.__name__, "function"))
+    return function
+
+
+lazy(
+    AssistantsNamedToolChoice,
+    {
+        "function": _read_function_,
+    },
 )

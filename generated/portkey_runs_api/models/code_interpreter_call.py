@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UnknownVariant, tolerate
+from ..types import EAGER, TOLERANCE, Lazy, UnknownVariant, lazy, tolerate
 
 
 @_attrs_define
-class CodeInterpreterCall:
+class CodeInterpreterCall(Lazy):
     """The Code Interpreter tool call definition.
 
     Attributes:
@@ -84,6 +84,10 @@ class CodeInterpreterCall:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             input_ = d["input"]
             if not isinstance(input_, str):
@@ -94,60 +98,17 @@ class CodeInterpreterCall:
             input_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("input",))
             )
-        try:
-            _outputs = d["outputs"]
-            if not isinstance(_outputs, list):
-                raise ParseError.expected("array", _outputs)
-            outputs: list[
-                CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
-            ] = []
-            try:
-                for outputs_item_data in _outputs:
-                    outputs_item: (
-                        CodeInterpreterOutputImage
-                        | CodeInterpreterOutputLogs
-                        | UnknownVariant
-                    )
-                    if isinstance(outputs_item_data, dict):
-                        outputs_item_kind = outputs_item_data.get("type")
-                        if outputs_item_kind == "logs":
-                            outputs_item = CodeInterpreterOutputLogs.from_dict(
-                                outputs_item_data
-                            )
-                        elif outputs_item_kind == "image":
-                            outputs_item = CodeInterpreterOutputImage.from_dict(
-                                outputs_item_data
-                            )
-                        elif isinstance(outputs_item_kind, str):
-                            outputs_item = UnknownVariant(
-                                "type", outputs_item_kind, dict(outputs_item_data)
-                            )
-                        elif "type" in outputs_item_data:
-                            raise ParseError.expected(
-                                "string", outputs_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", outputs_item_data)
-
-                    outputs.append(outputs_item)
-            except ParseError as exc:
-                raise exc.at_index(len(outputs)) from None
-        except ParseError as exc:
-            outputs = tolerate(exc.within(cls.__name__, "outputs"))
-        except KeyError:
-            outputs = tolerate(
-                ParseError("missing required property", cls.__name__, ("outputs",))
-            )
+        if _report_ is None:
+            outputs = _read_outputs_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.input_ = input_
-        _obj_.outputs = outputs
+        if _report_ is None:
+            _obj_.outputs = outputs
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -184,3 +145,64 @@ _PROPERTIES = frozenset(
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_output_image import CodeInterpreterOutputImage
 from ..models.code_interpreter_output_logs import CodeInterpreterOutputLogs
+
+
+def _read_outputs_(
+    cls: type[CodeInterpreterCall], d: dict[str, Any]
+) -> list[CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant]:
+    """``CodeInterpreterCall.outputs`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _outputs = d["outputs"]
+        if not isinstance(_outputs, list):
+            raise ParseError.expected("array", _outputs)
+        outputs: list[
+            CodeInterpreterOutputImage | CodeInterpreterOutputLogs | UnknownVariant
+        ] = []
+        try:
+            for outputs_item_data in _outputs:
+                outputs_item: (
+                    CodeInterpreterOutputImage
+                    | CodeInterpreterOutputLogs
+                    | UnknownVariant
+                )
+                if isinstance(outputs_item_data, dict):
+                    outputs_item_kind = outputs_item_data.get("type")
+                    if outputs_item_kind == "logs":
+                        outputs_item = CodeInterpreterOutputLogs.from_dict(
+                            outputs_item_data
+                        )
+                    elif outputs_item_kind == "image":
+                        outputs_item = CodeInterpreterOutputImage.from_dict(
+                            outputs_item_data
+                        )
+                    elif isinstance(outputs_item_kind, str):
+                        outputs_item = UnknownVariant(
+                            "type", outputs_item_kind, dict(outputs_item_data)
+                        )
+                    elif "type" in outputs_item_data:
+                        raise ParseError.expected("string", outputs_item_kind).within(
+                            "", "type"
+                        )
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", outputs_item_data)
+
+                outputs.append(outputs_item)
+        except ParseError as exc:
+            raise exc.at_index(len(outputs)) from None
+    except ParseError as exc:
+        outputs = tolerate(exc.within(cls.__name__, "outputs"))
+    except KeyError:
+        outputs = tolerate(
+            ParseError("missing required property", cls.__name__, ("outputs",))
+        )
+    return outputs
+
+
+lazy(
+    CodeInterpreterCall,
+    {
+        "outputs": _read_outputs_,
+    },
+)

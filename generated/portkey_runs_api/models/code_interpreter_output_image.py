@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class CodeInterpreterOutputImage:
+class CodeInterpreterOutputImage(Lazy):
     """Image output from the Code Interpreter tool call.
 
     Attributes:
@@ -76,6 +76,10 @@ class CodeInterpreterOutputImage:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "image":
@@ -86,20 +90,17 @@ class CodeInterpreterOutputImage:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            image = CodeInterpreterImage.from_dict(d["image"])
-        except ParseError as exc:
-            image = tolerate(exc.within(cls.__name__, "image"))
-        except KeyError:
-            image = tolerate(
-                ParseError("missing required property", cls.__name__, ("image",))
-            )
+        if _report_ is None:
+            image = _read_image_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.image = image
+        if _report_ is None:
+            _obj_.image = image
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -135,3 +136,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_image import CodeInterpreterImage
+
+
+def _read_image_(
+    cls: type[CodeInterpreterOutputImage], d: dict[str, Any]
+) -> CodeInterpreterImage:
+    """``CodeInterpreterOutputImage.image`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        image = CodeInterpreterImage.from_dict(d["image"])
+    except ParseError as exc:
+        image = tolerate(exc.within(cls.__name__, "image"))
+    except KeyError:
+        image = tolerate(
+            ParseError("missing required property", cls.__name__, ("image",))
+        )
+    return image
+
+
+lazy(
+    CodeInterpreterOutputImage,
+    {
+        "image": _read_image_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class CodeInterpreterToolCall:
+class CodeInterpreterToolCall(Lazy):
     """A Code Interpreter tool call the run step was involved in.
 
     Attributes:
@@ -81,6 +81,10 @@ class CodeInterpreterToolCall:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             id = d["id"]
             if not isinstance(id, str):
@@ -101,23 +105,18 @@ class CodeInterpreterToolCall:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            code_interpreter = CodeInterpreterCall.from_dict(d["code_interpreter"])
-        except ParseError as exc:
-            code_interpreter = tolerate(exc.within(cls.__name__, "code_interpreter"))
-        except KeyError:
-            code_interpreter = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("code_interpreter",)
-                )
-            )
+        if _report_ is None:
+            code_interpreter = _read_code_interpreter_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.id = id
         _obj_.type_ = type_
-        _obj_.code_interpreter = code_interpreter
+        if _report_ is None:
+            _obj_.code_interpreter = code_interpreter
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 3:
             _obj_.additional_properties = {}
         else:
@@ -154,3 +153,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.code_interpreter_call import CodeInterpreterCall
+
+
+def _read_code_interpreter_(
+    cls: type[CodeInterpreterToolCall], d: dict[str, Any]
+) -> CodeInterpreterCall:
+    """``CodeInterpreterToolCall.code_interpreter`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        code_interpreter = CodeInterpreterCall.from_dict(d["code_interpreter"])
+    except ParseError as exc:
+        code_interpreter = tolerate(exc.within(cls.__name__, "code_interpreter"))
+    except KeyError:
+        code_interpreter = tolerate(
+            ParseError("missing required property", cls.__name__, ("code_interpreter",))
+        )
+    return code_interpreter
+
+
+lazy(
+    CodeInterpreterToolCall,
+    {
+        "code_interpreter": _read_code_interpreter_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class ErrorResponse:
+class ErrorResponse(Lazy):
     """The body of every error response.
 
     Attributes:
@@ -71,19 +71,20 @@ class ErrorResponse:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            error = ErrorObject.from_dict(d["error"])
-        except ParseError as exc:
-            error = tolerate(exc.within(cls.__name__, "error"))
-        except KeyError:
-            error = tolerate(
-                ParseError("missing required property", cls.__name__, ("error",))
-            )
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            error = _read_error_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.error = error
+        if _report_ is None:
+            _obj_.error = error
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 1:
             _obj_.additional_properties = {}
         else:
@@ -118,3 +119,24 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.error_object import ErrorObject
+
+
+def _read_error_(cls: type[ErrorResponse], d: dict[str, Any]) -> ErrorObject:
+    """``ErrorResponse.error`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        error = ErrorObject.from_dict(d["error"])
+    except ParseError as exc:
+        error = tolerate(exc.within(cls.__name__, "error"))
+    except KeyError:
+        error = tolerate(
+            ParseError("missing required property", cls.__name__, ("error",))
+        )
+    return error
+
+
+lazy(
+    ErrorResponse,
+    {
+        "error": _read_error_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class FileCitationAnnotation:
+class FileCitationAnnotation(Lazy):
     """A citation within the message that points to a specific quote from a file used by file search.
 
     Attributes:
@@ -91,6 +91,10 @@ class FileCitationAnnotation:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "file_citation":
@@ -111,16 +115,8 @@ class FileCitationAnnotation:
             text = tolerate(
                 ParseError("missing required property", cls.__name__, ("text",))
             )
-        try:
-            file_citation = FileCitation.from_dict(d["file_citation"])
-        except ParseError as exc:
-            file_citation = tolerate(exc.within(cls.__name__, "file_citation"))
-        except KeyError:
-            file_citation = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("file_citation",)
-                )
-            )
+        if _report_ is None:
+            file_citation = _read_file_citation_(cls, d)
         try:
             start_index = d["start_index"]
             if type(start_index) is not int and (
@@ -151,9 +147,12 @@ class FileCitationAnnotation:
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
         _obj_.text = text
-        _obj_.file_citation = file_citation
         _obj_.start_index = start_index
         _obj_.end_index = end_index
+        if _report_ is None:
+            _obj_.file_citation = file_citation
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 5:
             _obj_.additional_properties = {}
         else:
@@ -192,3 +191,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_citation import FileCitation
+
+
+def _read_file_citation_(
+    cls: type[FileCitationAnnotation], d: dict[str, Any]
+) -> FileCitation:
+    """``FileCitationAnnotation.file_citation`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        file_citation = FileCitation.from_dict(d["file_citation"])
+    except ParseError as exc:
+        file_citation = tolerate(exc.within(cls.__name__, "file_citation"))
+    except KeyError:
+        file_citation = tolerate(
+            ParseError("missing required property", cls.__name__, ("file_citation",))
+        )
+    return file_citation
+
+
+lazy(
+    FileCitationAnnotation,
+    {
+        "file_citation": _read_file_citation_,
+    },
+)

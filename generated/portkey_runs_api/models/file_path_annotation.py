@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class FilePathAnnotation:
+class FilePathAnnotation(Lazy):
     """A URL for a file generated when the assistant used Code Interpreter.
 
     Attributes:
@@ -91,6 +91,10 @@ class FilePathAnnotation:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "file_path":
@@ -111,14 +115,8 @@ class FilePathAnnotation:
             text = tolerate(
                 ParseError("missing required property", cls.__name__, ("text",))
             )
-        try:
-            file_path = FilePath.from_dict(d["file_path"])
-        except ParseError as exc:
-            file_path = tolerate(exc.within(cls.__name__, "file_path"))
-        except KeyError:
-            file_path = tolerate(
-                ParseError("missing required property", cls.__name__, ("file_path",))
-            )
+        if _report_ is None:
+            file_path = _read_file_path_(cls, d)
         try:
             start_index = d["start_index"]
             if type(start_index) is not int and (
@@ -149,9 +147,12 @@ class FilePathAnnotation:
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
         _obj_.text = text
-        _obj_.file_path = file_path
         _obj_.start_index = start_index
         _obj_.end_index = end_index
+        if _report_ is None:
+            _obj_.file_path = file_path
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 5:
             _obj_.additional_properties = {}
         else:
@@ -190,3 +191,24 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path import FilePath
+
+
+def _read_file_path_(cls: type[FilePathAnnotation], d: dict[str, Any]) -> FilePath:
+    """``FilePathAnnotation.file_path`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        file_path = FilePath.from_dict(d["file_path"])
+    except ParseError as exc:
+        file_path = tolerate(exc.within(cls.__name__, "file_path"))
+    except KeyError:
+        file_path = tolerate(
+            ParseError("missing required property", cls.__name__, ("file_path",))
+        )
+    return file_path
+
+
+lazy(
+    FilePathAnnotation,
+    {
+        "file_path": _read_file_path_,
+    },
+)

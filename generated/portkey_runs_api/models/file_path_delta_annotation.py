@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FilePathDeltaAnnotation:
+class FilePathDeltaAnnotation(Lazy):
     """A file path, as a delta.
 
     Attributes:
@@ -102,6 +102,10 @@ class FilePathDeltaAnnotation:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             index = d["index"]
             if type(index) is not int and (
@@ -130,13 +134,8 @@ class FilePathDeltaAnnotation:
                 raise ParseError.expected("string", text)
         except ParseError as exc:
             text = tolerate(exc.within(cls.__name__, "text"))
-        try:
-            _file_path = d.get("file_path", UNSET)
-            file_path: FilePathDelta | Unset = UNSET
-            if _file_path is not UNSET:
-                file_path = FilePathDelta.from_dict(_file_path)
-        except ParseError as exc:
-            file_path = tolerate(exc.within(cls.__name__, "file_path"))
+        if _report_ is None:
+            file_path = _read_file_path_(cls, d)
         try:
             start_index = d.get("start_index", UNSET)
             if (
@@ -164,10 +163,13 @@ class FilePathDeltaAnnotation:
         _obj_.index = index
         _obj_.type_ = type_
         _obj_.text = text
-        _obj_.file_path = file_path
         _obj_.start_index = start_index
         _obj_.end_index = end_index
-        if len(d) == 2 + (text is not UNSET) + (file_path is not UNSET) + (
+        if _report_ is None:
+            _obj_.file_path = file_path
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 2 + (text is not UNSET) + ("file_path" in d) + (
             start_index is not UNSET
         ) + (end_index is not UNSET):
             _obj_.additional_properties = {}
@@ -208,3 +210,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_path_delta import FilePathDelta
+
+
+def _read_file_path_(
+    cls: type[FilePathDeltaAnnotation], d: dict[str, Any]
+) -> FilePathDelta | Unset:
+    """``FilePathDeltaAnnotation.file_path`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _file_path = d.get("file_path", UNSET)
+        file_path: FilePathDelta | Unset = UNSET
+        if _file_path is not UNSET:
+            file_path = FilePathDelta.from_dict(_file_path)
+    except ParseError as exc:
+        file_path = tolerate(exc.within(cls.__name__, "file_path"))
+    return file_path
+
+
+lazy(
+    FilePathDeltaAnnotation,
+    {
+        "file_path": _read_file_path_,
+    },
+)

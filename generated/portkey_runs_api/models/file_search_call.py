@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FileSearchCall:
+class FileSearchCall(Lazy):
     """The file search call; `results` only when requested with `include`.
 
     Attributes:
@@ -85,38 +85,24 @@ class FileSearchCall:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            _ranking_options = d.get("ranking_options", UNSET)
-            ranking_options: FileSearchCallRankingOptions | Unset = UNSET
-            if _ranking_options is not UNSET:
-                ranking_options = FileSearchCallRankingOptions.from_dict(
-                    _ranking_options
-                )
-        except ParseError as exc:
-            ranking_options = tolerate(exc.within(cls.__name__, "ranking_options"))
-        try:
-            _results = d.get("results", UNSET)
-            results: list[FileSearchResult] | Unset = UNSET
-            if _results is not UNSET:
-                if not isinstance(_results, list):
-                    raise ParseError.expected("array", _results)
-                results = []
-                try:
-                    for results_item_data in _results:
-                        results_item = FileSearchResult.from_dict(results_item_data)
-
-                        results.append(results_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(results)) from None
-        except ParseError as exc:
-            results = tolerate(exc.within(cls.__name__, "results"))
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            ranking_options = _read_ranking_options_(cls, d)
+        if _report_ is None:
+            results = _read_results_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.ranking_options = ranking_options
-        _obj_.results = results
-        if len(d) == 0 + (ranking_options is not UNSET) + (results is not UNSET):
+        if _report_ is None:
+            _obj_.ranking_options = ranking_options
+            _obj_.results = results
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + ("ranking_options" in d) + ("results" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -152,3 +138,49 @@ _PROPERTIES = frozenset(
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_call_ranking_options import FileSearchCallRankingOptions
 from ..models.file_search_result import FileSearchResult
+
+
+def _read_ranking_options_(
+    cls: type[FileSearchCall], d: dict[str, Any]
+) -> FileSearchCallRankingOptions | Unset:
+    """``FileSearchCall.ranking_options`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _ranking_options = d.get("ranking_options", UNSET)
+        ranking_options: FileSearchCallRankingOptions | Unset = UNSET
+        if _ranking_options is not UNSET:
+            ranking_options = FileSearchCallRankingOptions.from_dict(_ranking_options)
+    except ParseError as exc:
+        ranking_options = tolerate(exc.within(cls.__name__, "ranking_options"))
+    return ranking_options
+
+
+def _read_results_(
+    cls: type[FileSearchCall], d: dict[str, Any]
+) -> list[FileSearchResult] | Unset:
+    """``FileSearchCall.results`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _results = d.get("results", UNSET)
+        results: list[FileSearchResult] | Unset = UNSET
+        if _results is not UNSET:
+            if not isinstance(_results, list):
+                raise ParseError.expected("array", _results)
+            results = []
+            try:
+                for results_item_data in _results:
+                    results_item = FileSearchResult.from_dict(results_item_data)
+
+                    results.append(results_item)
+            except ParseError as exc:
+                raise exc.at_index(len(results)) from None
+    except ParseError as exc:
+        results = tolerate(exc.within(cls.__name__, "results"))
+    return results
+
+
+lazy(
+    FileSearchCall,
+    {
+        "ranking_options": _read_ranking_options_,
+        "results": _read_results_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FileSearchResult:
+class FileSearchResult(Lazy):
     """One result of a file search.
 
     Attributes:
@@ -93,6 +93,10 @@ class FileSearchResult:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             file_id = d["file_id"]
             if not isinstance(file_id, str):
@@ -125,24 +129,8 @@ class FileSearchResult:
             score = tolerate(
                 ParseError("missing required property", cls.__name__, ("score",))
             )
-        try:
-            _content = d.get("content", UNSET)
-            content: list[FileSearchResultContent] | Unset = UNSET
-            if _content is not UNSET:
-                if not isinstance(_content, list):
-                    raise ParseError.expected("array", _content)
-                content = []
-                try:
-                    for content_item_data in _content:
-                        content_item = FileSearchResultContent.from_dict(
-                            content_item_data
-                        )
-
-                        content.append(content_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(content)) from None
-        except ParseError as exc:
-            content = tolerate(exc.within(cls.__name__, "content"))
+        if _report_ is None:
+            content = _read_content_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
@@ -150,8 +138,11 @@ class FileSearchResult:
         _obj_.file_id = file_id
         _obj_.file_name = file_name
         _obj_.score = score
-        _obj_.content = content
-        if len(d) == 3 + (content is not UNSET):
+        if _report_ is None:
+            _obj_.content = content
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 3 + ("content" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -188,3 +179,34 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_result_content import FileSearchResultContent
+
+
+def _read_content_(
+    cls: type[FileSearchResult], d: dict[str, Any]
+) -> list[FileSearchResultContent] | Unset:
+    """``FileSearchResult.content`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _content = d.get("content", UNSET)
+        content: list[FileSearchResultContent] | Unset = UNSET
+        if _content is not UNSET:
+            if not isinstance(_content, list):
+                raise ParseError.expected("array", _content)
+            content = []
+            try:
+                for content_item_data in _content:
+                    content_item = FileSearchResultContent.from_dict(content_item_data)
+
+                    content.append(content_item)
+            except ParseError as exc:
+                raise exc.at_index(len(content)) from None
+    except ParseError as exc:
+        content = tolerate(exc.within(cls.__name__, "content"))
+    return content
+
+
+lazy(
+    FileSearchResult,
+    {
+        "content": _read_content_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FileSearchToolCallDelta:
+class FileSearchToolCallDelta(Lazy):
     """A file search tool call, as a delta.
 
     Attributes:
@@ -87,6 +87,10 @@ class FileSearchToolCallDelta:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             index = d["index"]
             if type(index) is not int and (
@@ -109,14 +113,8 @@ class FileSearchToolCallDelta:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            file_search = FileSearchCallDelta.from_dict(d["file_search"])
-        except ParseError as exc:
-            file_search = tolerate(exc.within(cls.__name__, "file_search"))
-        except KeyError:
-            file_search = tolerate(
-                ParseError("missing required property", cls.__name__, ("file_search",))
-            )
+        if _report_ is None:
+            file_search = _read_file_search_(cls, d)
         try:
             id = d.get("id", UNSET)
             if id is not UNSET and not isinstance(id, str):
@@ -129,8 +127,11 @@ class FileSearchToolCallDelta:
         _obj_ = object.__new__(cls)
         _obj_.index = index
         _obj_.type_ = type_
-        _obj_.file_search = file_search
         _obj_.id = id
+        if _report_ is None:
+            _obj_.file_search = file_search
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 3 + (id is not UNSET):
             _obj_.additional_properties = {}
         else:
@@ -168,3 +169,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_search_call_delta import FileSearchCallDelta
+
+
+def _read_file_search_(
+    cls: type[FileSearchToolCallDelta], d: dict[str, Any]
+) -> FileSearchCallDelta:
+    """``FileSearchToolCallDelta.file_search`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        file_search = FileSearchCallDelta.from_dict(d["file_search"])
+    except ParseError as exc:
+        file_search = tolerate(exc.within(cls.__name__, "file_search"))
+    except KeyError:
+        file_search = tolerate(
+            ParseError("missing required property", cls.__name__, ("file_search",))
+        )
+    return file_search
+
+
+lazy(
+    FileSearchToolCallDelta,
+    {
+        "file_search": _read_file_search_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FunctionObject:
+class FunctionObject(Lazy):
     """A function the model may call.
 
     Attributes:
@@ -98,6 +98,10 @@ class FunctionObject:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             name = d["name"]
             if not isinstance(name, str):
@@ -114,13 +118,8 @@ class FunctionObject:
                 raise ParseError.expected("string", description)
         except ParseError as exc:
             description = tolerate(exc.within(cls.__name__, "description"))
-        try:
-            _parameters = d.get("parameters", UNSET)
-            parameters: FunctionParameters | Unset = UNSET
-            if _parameters is not UNSET:
-                parameters = FunctionParameters.from_dict(_parameters)
-        except ParseError as exc:
-            parameters = tolerate(exc.within(cls.__name__, "parameters"))
+        if _report_ is None:
+            parameters = _read_parameters_(cls, d)
         try:
             strict = d.get("strict", UNSET)
             if strict is not UNSET and strict is not None and type(strict) is not bool:
@@ -133,9 +132,12 @@ class FunctionObject:
         _obj_ = object.__new__(cls)
         _obj_.name = name
         _obj_.description = description
-        _obj_.parameters = parameters
         _obj_.strict = strict
-        if len(d) == 1 + (description is not UNSET) + (parameters is not UNSET) + (
+        if _report_ is None:
+            _obj_.parameters = parameters
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 1 + (description is not UNSET) + ("parameters" in d) + (
             strict is not UNSET
         ):
             _obj_.additional_properties = {}
@@ -174,3 +176,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.function_parameters import FunctionParameters
+
+
+def _read_parameters_(
+    cls: type[FunctionObject], d: dict[str, Any]
+) -> FunctionParameters | Unset:
+    """``FunctionObject.parameters`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _parameters = d.get("parameters", UNSET)
+        parameters: FunctionParameters | Unset = UNSET
+        if _parameters is not UNSET:
+            parameters = FunctionParameters.from_dict(_parameters)
+    except ParseError as exc:
+        parameters = tolerate(exc.within(cls.__name__, "parameters"))
+    return parameters
+
+
+lazy(
+    FunctionObject,
+    {
+        "parameters": _read_parameters_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class FunctionToolCall:
+class FunctionToolCall(Lazy):
     """A function tool call the run step was involved in.
 
     Attributes:
@@ -81,6 +81,10 @@ class FunctionToolCall:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             id = d["id"]
             if not isinstance(id, str):
@@ -101,21 +105,18 @@ class FunctionToolCall:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            function = FunctionCall.from_dict(d["function"])
-        except ParseError as exc:
-            function = tolerate(exc.within(cls.__name__, "function"))
-        except KeyError:
-            function = tolerate(
-                ParseError("missing required property", cls.__name__, ("function",))
-            )
+        if _report_ is None:
+            function = _read_function_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.id = id
         _obj_.type_ = type_
-        _obj_.function = function
+        if _report_ is None:
+            _obj_.function = function
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 3:
             _obj_.additional_properties = {}
         else:
@@ -152,3 +153,24 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.function_call import FunctionCall
+
+
+def _read_function_(cls: type[FunctionToolCall], d: dict[str, Any]) -> FunctionCall:
+    """``FunctionToolCall.function`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        function = FunctionCall.from_dict(d["function"])
+    except ParseError as exc:
+        function = tolerate(exc.within(cls.__name__, "function"))
+    except KeyError:
+        function = tolerate(
+            ParseError("missing required property", cls.__name__, ("function",))
+        )
+    return function
+
+
+lazy(
+    FunctionToolCall,
+    {
+        "function": _read_function_,
+    },
+)

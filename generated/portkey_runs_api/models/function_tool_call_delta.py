@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class FunctionToolCallDelta:
+class FunctionToolCallDelta(Lazy):
     """A function tool call, as a delta.
 
     Attributes:
@@ -90,6 +90,10 @@ class FunctionToolCallDelta:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             index = d["index"]
             if type(index) is not int and (
@@ -118,13 +122,8 @@ class FunctionToolCallDelta:
                 raise ParseError.expected("string", id)
         except ParseError as exc:
             id = tolerate(exc.within(cls.__name__, "id"))
-        try:
-            _function = d.get("function", UNSET)
-            function: FunctionCallDelta | Unset = UNSET
-            if _function is not UNSET:
-                function = FunctionCallDelta.from_dict(_function)
-        except ParseError as exc:
-            function = tolerate(exc.within(cls.__name__, "function"))
+        if _report_ is None:
+            function = _read_function_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
@@ -132,8 +131,11 @@ class FunctionToolCallDelta:
         _obj_.index = index
         _obj_.type_ = type_
         _obj_.id = id
-        _obj_.function = function
-        if len(d) == 2 + (id is not UNSET) + (function is not UNSET):
+        if _report_ is None:
+            _obj_.function = function
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 2 + (id is not UNSET) + ("function" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -170,3 +172,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.function_call_delta import FunctionCallDelta
+
+
+def _read_function_(
+    cls: type[FunctionToolCallDelta], d: dict[str, Any]
+) -> FunctionCallDelta | Unset:
+    """``FunctionToolCallDelta.function`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _function = d.get("function", UNSET)
+        function: FunctionCallDelta | Unset = UNSET
+        if _function is not UNSET:
+            function = FunctionCallDelta.from_dict(_function)
+    except ParseError as exc:
+        function = tolerate(exc.within(cls.__name__, "function"))
+    return function
+
+
+lazy(
+    FunctionToolCallDelta,
+    {
+        "function": _read_function_,
+    },
+)

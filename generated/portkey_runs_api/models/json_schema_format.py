@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class JsonSchemaFormat:
+class JsonSchemaFormat(Lazy):
     """Structured Outputs configuration options, including a JSON Schema.
 
     Attributes:
@@ -98,6 +98,10 @@ class JsonSchemaFormat:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             name = d["name"]
             if not isinstance(name, str):
@@ -114,13 +118,8 @@ class JsonSchemaFormat:
                 raise ParseError.expected("string", description)
         except ParseError as exc:
             description = tolerate(exc.within(cls.__name__, "description"))
-        try:
-            _schema = d.get("schema", UNSET)
-            schema: ResponseFormatJsonSchemaSchema | Unset = UNSET
-            if _schema is not UNSET:
-                schema = ResponseFormatJsonSchemaSchema.from_dict(_schema)
-        except ParseError as exc:
-            schema = tolerate(exc.within(cls.__name__, "schema"))
+        if _report_ is None:
+            schema = _read_schema_(cls, d)
         try:
             strict = d.get("strict", UNSET)
             if strict is not UNSET and strict is not None and type(strict) is not bool:
@@ -133,9 +132,12 @@ class JsonSchemaFormat:
         _obj_ = object.__new__(cls)
         _obj_.name = name
         _obj_.description = description
-        _obj_.schema = schema
         _obj_.strict = strict
-        if len(d) == 1 + (description is not UNSET) + (schema is not UNSET) + (
+        if _report_ is None:
+            _obj_.schema = schema
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 1 + (description is not UNSET) + ("schema" in d) + (
             strict is not UNSET
         ):
             _obj_.additional_properties = {}
@@ -174,3 +176,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.response_format_json_schema_schema import ResponseFormatJsonSchemaSchema
+
+
+def _read_schema_(
+    cls: type[JsonSchemaFormat], d: dict[str, Any]
+) -> ResponseFormatJsonSchemaSchema | Unset:
+    """``JsonSchemaFormat.schema`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _schema = d.get("schema", UNSET)
+        schema: ResponseFormatJsonSchemaSchema | Unset = UNSET
+        if _schema is not UNSET:
+            schema = ResponseFormatJsonSchemaSchema.from_dict(_schema)
+    except ParseError as exc:
+        schema = tolerate(exc.within(cls.__name__, "schema"))
+    return schema
+
+
+lazy(
+    JsonSchemaFormat,
+    {
+        "schema": _read_schema_,
+    },
+)

@@ -11,11 +11,11 @@ from attrs import field as _attrs_field
 from ..errors import ParseError
 from ..models.message_role import MessageRole
 from ..models.message_status import MessageStatus
-from ..types import UnknownVariant, tolerate
+from ..types import EAGER, TOLERANCE, Lazy, UnknownVariant, lazy, tolerate
 
 
 @_attrs_define
-class Message:
+class Message(Lazy):
     """Represents a message within a thread (OpenAI's `MessageObject`).
 
     Attributes:
@@ -177,6 +177,10 @@ class Message:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             id = d["id"]
             if not isinstance(id, str):
@@ -235,27 +239,8 @@ class Message:
             status = tolerate(
                 ParseError("missing required property", cls.__name__, ("status",))
             )
-        try:
-            _incomplete_details = d["incomplete_details"]
-            incomplete_details: MessageIncompleteDetails | None
-            if _incomplete_details is None:
-                incomplete_details = None
-            elif isinstance(_incomplete_details, dict):
-                incomplete_details = MessageIncompleteDetails.from_dict(
-                    _incomplete_details
-                )
-            else:
-                raise ParseError.expected("null or object", _incomplete_details)
-        except ParseError as exc:
-            incomplete_details = tolerate(
-                exc.within(cls.__name__, "incomplete_details")
-            )
-        except KeyError:
-            incomplete_details = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("incomplete_details",)
-                )
-            )
+        if _report_ is None:
+            incomplete_details = _read_incomplete_details_(cls, d)
         try:
             completed_at = d["completed_at"]
             if (
@@ -307,68 +292,8 @@ class Message:
             role = tolerate(
                 ParseError("missing required property", cls.__name__, ("role",))
             )
-        try:
-            _content = d["content"]
-            if not isinstance(_content, list):
-                raise ParseError.expected("array", _content)
-            content: list[
-                MessageContentImageFile
-                | MessageContentImageUrl
-                | MessageContentRefusal
-                | MessageContentText
-                | UnknownVariant
-            ] = []
-            try:
-                for content_item_data in _content:
-                    content_item: (
-                        MessageContentImageFile
-                        | MessageContentImageUrl
-                        | MessageContentRefusal
-                        | MessageContentText
-                        | UnknownVariant
-                    )
-                    if isinstance(content_item_data, dict):
-                        content_item_kind = content_item_data.get("type")
-                        if content_item_kind == "image_file":
-                            content_item = MessageContentImageFile.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "image_url":
-                            content_item = MessageContentImageUrl.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "text":
-                            content_item = MessageContentText.from_dict(
-                                content_item_data
-                            )
-                        elif content_item_kind == "refusal":
-                            content_item = MessageContentRefusal.from_dict(
-                                content_item_data
-                            )
-                        elif isinstance(content_item_kind, str):
-                            content_item = UnknownVariant(
-                                "type", content_item_kind, dict(content_item_data)
-                            )
-                        elif "type" in content_item_data:
-                            raise ParseError.expected(
-                                "string", content_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", content_item_data)
-
-                    content.append(content_item)
-            except ParseError as exc:
-                raise exc.at_index(len(content)) from None
-        except ParseError as exc:
-            content = tolerate(exc.within(cls.__name__, "content"))
-        except KeyError:
-            content = tolerate(
-                ParseError("missing required property", cls.__name__, ("content",))
-            )
+        if _report_ is None:
+            content = _read_content_(cls, d)
         try:
             assistant_id = d["assistant_id"]
             if assistant_id is not None and not isinstance(assistant_id, str):
@@ -389,47 +314,10 @@ class Message:
             run_id = tolerate(
                 ParseError("missing required property", cls.__name__, ("run_id",))
             )
-        try:
-            _attachments = d["attachments"]
-            attachments: list[MessageAttachment] | None
-            if _attachments is None:
-                attachments = None
-            elif isinstance(_attachments, list):
-                if not isinstance(_attachments, list):
-                    raise ParseError.expected("array", _attachments)
-                attachments = []
-                try:
-                    for attachments_type_0_item_data in _attachments:
-                        attachments_type_0_item = MessageAttachment.from_dict(
-                            attachments_type_0_item_data
-                        )
-
-                        attachments.append(attachments_type_0_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(attachments)) from None
-            else:
-                raise ParseError.expected("null or array", _attachments)
-        except ParseError as exc:
-            attachments = tolerate(exc.within(cls.__name__, "attachments"))
-        except KeyError:
-            attachments = tolerate(
-                ParseError("missing required property", cls.__name__, ("attachments",))
-            )
-        try:
-            _metadata = d["metadata"]
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
-        except ParseError as exc:
-            metadata = tolerate(exc.within(cls.__name__, "metadata"))
-        except KeyError:
-            metadata = tolerate(
-                ParseError("missing required property", cls.__name__, ("metadata",))
-            )
+        if _report_ is None:
+            attachments = _read_attachments_(cls, d)
+        if _report_ is None:
+            metadata = _read_metadata_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
@@ -439,15 +327,18 @@ class Message:
         _obj_.created_at = created_at
         _obj_.thread_id = thread_id
         _obj_.status = status
-        _obj_.incomplete_details = incomplete_details
         _obj_.completed_at = completed_at
         _obj_.incomplete_at = incomplete_at
         _obj_.role = role
-        _obj_.content = content
         _obj_.assistant_id = assistant_id
         _obj_.run_id = run_id
-        _obj_.attachments = attachments
-        _obj_.metadata = metadata
+        if _report_ is None:
+            _obj_.incomplete_details = incomplete_details
+            _obj_.content = content
+            _obj_.attachments = attachments
+            _obj_.metadata = metadata
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 14:
             _obj_.additional_properties = {}
         else:
@@ -506,4 +397,163 @@ from ..models.metadata import Metadata
 _MessageRole_members = cast("dict[str, MessageRole]", MessageRole._value2member_map_)
 _MessageStatus_members = cast(
     "dict[str, MessageStatus]", MessageStatus._value2member_map_
+)
+
+
+def _read_incomplete_details_(
+    cls: type[Message], d: dict[str, Any]
+) -> MessageIncompleteDetails | None:
+    """``Message.incomplete_details`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _incomplete_details = d["incomplete_details"]
+        incomplete_details: MessageIncompleteDetails | None
+        if _incomplete_details is None:
+            incomplete_details = None
+        elif isinstance(_incomplete_details, dict):
+            incomplete_details = MessageIncompleteDetails.from_dict(_incomplete_details)
+        else:
+            raise ParseError.expected("null or object", _incomplete_details)
+    except ParseError as exc:
+        incomplete_details = tolerate(exc.within(cls.__name__, "incomplete_details"))
+    except KeyError:
+        incomplete_details = tolerate(
+            ParseError(
+                "missing required property", cls.__name__, ("incomplete_details",)
+            )
+        )
+    return incomplete_details
+
+
+def _read_content_(
+    cls: type[Message], d: dict[str, Any]
+) -> list[
+    MessageContentImageFile
+    | MessageContentImageUrl
+    | MessageContentRefusal
+    | MessageContentText
+    | UnknownVariant
+]:
+    """``Message.content`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _content = d["content"]
+        if not isinstance(_content, list):
+            raise ParseError.expected("array", _content)
+        content: list[
+            MessageContentImageFile
+            | MessageContentImageUrl
+            | MessageContentRefusal
+            | MessageContentText
+            | UnknownVariant
+        ] = []
+        try:
+            for content_item_data in _content:
+                content_item: (
+                    MessageContentImageFile
+                    | MessageContentImageUrl
+                    | MessageContentRefusal
+                    | MessageContentText
+                    | UnknownVariant
+                )
+                if isinstance(content_item_data, dict):
+                    content_item_kind = content_item_data.get("type")
+                    if content_item_kind == "image_file":
+                        content_item = MessageContentImageFile.from_dict(
+                            content_item_data
+                        )
+                    elif content_item_kind == "image_url":
+                        content_item = MessageContentImageUrl.from_dict(
+                            content_item_data
+                        )
+                    elif content_item_kind == "text":
+                        content_item = MessageContentText.from_dict(content_item_data)
+                    elif content_item_kind == "refusal":
+                        content_item = MessageContentRefusal.from_dict(
+                            content_item_data
+                        )
+                    elif isinstance(content_item_kind, str):
+                        content_item = UnknownVariant(
+                            "type", content_item_kind, dict(content_item_data)
+                        )
+                    elif "type" in content_item_data:
+                        raise ParseError.expected("string", content_item_kind).within(
+                            "", "type"
+                        )
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", content_item_data)
+
+                content.append(content_item)
+        except ParseError as exc:
+            raise exc.at_index(len(content)) from None
+    except ParseError as exc:
+        content = tolerate(exc.within(cls.__name__, "content"))
+    except KeyError:
+        content = tolerate(
+            ParseError("missing required property", cls.__name__, ("content",))
+        )
+    return content
+
+
+def _read_attachments_(
+    cls: type[Message], d: dict[str, Any]
+) -> list[MessageAttachment] | None:
+    """``Message.attachments`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _attachments = d["attachments"]
+        attachments: list[MessageAttachment] | None
+        if _attachments is None:
+            attachments = None
+        elif isinstance(_attachments, list):
+            if not isinstance(_attachments, list):
+                raise ParseError.expected("array", _attachments)
+            attachments = []
+            try:
+                for attachments_type_0_item_data in _attachments:
+                    attachments_type_0_item = MessageAttachment.from_dict(
+                        attachments_type_0_item_data
+                    )
+
+                    attachments.append(attachments_type_0_item)
+            except ParseError as exc:
+                raise exc.at_index(len(attachments)) from None
+        else:
+            raise ParseError.expected("null or array", _attachments)
+    except ParseError as exc:
+        attachments = tolerate(exc.within(cls.__name__, "attachments"))
+    except KeyError:
+        attachments = tolerate(
+            ParseError("missing required property", cls.__name__, ("attachments",))
+        )
+    return attachments
+
+
+def _read_metadata_(cls: type[Message], d: dict[str, Any]) -> Metadata | None:
+    """``Message.metadata`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _metadata = d["metadata"]
+        metadata: Metadata | None
+        if _metadata is None:
+            metadata = None
+        elif isinstance(_metadata, dict):
+            metadata = Metadata.from_dict(_metadata)
+        else:
+            raise ParseError.expected("null or object", _metadata)
+    except ParseError as exc:
+        metadata = tolerate(exc.within(cls.__name__, "metadata"))
+    except KeyError:
+        metadata = tolerate(
+            ParseError("missing required property", cls.__name__, ("metadata",))
+        )
+    return metadata
+
+
+lazy(
+    Message,
+    {
+        "incomplete_details": _read_incomplete_details_,
+        "content": _read_content_,
+        "attachments": _read_attachments_,
+        "metadata": _read_metadata_,
+    },
 )

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, UnknownVariant, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, UnknownVariant, Unset, lazy, tolerate
 
 
 @_attrs_define
-class MessageAttachment:
+class MessageAttachment(Lazy):
     """A file attached to a message, and the tools it was added to.
 
     Attributes:
@@ -86,70 +86,28 @@ class MessageAttachment:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             file_id = d.get("file_id", UNSET)
             if file_id is not UNSET and not isinstance(file_id, str):
                 raise ParseError.expected("string", file_id)
         except ParseError as exc:
             file_id = tolerate(exc.within(cls.__name__, "file_id"))
-        try:
-            _tools = d.get("tools", UNSET)
-            tools: (
-                list[
-                    AssistantToolsCode
-                    | AssistantToolsFileSearchTypeOnly
-                    | UnknownVariant
-                ]
-                | Unset
-            ) = UNSET
-            if _tools is not UNSET:
-                if not isinstance(_tools, list):
-                    raise ParseError.expected("array", _tools)
-                tools = []
-                try:
-                    for tools_item_data in _tools:
-                        tools_item: (
-                            AssistantToolsCode
-                            | AssistantToolsFileSearchTypeOnly
-                            | UnknownVariant
-                        )
-                        if isinstance(tools_item_data, dict):
-                            tools_item_kind = tools_item_data.get("type")
-                            if tools_item_kind == "code_interpreter":
-                                tools_item = AssistantToolsCode.from_dict(
-                                    tools_item_data
-                                )
-                            elif tools_item_kind == "file_search":
-                                tools_item = AssistantToolsFileSearchTypeOnly.from_dict(
-                                    tools_item_data
-                                )
-                            elif isinstance(tools_item_kind, str):
-                                tools_item = UnknownVariant(
-                                    "type", tools_item_kind, dict(tools_item_data)
-                                )
-                            elif "type" in tools_item_data:
-                                raise ParseError.expected(
-                                    "string", tools_item_kind
-                                ).within("", "type")
-                            else:
-                                raise ParseError("missing required property").within(
-                                    "", "type"
-                                )
-                        else:
-                            raise ParseError.expected("object", tools_item_data)
-
-                        tools.append(tools_item)
-                except ParseError as exc:
-                    raise exc.at_index(len(tools)) from None
-        except ParseError as exc:
-            tools = tolerate(exc.within(cls.__name__, "tools"))
+        if _report_ is None:
+            tools = _read_tools_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.file_id = file_id
-        _obj_.tools = tools
-        if len(d) == 0 + (file_id is not UNSET) + (tools is not UNSET):
+        if _report_ is None:
+            _obj_.tools = tools
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + (file_id is not UNSET) + ("tools" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -186,4 +144,66 @@ _PROPERTIES = frozenset(
 from ..models.assistant_tools_code import AssistantToolsCode
 from ..models.assistant_tools_file_search_type_only import (
     AssistantToolsFileSearchTypeOnly,
+)
+
+
+def _read_tools_(
+    cls: type[MessageAttachment], d: dict[str, Any]
+) -> (
+    list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly | UnknownVariant] | Unset
+):
+    """``MessageAttachment.tools`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tools = d.get("tools", UNSET)
+        tools: (
+            list[AssistantToolsCode | AssistantToolsFileSearchTypeOnly | UnknownVariant]
+            | Unset
+        ) = UNSET
+        if _tools is not UNSET:
+            if not isinstance(_tools, list):
+                raise ParseError.expected("array", _tools)
+            tools = []
+            try:
+                for tools_item_data in _tools:
+                    tools_item: (
+                        AssistantToolsCode
+                        | AssistantToolsFileSearchTypeOnly
+                        | UnknownVariant
+                    )
+                    if isinstance(tools_item_data, dict):
+                        tools_item_kind = tools_item_data.get("type")
+                        if tools_item_kind == "code_interpreter":
+                            tools_item = AssistantToolsCode.from_dict(tools_item_data)
+                        elif tools_item_kind == "file_search":
+                            tools_item = AssistantToolsFileSearchTypeOnly.from_dict(
+                                tools_item_data
+                            )
+                        elif isinstance(tools_item_kind, str):
+                            tools_item = UnknownVariant(
+                                "type", tools_item_kind, dict(tools_item_data)
+                            )
+                        elif "type" in tools_item_data:
+                            raise ParseError.expected("string", tools_item_kind).within(
+                                "", "type"
+                            )
+                        else:
+                            raise ParseError("missing required property").within(
+                                "", "type"
+                            )
+                    else:
+                        raise ParseError.expected("object", tools_item_data)
+
+                    tools.append(tools_item)
+            except ParseError as exc:
+                raise exc.at_index(len(tools)) from None
+    except ParseError as exc:
+        tools = tolerate(exc.within(cls.__name__, "tools"))
+    return tools
+
+
+lazy(
+    MessageAttachment,
+    {
+        "tools": _read_tools_,
+    },
 )

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class MessageContentImageFile:
+class MessageContentImageFile(Lazy):
     """An image file in the content of a message.
 
     Attributes:
@@ -76,6 +76,10 @@ class MessageContentImageFile:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "image_file":
@@ -86,20 +90,17 @@ class MessageContentImageFile:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            image_file = ImageFile.from_dict(d["image_file"])
-        except ParseError as exc:
-            image_file = tolerate(exc.within(cls.__name__, "image_file"))
-        except KeyError:
-            image_file = tolerate(
-                ParseError("missing required property", cls.__name__, ("image_file",))
-            )
+        if _report_ is None:
+            image_file = _read_image_file_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.image_file = image_file
+        if _report_ is None:
+            _obj_.image_file = image_file
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -135,3 +136,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.image_file import ImageFile
+
+
+def _read_image_file_(
+    cls: type[MessageContentImageFile], d: dict[str, Any]
+) -> ImageFile:
+    """``MessageContentImageFile.image_file`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        image_file = ImageFile.from_dict(d["image_file"])
+    except ParseError as exc:
+        image_file = tolerate(exc.within(cls.__name__, "image_file"))
+    except KeyError:
+        image_file = tolerate(
+            ParseError("missing required property", cls.__name__, ("image_file",))
+        )
+    return image_file
+
+
+lazy(
+    MessageContentImageFile,
+    {
+        "image_file": _read_image_file_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class MessageContentText:
+class MessageContentText(Lazy):
     """Text in the content of a message.
 
     Attributes:
@@ -76,6 +76,10 @@ class MessageContentText:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "text":
@@ -86,20 +90,17 @@ class MessageContentText:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            text = MessageText.from_dict(d["text"])
-        except ParseError as exc:
-            text = tolerate(exc.within(cls.__name__, "text"))
-        except KeyError:
-            text = tolerate(
-                ParseError("missing required property", cls.__name__, ("text",))
-            )
+        if _report_ is None:
+            text = _read_text_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.text = text
+        if _report_ is None:
+            _obj_.text = text
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -135,3 +136,24 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_text import MessageText
+
+
+def _read_text_(cls: type[MessageContentText], d: dict[str, Any]) -> MessageText:
+    """``MessageContentText.text`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        text = MessageText.from_dict(d["text"])
+    except ParseError as exc:
+        text = tolerate(exc.within(cls.__name__, "text"))
+    except KeyError:
+        text = tolerate(
+            ParseError("missing required property", cls.__name__, ("text",))
+        )
+    return text
+
+
+lazy(
+    MessageContentText,
+    {
+        "text": _read_text_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class MessageDeltaContentImageUrl:
+class MessageDeltaContentImageUrl(Lazy):
     """An image URL in the content of a message, as a delta.
 
     Attributes:
@@ -84,6 +84,10 @@ class MessageDeltaContentImageUrl:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             index = d["index"]
             if type(index) is not int and (
@@ -106,21 +110,19 @@ class MessageDeltaContentImageUrl:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            _image_url = d.get("image_url", UNSET)
-            image_url: ImageUrlDelta | Unset = UNSET
-            if _image_url is not UNSET:
-                image_url = ImageUrlDelta.from_dict(_image_url)
-        except ParseError as exc:
-            image_url = tolerate(exc.within(cls.__name__, "image_url"))
+        if _report_ is None:
+            image_url = _read_image_url_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.index = index
         _obj_.type_ = type_
-        _obj_.image_url = image_url
-        if len(d) == 2 + (image_url is not UNSET):
+        if _report_ is None:
+            _obj_.image_url = image_url
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 2 + ("image_url" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -156,3 +158,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.image_url_delta import ImageUrlDelta
+
+
+def _read_image_url_(
+    cls: type[MessageDeltaContentImageUrl], d: dict[str, Any]
+) -> ImageUrlDelta | Unset:
+    """``MessageDeltaContentImageUrl.image_url`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _image_url = d.get("image_url", UNSET)
+        image_url: ImageUrlDelta | Unset = UNSET
+        if _image_url is not UNSET:
+            image_url = ImageUrlDelta.from_dict(_image_url)
+    except ParseError as exc:
+        image_url = tolerate(exc.within(cls.__name__, "image_url"))
+    return image_url
+
+
+lazy(
+    MessageDeltaContentImageUrl,
+    {
+        "image_url": _read_image_url_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UnknownVariant, tolerate
+from ..types import EAGER, TOLERANCE, Lazy, UnknownVariant, lazy, tolerate
 
 
 @_attrs_define
-class MessageText:
+class MessageText(Lazy):
     """The text of a message, and its annotations.
 
     Attributes:
@@ -81,6 +81,10 @@ class MessageText:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             value = d["value"]
             if not isinstance(value, str):
@@ -91,60 +95,17 @@ class MessageText:
             value = tolerate(
                 ParseError("missing required property", cls.__name__, ("value",))
             )
-        try:
-            _annotations = d["annotations"]
-            if not isinstance(_annotations, list):
-                raise ParseError.expected("array", _annotations)
-            annotations: list[
-                FileCitationAnnotation | FilePathAnnotation | UnknownVariant
-            ] = []
-            try:
-                for annotations_item_data in _annotations:
-                    annotations_item: (
-                        FileCitationAnnotation | FilePathAnnotation | UnknownVariant
-                    )
-                    if isinstance(annotations_item_data, dict):
-                        annotations_item_kind = annotations_item_data.get("type")
-                        if annotations_item_kind == "file_citation":
-                            annotations_item = FileCitationAnnotation.from_dict(
-                                annotations_item_data
-                            )
-                        elif annotations_item_kind == "file_path":
-                            annotations_item = FilePathAnnotation.from_dict(
-                                annotations_item_data
-                            )
-                        elif isinstance(annotations_item_kind, str):
-                            annotations_item = UnknownVariant(
-                                "type",
-                                annotations_item_kind,
-                                dict(annotations_item_data),
-                            )
-                        elif "type" in annotations_item_data:
-                            raise ParseError.expected(
-                                "string", annotations_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", annotations_item_data)
-
-                    annotations.append(annotations_item)
-            except ParseError as exc:
-                raise exc.at_index(len(annotations)) from None
-        except ParseError as exc:
-            annotations = tolerate(exc.within(cls.__name__, "annotations"))
-        except KeyError:
-            annotations = tolerate(
-                ParseError("missing required property", cls.__name__, ("annotations",))
-            )
+        if _report_ is None:
+            annotations = _read_annotations_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.value = value
-        _obj_.annotations = annotations
+        if _report_ is None:
+            _obj_.annotations = annotations
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -181,3 +142,62 @@ _PROPERTIES = frozenset(
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.file_citation_annotation import FileCitationAnnotation
 from ..models.file_path_annotation import FilePathAnnotation
+
+
+def _read_annotations_(
+    cls: type[MessageText], d: dict[str, Any]
+) -> list[FileCitationAnnotation | FilePathAnnotation | UnknownVariant]:
+    """``MessageText.annotations`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _annotations = d["annotations"]
+        if not isinstance(_annotations, list):
+            raise ParseError.expected("array", _annotations)
+        annotations: list[
+            FileCitationAnnotation | FilePathAnnotation | UnknownVariant
+        ] = []
+        try:
+            for annotations_item_data in _annotations:
+                annotations_item: (
+                    FileCitationAnnotation | FilePathAnnotation | UnknownVariant
+                )
+                if isinstance(annotations_item_data, dict):
+                    annotations_item_kind = annotations_item_data.get("type")
+                    if annotations_item_kind == "file_citation":
+                        annotations_item = FileCitationAnnotation.from_dict(
+                            annotations_item_data
+                        )
+                    elif annotations_item_kind == "file_path":
+                        annotations_item = FilePathAnnotation.from_dict(
+                            annotations_item_data
+                        )
+                    elif isinstance(annotations_item_kind, str):
+                        annotations_item = UnknownVariant(
+                            "type", annotations_item_kind, dict(annotations_item_data)
+                        )
+                    elif "type" in annotations_item_data:
+                        raise ParseError.expected(
+                            "string", annotations_item_kind
+                        ).within("", "type")
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", annotations_item_data)
+
+                annotations.append(annotations_item)
+        except ParseError as exc:
+            raise exc.at_index(len(annotations)) from None
+    except ParseError as exc:
+        annotations = tolerate(exc.within(cls.__name__, "annotations"))
+    except KeyError:
+        annotations = tolerate(
+            ParseError("missing required property", cls.__name__, ("annotations",))
+        )
+    return annotations
+
+
+lazy(
+    MessageText,
+    {
+        "annotations": _read_annotations_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class ResponseFormatJsonSchema:
+class ResponseFormatJsonSchema(Lazy):
     """Structured Outputs; the model's output follows the given JSON Schema.
 
     Attributes:
@@ -76,6 +76,10 @@ class ResponseFormatJsonSchema:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "json_schema":
@@ -86,20 +90,17 @@ class ResponseFormatJsonSchema:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            json_schema = JsonSchemaFormat.from_dict(d["json_schema"])
-        except ParseError as exc:
-            json_schema = tolerate(exc.within(cls.__name__, "json_schema"))
-        except KeyError:
-            json_schema = tolerate(
-                ParseError("missing required property", cls.__name__, ("json_schema",))
-            )
+        if _report_ is None:
+            json_schema = _read_json_schema_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.json_schema = json_schema
+        if _report_ is None:
+            _obj_.json_schema = json_schema
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -135,3 +136,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.json_schema_format import JsonSchemaFormat
+
+
+def _read_json_schema_(
+    cls: type[ResponseFormatJsonSchema], d: dict[str, Any]
+) -> JsonSchemaFormat:
+    """``ResponseFormatJsonSchema.json_schema`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        json_schema = JsonSchemaFormat.from_dict(d["json_schema"])
+    except ParseError as exc:
+        json_schema = tolerate(exc.within(cls.__name__, "json_schema"))
+    except KeyError:
+        json_schema = tolerate(
+            ParseError("missing required property", cls.__name__, ("json_schema",))
+        )
+    return json_schema
+
+
+lazy(
+    ResponseFormatJsonSchema,
+    {
+        "json_schema": _read_json_schema_,
+    },
+)

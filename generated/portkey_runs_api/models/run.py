@@ -12,11 +12,11 @@ from ..errors import ParseError
 from ..models.assistants_api_tool_choice_mode import AssistantsApiToolChoiceMode
 from ..models.response_format_auto import ResponseFormatAuto
 from ..models.run_status import RunStatus
-from ..types import UNSET, UnknownVariant, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, UnknownVariant, Unset, lazy, tolerate
 
 
 @_attrs_define
-class Run:
+class Run(Lazy):
     """Represents an execution run on a thread (OpenAI's `RunObject`).
 
     Where this follows reality over OpenAI's published schema (the API wins; the evidence is runs
@@ -340,6 +340,10 @@ class Run:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             id = d["id"]
             if not isinstance(id, str):
@@ -425,21 +429,8 @@ class Run:
                     "missing required property", cls.__name__, ("required_action",)
                 )
             )
-        try:
-            _last_error = d["last_error"]
-            last_error: None | RunLastError
-            if _last_error is None:
-                last_error = None
-            elif isinstance(_last_error, dict):
-                last_error = RunLastError.from_dict(_last_error)
-            else:
-                raise ParseError.expected("null or object", _last_error)
-        except ParseError as exc:
-            last_error = tolerate(exc.within(cls.__name__, "last_error"))
-        except KeyError:
-            last_error = tolerate(
-                ParseError("missing required property", cls.__name__, ("last_error",))
-            )
+        if _report_ is None:
+            last_error = _read_last_error_(cls, d)
         try:
             expires_at = d["expires_at"]
             if (
@@ -514,25 +505,8 @@ class Run:
             completed_at = tolerate(
                 ParseError("missing required property", cls.__name__, ("completed_at",))
             )
-        try:
-            _incomplete_details = d["incomplete_details"]
-            incomplete_details: None | RunIncompleteDetails
-            if _incomplete_details is None:
-                incomplete_details = None
-            elif isinstance(_incomplete_details, dict):
-                incomplete_details = RunIncompleteDetails.from_dict(_incomplete_details)
-            else:
-                raise ParseError.expected("null or object", _incomplete_details)
-        except ParseError as exc:
-            incomplete_details = tolerate(
-                exc.within(cls.__name__, "incomplete_details")
-            )
-        except KeyError:
-            incomplete_details = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("incomplete_details",)
-                )
-            )
+        if _report_ is None:
+            incomplete_details = _read_incomplete_details_(cls, d)
         try:
             model = d["model"]
             if not isinstance(model, str):
@@ -553,90 +527,12 @@ class Run:
             instructions = tolerate(
                 ParseError("missing required property", cls.__name__, ("instructions",))
             )
-        try:
-            _tools = d["tools"]
-            if not isinstance(_tools, list):
-                raise ParseError.expected("array", _tools)
-            tools: list[
-                AssistantToolsCode
-                | AssistantToolsFileSearch
-                | AssistantToolsFunction
-                | UnknownVariant
-            ] = []
-            try:
-                for tools_item_data in _tools:
-                    tools_item: (
-                        AssistantToolsCode
-                        | AssistantToolsFileSearch
-                        | AssistantToolsFunction
-                        | UnknownVariant
-                    )
-                    if isinstance(tools_item_data, dict):
-                        tools_item_kind = tools_item_data.get("type")
-                        if tools_item_kind == "code_interpreter":
-                            tools_item = AssistantToolsCode.from_dict(tools_item_data)
-                        elif tools_item_kind == "file_search":
-                            tools_item = AssistantToolsFileSearch.from_dict(
-                                tools_item_data
-                            )
-                        elif tools_item_kind == "function":
-                            tools_item = AssistantToolsFunction.from_dict(
-                                tools_item_data
-                            )
-                        elif isinstance(tools_item_kind, str):
-                            tools_item = UnknownVariant(
-                                "type", tools_item_kind, dict(tools_item_data)
-                            )
-                        elif "type" in tools_item_data:
-                            raise ParseError.expected("string", tools_item_kind).within(
-                                "", "type"
-                            )
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", tools_item_data)
-
-                    tools.append(tools_item)
-            except ParseError as exc:
-                raise exc.at_index(len(tools)) from None
-        except ParseError as exc:
-            tools = tolerate(exc.within(cls.__name__, "tools"))
-        except KeyError:
-            tools = tolerate(
-                ParseError("missing required property", cls.__name__, ("tools",))
-            )
-        try:
-            _metadata = d["metadata"]
-            metadata: Metadata | None
-            if _metadata is None:
-                metadata = None
-            elif isinstance(_metadata, dict):
-                metadata = Metadata.from_dict(_metadata)
-            else:
-                raise ParseError.expected("null or object", _metadata)
-        except ParseError as exc:
-            metadata = tolerate(exc.within(cls.__name__, "metadata"))
-        except KeyError:
-            metadata = tolerate(
-                ParseError("missing required property", cls.__name__, ("metadata",))
-            )
-        try:
-            _usage = d["usage"]
-            usage: None | RunCompletionUsage
-            if _usage is None:
-                usage = None
-            elif isinstance(_usage, dict):
-                usage = RunCompletionUsage.from_dict(_usage)
-            else:
-                raise ParseError.expected("null or object", _usage)
-        except ParseError as exc:
-            usage = tolerate(exc.within(cls.__name__, "usage"))
-        except KeyError:
-            usage = tolerate(
-                ParseError("missing required property", cls.__name__, ("usage",))
-            )
+        if _report_ is None:
+            tools = _read_tools_(cls, d)
+        if _report_ is None:
+            metadata = _read_metadata_(cls, d)
+        if _report_ is None:
+            usage = _read_usage_(cls, d)
         try:
             max_prompt_tokens = d["max_prompt_tokens"]
             if (
@@ -679,102 +575,12 @@ class Run:
                     ("max_completion_tokens",),
                 )
             )
-        try:
-            _truncation_strategy = d["truncation_strategy"]
-            truncation_strategy: None | TruncationObject
-            if _truncation_strategy is None:
-                truncation_strategy = None
-            elif isinstance(_truncation_strategy, dict):
-                truncation_strategy = TruncationObject.from_dict(_truncation_strategy)
-            else:
-                raise ParseError.expected("null or object", _truncation_strategy)
-        except ParseError as exc:
-            truncation_strategy = tolerate(
-                exc.within(cls.__name__, "truncation_strategy")
-            )
-        except KeyError:
-            truncation_strategy = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("truncation_strategy",)
-                )
-            )
-        try:
-            _tool_choice = d["tool_choice"]
-            tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
-            if _tool_choice is None:
-                tool_choice = None
-            elif isinstance(_tool_choice, str):
-                _AssistantsApiToolChoiceMode_member = (
-                    _AssistantsApiToolChoiceMode_members.get(_tool_choice)
-                )
-                tool_choice = (
-                    AssistantsApiToolChoiceMode._from_json(_tool_choice)
-                    if _AssistantsApiToolChoiceMode_member is None
-                    else _AssistantsApiToolChoiceMode_member
-                )
-            elif isinstance(_tool_choice, dict):
-                tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
-            else:
-                raise ParseError.expected("null, string or object", _tool_choice)
-        except ParseError as exc:
-            tool_choice = tolerate(exc.within(cls.__name__, "tool_choice"))
-        except KeyError:
-            tool_choice = tolerate(
-                ParseError("missing required property", cls.__name__, ("tool_choice",))
-            )
-        try:
-            _response_format = d["response_format"]
-            response_format: (
-                None
-                | ResponseFormatAuto
-                | ResponseFormatJsonObject
-                | ResponseFormatJsonSchema
-                | ResponseFormatText
-                | UnknownVariant
-            )
-            if _response_format is None:
-                response_format = None
-            elif isinstance(_response_format, str):
-                _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
-                    _response_format
-                )
-                response_format = (
-                    ResponseFormatAuto._from_json(_response_format)
-                    if _ResponseFormatAuto_member is None
-                    else _ResponseFormatAuto_member
-                )
-            elif isinstance(_response_format, dict):
-                response_format_kind = _response_format.get("type")
-                if response_format_kind == "text":
-                    response_format = ResponseFormatText.from_dict(_response_format)
-                elif response_format_kind == "json_object":
-                    response_format = ResponseFormatJsonObject.from_dict(
-                        _response_format
-                    )
-                elif response_format_kind == "json_schema":
-                    response_format = ResponseFormatJsonSchema.from_dict(
-                        _response_format
-                    )
-                elif isinstance(response_format_kind, str):
-                    response_format = UnknownVariant(
-                        "type", response_format_kind, dict(_response_format)
-                    )
-                elif "type" in _response_format:
-                    raise ParseError.expected("string", response_format_kind).within(
-                        "", "type"
-                    )
-                else:
-                    raise ParseError("missing required property").within("", "type")
-            else:
-                raise ParseError.expected("null, string or object", _response_format)
-        except ParseError as exc:
-            response_format = tolerate(exc.within(cls.__name__, "response_format"))
-        except KeyError:
-            response_format = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("response_format",)
-                )
-            )
+        if _report_ is None:
+            truncation_strategy = _read_truncation_strategy_(cls, d)
+        if _report_ is None:
+            tool_choice = _read_tool_choice_(cls, d)
+        if _report_ is None:
+            response_format = _read_response_format_(cls, d)
         try:
             temperature = d.get("temperature", UNSET)
             if (
@@ -811,18 +617,8 @@ class Run:
             parallel_tool_calls = tolerate(
                 exc.within(cls.__name__, "parallel_tool_calls")
             )
-        try:
-            _tool_resources = d.get("tool_resources", UNSET)
-            tool_resources: None | RunToolResources | Unset = UNSET
-            if _tool_resources is not UNSET:
-                if _tool_resources is None:
-                    tool_resources = None
-                elif isinstance(_tool_resources, dict):
-                    tool_resources = RunToolResources.from_dict(_tool_resources)
-                else:
-                    raise ParseError.expected("null or object", _tool_resources)
-        except ParseError as exc:
-            tool_resources = tolerate(exc.within(cls.__name__, "tool_resources"))
+        if _report_ is None:
+            tool_resources = _read_tool_resources_(cls, d)
         try:
             reasoning_effort = d.get("reasoning_effort", UNSET)
             if (
@@ -844,31 +640,34 @@ class Run:
         _obj_.assistant_id = assistant_id
         _obj_.status = status
         _obj_.required_action = required_action
-        _obj_.last_error = last_error
         _obj_.expires_at = expires_at
         _obj_.started_at = started_at
         _obj_.cancelled_at = cancelled_at
         _obj_.failed_at = failed_at
         _obj_.completed_at = completed_at
-        _obj_.incomplete_details = incomplete_details
         _obj_.model = model
         _obj_.instructions = instructions
-        _obj_.tools = tools
-        _obj_.metadata = metadata
-        _obj_.usage = usage
         _obj_.max_prompt_tokens = max_prompt_tokens
         _obj_.max_completion_tokens = max_completion_tokens
-        _obj_.truncation_strategy = truncation_strategy
-        _obj_.tool_choice = tool_choice
-        _obj_.response_format = response_format
         _obj_.temperature = temperature
         _obj_.top_p = top_p
         _obj_.parallel_tool_calls = parallel_tool_calls
-        _obj_.tool_resources = tool_resources
         _obj_.reasoning_effort = reasoning_effort
+        if _report_ is None:
+            _obj_.last_error = last_error
+            _obj_.incomplete_details = incomplete_details
+            _obj_.tools = tools
+            _obj_.metadata = metadata
+            _obj_.usage = usage
+            _obj_.truncation_strategy = truncation_strategy
+            _obj_.tool_choice = tool_choice
+            _obj_.response_format = response_format
+            _obj_.tool_resources = tool_resources
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 24 + (temperature is not UNSET) + (top_p is not UNSET) + (
             parallel_tool_calls is not UNSET
-        ) + (tool_resources is not UNSET) + (reasoning_effort is not UNSET):
+        ) + ("tool_resources" in d) + (reasoning_effort is not UNSET):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -953,3 +752,298 @@ _ResponseFormatAuto_members = cast(
     "dict[str, ResponseFormatAuto]", ResponseFormatAuto._value2member_map_
 )
 _RunStatus_members = cast("dict[str, RunStatus]", RunStatus._value2member_map_)
+
+
+def _read_last_error_(cls: type[Run], d: dict[str, Any]) -> None | RunLastError:
+    """``Run.last_error`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _last_error = d["last_error"]
+        last_error: None | RunLastError
+        if _last_error is None:
+            last_error = None
+        elif isinstance(_last_error, dict):
+            last_error = RunLastError.from_dict(_last_error)
+        else:
+            raise ParseError.expected("null or object", _last_error)
+    except ParseError as exc:
+        last_error = tolerate(exc.within(cls.__name__, "last_error"))
+    except KeyError:
+        last_error = tolerate(
+            ParseError("missing required property", cls.__name__, ("last_error",))
+        )
+    return last_error
+
+
+def _read_incomplete_details_(
+    cls: type[Run], d: dict[str, Any]
+) -> None | RunIncompleteDetails:
+    """``Run.incomplete_details`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _incomplete_details = d["incomplete_details"]
+        incomplete_details: None | RunIncompleteDetails
+        if _incomplete_details is None:
+            incomplete_details = None
+        elif isinstance(_incomplete_details, dict):
+            incomplete_details = RunIncompleteDetails.from_dict(_incomplete_details)
+        else:
+            raise ParseError.expected("null or object", _incomplete_details)
+    except ParseError as exc:
+        incomplete_details = tolerate(exc.within(cls.__name__, "incomplete_details"))
+    except KeyError:
+        incomplete_details = tolerate(
+            ParseError(
+                "missing required property", cls.__name__, ("incomplete_details",)
+            )
+        )
+    return incomplete_details
+
+
+def _read_tools_(
+    cls: type[Run], d: dict[str, Any]
+) -> list[
+    AssistantToolsCode
+    | AssistantToolsFileSearch
+    | AssistantToolsFunction
+    | UnknownVariant
+]:
+    """``Run.tools`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tools = d["tools"]
+        if not isinstance(_tools, list):
+            raise ParseError.expected("array", _tools)
+        tools: list[
+            AssistantToolsCode
+            | AssistantToolsFileSearch
+            | AssistantToolsFunction
+            | UnknownVariant
+        ] = []
+        try:
+            for tools_item_data in _tools:
+                tools_item: (
+                    AssistantToolsCode
+                    | AssistantToolsFileSearch
+                    | AssistantToolsFunction
+                    | UnknownVariant
+                )
+                if isinstance(tools_item_data, dict):
+                    tools_item_kind = tools_item_data.get("type")
+                    if tools_item_kind == "code_interpreter":
+                        tools_item = AssistantToolsCode.from_dict(tools_item_data)
+                    elif tools_item_kind == "file_search":
+                        tools_item = AssistantToolsFileSearch.from_dict(tools_item_data)
+                    elif tools_item_kind == "function":
+                        tools_item = AssistantToolsFunction.from_dict(tools_item_data)
+                    elif isinstance(tools_item_kind, str):
+                        tools_item = UnknownVariant(
+                            "type", tools_item_kind, dict(tools_item_data)
+                        )
+                    elif "type" in tools_item_data:
+                        raise ParseError.expected("string", tools_item_kind).within(
+                            "", "type"
+                        )
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", tools_item_data)
+
+                tools.append(tools_item)
+        except ParseError as exc:
+            raise exc.at_index(len(tools)) from None
+    except ParseError as exc:
+        tools = tolerate(exc.within(cls.__name__, "tools"))
+    except KeyError:
+        tools = tolerate(
+            ParseError("missing required property", cls.__name__, ("tools",))
+        )
+    return tools
+
+
+def _read_metadata_(cls: type[Run], d: dict[str, Any]) -> Metadata | None:
+    """``Run.metadata`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _metadata = d["metadata"]
+        metadata: Metadata | None
+        if _metadata is None:
+            metadata = None
+        elif isinstance(_metadata, dict):
+            metadata = Metadata.from_dict(_metadata)
+        else:
+            raise ParseError.expected("null or object", _metadata)
+    except ParseError as exc:
+        metadata = tolerate(exc.within(cls.__name__, "metadata"))
+    except KeyError:
+        metadata = tolerate(
+            ParseError("missing required property", cls.__name__, ("metadata",))
+        )
+    return metadata
+
+
+def _read_usage_(cls: type[Run], d: dict[str, Any]) -> None | RunCompletionUsage:
+    """``Run.usage`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _usage = d["usage"]
+        usage: None | RunCompletionUsage
+        if _usage is None:
+            usage = None
+        elif isinstance(_usage, dict):
+            usage = RunCompletionUsage.from_dict(_usage)
+        else:
+            raise ParseError.expected("null or object", _usage)
+    except ParseError as exc:
+        usage = tolerate(exc.within(cls.__name__, "usage"))
+    except KeyError:
+        usage = tolerate(
+            ParseError("missing required property", cls.__name__, ("usage",))
+        )
+    return usage
+
+
+def _read_truncation_strategy_(
+    cls: type[Run], d: dict[str, Any]
+) -> None | TruncationObject:
+    """``Run.truncation_strategy`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _truncation_strategy = d["truncation_strategy"]
+        truncation_strategy: None | TruncationObject
+        if _truncation_strategy is None:
+            truncation_strategy = None
+        elif isinstance(_truncation_strategy, dict):
+            truncation_strategy = TruncationObject.from_dict(_truncation_strategy)
+        else:
+            raise ParseError.expected("null or object", _truncation_strategy)
+    except ParseError as exc:
+        truncation_strategy = tolerate(exc.within(cls.__name__, "truncation_strategy"))
+    except KeyError:
+        truncation_strategy = tolerate(
+            ParseError(
+                "missing required property", cls.__name__, ("truncation_strategy",)
+            )
+        )
+    return truncation_strategy
+
+
+def _read_tool_choice_(
+    cls: type[Run], d: dict[str, Any]
+) -> AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None:
+    """``Run.tool_choice`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tool_choice = d["tool_choice"]
+        tool_choice: AssistantsApiToolChoiceMode | AssistantsNamedToolChoice | None
+        if _tool_choice is None:
+            tool_choice = None
+        elif isinstance(_tool_choice, str):
+            _AssistantsApiToolChoiceMode_member = (
+                _AssistantsApiToolChoiceMode_members.get(_tool_choice)
+            )
+            tool_choice = (
+                AssistantsApiToolChoiceMode._from_json(_tool_choice)
+                if _AssistantsApiToolChoiceMode_member is None
+                else _AssistantsApiToolChoiceMode_member
+            )
+        elif isinstance(_tool_choice, dict):
+            tool_choice = AssistantsNamedToolChoice.from_dict(_tool_choice)
+        else:
+            raise ParseError.expected("null, string or object", _tool_choice)
+    except ParseError as exc:
+        tool_choice = tolerate(exc.within(cls.__name__, "tool_choice"))
+    except KeyError:
+        tool_choice = tolerate(
+            ParseError("missing required property", cls.__name__, ("tool_choice",))
+        )
+    return tool_choice
+
+
+def _read_response_format_(
+    cls: type[Run], d: dict[str, Any]
+) -> (
+    None
+    | ResponseFormatAuto
+    | ResponseFormatJsonObject
+    | ResponseFormatJsonSchema
+    | ResponseFormatText
+    | UnknownVariant
+):
+    """``Run.response_format`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _response_format = d["response_format"]
+        response_format: (
+            None
+            | ResponseFormatAuto
+            | ResponseFormatJsonObject
+            | ResponseFormatJsonSchema
+            | ResponseFormatText
+            | UnknownVariant
+        )
+        if _response_format is None:
+            response_format = None
+        elif isinstance(_response_format, str):
+            _ResponseFormatAuto_member = _ResponseFormatAuto_members.get(
+                _response_format
+            )
+            response_format = (
+                ResponseFormatAuto._from_json(_response_format)
+                if _ResponseFormatAuto_member is None
+                else _ResponseFormatAuto_member
+            )
+        elif isinstance(_response_format, dict):
+            response_format_kind = _response_format.get("type")
+            if response_format_kind == "text":
+                response_format = ResponseFormatText.from_dict(_response_format)
+            elif response_format_kind == "json_object":
+                response_format = ResponseFormatJsonObject.from_dict(_response_format)
+            elif response_format_kind == "json_schema":
+                response_format = ResponseFormatJsonSchema.from_dict(_response_format)
+            elif isinstance(response_format_kind, str):
+                response_format = UnknownVariant(
+                    "type", response_format_kind, dict(_response_format)
+                )
+            elif "type" in _response_format:
+                raise ParseError.expected("string", response_format_kind).within(
+                    "", "type"
+                )
+            else:
+                raise ParseError("missing required property").within("", "type")
+        else:
+            raise ParseError.expected("null, string or object", _response_format)
+    except ParseError as exc:
+        response_format = tolerate(exc.within(cls.__name__, "response_format"))
+    except KeyError:
+        response_format = tolerate(
+            ParseError("missing required property", cls.__name__, ("response_format",))
+        )
+    return response_format
+
+
+def _read_tool_resources_(
+    cls: type[Run], d: dict[str, Any]
+) -> None | RunToolResources | Unset:
+    """``Run.tool_resources`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tool_resources = d.get("tool_resources", UNSET)
+        tool_resources: None | RunToolResources | Unset = UNSET
+        if _tool_resources is not UNSET:
+            if _tool_resources is None:
+                tool_resources = None
+            elif isinstance(_tool_resources, dict):
+                tool_resources = RunToolResources.from_dict(_tool_resources)
+            else:
+                raise ParseError.expected("null or object", _tool_resources)
+    except ParseError as exc:
+        tool_resources = tolerate(exc.within(cls.__name__, "tool_resources"))
+    return tool_resources
+
+
+lazy(
+    Run,
+    {
+        "last_error": _read_last_error_,
+        "incomplete_details": _read_incomplete_details_,
+        "tools": _read_tools_,
+        "metadata": _read_metadata_,
+        "usage": _read_usage_,
+        "truncation_strategy": _read_truncation_strategy_,
+        "tool_choice": _read_tool_choice_,
+        "response_format": _read_response_format_,
+        "tool_resources": _read_tool_resources_,
+    },
+)

@@ -11,11 +11,11 @@ from attrs import field as _attrs_field
 from ..errors import ParseError
 from ..models.run_step_status import RunStepStatus
 from ..models.run_step_type import RunStepType
-from ..types import UNSET, UnknownVariant, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, UnknownVariant, Unset, lazy, tolerate
 
 
 @_attrs_define
-class RunStep:
+class RunStep(Lazy):
     """Represents a step in execution of a run (OpenAI's `RunStepObject`).
 
     Where this follows the API over OpenAI's published schema (the evidence: every run step of the
@@ -198,6 +198,10 @@ class RunStep:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             id = d["id"]
             if not isinstance(id, str):
@@ -292,52 +296,10 @@ class RunStep:
             status = tolerate(
                 ParseError("missing required property", cls.__name__, ("status",))
             )
-        try:
-            _step_details = d["step_details"]
-            step_details: (
-                RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
-            )
-            if isinstance(_step_details, dict):
-                step_details_kind = _step_details.get("type")
-                if step_details_kind == "message_creation":
-                    step_details = RunStepDetailsMessageCreation.from_dict(
-                        _step_details
-                    )
-                elif step_details_kind == "tool_calls":
-                    step_details = RunStepDetailsToolCalls.from_dict(_step_details)
-                elif isinstance(step_details_kind, str):
-                    step_details = UnknownVariant(
-                        "type", step_details_kind, dict(_step_details)
-                    )
-                elif "type" in _step_details:
-                    raise ParseError.expected("string", step_details_kind).within(
-                        "", "type"
-                    )
-                else:
-                    raise ParseError("missing required property").within("", "type")
-            else:
-                raise ParseError.expected("object", _step_details)
-        except ParseError as exc:
-            step_details = tolerate(exc.within(cls.__name__, "step_details"))
-        except KeyError:
-            step_details = tolerate(
-                ParseError("missing required property", cls.__name__, ("step_details",))
-            )
-        try:
-            _last_error = d["last_error"]
-            last_error: None | RunStepLastError
-            if _last_error is None:
-                last_error = None
-            elif isinstance(_last_error, dict):
-                last_error = RunStepLastError.from_dict(_last_error)
-            else:
-                raise ParseError.expected("null or object", _last_error)
-        except ParseError as exc:
-            last_error = tolerate(exc.within(cls.__name__, "last_error"))
-        except KeyError:
-            last_error = tolerate(
-                ParseError("missing required property", cls.__name__, ("last_error",))
-            )
+        if _report_ is None:
+            step_details = _read_step_details_(cls, d)
+        if _report_ is None:
+            last_error = _read_last_error_(cls, d)
         try:
             expires_at = d["expires_at"]
             if (
@@ -398,21 +360,8 @@ class RunStep:
             completed_at = tolerate(
                 ParseError("missing required property", cls.__name__, ("completed_at",))
             )
-        try:
-            _usage = d["usage"]
-            usage: None | RunStepCompletionUsage
-            if _usage is None:
-                usage = None
-            elif isinstance(_usage, dict):
-                usage = RunStepCompletionUsage.from_dict(_usage)
-            else:
-                raise ParseError.expected("null or object", _usage)
-        except ParseError as exc:
-            usage = tolerate(exc.within(cls.__name__, "usage"))
-        except KeyError:
-            usage = tolerate(
-                ParseError("missing required property", cls.__name__, ("usage",))
-            )
+        if _report_ is None:
+            usage = _read_usage_(cls, d)
         try:
             expired_at = d.get("expired_at", UNSET)
             if (
@@ -424,18 +373,8 @@ class RunStep:
                 raise ParseError.expected("null or integer", expired_at)
         except ParseError as exc:
             expired_at = tolerate(exc.within(cls.__name__, "expired_at"))
-        try:
-            _metadata = d.get("metadata", UNSET)
-            metadata: Metadata | None | Unset = UNSET
-            if _metadata is not UNSET:
-                if _metadata is None:
-                    metadata = None
-                elif isinstance(_metadata, dict):
-                    metadata = Metadata.from_dict(_metadata)
-                else:
-                    raise ParseError.expected("null or object", _metadata)
-        except ParseError as exc:
-            metadata = tolerate(exc.within(cls.__name__, "metadata"))
+        if _report_ is None:
+            metadata = _read_metadata_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
@@ -448,16 +387,19 @@ class RunStep:
         _obj_.run_id = run_id
         _obj_.type_ = type_
         _obj_.status = status
-        _obj_.step_details = step_details
-        _obj_.last_error = last_error
         _obj_.expires_at = expires_at
         _obj_.cancelled_at = cancelled_at
         _obj_.failed_at = failed_at
         _obj_.completed_at = completed_at
-        _obj_.usage = usage
         _obj_.expired_at = expired_at
-        _obj_.metadata = metadata
-        if len(d) == 15 + (expired_at is not UNSET) + (metadata is not UNSET):
+        if _report_ is None:
+            _obj_.step_details = step_details
+            _obj_.last_error = last_error
+            _obj_.usage = usage
+            _obj_.metadata = metadata
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 15 + (expired_at is not UNSET) + ("metadata" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -517,3 +459,109 @@ _RunStepStatus_members = cast(
     "dict[str, RunStepStatus]", RunStepStatus._value2member_map_
 )
 _RunStepType_members = cast("dict[str, RunStepType]", RunStepType._value2member_map_)
+
+
+def _read_step_details_(
+    cls: type[RunStep], d: dict[str, Any]
+) -> RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant:
+    """``RunStep.step_details`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _step_details = d["step_details"]
+        step_details: (
+            RunStepDetailsMessageCreation | RunStepDetailsToolCalls | UnknownVariant
+        )
+        if isinstance(_step_details, dict):
+            step_details_kind = _step_details.get("type")
+            if step_details_kind == "message_creation":
+                step_details = RunStepDetailsMessageCreation.from_dict(_step_details)
+            elif step_details_kind == "tool_calls":
+                step_details = RunStepDetailsToolCalls.from_dict(_step_details)
+            elif isinstance(step_details_kind, str):
+                step_details = UnknownVariant(
+                    "type", step_details_kind, dict(_step_details)
+                )
+            elif "type" in _step_details:
+                raise ParseError.expected("string", step_details_kind).within(
+                    "", "type"
+                )
+            else:
+                raise ParseError("missing required property").within("", "type")
+        else:
+            raise ParseError.expected("object", _step_details)
+    except ParseError as exc:
+        step_details = tolerate(exc.within(cls.__name__, "step_details"))
+    except KeyError:
+        step_details = tolerate(
+            ParseError("missing required property", cls.__name__, ("step_details",))
+        )
+    return step_details
+
+
+def _read_last_error_(cls: type[RunStep], d: dict[str, Any]) -> None | RunStepLastError:
+    """``RunStep.last_error`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _last_error = d["last_error"]
+        last_error: None | RunStepLastError
+        if _last_error is None:
+            last_error = None
+        elif isinstance(_last_error, dict):
+            last_error = RunStepLastError.from_dict(_last_error)
+        else:
+            raise ParseError.expected("null or object", _last_error)
+    except ParseError as exc:
+        last_error = tolerate(exc.within(cls.__name__, "last_error"))
+    except KeyError:
+        last_error = tolerate(
+            ParseError("missing required property", cls.__name__, ("last_error",))
+        )
+    return last_error
+
+
+def _read_usage_(
+    cls: type[RunStep], d: dict[str, Any]
+) -> None | RunStepCompletionUsage:
+    """``RunStep.usage`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _usage = d["usage"]
+        usage: None | RunStepCompletionUsage
+        if _usage is None:
+            usage = None
+        elif isinstance(_usage, dict):
+            usage = RunStepCompletionUsage.from_dict(_usage)
+        else:
+            raise ParseError.expected("null or object", _usage)
+    except ParseError as exc:
+        usage = tolerate(exc.within(cls.__name__, "usage"))
+    except KeyError:
+        usage = tolerate(
+            ParseError("missing required property", cls.__name__, ("usage",))
+        )
+    return usage
+
+
+def _read_metadata_(cls: type[RunStep], d: dict[str, Any]) -> Metadata | None | Unset:
+    """``RunStep.metadata`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _metadata = d.get("metadata", UNSET)
+        metadata: Metadata | None | Unset = UNSET
+        if _metadata is not UNSET:
+            if _metadata is None:
+                metadata = None
+            elif isinstance(_metadata, dict):
+                metadata = Metadata.from_dict(_metadata)
+            else:
+                raise ParseError.expected("null or object", _metadata)
+    except ParseError as exc:
+        metadata = tolerate(exc.within(cls.__name__, "metadata"))
+    return metadata
+
+
+lazy(
+    RunStep,
+    {
+        "step_details": _read_step_details_,
+        "last_error": _read_last_error_,
+        "usage": _read_usage_,
+        "metadata": _read_metadata_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class RunStepDeltaMessageCreation:
+class RunStepDeltaMessageCreation(Lazy):
     """Details of the message creation by the run step.
 
     Attributes:
@@ -79,6 +79,10 @@ class RunStepDeltaMessageCreation:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "message_creation":
@@ -89,20 +93,18 @@ class RunStepDeltaMessageCreation:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            _message_creation = d.get("message_creation", UNSET)
-            message_creation: MessageCreationDelta | Unset = UNSET
-            if _message_creation is not UNSET:
-                message_creation = MessageCreationDelta.from_dict(_message_creation)
-        except ParseError as exc:
-            message_creation = tolerate(exc.within(cls.__name__, "message_creation"))
+        if _report_ is None:
+            message_creation = _read_message_creation_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.message_creation = message_creation
-        if len(d) == 1 + (message_creation is not UNSET):
+        if _report_ is None:
+            _obj_.message_creation = message_creation
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 1 + ("message_creation" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -137,3 +139,25 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_creation_delta import MessageCreationDelta
+
+
+def _read_message_creation_(
+    cls: type[RunStepDeltaMessageCreation], d: dict[str, Any]
+) -> MessageCreationDelta | Unset:
+    """``RunStepDeltaMessageCreation.message_creation`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _message_creation = d.get("message_creation", UNSET)
+        message_creation: MessageCreationDelta | Unset = UNSET
+        if _message_creation is not UNSET:
+            message_creation = MessageCreationDelta.from_dict(_message_creation)
+    except ParseError as exc:
+        message_creation = tolerate(exc.within(cls.__name__, "message_creation"))
+    return message_creation
+
+
+lazy(
+    RunStepDeltaMessageCreation,
+    {
+        "message_creation": _read_message_creation_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import tolerate
+from ..types import EAGER, TOLERANCE, Lazy, lazy, tolerate
 
 
 @_attrs_define
-class RunStepDetailsMessageCreation:
+class RunStepDetailsMessageCreation(Lazy):
     """Details of the message creation by the run step.
 
     Attributes:
@@ -76,6 +76,10 @@ class RunStepDetailsMessageCreation:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "message_creation":
@@ -86,22 +90,17 @@ class RunStepDetailsMessageCreation:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            message_creation = MessageCreation.from_dict(d["message_creation"])
-        except ParseError as exc:
-            message_creation = tolerate(exc.within(cls.__name__, "message_creation"))
-        except KeyError:
-            message_creation = tolerate(
-                ParseError(
-                    "missing required property", cls.__name__, ("message_creation",)
-                )
-            )
+        if _report_ is None:
+            message_creation = _read_message_creation_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.message_creation = message_creation
+        if _report_ is None:
+            _obj_.message_creation = message_creation
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -137,3 +136,26 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.message_creation import MessageCreation
+
+
+def _read_message_creation_(
+    cls: type[RunStepDetailsMessageCreation], d: dict[str, Any]
+) -> MessageCreation:
+    """``RunStepDetailsMessageCreation.message_creation`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        message_creation = MessageCreation.from_dict(d["message_creation"])
+    except ParseError as exc:
+        message_creation = tolerate(exc.within(cls.__name__, "message_creation"))
+    except KeyError:
+        message_creation = tolerate(
+            ParseError("missing required property", cls.__name__, ("message_creation",))
+        )
+    return message_creation
+
+
+lazy(
+    RunStepDetailsMessageCreation,
+    {
+        "message_creation": _read_message_creation_,
+    },
+)

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UnknownVariant, tolerate
+from ..types import EAGER, TOLERANCE, Lazy, UnknownVariant, lazy, tolerate
 
 
 @_attrs_define
-class RunStepDetailsToolCalls:
+class RunStepDetailsToolCalls(Lazy):
     """Details of the tool calls of the run step.
 
     Attributes:
@@ -84,6 +84,10 @@ class RunStepDetailsToolCalls:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
         try:
             type_ = d["type"]
             if type_ != "tool_calls":
@@ -94,68 +98,17 @@ class RunStepDetailsToolCalls:
             type_ = tolerate(
                 ParseError("missing required property", cls.__name__, ("type",))
             )
-        try:
-            _tool_calls = d["tool_calls"]
-            if not isinstance(_tool_calls, list):
-                raise ParseError.expected("array", _tool_calls)
-            tool_calls: list[
-                CodeInterpreterToolCall
-                | FileSearchToolCall
-                | FunctionToolCall
-                | UnknownVariant
-            ] = []
-            try:
-                for tool_calls_item_data in _tool_calls:
-                    tool_calls_item: (
-                        CodeInterpreterToolCall
-                        | FileSearchToolCall
-                        | FunctionToolCall
-                        | UnknownVariant
-                    )
-                    if isinstance(tool_calls_item_data, dict):
-                        tool_calls_item_kind = tool_calls_item_data.get("type")
-                        if tool_calls_item_kind == "code_interpreter":
-                            tool_calls_item = CodeInterpreterToolCall.from_dict(
-                                tool_calls_item_data
-                            )
-                        elif tool_calls_item_kind == "file_search":
-                            tool_calls_item = FileSearchToolCall.from_dict(
-                                tool_calls_item_data
-                            )
-                        elif tool_calls_item_kind == "function":
-                            tool_calls_item = FunctionToolCall.from_dict(
-                                tool_calls_item_data
-                            )
-                        elif isinstance(tool_calls_item_kind, str):
-                            tool_calls_item = UnknownVariant(
-                                "type", tool_calls_item_kind, dict(tool_calls_item_data)
-                            )
-                        elif "type" in tool_calls_item_data:
-                            raise ParseError.expected(
-                                "string", tool_calls_item_kind
-                            ).within("", "type")
-                        else:
-                            raise ParseError("missing required property").within(
-                                "", "type"
-                            )
-                    else:
-                        raise ParseError.expected("object", tool_calls_item_data)
-
-                    tool_calls.append(tool_calls_item)
-            except ParseError as exc:
-                raise exc.at_index(len(tool_calls)) from None
-        except ParseError as exc:
-            tool_calls = tolerate(exc.within(cls.__name__, "tool_calls"))
-        except KeyError:
-            tool_calls = tolerate(
-                ParseError("missing required property", cls.__name__, ("tool_calls",))
-            )
+        if _report_ is None:
+            tool_calls = _read_tool_calls_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
         _obj_.type_ = type_
-        _obj_.tool_calls = tool_calls
+        if _report_ is None:
+            _obj_.tool_calls = tool_calls
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         if len(d) == 2:
             _obj_.additional_properties = {}
         else:
@@ -193,3 +146,74 @@ _PROPERTIES = frozenset(
 from ..models.code_interpreter_tool_call import CodeInterpreterToolCall
 from ..models.file_search_tool_call import FileSearchToolCall
 from ..models.function_tool_call import FunctionToolCall
+
+
+def _read_tool_calls_(
+    cls: type[RunStepDetailsToolCalls], d: dict[str, Any]
+) -> list[
+    CodeInterpreterToolCall | FileSearchToolCall | FunctionToolCall | UnknownVariant
+]:
+    """``RunStepDetailsToolCalls.tool_calls`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tool_calls = d["tool_calls"]
+        if not isinstance(_tool_calls, list):
+            raise ParseError.expected("array", _tool_calls)
+        tool_calls: list[
+            CodeInterpreterToolCall
+            | FileSearchToolCall
+            | FunctionToolCall
+            | UnknownVariant
+        ] = []
+        try:
+            for tool_calls_item_data in _tool_calls:
+                tool_calls_item: (
+                    CodeInterpreterToolCall
+                    | FileSearchToolCall
+                    | FunctionToolCall
+                    | UnknownVariant
+                )
+                if isinstance(tool_calls_item_data, dict):
+                    tool_calls_item_kind = tool_calls_item_data.get("type")
+                    if tool_calls_item_kind == "code_interpreter":
+                        tool_calls_item = CodeInterpreterToolCall.from_dict(
+                            tool_calls_item_data
+                        )
+                    elif tool_calls_item_kind == "file_search":
+                        tool_calls_item = FileSearchToolCall.from_dict(
+                            tool_calls_item_data
+                        )
+                    elif tool_calls_item_kind == "function":
+                        tool_calls_item = FunctionToolCall.from_dict(
+                            tool_calls_item_data
+                        )
+                    elif isinstance(tool_calls_item_kind, str):
+                        tool_calls_item = UnknownVariant(
+                            "type", tool_calls_item_kind, dict(tool_calls_item_data)
+                        )
+                    elif "type" in tool_calls_item_data:
+                        raise ParseError.expected(
+                            "string", tool_calls_item_kind
+                        ).within("", "type")
+                    else:
+                        raise ParseError("missing required property").within("", "type")
+                else:
+                    raise ParseError.expected("object", tool_calls_item_data)
+
+                tool_calls.append(tool_calls_item)
+        except ParseError as exc:
+            raise exc.at_index(len(tool_calls)) from None
+    except ParseError as exc:
+        tool_calls = tolerate(exc.within(cls.__name__, "tool_calls"))
+    except KeyError:
+        tool_calls = tolerate(
+            ParseError("missing required property", cls.__name__, ("tool_calls",))
+        )
+    return tool_calls
+
+
+lazy(
+    RunStepDetailsToolCalls,
+    {
+        "tool_calls": _read_tool_calls_,
+    },
+)

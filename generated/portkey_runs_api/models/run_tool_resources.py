@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class RunToolResources:
+class RunToolResources(Lazy):
     """The resources made available to a run's tools.
 
     Attributes:
@@ -83,29 +83,24 @@ class RunToolResources:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            _code_interpreter = d.get("code_interpreter", UNSET)
-            code_interpreter: RunToolResourcesCodeInterpreter | Unset = UNSET
-            if _code_interpreter is not UNSET:
-                code_interpreter = RunToolResourcesCodeInterpreter.from_dict(
-                    _code_interpreter
-                )
-        except ParseError as exc:
-            code_interpreter = tolerate(exc.within(cls.__name__, "code_interpreter"))
-        try:
-            _file_search = d.get("file_search", UNSET)
-            file_search: RunToolResourcesFileSearch | Unset = UNSET
-            if _file_search is not UNSET:
-                file_search = RunToolResourcesFileSearch.from_dict(_file_search)
-        except ParseError as exc:
-            file_search = tolerate(exc.within(cls.__name__, "file_search"))
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            code_interpreter = _read_code_interpreter_(cls, d)
+        if _report_ is None:
+            file_search = _read_file_search_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.code_interpreter = code_interpreter
-        _obj_.file_search = file_search
-        if len(d) == 0 + (code_interpreter is not UNSET) + (file_search is not UNSET):
+        if _report_ is None:
+            _obj_.code_interpreter = code_interpreter
+            _obj_.file_search = file_search
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + ("code_interpreter" in d) + ("file_search" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -141,3 +136,42 @@ _PROPERTIES = frozenset(
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.run_tool_resources_code_interpreter import RunToolResourcesCodeInterpreter
 from ..models.run_tool_resources_file_search import RunToolResourcesFileSearch
+
+
+def _read_code_interpreter_(
+    cls: type[RunToolResources], d: dict[str, Any]
+) -> RunToolResourcesCodeInterpreter | Unset:
+    """``RunToolResources.code_interpreter`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _code_interpreter = d.get("code_interpreter", UNSET)
+        code_interpreter: RunToolResourcesCodeInterpreter | Unset = UNSET
+        if _code_interpreter is not UNSET:
+            code_interpreter = RunToolResourcesCodeInterpreter.from_dict(
+                _code_interpreter
+            )
+    except ParseError as exc:
+        code_interpreter = tolerate(exc.within(cls.__name__, "code_interpreter"))
+    return code_interpreter
+
+
+def _read_file_search_(
+    cls: type[RunToolResources], d: dict[str, Any]
+) -> RunToolResourcesFileSearch | Unset:
+    """``RunToolResources.file_search`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _file_search = d.get("file_search", UNSET)
+        file_search: RunToolResourcesFileSearch | Unset = UNSET
+        if _file_search is not UNSET:
+            file_search = RunToolResourcesFileSearch.from_dict(_file_search)
+    except ParseError as exc:
+        file_search = tolerate(exc.within(cls.__name__, "file_search"))
+    return file_search
+
+
+lazy(
+    RunToolResources,
+    {
+        "code_interpreter": _read_code_interpreter_,
+        "file_search": _read_file_search_,
+    },
+)

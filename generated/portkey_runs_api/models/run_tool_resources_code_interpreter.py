@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class RunToolResourcesCodeInterpreter:
+class RunToolResourcesCodeInterpreter(Lazy):
     """The files made available to the code interpreter tool.
 
     Attributes:
@@ -71,29 +71,21 @@ class RunToolResourcesCodeInterpreter:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            _file_ids = d.get("file_ids", UNSET)
-            file_ids: list[str] | Unset = UNSET
-            if _file_ids is not UNSET:
-                if not isinstance(_file_ids, list):
-                    raise ParseError.expected("array", _file_ids)
-                file_ids = []
-                try:
-                    for file_ids_item_data in _file_ids:
-                        if not isinstance(file_ids_item_data, str):
-                            raise ParseError.expected("string", file_ids_item_data)
-
-                        file_ids.append(file_ids_item_data)
-                except ParseError as exc:
-                    raise exc.at_index(len(file_ids)) from None
-        except ParseError as exc:
-            file_ids = tolerate(exc.within(cls.__name__, "file_ids"))
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            file_ids = _read_file_ids_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.file_ids = file_ids
-        if len(d) == 0 + (file_ids is not UNSET):
+        if _report_ is None:
+            _obj_.file_ids = file_ids
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + ("file_ids" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -123,4 +115,36 @@ _PROPERTIES = frozenset(
     {
         "file_ids",
     }
+)
+
+
+def _read_file_ids_(
+    cls: type[RunToolResourcesCodeInterpreter], d: dict[str, Any]
+) -> list[str] | Unset:
+    """``RunToolResourcesCodeInterpreter.file_ids`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _file_ids = d.get("file_ids", UNSET)
+        file_ids: list[str] | Unset = UNSET
+        if _file_ids is not UNSET:
+            if not isinstance(_file_ids, list):
+                raise ParseError.expected("array", _file_ids)
+            file_ids = []
+            try:
+                for file_ids_item_data in _file_ids:
+                    if not isinstance(file_ids_item_data, str):
+                        raise ParseError.expected("string", file_ids_item_data)
+
+                    file_ids.append(file_ids_item_data)
+            except ParseError as exc:
+                raise exc.at_index(len(file_ids)) from None
+    except ParseError as exc:
+        file_ids = tolerate(exc.within(cls.__name__, "file_ids"))
+    return file_ids
+
+
+lazy(
+    RunToolResourcesCodeInterpreter,
+    {
+        "file_ids": _read_file_ids_,
+    },
 )

@@ -9,11 +9,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class RunToolResourcesFileSearch:
+class RunToolResourcesFileSearch(Lazy):
     """The vector stores made available to the file search tool.
 
     Attributes:
@@ -71,31 +71,21 @@ class RunToolResourcesFileSearch:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            _vector_store_ids = d.get("vector_store_ids", UNSET)
-            vector_store_ids: list[str] | Unset = UNSET
-            if _vector_store_ids is not UNSET:
-                if not isinstance(_vector_store_ids, list):
-                    raise ParseError.expected("array", _vector_store_ids)
-                vector_store_ids = []
-                try:
-                    for vector_store_ids_item_data in _vector_store_ids:
-                        if not isinstance(vector_store_ids_item_data, str):
-                            raise ParseError.expected(
-                                "string", vector_store_ids_item_data
-                            )
-
-                        vector_store_ids.append(vector_store_ids_item_data)
-                except ParseError as exc:
-                    raise exc.at_index(len(vector_store_ids)) from None
-        except ParseError as exc:
-            vector_store_ids = tolerate(exc.within(cls.__name__, "vector_store_ids"))
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            vector_store_ids = _read_vector_store_ids_(cls, d)
 
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.vector_store_ids = vector_store_ids
-        if len(d) == 0 + (vector_store_ids is not UNSET):
+        if _report_ is None:
+            _obj_.vector_store_ids = vector_store_ids
+        else:
+            _obj_._lazy_ = (d, _report_, ())
+        if len(d) == 0 + ("vector_store_ids" in d):
             _obj_.additional_properties = {}
         else:
             _obj_.additional_properties = {
@@ -125,4 +115,36 @@ _PROPERTIES = frozenset(
     {
         "vector_store_ids",
     }
+)
+
+
+def _read_vector_store_ids_(
+    cls: type[RunToolResourcesFileSearch], d: dict[str, Any]
+) -> list[str] | Unset:
+    """``RunToolResourcesFileSearch.vector_store_ids`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _vector_store_ids = d.get("vector_store_ids", UNSET)
+        vector_store_ids: list[str] | Unset = UNSET
+        if _vector_store_ids is not UNSET:
+            if not isinstance(_vector_store_ids, list):
+                raise ParseError.expected("array", _vector_store_ids)
+            vector_store_ids = []
+            try:
+                for vector_store_ids_item_data in _vector_store_ids:
+                    if not isinstance(vector_store_ids_item_data, str):
+                        raise ParseError.expected("string", vector_store_ids_item_data)
+
+                    vector_store_ids.append(vector_store_ids_item_data)
+            except ParseError as exc:
+                raise exc.at_index(len(vector_store_ids)) from None
+    except ParseError as exc:
+        vector_store_ids = tolerate(exc.within(cls.__name__, "vector_store_ids"))
+    return vector_store_ids
+
+
+lazy(
+    RunToolResourcesFileSearch,
+    {
+        "vector_store_ids": _read_vector_store_ids_,
+    },
 )

@@ -8,11 +8,11 @@ from typing import Any, ClassVar, Self
 from attrs import define as _attrs_define
 
 from ..errors import ParseError
-from ..types import UNSET, Unset, tolerate
+from ..types import EAGER, TOLERANCE, UNSET, Lazy, Unset, lazy, tolerate
 
 
 @_attrs_define
-class SubmitToolOutputsRunRequest:
+class SubmitToolOutputsRunRequest(Lazy):
     """The outputs of the tool calls listed in the run's `required_action`.
 
     Attributes:
@@ -86,24 +86,12 @@ class SubmitToolOutputsRunRequest:
         # `tolerate` raises it (or, in a tolerant read, reports it and reads the property as
         # None). Only this model's own lookups (d["name"]) raise KeyError: a nested model's
         # parse turns its own into a ParseError.
-        try:
-            _tool_outputs = d["tool_outputs"]
-            if not isinstance(_tool_outputs, list):
-                raise ParseError.expected("array", _tool_outputs)
-            tool_outputs: list[ToolOutput] = []
-            try:
-                for tool_outputs_item_data in _tool_outputs:
-                    tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
-
-                    tool_outputs.append(tool_outputs_item)
-            except ParseError as exc:
-                raise exc.at_index(len(tool_outputs)) from None
-        except ParseError as exc:
-            tool_outputs = tolerate(exc.within(cls.__name__, "tool_outputs"))
-        except KeyError:
-            tool_outputs = tolerate(
-                ParseError("missing required property", cls.__name__, ("tool_outputs",))
-            )
+        # A tolerant read leaves the lazy properties to their first read (see `types.Lazy`).
+        _report_ = TOLERANCE.get()
+        if _report_ is not None and EAGER.get():
+            _report_ = None
+        if _report_ is None:
+            tool_outputs = _read_tool_outputs_(cls, d)
         try:
             stream = d.get("stream", UNSET)
             if stream is not UNSET and stream is not None and type(stream) is not bool:
@@ -121,8 +109,11 @@ class SubmitToolOutputsRunRequest:
         # Built without the attrs __init__ (whose keyword call costs more than the parse of a
         # small model): every field is set here, as __init__ would set it.
         _obj_ = object.__new__(cls)
-        _obj_.tool_outputs = tool_outputs
         _obj_.stream = stream
+        if _report_ is None:
+            _obj_.tool_outputs = tool_outputs
+        else:
+            _obj_._lazy_ = (d, _report_, ())
         return _obj_
 
 
@@ -136,3 +127,36 @@ _PROPERTIES = frozenset(
 
 # Imported after the class, so that models that refer to each other can import each other.
 from ..models.tool_output import ToolOutput
+
+
+def _read_tool_outputs_(
+    cls: type[SubmitToolOutputsRunRequest], d: dict[str, Any]
+) -> list[ToolOutput]:
+    """``SubmitToolOutputsRunRequest.tool_outputs`` from ``d`` (see ``types.Lazy``)."""
+    try:
+        _tool_outputs = d["tool_outputs"]
+        if not isinstance(_tool_outputs, list):
+            raise ParseError.expected("array", _tool_outputs)
+        tool_outputs: list[ToolOutput] = []
+        try:
+            for tool_outputs_item_data in _tool_outputs:
+                tool_outputs_item = ToolOutput.from_dict(tool_outputs_item_data)
+
+                tool_outputs.append(tool_outputs_item)
+        except ParseError as exc:
+            raise exc.at_index(len(tool_outputs)) from None
+    except ParseError as exc:
+        tool_outputs = tolerate(exc.within(cls.__name__, "tool_outputs"))
+    except KeyError:
+        tool_outputs = tolerate(
+            ParseError("missing required property", cls.__name__, ("tool_outputs",))
+        )
+    return tool_outputs
+
+
+lazy(
+    SubmitToolOutputsRunRequest,
+    {
+        "tool_outputs": _read_tool_outputs_,
+    },
+)
