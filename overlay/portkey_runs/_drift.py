@@ -127,6 +127,10 @@ class DriftLog:
 
     def __init__(self, response: httpx.Response | None) -> None:
         self._response = response
+        request = None if response is None else request_of(response)
+        #: The request's headers as sent: an error's masking replaces the request's own with
+        #: redacted ones, and a lazy property read after it may still quote an echoed secret.
+        self._sent = None if request is None else request.headers
         self.records: list[SpecDrift] = []
         self._listed: set[SpecDrift] = set()
         #: Departures a snapshot's read listed before any event's: an event's lazy property read
@@ -151,8 +155,7 @@ class DriftLog:
     @functools.cached_property
     def _secrets(self) -> tuple[str, ...]:
         """The secret values the answer's request carried (a server may echo them back)."""
-        request = None if self._response is None else request_of(self._response)
-        return () if request is None else secret_values(request.headers.multi_items())
+        return () if self._sent is None else secret_values(self._sent.multi_items())
 
     def _masked(self, problem: str) -> str:
         """``problem`` with the secrets the request carried masked: it quotes the value (``got
@@ -185,6 +188,7 @@ class _SnapshotLog(DriftLog):
 
     def __init__(self, log: DriftLog) -> None:
         self._response = log._response
+        self._sent = log._sent
         self.records = log.records
         self._listed = log._listed
         self._ahead = log._ahead

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from portkey_runs import Client, ResponseValidationError, SpecDriftWarning, _drift
+from portkey_runs import Client, ResponseValidationError, SpecDriftWarning, StreamError, _drift
 from portkey_runs_api.models import Message, Run
 from tests._loopback import LoopbackServer, Reply
 from tests.overlay.test_real_shapes import _body, _message, _run, _text_delta
@@ -196,3 +196,31 @@ def test_a_departure_read_in_a_snapshot_first_then_in_its_event_is_listed_once(
             assert isinstance(created_message, Message)
             assert created_message.attachments is None
     assert [(d.model, d.path) for d in stream.drift] == [("Message", "attachments")]
+
+
+def test_a_lazy_departure_read_after_the_stream_failed_masks_an_echoed_secret(
+    loopback: LoopbackServer,
+) -> None:
+    """The stream's error masks the request's secrets and redacts its headers in place; a lazy
+    property read afterwards, quoting the echoed key, is masked all the same."""
+    secret = "pk-SECRET-lazy-echo"
+    run = _run("in_progress", usage=f"echo: {secret}")
+    error = {"error": {"message": "boom", "type": "server_error"}}
+    body = _body([("thread.run.in_progress", run), ("error", error)])
+    loopback.replies.append(Reply(200, [body], SSE_HEADERS))
+    events = []
+    with Client(secret, base_url=loopback.url, max_retries=0) as client:
+        with client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        ) as stream:
+            with pytest.raises(StreamError):
+                for event in stream:
+                    events.append(event)
+            assert stream.drift == []  # the run's usage is not read yet
+            with pytest.warns(SpecDriftWarning) as caught:
+                assert isinstance(events[0].data, Run) and events[0].data.usage is None
+    (drift,) = stream.drift
+    assert (drift.model, drift.path) == ("Run", "usage")
+    for text in (drift.problem, *(str(w.message) for w in caught)):
+        assert "***" in text
+        assert secret not in text and secret[:12] not in text, text
