@@ -43,9 +43,9 @@ logger = logging.getLogger("portkey_runs")
 
 # NEEDED: the (model, property) pairs the client itself reads to do its job, from the spec's
 # `x-needed` (a run's id and status and what it asks for, the tool calls the tool loop answers,
-# the ids the snapshots are keyed by, event names, each delta's index and text, a page's runs and
-# cursors, and every property on the way to them): an unusable value raises even in a tolerant
-# read, and they are typed at arrival.
+# the ids the snapshots are keyed by, event names and data, each delta's index, a page's runs and
+# cursors): an unusable value raises even in a tolerant read, and they are typed at arrival. (The
+# way to them and a delta's text, `x-eager`, are typed at arrival too but read tolerantly.)
 
 
 def needed(model: str, name: str | int) -> bool:
