@@ -187,11 +187,15 @@ class _SnapshotLog(DriftLog):
     """:attr:`DriftLog.snapshots`: the same records, each departure listed once."""
 
     def __init__(self, log: DriftLog) -> None:
+        self._log = log
         self._response = log._response
-        self._sent = log._sent
         self.records = log.records
         self._listed = log._listed
         self._ahead = log._ahead
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return self._log._secrets
 
     def _keep(self, drift: SpecDrift) -> None:
         with _keep_lock:

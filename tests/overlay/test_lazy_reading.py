@@ -204,9 +204,9 @@ def test_a_lazy_departure_read_after_the_stream_failed_masks_an_echoed_secret(
     """The stream's error masks the request's secrets and redacts its headers in place; a lazy
     property read afterwards, quoting the echoed key, is masked all the same."""
     secret = "pk-SECRET-lazy-echo"
-    run = _run("in_progress", usage=f"echo: {secret}")
+    echoing = _run("in_progress", usage=f"echo: {secret}")
     error = {"error": {"message": "boom", "type": "server_error"}}
-    body = _body([("thread.run.in_progress", run), ("error", error)])
+    body = _body([("thread.run.in_progress", echoing), ("error", error)])
     loopback.replies.append(Reply(200, [body], SSE_HEADERS))
     events = []
     with Client(secret, base_url=loopback.url, max_retries=0) as client:
@@ -226,5 +226,35 @@ def test_a_lazy_departure_read_after_the_stream_failed_masks_an_echoed_secret(
     assert (drift.model, drift.path) == ("Run", "usage")
     assert caught[0].filename == __file__  # the line that read the property
     for text in (drift.problem, *(str(w.message) for w in caught)):
+        assert "***" in text
+        assert secret[:12] not in text, text  # nor the whole secret
+
+
+def test_a_tool_loops_snapshot_departure_quoting_an_echoed_secret_is_masked(
+    loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The loop's events are typed lazily, so its snapshots, not the events, may be the first
+    to find (and announce) a departure: masked with the secrets the loop's requests carried."""
+    secret = "pk-SECRET-loop-echo"
+    call = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    required = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+    waiting = _run("requires_action", required_action=required)
+    loopback.replies.append(_page(waiting))
+    echoing = _message("msg_1", metadata=f"echo: {secret}")
+    loopback.replies.append(_stream(("thread.message.created", echoing)))
+    with (
+        Client(secret, base_url=loopback.url, max_retries=0) as client,
+        caplog.at_level("WARNING", logger="portkey_runs"),
+    ):
+        loop = client.runs.run_tools(
+            "thread_shape1", waiting["id"], tools={"lookup": lambda: "ok"}, strict_responses=False
+        )
+        with pytest.warns(SpecDriftWarning) as caught:
+            messages = loop.final_messages()
+    (message,) = messages
+    assert message.metadata is None
+    (warning,) = caught
+    for text in (str(warning.message), caplog.text):
+        assert "Message.metadata" in text
         assert "***" in text
         assert secret[:12] not in text, text  # nor the whole secret
