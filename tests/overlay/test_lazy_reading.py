@@ -9,6 +9,7 @@ typed when read, and a departure there is announced and listed in ``page.drift``
 
 from __future__ import annotations
 
+import asyncio
 import json
 import warnings
 from collections.abc import Iterator
@@ -16,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from portkey_runs import Client, ResponseValidationError, SpecDriftWarning, StreamError, _drift
+from portkey_runs import (
+    AsyncClient,
+    Client,
+    ResponseValidationError,
+    SpecDriftWarning,
+    StreamError,
+    _drift,
+)
 from portkey_runs_api.models import Message, Run
 from tests._loopback import LoopbackServer, Reply
 from tests.overlay.test_real_shapes import _body, _message, _run, _text_delta
@@ -230,8 +238,12 @@ def test_a_lazy_departure_read_after_the_stream_failed_masks_an_echoed_secret(
         assert secret[:12] not in text, text  # nor the whole secret
 
 
+TOOLS = {"lookup": lambda: "ok"}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_tool_loops_snapshot_departure_quoting_an_echoed_secret_is_masked(
-    loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
+    mode: str, loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The loop's events are typed lazily, so its snapshots, not the events, may be the first
     to find (and announce) a departure: masked with the secrets the loop's requests carried."""
@@ -242,15 +254,25 @@ def test_a_tool_loops_snapshot_departure_quoting_an_echoed_secret_is_masked(
     loopback.replies.append(_page(waiting))
     echoing = _message("msg_1", metadata=f"echo: {secret}")
     loopback.replies.append(_stream(("thread.message.created", echoing)))
-    with (
-        Client(secret, base_url=loopback.url, max_retries=0) as client,
-        caplog.at_level("WARNING", logger="portkey_runs"),
-    ):
-        loop = client.runs.run_tools(
-            "thread_shape1", waiting["id"], tools={"lookup": lambda: "ok"}, strict_responses=False
-        )
-        with pytest.warns(SpecDriftWarning) as caught:
-            messages = loop.final_messages()
+    with caplog.at_level("WARNING", logger="portkey_runs"):
+        if mode == "sync":
+            with Client(secret, base_url=loopback.url, max_retries=0) as client:
+                loop = client.runs.run_tools(
+                    "thread_shape1", waiting["id"], tools=TOOLS, strict_responses=False
+                )
+                with pytest.warns(SpecDriftWarning) as caught:
+                    messages = loop.final_messages()
+        else:
+
+            async def read() -> list[Message]:
+                async with AsyncClient(secret, base_url=loopback.url, max_retries=0) as client:
+                    loop = client.runs.run_tools(
+                        "thread_shape1", waiting["id"], tools=TOOLS, strict_responses=False
+                    )
+                    return await loop.final_messages()
+
+            with pytest.warns(SpecDriftWarning) as caught:
+                messages = asyncio.run(read())
     (message,) = messages
     assert message.metadata is None
     (warning,) = caught
