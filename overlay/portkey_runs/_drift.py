@@ -43,9 +43,9 @@ logger = logging.getLogger("portkey_runs")
 
 # NEEDED: the (model, property) pairs the client itself reads to do its job, from the spec's
 # `x-needed` (a run's id and status and what it asks for, the tool calls the tool loop answers,
-# the ids the snapshots are keyed by, event names, each delta's index and text, a page's runs and
-# cursors, and every property on the way to them): an unusable value raises even in a tolerant
-# read, and they are typed at arrival.
+# the ids the snapshots are keyed by, event names and data, each delta's index, a page's runs and
+# cursors): an unusable value raises even in a tolerant read, and they are typed at arrival. (The
+# way to them and a delta's text, `x-eager`, are typed at arrival too but read tolerantly.)
 
 
 def needed(model: str, name: str | int) -> bool:
@@ -127,6 +127,10 @@ class DriftLog:
 
     def __init__(self, response: httpx.Response | None) -> None:
         self._response = response
+        request = None if response is None else request_of(response)
+        #: The request's headers as sent: an error's masking replaces the request's own with
+        #: redacted ones, and a lazy property read after it may still quote an echoed secret.
+        self._sent = None if request is None else request.headers
         self.records: list[SpecDrift] = []
         self._listed: set[SpecDrift] = set()
         #: Departures a snapshot's read listed before any event's: an event's lazy property read
@@ -151,8 +155,7 @@ class DriftLog:
     @functools.cached_property
     def _secrets(self) -> tuple[str, ...]:
         """The secret values the answer's request carried (a server may echo them back)."""
-        request = None if self._response is None else request_of(self._response)
-        return () if request is None else secret_values(request.headers.multi_items())
+        return () if self._sent is None else secret_values(self._sent.multi_items())
 
     def _masked(self, problem: str) -> str:
         """``problem`` with the secrets the request carried masked: it quotes the value (``got
@@ -184,10 +187,15 @@ class _SnapshotLog(DriftLog):
     """:attr:`DriftLog.snapshots`: the same records, each departure listed once."""
 
     def __init__(self, log: DriftLog) -> None:
+        self._log = log
         self._response = log._response
         self.records = log.records
         self._listed = log._listed
         self._ahead = log._ahead
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return self._log._secrets
 
     def _keep(self, drift: SpecDrift) -> None:
         with _keep_lock:

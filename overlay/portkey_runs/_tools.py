@@ -364,6 +364,19 @@ class _LoopViews(_Views):
         return run
 
 
+class _LoopLog(DriftLog):
+    """The log of a tool loop's snapshots (they span its rounds): the secrets masked are those
+    the loop's requests carried."""
+
+    def __init__(self, loop: _Loop) -> None:
+        super().__init__(None)
+        self._loop = loop
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return self._loop.secrets
+
+
 def _secrets(stream: RunStream | AsyncRunStream) -> tuple[str, ...]:
     """The secrets a round's stream's request carried."""
     return secret_values(stream.response.request.headers.multi_items())
@@ -478,7 +491,7 @@ class ToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
-        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
+        self._drift = None if call_options(options).strict(runs._strict) else _LoopLog(loop)
         self._options = options
         self._closed = False
         self._done = False
@@ -628,7 +641,7 @@ class AsyncToolLoop(_LoopViews):
         self._runs = runs
         self._loop = loop
         self._snapshots = loop.snapshots
-        self._drift = None if call_options(options).strict(runs._strict) else DriftLog(None)
+        self._drift = None if call_options(options).strict(runs._strict) else _LoopLog(loop)
         self._options = options
         self._closed = False
         self._done = False

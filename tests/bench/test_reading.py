@@ -21,6 +21,8 @@ import pytest
 from benchmarks import contenders as c
 from benchmarks import payloads
 from benchmarks.inmemory import BASE_URL, httpx2_transport, httpx_transport
+from portkey_runs_api.types import Lazy
+from tests.overlay.test_lazy_reading import _unbuilt
 
 THREAD, RUN = payloads.THREAD_ID, payloads.RUN_ID
 OUTPUTS = [{"tool_call_id": call, "output": "21 degrees"} for call in payloads.CALL_IDS]
@@ -90,6 +92,31 @@ def test_portkey_runs_reads_each_run_as_the_floor(strict: bool) -> None:
     client = c.portkey_runs_client(BASE_URL, transport=_transport(), strict_responses=strict)
     runs = list(client.runs.list(THREAD, limit=100))
     assert [c.portkey_runs_run(run) for run in runs] == _expected_runs()
+
+
+def _unbuilt_everywhere(objects: list[Any]) -> set[str]:
+    """The lazy properties left untyped on any of ``objects`` (looked at without typing them)."""
+    return {name for obj in objects if isinstance(obj, Lazy) for name in _unbuilt(obj)}
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["eager", "lazy"])
+def test_our_rows_read_as_their_mode_says(strict: bool) -> None:
+    """The lazy row's readers type nothing the client does not need (its runs' and events'
+    nested properties stay untyped); the eager row's objects are typed whole at arrival."""
+    client = c.portkey_runs_client(BASE_URL, transport=_transport(), strict_responses=strict)
+    runs = list(client.runs.list(THREAD, limit=100))
+    for run in runs:
+        c.portkey_runs_run(run)
+    with c.portkey_runs_stream(client, THREAD, RUN, OUTPUTS) as stream:
+        events = list(stream)
+    for event in events:
+        c.portkey_runs_texts(event)
+    data = [event.data for event in events]
+    if strict:
+        assert _unbuilt_everywhere(runs) == _unbuilt_everywhere(data) == set()
+    else:
+        assert {"tools", "usage", "metadata"} <= _unbuilt_everywhere(runs)
+        assert {"content", "step_details", "tools"} <= _unbuilt_everywhere(data)
 
 
 def test_openai_reads_each_run_as_the_floor() -> None:

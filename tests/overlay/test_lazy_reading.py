@@ -9,6 +9,7 @@ typed when read, and a departure there is announced and listed in ``page.drift``
 
 from __future__ import annotations
 
+import asyncio
 import json
 import warnings
 from collections.abc import Iterator
@@ -16,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from portkey_runs import Client, ResponseValidationError, SpecDriftWarning, _drift
+from portkey_runs import (
+    AsyncClient,
+    Client,
+    ResponseValidationError,
+    SpecDriftWarning,
+    StreamError,
+    _drift,
+)
 from portkey_runs_api.models import Message, Run
 from tests._loopback import LoopbackServer, Reply
 from tests.overlay.test_real_shapes import _body, _message, _run, _text_delta
@@ -196,3 +204,79 @@ def test_a_departure_read_in_a_snapshot_first_then_in_its_event_is_listed_once(
             assert isinstance(created_message, Message)
             assert created_message.attachments is None
     assert [(d.model, d.path) for d in stream.drift] == [("Message", "attachments")]
+
+
+def test_a_lazy_departure_read_after_the_stream_failed_masks_an_echoed_secret(
+    loopback: LoopbackServer,
+) -> None:
+    """The stream's error masks the request's secrets and redacts its headers in place; a lazy
+    property read afterwards, quoting the echoed key, is masked all the same."""
+    secret = "pk-SECRET-lazy-echo"
+    echoing = _run("in_progress", usage=f"echo: {secret}")
+    error = {"error": {"message": "boom", "type": "server_error"}}
+    body = _body([("thread.run.in_progress", echoing), ("error", error)])
+    loopback.replies.append(Reply(200, [body], SSE_HEADERS))
+    events = []
+    with Client(secret, base_url=loopback.url, max_retries=0) as client:
+        with client.runs.stream_tool_outputs(
+            "thread_shape1", "run_shape1", OUTPUTS, strict_responses=False
+        ) as stream:
+            with pytest.raises(StreamError):
+                for event in stream:
+                    events.append(event)
+            assert stream.drift == []  # the run's usage is not read yet
+            run = events[0].data
+            assert isinstance(run, Run)
+            with pytest.warns(SpecDriftWarning) as caught:
+                usage = run.usage
+            assert usage is None
+    (drift,) = stream.drift
+    assert (drift.model, drift.path) == ("Run", "usage")
+    assert caught[0].filename == __file__  # the line that read the property
+    for text in (drift.problem, *(str(w.message) for w in caught)):
+        assert "***" in text
+        assert secret[:12] not in text, text  # nor the whole secret
+
+
+TOOLS = {"lookup": lambda: "ok"}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_tool_loops_snapshot_departure_quoting_an_echoed_secret_is_masked(
+    mode: str, loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The loop's events are typed lazily, so its snapshots, not the events, may be the first
+    to find (and announce) a departure: masked with the secrets the loop's requests carried."""
+    secret = "pk-SECRET-loop-echo"
+    call = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    required = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+    waiting = _run("requires_action", required_action=required)
+    loopback.replies.append(_page(waiting))
+    echoing = _message("msg_1", metadata=f"echo: {secret}")
+    loopback.replies.append(_stream(("thread.message.created", echoing)))
+    with caplog.at_level("WARNING", logger="portkey_runs"):
+        if mode == "sync":
+            with Client(secret, base_url=loopback.url, max_retries=0) as client:
+                loop = client.runs.run_tools(
+                    "thread_shape1", waiting["id"], tools=TOOLS, strict_responses=False
+                )
+                with pytest.warns(SpecDriftWarning) as caught:
+                    messages = loop.final_messages()
+        else:
+
+            async def read() -> list[Message]:
+                async with AsyncClient(secret, base_url=loopback.url, max_retries=0) as client:
+                    loop = client.runs.run_tools(
+                        "thread_shape1", waiting["id"], tools=TOOLS, strict_responses=False
+                    )
+                    return await loop.final_messages()
+
+            with pytest.warns(SpecDriftWarning) as caught:
+                messages = asyncio.run(read())
+    (message,) = messages
+    assert message.metadata is None
+    (warning,) = caught
+    for text in (str(warning.message), caplog.text):
+        assert "Message.metadata" in text
+        assert "***" in text
+        assert secret[:12] not in text, text  # nor the whole secret
