@@ -56,23 +56,33 @@ class ParseError(ValueError):
 
     def within(self, model: str, name: str) -> ParseError:
         """This error, as seen from ``model`` whose property ``name`` holds the offending value."""
-        return ParseError(self.reason, model, (name, *self.path))
+        return type(self)(self.reason, model, (name, *self.path))
 
     def at_index(self, index: int) -> ParseError:
         """This error, as seen from the list whose item ``index`` holds the offending value."""
-        return ParseError(self.reason, self.model, (index, *self.path))
+        return type(self)(self.reason, self.model, (index, *self.path))
 
     def __str__(self) -> str:
         location = self.location
         return f"{location}: {self.reason}" if location else self.reason
 
     def __repr__(self) -> str:
-        return f"ParseError({str(self)!r})"
+        return f"{type(self).__name__}({str(self)!r})"
 
     def __reduce__(
         self,
     ) -> tuple[type[ParseError], tuple[str, str, tuple[str | int, ...]]]:
-        return ParseError, (self.reason, self.model, self.path)
+        return type(self), (self.reason, self.model, self.path)
+
+
+class NeededError(ParseError):
+    """A breach of a property the client needs, found by a tolerant read: never tolerated.
+
+    A tolerant read's reporter raises it in place of the error it was given; every enclosing
+    ``from_dict`` adds its step to the path (``within``, ``at_index`` keep the class) and
+    ``tolerate`` raises it on, so that it reaches the top naming the whole path, as a strict
+    read's ``ParseError`` does.
+    """
 
 
 def _json_type(value: object) -> str:
@@ -93,4 +103,4 @@ def _json_type(value: object) -> str:
     return type(value).__name__
 
 
-__all__ = ["ParseError", "UnexpectedStatus"]
+__all__ = ["NeededError", "ParseError", "UnexpectedStatus"]

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import orjson
 from attrs import define
 
-from .errors import ParseError
+from .errors import NeededError, ParseError
 
 
 class Unset:
@@ -92,12 +92,13 @@ TOLERANCE: ContextVar[Callable[[ParseError], None] | None] = ContextVar(
 def tolerate(error: ParseError) -> Any:
     """What ``from_dict`` does with a property that breaks the contract (missing, of the wrong
     JSON type, of a shape the schema does not know): raise ``error``, unless a tolerant read is
-    on, whose reporter gets ``error`` (and may raise) and the property reads as ``None``.
+    on, whose reporter gets ``error`` (and may raise) and the property reads as ``None``. A
+    ``NeededError`` (raised by the reporter inside a nested model) is raised on, never reported.
 
     Only ever called once a parse has failed, so strict reads of valid data never pay for it.
     """
     report = TOLERANCE.get()
-    if report is None:
+    if report is None or isinstance(error, NeededError):
         raise error
     report(error)
     return None

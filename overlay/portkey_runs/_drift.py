@@ -29,7 +29,7 @@ import httpx
 from attrs import frozen
 
 import portkey_runs_api
-from portkey_runs_api.errors import ParseError
+from portkey_runs_api.errors import NeededError, ParseError
 from portkey_runs_api.spec_facts import NEEDED
 from portkey_runs_api.types import EAGER, TOLERANCE
 
@@ -51,6 +51,11 @@ logger = logging.getLogger("portkey_runs")
 def needed(model: str, name: str | int) -> bool:
     """Whether the client needs property ``name`` of ``model`` (see :data:`NEEDED`)."""
     return (model, str(name)) in NEEDED
+
+
+def _is_needed(error: ParseError) -> bool:
+    """Whether ``error`` is a breach of a property the client needs (the first step of its path)."""
+    return needed(error.model, error.path[0] if error.path else "")
 
 
 @frozen
@@ -174,9 +179,9 @@ class DriftLog:
 
     def report(self, error: ParseError, where: str, body: Any) -> None:
         """Keep and announce ``error``; one the client needs raises ``ResponseValidationError``."""
-        name = error.path[0] if error.path else ""
-        if needed(error.model, name):
+        if _is_needed(error):
             raise ResponseValidationError(f"{where}{error}", body, error.location)
+        name = error.path[0] if error.path else ""
         path = error.location[len(error.model) :].lstrip(".")
         drift = SpecDrift(error.model, path, self._masked(error.reason), self.request_id)
         self._keep(drift)
@@ -226,16 +231,28 @@ def read_tolerantly(
     """``model.from_dict(data)`` with every breach of the contract reported to ``log``: what the
     client needs at once, the rest when first read (all at once with ``eager``: for views of
     data that changes after the read).
+
+    A breach the client needs raises ``ResponseValidationError`` naming the path from ``data``'s
+    model, as a strict read's does: found while ``from_dict`` runs, it goes up as a
+    ``NeededError`` through every enclosing model (each adds its step; none tolerates it, an
+    ``x-eager`` link neither); found later, by a lazy property's first read, it names the path
+    from the model being built.
     """
+    arriving = True
 
     def report(error: ParseError) -> None:
+        if arriving and _is_needed(error):
+            raise NeededError(error.reason, error.model, error.path)
         log.report(error, where, data)
 
     token = TOLERANCE.set(report)
     eager_token = EAGER.set(True) if eager else None
     try:
         return model.from_dict(data)
+    except NeededError as exc:
+        raise ResponseValidationError(f"{where}{exc}", data, exc.location) from exc
     finally:
+        arriving = False
         if eager_token is not None:
             EAGER.reset(eager_token)
         TOLERANCE.reset(token)

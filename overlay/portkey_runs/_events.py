@@ -116,32 +116,39 @@ def event_types() -> dict[str, tuple[type[Any], type[Any]]]:
     return table
 
 
+#: SSE name → (event model, data model, the prefix of its errors): the table ``decode_event``
+#: reads per event, built once (no call, no text built per event).
+_DECODING = {
+    name: (event_model, data_model, f"event {name}: ")
+    for name, (event_model, data_model) in event_types().items()
+}
+_DONE, _ERROR = CONTROL_EVENTS
+
+
 def decode_event(
     sse: ServerSentEvent, drift: DriftLog | None = None
 ) -> tuple[RunStreamEvent, Any] | None:
     """The typed event for ``sse`` and its JSON data, or ``None`` for the end marker;
     ``error`` raises. With a ``drift`` log, data that departs from the spec is read tolerantly."""
     name = sse.event
-    if name == CONTROL_EVENTS[0] or (name == "message" and sse.data.strip() == "[DONE]"):
+    if name == _DONE or (name == "message" and sse.data.strip() == "[DONE]"):
         return None
-    known = event_types().get(name)
+    known = _DECODING.get(name)
     try:
         payload = json_loads(sse.data)
     except (ValueError, RecursionError) as exc:
-        if name == CONTROL_EVENTS[1]:  # the server's words, whatever their format
+        if name == _ERROR:  # the server's words, whatever their format
             raise StreamError(f"the server reported an error: {sse.data[:200]}") from None
         if known is None:
             return UnknownEvent(name, sse.data), sse.data  # not ours to judge: the text
         raise StreamError(f"event {name}: data is not JSON ({exc})") from exc
-    if name == CONTROL_EVENTS[1]:
+    if name == _ERROR:
         error = error_object(payload)
         if error is None:
             raise StreamError(f"the server reported an error: {sse.data[:200]}")
         raise StreamError(f"the server reported an error: {error.message}", error)
     if known is None:
         return UnknownEvent(name, payload), payload
-    event_model, data_model = known
-    event: RunStreamEvent = event_model(
-        event=name, data=parse(data_model, payload, f"event {name}: ", drift)
-    )
+    event_model, data_model, where = known
+    event: RunStreamEvent = event_model(event=name, data=parse(data_model, payload, where, drift))
     return event, payload

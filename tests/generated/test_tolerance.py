@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from portkey_runs_api.errors import ParseError
+from portkey_runs_api.errors import NeededError, ParseError
 from portkey_runs_api.models import Metadata, RunStep, ToolOutput
 from portkey_runs_api.types import EAGER, TOLERANCE
 
@@ -139,6 +139,42 @@ def test_a_reporter_that_raises_stops_the_parse() -> None:
             RunStep.from_dict({k: v for k, v in STEP.items() if k != "id"})
     finally:
         TOLERANCE.reset(token)
+
+
+def test_a_needed_error_raised_by_the_reporter_goes_up_with_the_full_path() -> None:
+    """Every enclosing model adds its step and none reports it again (``tolerate`` raises it
+    on), so it names the path from the model read, as a strict read does."""
+    seen: list[ParseError] = []
+
+    def need_the_name(error: ParseError) -> None:
+        seen.append(error)
+        if error.path == ("name",):
+            raise NeededError(error.reason, error.model, error.path)
+
+    details = STEP["step_details"]
+    call = {**details["tool_calls"][0], "function": {"name": 7, "arguments": "{}", "output": None}}
+    token, eager = TOLERANCE.set(need_the_name), EAGER.set(True)
+    try:
+        with pytest.raises(NeededError) as info:
+            RunStep.from_dict({**STEP, "step_details": {**details, "tool_calls": [call]}})
+    finally:
+        EAGER.reset(eager)
+        TOLERANCE.reset(token)
+    assert str(info.value) == (
+        "RunStep.step_details.tool_calls[0].function.name: expected string, got integer 7"
+    )
+    assert _where(seen) == ["FunctionCall.name: expected string, got integer 7"]
+
+
+def test_a_needed_error_keeps_its_class_along_the_path_and_through_pickle() -> None:
+    error = NeededError("missing required property", "RunToolCall", ("id",))
+    moved = error.at_index(2).within("Run", "tool_calls")
+    assert type(moved) is NeededError
+    assert moved.location == "Run.tool_calls[2].id"
+    copy = pickle.loads(pickle.dumps(moved))
+    assert (type(copy), str(copy)) == (NeededError, str(moved))
+    assert repr(moved) == "NeededError('Run.tool_calls[2].id: missing required property')"
+    assert type(ParseError("x").within("Run", "id")) is ParseError
 
 
 def test_valid_data_never_reaches_the_reporter() -> None:

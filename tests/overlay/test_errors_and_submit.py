@@ -303,8 +303,7 @@ def test_a_status_error_message_leaves_out_the_query_and_says_empty_body() -> No
     assert "limit" not in str(error)
 
 
-# the path from the answer's root is strict reading's; read tolerantly, the id is needed and
-# still raises, but the error names only the innermost model (RunToolCall.id)
+# the path from the answer's root, in both modes (the default mode's: test_needed_location.py)
 @pytest.mark.strict_responses
 def test_a_deep_contract_breach_names_the_field_path(
     loopback: LoopbackServer, client: Client
